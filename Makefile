@@ -1,0 +1,37 @@
+# Developer entry points. Needs only Swift; PostgreSQL comes from apt on first use
+# (deploy/dev-cluster.sh ensure-postgres). Scripts are called through bash so a checkout
+# without the executable bit still works.
+HOST ?= 127.0.0.1
+PORT ?= 8080
+SWIFT_TEST_FLAGS ?=
+CLUSTER := bash deploy/dev-cluster.sh
+
+.DEFAULT_GOAL := help
+.PHONY: help run stop build test clean-local
+
+help:
+	@echo 'make run          dev PostgreSQL + migrate + demo seed + admin token, then serve on $(HOST):$(PORT)'
+	@echo '                  (override: make run HOST=0.0.0.0 PORT=9090; CLINIC_PG_PORT moves the database)'
+	@echo 'make stop         stop the dev PostgreSQL cluster'
+	@echo 'make build        swift build'
+	@echo 'make test         build and run all tests (SWIFT_TEST_FLAGS="--filter X" to narrow)'
+	@echo 'make clean-local  stop the dev cluster and delete .local/'
+
+run:
+	CLINIC_HTTP_HOST='$(HOST)' CLINIC_HTTP_PORT='$(PORT)' bash deploy/run-local.sh
+
+stop:
+	$(CLUSTER) stop
+
+build:
+	swift build
+
+# The Swift test support starts its own throwaway cluster unless CLINIC_TEST_DATABASE_URL
+# is set; it only needs the server binaries to exist.
+test:
+	$(CLUSTER) ensure-postgres
+	swift build --build-tests
+	swift test --skip-build $(SWIFT_TEST_FLAGS)
+
+clean-local:
+	$(CLUSTER) clean

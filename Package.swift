@@ -1,0 +1,129 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "clinic",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "clinic", targets: ["clinic"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-openapi-generator.git", from: "1.14.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+    ],
+    targets: [
+        // Pure domain: value types, state machines, rules. Foundation only.
+        .target(
+            name: "ClinicDomain",
+            swiftSettings: swiftSettings
+        ),
+        // Use cases and the store protocols they need.
+        .target(
+            name: "ClinicServices",
+            dependencies: [
+                "ClinicDomain",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // PostgresNIO stores and the migrator. The only module with SQL.
+        .target(
+            name: "ClinicPostgres",
+            dependencies: [
+                "ClinicServices",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            resources: [.copy("Migrations")],
+            swiftSettings: swiftSettings
+        ),
+        // The generated OpenAPI server, handlers, middleware and buildApplication.
+        .target(
+            name: "ClinicAPI",
+            dependencies: [
+                "ClinicServices",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
+        // The one executable: clinic serve | migrate | seed | token | roles ...
+        .executableTarget(
+            name: "clinic",
+            dependencies: [
+                "ClinicAPI",
+                "ClinicPostgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Test support: a throwaway PostgreSQL cluster and per-test databases.
+        .target(
+            name: "ClinicTestSupport",
+            dependencies: [
+                "ClinicPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/ClinicTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ClinicDomainTests",
+            dependencies: ["ClinicDomain"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ClinicServicesTests",
+            dependencies: ["ClinicServices", "ClinicTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ClinicPostgresTests",
+            dependencies: [
+                "ClinicPostgres", "ClinicTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ClinicAPITests",
+            dependencies: [
+                "ClinicAPI", "ClinicPostgres", "ClinicTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["ClinicTestSupport", "ClinicPostgres"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

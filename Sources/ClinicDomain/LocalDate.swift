@@ -1,0 +1,61 @@
+import Foundation
+
+/// A calendar date with no time or zone (a birth date, a due date in a clinic's zone), as `YYYY-MM-DD`.
+public struct LocalDate: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public let year: Int
+    public let month: Int
+    public let day: Int
+
+    public init(year: Int, month: Int, day: Int) throws {
+        var components = DateComponents()
+        components.year = year
+        components.month = month
+        components.day = day
+        guard (1...9999).contains(year), (1...12).contains(month), (1...31).contains(day),
+              LocalDate.utcCalendar.date(from: components).map({ LocalDate.utcCalendar.component(.day, from: $0) == day }) == true
+        else { throw ValidationError(pointer: "", message: "is not a valid calendar date") }
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    /// Parses `YYYY-MM-DD` strictly.
+    public init(iso8601 text: String) throws {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2])
+        else { throw ValidationError(pointer: "", message: "must be a date as YYYY-MM-DD") }
+        try self.init(year: y, month: m, day: d)
+    }
+
+    /// The date an instant falls on in a given zone.
+    public init(_ instant: Date, in zone: TimeZone) {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let c = calendar.dateComponents([.year, .month, .day], from: instant)
+        self.year = c.year!
+        self.month = c.month!
+        self.day = c.day!
+    }
+
+    public var description: String {
+        String(format: "%04d-%02d-%02d", year, month, day)
+    }
+
+    public static func < (lhs: LocalDate, rhs: LocalDate) -> Bool {
+        (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
+    }
+
+    /// The date `days` later (earlier when negative), across month and year ends.
+    public func adding(days: Int) -> LocalDate {
+        let start = LocalDate.utcCalendar.date(from: DateComponents(year: year, month: month, day: day))!
+        let moved = LocalDate.utcCalendar.date(byAdding: .day, value: days, to: start)!
+        return LocalDate(moved, in: TimeZone(identifier: "UTC")!)
+    }
+
+    static let utcCalendar: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar
+    }()
+}

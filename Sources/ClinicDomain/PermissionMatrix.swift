@@ -1,0 +1,40 @@
+/// Who may call which API operation, keyed by the OpenAPI `operationId`.
+///
+/// Written once here and enforced by one middleware for every operation; an operation missing
+/// from the matrix is refused to everybody (fail closed), so a new endpoint is born protected.
+public enum PermissionMatrix {
+    /// Who may call an operation.
+    public enum Access: Sendable, Equatable {
+        /// No token needed (liveness and readiness probes).
+        case anonymous
+        /// A valid token whose role is in the set.
+        case roles(Set<Role>)
+    }
+
+    private static let readers: Set<Role> = [.admin, .scheduler, .clinician, .reporter]
+    private static let referralWriters: Set<Role> = [.admin, .scheduler, .clinician, .intake]
+
+    /// The matrix itself. Keep it in the OpenAPI document's order.
+    public static let operations: [(operationID: String, access: Access)] = [
+        ("getHealth", .anonymous),
+        ("getReady", .anonymous),
+        ("getMetrics", .anonymous),
+        ("createReferral", .roles(referralWriters)),
+        ("listReferrals", .roles(readers)),
+        ("getReferral", .roles(readers)),
+    ]
+
+    /// The access rule of an operation; `nil` when the operation is not in the matrix.
+    public static func access(for operationID: String) -> Access? {
+        operations.first { $0.operationID == operationID }?.access
+    }
+
+    /// Whether `role` may call `operationID`. Unknown operations are denied.
+    public static func allows(_ role: Role, _ operationID: String) -> Bool {
+        switch access(for: operationID) {
+        case .anonymous: return true
+        case .roles(let roles): return roles.contains(role)
+        case nil: return false
+        }
+    }
+}

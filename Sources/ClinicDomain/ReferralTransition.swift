@@ -1,0 +1,68 @@
+/// Every legal move of a referral, named. `ReferralTransition.apply` is the state machine.
+public enum ReferralTransition: Hashable, Sendable {
+    /// Triage finished on a kyphoplasty pathway (routine or urgent).
+    case triage
+    /// Red flags found at triage or on a result revision.
+    case routeToSurgicalReview
+    case scheduleEvaluation
+    case recordEvaluation(EvaluationOutcome)
+    case scheduleProcedure
+    case completeProcedure
+    case scheduleFollowUp
+    /// A booked visit was cancelled or missed: back to the state that needs a booking.
+    case appointmentCancelled
+    case close
+    case cancel
+
+    /// A transition that is not legal from the current state.
+    public struct Refused: Error, Hashable, Sendable {
+        public let from: ReferralStatus
+        public let transition: ReferralTransition
+    }
+
+    /// The state this transition leads to from `status`.
+    /// - Throws: `Refused` naming the current state when the move is illegal.
+    public func apply(to status: ReferralStatus) throws -> ReferralStatus {
+        guard let next = target(from: status) else { throw Refused(from: status, transition: self) }
+        return next
+    }
+
+    private func target(from status: ReferralStatus) -> ReferralStatus? {
+        switch (self, status) {
+        case (.triage, .received): .triaged
+        case (.routeToSurgicalReview, .received), (.routeToSurgicalReview, .triaged),
+             (.routeToSurgicalReview, .evaluationScheduled), (.routeToSurgicalReview, .evaluated):
+            .surgicalReview
+        case (.scheduleEvaluation, .triaged), (.scheduleEvaluation, .evaluated(.deferred)): .evaluationScheduled
+        case (.recordEvaluation(let outcome), .evaluationScheduled), (.recordEvaluation(let outcome), .triaged):
+            .evaluated(outcome)
+        case (.scheduleProcedure, .evaluated(.candidate)): .procedureScheduled
+        case (.completeProcedure, .procedureScheduled): .procedureDone
+        case (.scheduleFollowUp, .procedureDone): .followUpScheduled
+        case (.appointmentCancelled, .evaluationScheduled): .triaged
+        case (.appointmentCancelled, .procedureScheduled): .evaluated(.candidate)
+        case (.appointmentCancelled, .followUpScheduled): .procedureDone
+        case (.close, .followUpScheduled), (.close, .evaluated(.notCandidate)), (.close, .surgicalReview),
+             (.close, .procedureDone):
+            .closed
+        case (.cancel, let current) where !current.isTerminal: .cancelled
+        default: nil
+        }
+    }
+
+    /// The stable name written to the event log.
+    public var code: String {
+        switch self {
+        case .triage: "triage"
+        case .routeToSurgicalReview: "route_to_surgical_review"
+        case .scheduleEvaluation: "schedule_evaluation"
+        case .recordEvaluation(let outcome): "record_evaluation_\(outcome.rawValue)"
+        case .scheduleProcedure: "schedule_procedure"
+        case .completeProcedure: "complete_procedure"
+        case .scheduleFollowUp: "schedule_follow_up"
+        case .appointmentCancelled: "appointment_cancelled"
+        case .close: "close"
+        case .cancel: "cancel"
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import ClinicServices
+import Foundation
+import PostgresNIO
+
+/// The append-only audit trail.
+public struct PostgresAuditStore: AuditStore {
+    let database: ClinicDatabase
+
+    public init(database: ClinicDatabase) { self.database = database }
+
+    public func record(_ entry: AuditEntry) async throws {
+        let logger = database.logger
+        try await database.withConnection { connection in
+            try await AuditRows.insert(entry, on: connection, logger: logger)
+        }
+    }
+
+    public func entries(entityID: UUID, limit: Int) async throws -> [StoredAuditEntry] {
+        let logger = database.logger
+        return try await database.withConnection { connection in
+            try await connection.query("""
+                SELECT id, occurred_at, actor_name, actor_role, action, entity_type, entity_id, request_id, outcome
+                FROM audit_log WHERE entity_id = \(entityID) ORDER BY id LIMIT \(limit)
+                """, logger: logger).collect().map { row in
+                let (id, at, name, role, action, type, entity, request, outcome) =
+                    try row.decode((Int64, Date, String, String, String, String, UUID?, String?, String).self)
+                return StoredAuditEntry(id: id, occurredAt: at, actorName: name, actorRole: role, action: action,
+                                        entityType: type, entityID: entity, requestID: request, outcome: outcome)
+            }
+        }
+    }
+}
+
+/// Writes one audit row on a given connection, so a mutation and its audit commit together.
+enum AuditRows {
+    static func insert(_ entry: AuditEntry, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("""
+            INSERT INTO audit_log (actor_token_id, actor_name, actor_role, action, entity_type, entity_id, request_id, outcome)
+            VALUES (\(entry.actor.principal.tokenID?.rawValue), \(entry.actor.principal.name), \(entry.actor.principal.role.rawValue),
+                    \(entry.action), \(entry.entityType), \(entry.entityID), \(entry.actor.requestID), \(entry.outcome.rawValue))
+            """, logger: logger)
+    }
+}

@@ -1,0 +1,36 @@
+import ClinicDomain
+import Foundation
+
+/// Marker for API token identifiers.
+public enum APITokenTag {}
+public typealias APITokenID = Identifier<APITokenTag>
+
+/// Who is acting: the token's holder and role, or the operator at the CLI.
+public struct Principal: Hashable, Sendable {
+    /// `nil` for the command line, which acts with the operator's shell access instead of a token.
+    public let tokenID: APITokenID?
+    public let name: String
+    public let role: Role
+
+    public init(tokenID: APITokenID?, name: String, role: Role) {
+        self.tokenID = tokenID
+        self.name = name
+        self.role = role
+    }
+
+    /// The operator at the command line on the server itself.
+    public static func commandLine(_ name: String = "clinic-cli") -> Principal {
+        Principal(tokenID: nil, name: name, role: .admin)
+    }
+}
+
+/// A principal acting within one request: used for audit rows and event rows.
+public struct Actor: Hashable, Sendable {
+    public let principal: Principal
+    public let requestID: String?
+
+    public init(principal: Principal, requestID: String?) {
+        self.principal = principal
+        self.requestID = requestID
+    }
+}

@@ -1,0 +1,23 @@
+import ClinicDomain
+
+/// The ways a use case refuses; the API maps each to one HTTP status and problem type.
+public enum ServiceError: Error, Sendable, Equatable {
+    /// Input breaks a rule; names each field (400).
+    case invalid(ValidationError)
+    /// The addressed entity does not exist, or the caller may not know it exists (404).
+    case notFound(entity: String)
+    /// The referral is not in a state that allows this (409).
+    case illegalTransition(current: ReferralStatus, attempted: String)
+    /// The request contradicts stored data, e.g. an MRN that belongs to another person (409).
+    case conflict(String)
+    /// Another write changed the entity first (412).
+    case versionMismatch(current: Int)
+    /// An Idempotency-Key was reused with a different request (422).
+    case idempotencyKeyReused
+    /// The database could not be reached in time (503).
+    case unavailable(String)
+
+    static func invalid(_ pointer: String, _ message: String) -> ServiceError {
+        .invalid(ValidationError(pointer: pointer, message: message))
+    }
+}
