@@ -18,7 +18,7 @@ public enum PermissionMatrix {
     public static let operations: [(operationID: String, access: Access)] = [
         ("getHealth", .anonymous),
         ("getReady", .anonymous),
-        ("getMetrics", .anonymous),
+        ("getMetrics", .roles([.admin, .reporter])),
         ("createReferral", .roles(referralWriters)),
         ("listReferrals", .roles(readers)),
         ("getReferral", .roles(readers)),

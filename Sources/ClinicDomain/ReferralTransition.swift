@@ -18,6 +18,11 @@ public enum ReferralTransition: Hashable, Sendable {
     public struct Refused: Error, Hashable, Sendable {
         public let from: ReferralStatus
         public let transition: ReferralTransition
+
+        public init(from: ReferralStatus, transition: ReferralTransition) {
+            self.from = from
+            self.transition = transition
+        }
     }
 
     /// The state this transition leads to from `status`.

@@ -8,7 +8,7 @@ import Synchronization
 /// errors come back unwrapped, and a gauge of connections in use.
 public struct ClinicDatabase: Sendable {
     public let client: PostgresClient
-    let logger: Logger
+    public let logger: Logger
     /// How long a request may wait for a pooled connection before it is answered 503.
     let acquireTimeout: Duration
     private let inUse: InUseGauge

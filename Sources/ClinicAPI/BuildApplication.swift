@@ -1,0 +1,44 @@
+import ClinicServices
+import Hummingbird
+import Logging
+import OpenAPIHummingbird
+import OpenAPIRuntime
+import ServiceLifecycle
+
+/// Where and how the HTTP server listens.
+public struct APIConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// Request bodies above this are refused with 413.
+    public var maximumBodyBytes: Int
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, maximumBodyBytes: Int = 1 << 20) {
+        self.host = host
+        self.port = port
+        self.maximumBodyBytes = maximumBodyBytes
+    }
+}
+
+/// Builds the HTTP application: middleware chain, generated routes, handlers. Shared by
+/// `clinic serve` and the tests, so the tests exercise exactly what production runs.
+/// - Parameter services: long-running services to run beside the server (the database client).
+public func buildApplication(configuration: APIConfiguration, api: APIServices, services: [any Service] = [],
+                             logger: Logger) throws -> some ApplicationProtocol {
+    let router = Router()
+    let routes = RouteTable()
+    router.add(middleware: RequestLogMiddleware(logger: logger, routes: routes))
+    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: RequestBodyGuard(maximumBytes: configuration.maximumBodyBytes))
+
+    let handler = APIHandler(services: api, metrics: ClinicMetrics.registry)
+    try handler.registerHandlers(
+        on: RecordingTransport(router: router, table: routes),
+        configuration: .init(dateTranscoder: RFC3339DateTranscoder(), jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
+        middlewares: [AuthMiddleware(tokens: api.tokens, audit: api.audit, logger: logger)])
+
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "clinic"),
+        services: services,
+        logger: logger)
+}

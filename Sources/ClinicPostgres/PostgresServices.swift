@@ -1,0 +1,15 @@
+import ClinicServices
+import Foundation
+
+extension APIServices {
+    /// Every service wired to its PostgreSQL store: what `clinic serve` and the tests run.
+    public static func postgres(_ database: ClinicDatabase, now: @escaping @Sendable () -> Date = Date.init) throws -> APIServices {
+        let audit = PostgresAuditStore(database: database)
+        let clinics = PostgresClinicStore(database: database)
+        return APIServices(
+            referrals: ReferralService(referrals: PostgresReferralStore(database: database), clinics: clinics, audit: audit, now: now),
+            tokens: TokenService(store: PostgresTokenStore(database: database)),
+            audit: audit,
+            readiness: PostgresReadinessProbe(database: database, migrations: try Migration.bundled()))
+    }
+}

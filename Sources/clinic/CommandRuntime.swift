@@ -1,0 +1,63 @@
+import ArgumentParser
+import ClinicPostgres
+import ClinicServices
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Runs a command body with a live database client, and turns failures into clear messages
+/// on stderr and the documented exit codes.
+enum CommandRuntime {
+    static func logger(level: Logger.Level = .warning) -> Logger {
+        var logger = Logger(label: "clinic")
+        logger.logLevel = level
+        return logger
+    }
+
+    static func withDatabase<T>(_ settings: Settings, logLevel: Logger.Level = .warning,
+                                _ body: (ClinicDatabase) async throws -> T) async throws -> T {
+        let configuration = try settings.databaseConfiguration()
+        let logger = logger(level: logLevel)
+        let client = ClinicDatabase.makeClient(configuration, maximumConnections: 2, logger: logger)
+        let database = ClinicDatabase(client: client, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            do {
+                return try await body(database)
+            } catch let error as CLIError {
+                throw error
+            } catch let error as MigrationError {
+                throw CLIError.schema("\(error)")
+            } catch ServiceError.unavailable {
+                throw CLIError.unreachable("cannot reach the database at \(configuration.host ?? "?"):\(configuration.port ?? 0): is PostgreSQL running, and is DATABASE_URL right?")
+            } catch let error as ServiceError {
+                throw CLIError.failed(Self.describe(error))
+            } catch let error as PSQLError {
+                throw CLIError.unreachable("database error: \(error.serverInfo?[.message] ?? String(describing: error.code))")
+            }
+        }
+    }
+
+    static func describe(_ error: ServiceError) -> String {
+        switch error {
+        case .invalid(let validation): validation.violations.map { "\($0.pointer): \($0.message)" }.joined(separator: "; ")
+        case .notFound(let entity): "no such \(entity)"
+        case .conflict(let detail): detail
+        case .illegalTransition(let current, let attempted): "cannot \(attempted) in status \(current.code)"
+        case .versionMismatch(let current): "changed meanwhile (now version \(current))"
+        case .idempotencyKeyReused: "idempotency key reused with a different request"
+        case .unavailable(let detail): detail
+        }
+    }
+
+    /// Runs a command, printing a failure as `error: ...` and exiting with its code.
+    static func run(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let error as CLIError {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            throw ExitCode(error.exitCode)
+        }
+    }
+}

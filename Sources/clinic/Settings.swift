@@ -1,0 +1,70 @@
+import ArgumentParser
+import ClinicPostgres
+import Configuration
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Flags shared by every command that talks to the database.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .customLong("database-url"), help: "PostgreSQL URL (default: $DATABASE_URL), e.g. postgres://clinic@127.0.0.1:54329/clinic")
+    var databaseURL: String?
+}
+
+/// Settings read from flags first, then the environment, through swift-configuration.
+/// Anything missing or malformed stops the command with exit code 2 and says what to set.
+struct Settings {
+    let reader: ConfigReader
+
+    init(flags: [String: String?]) {
+        var values: [AbsoluteConfigKey: ConfigValue] = [:]
+        for case let (key, value?) in flags { values[AbsoluteConfigKey(stringLiteral: key)] = .init(.string(value), isSecret: false) }
+        reader = ConfigReader(providers: [InMemoryProvider(name: "flags", values: values), EnvironmentVariablesProvider()])
+    }
+
+    func databaseConfiguration() throws -> PostgresClient.Configuration {
+        guard let url = reader.string(forKey: "database.url", isSecret: true), !url.isEmpty else {
+            throw CLIError.configuration("DATABASE_URL is not set: export DATABASE_URL=postgres://USER@HOST:PORT/DATABASE or pass --database-url")
+        }
+        do { return try DatabaseURL.configuration(url) } catch {
+            throw CLIError.configuration("\(error)")
+        }
+    }
+
+    func poolMaximum() throws -> Int {
+        try integer("clinic.db.pool.max", env: "CLINIC_DB_POOL_MAX", default: 8, range: 1...200)
+    }
+
+    func httpHost() -> String { reader.string(forKey: "clinic.http.host") ?? "127.0.0.1" }
+
+    func httpPort() throws -> Int {
+        try integer("clinic.http.port", env: "CLINIC_HTTP_PORT", default: 8080, range: 0...65535)
+    }
+
+    func logLevel() throws -> Logger.Level {
+        guard let text = reader.string(forKey: "clinic.log.level") else { return .info }
+        guard let level = Logger.Level(rawValue: text.lowercased()) else {
+            throw CLIError.configuration("CLINIC_LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        return level
+    }
+
+    private func integer(_ key: String, env: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let text = reader.string(forKey: ConfigKey(key)) else { return value }
+        guard let number = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(number) else {
+            throw CLIError.configuration("\(env) must be a whole number from \(range.lowerBound) to \(range.upperBound), not \"\(text)\"")
+        }
+        return number
+    }
+}
+
+/// A command failure with the exit code the README documents.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    let exitCode: Int32
+
+    static func configuration(_ message: String) -> CLIError { CLIError(description: message, exitCode: 2) }
+    static func unreachable(_ message: String) -> CLIError { CLIError(description: message, exitCode: 3) }
+    static func schema(_ message: String) -> CLIError { CLIError(description: message, exitCode: 4) }
+    static func failed(_ message: String) -> CLIError { CLIError(description: message, exitCode: 1) }
+}

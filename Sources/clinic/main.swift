@@ -1,5 +1,0 @@
-import ArgumentParser
-import Configuration
-import ClinicAPI
-import ClinicPostgres
-print("hi")

@@ -1,0 +1,71 @@
+import ClinicDomain
+import Foundation
+import Testing
+
+@Suite("Validated value types")
+struct ValueTypeTests {
+    let today = try! LocalDate(iso8601: "2026-11-25")
+
+    @Test("a 68-year-old's details are accepted and trimmed")
+    func patientDetailsAccepted() throws {
+        let patient = try PatientDetails(mrn: "  MRN-0001 ", givenName: "Eleanor", familyName: "Whitfield",
+                                         birthDate: "1958-03-14", sex: .female, today: today)
+        #expect(patient.mrn.value == "MRN-0001")
+        #expect(patient.birthDate.description == "1958-03-14")
+    }
+
+    @Test("every bad patient field is named at once")
+    func patientDetailsNameEveryBadField() {
+        #expect(throws: ValidationError([
+            FieldViolation(pointer: "/mrn", message: "must not be empty"),
+            FieldViolation(pointer: "/birthDate", message: "must not be in the future"),
+        ])) {
+            try PatientDetails(mrn: "  ", givenName: "Eleanor", familyName: "Whitfield", birthDate: "2027-01-01",
+                               sex: .female, today: today)
+        }
+    }
+
+    @Test("impossible and malformed dates are refused", arguments: ["2026-02-29", "2026-13-01", "26-01-01", "2026-1-01", "tomorrow", ""])
+    func badDates(text: String) {
+        #expect(throws: ValidationError.self) { try LocalDate(iso8601: text) }
+    }
+
+    @Test("day arithmetic crosses month and year ends")
+    func dayArithmetic() throws {
+        #expect(try LocalDate(iso8601: "2026-12-30").adding(days: 3).description == "2027-01-02")
+        #expect(try LocalDate(iso8601: "2028-03-01").adding(days: -1).description == "2028-02-29")
+    }
+
+    @Test("text with NUL or beyond its limit is refused")
+    func boundedText() {
+        #expect(throws: ValidationError.self) { try BoundedText("Robert'); DROP TABLE referrals;--\u{0}", maxLength: 100) }
+        #expect(throws: ValidationError.self) { try BoundedText(String(repeating: "x", count: 101), maxLength: 100) }
+        #expect((try? BoundedText("O'Brien; --", maxLength: 100))?.value == "O'Brien; --")
+    }
+
+    @Test("clinic zones must be IANA names", arguments: ["America/Denver", "America/Phoenix", "UTC"])
+    func zonesAccepted(zone: String) throws {
+        #expect(try ClinicTimeZone(zone).identifier == zone)
+    }
+
+    @Test("abbreviations and unknown zones are refused", arguments: ["MST", "Mars/Olympus", ""])
+    func zonesRefused(zone: String) {
+        #expect(throws: ValidationError.self) { try ClinicTimeZone(zone) }
+    }
+
+    @Test("a clinic's day is its own zone's date, not UTC's")
+    func clinicToday() throws {
+        let clinic = Clinic(id: .random(), name: try BoundedText("Desert Spine Center", maxLength: 200),
+                            timeZone: try ClinicTimeZone("America/Phoenix"))
+        // 2026-11-26 03:00 UTC is still the 25th in Phoenix (UTC-7).
+        let instant = try Date("2026-11-26T03:00:00Z", strategy: .iso8601)
+        #expect(clinic.today(at: instant).description == "2026-11-25")
+    }
+
+    @Test("an NPI is ten digits")
+    func npi() {
+        #expect(throws: ValidationError.self) { try ReferringClinician(name: "Dr. Ortiz", npi: "12345") }
+        #expect(throws: ValidationError.self) { try ReferringClinician(name: "Dr. Ortiz", npi: "12345６7890") }
+        #expect((try? ReferringClinician(name: "Dr. Ortiz", npi: "1234567893")) != nil)
+    }
+}

@@ -1,0 +1,185 @@
+import ClinicPostgres
+import Foundation
+import Logging
+import PostgresNIO
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The PostgreSQL server the tests use: `CLINIC_TEST_DATABASE_URL` when set (a server someone
+/// else runs), otherwise a throwaway cluster started here in a temporary folder and stopped
+/// when the test process exits. A template database is migrated once; each test clones it.
+actor TestCluster {
+    static let shared = TestCluster()
+
+    struct Server: Sendable {
+        let host: String
+        let port: Int
+        let user: String
+        let password: String?
+        let admin: PostgresClient
+        let templateName: String
+    }
+
+    private var server: Task<Server, any Error>?
+    let logger: Logger = {
+        var logger = Logger(label: "test-postgres")
+        logger.logLevel = .warning
+        return logger
+    }()
+
+    func start() async throws -> Server {
+        if let server { return try await server.value }
+        let task = Task { try await Self.boot(logger: logger) }
+        server = task
+        return try await task.value
+    }
+
+    /// Creates a fresh database cloned from the migrated template.
+    /// Clones are made one at a time: PostgreSQL refuses to copy a template others are reading.
+    func createDatabase() async throws -> (name: String, server: Server) {
+        let server = try await start()
+        let name = "test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        try await server.admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(server.templateName)"), logger: logger)
+        return (name, server)
+    }
+
+    private static func boot(logger: Logger) async throws -> Server {
+        let template = "clinic_template_\(getpid())"
+        let (host, port, user, password): (String, Int, String, String?)
+        if let url = ProcessInfo.processInfo.environment["CLINIC_TEST_DATABASE_URL"], !url.isEmpty {
+            let configuration = try DatabaseURL.configuration(url)
+            (host, port, user, password) = (configuration.host ?? "127.0.0.1", configuration.port ?? 5432, configuration.username, configuration.password)
+        } else {
+            let cluster = try LocalCluster.start()
+            (host, port, user, password) = ("127.0.0.1", cluster.port, "clinic", nil)
+        }
+        let admin = PostgresClient(configuration: .init(host: host, port: port, username: user, password: password,
+                                                        database: "postgres", tls: .disable), backgroundLogger: logger)
+        // Runs for the life of the test process.
+        Task.detached { await admin.run() }
+        try await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(template)"), logger: logger)
+        try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(template)"), logger: logger)
+        let client = PostgresClient(configuration: .init(host: host, port: port, username: user, password: password,
+                                                         database: template, tls: .disable), backgroundLogger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            let database = ClinicDatabase(client: client, logger: logger, acquireTimeout: .seconds(30))
+            try await Migrator(database: database, migrations: try Migration.bundled()).migrate()
+        }
+        return Server(host: host, port: port, user: user, password: password, admin: admin, templateName: template)
+    }
+}
+
+/// A private PostgreSQL cluster in a temporary folder, tuned for throwaway data.
+enum LocalCluster {
+    struct Running {
+        let port: Int
+        let directory: String
+    }
+
+    /// The data folder of the cluster to stop at exit. Written once, before `atexit` can run.
+    nonisolated(unsafe) private static var directoryToStop: String?
+    nonisolated(unsafe) private static var pgCtlPath: String?
+
+    static func start() throws -> Running {
+        let bin = try binDirectory()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("clinic-test-\(getpid())-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let asRoot = geteuid() == 0
+        if asRoot { try run("/bin/chown", ["postgres:postgres", directory]) }
+        let data = directory + "/data"
+        try runAsOwner(bin + "/initdb", ["-D", data, "--auth=trust", "--username=clinic", "--encoding=UTF8", "--no-sync"], asRoot: asRoot)
+        var lastError: (any Error)?
+        for _ in 0..<5 {
+            let port = try freePort()
+            do {
+                try runAsOwner(bin + "/pg_ctl", [
+                    "-D", data, "-l", directory + "/postgres.log", "-w", "-t", "60",
+                    "-o", "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c shared_buffers=128MB",
+                    "start",
+                ], asRoot: asRoot)
+                directoryToStop = data
+                pgCtlPath = bin + "/pg_ctl"
+                atexit {
+                    guard let data = LocalCluster.directoryToStop, let pgCtl = LocalCluster.pgCtlPath else { return }
+                    let command = geteuid() == 0
+                        ? "runuser -u postgres -- \(pgCtl) -D \(data) -m immediate stop >/dev/null 2>&1"
+                        : "\(pgCtl) -D \(data) -m immediate stop >/dev/null 2>&1"
+                    _ = system(command)
+                    _ = system("rm -rf \(URL(fileURLWithPath: data).deletingLastPathComponent().path)")
+                }
+                return Running(port: port, directory: directory)
+            } catch {
+                lastError = error
+            }
+        }
+        throw lastError ?? TestSupportError("could not start PostgreSQL")
+    }
+
+    /// The newest PostgreSQL server binaries (Debian keeps them out of PATH).
+    static func binDirectory() throws -> String {
+        let root = "/usr/lib/postgresql"
+        let versions = (try? FileManager.default.contentsOfDirectory(atPath: root))?.compactMap(Int.init).sorted() ?? []
+        if let newest = versions.last, FileManager.default.isExecutableFile(atPath: "\(root)/\(newest)/bin/initdb") {
+            return "\(root)/\(newest)/bin"
+        }
+        for path in ["/usr/local/bin", "/usr/bin", "/opt/homebrew/bin"] where FileManager.default.isExecutableFile(atPath: path + "/initdb") {
+            return path
+        }
+        throw TestSupportError("PostgreSQL server binaries not found: run `make test` (it installs them) or set CLINIC_TEST_DATABASE_URL")
+    }
+
+    /// initdb and postgres refuse to run as root: run them as the postgres user then.
+    private static func runAsOwner(_ executable: String, _ arguments: [String], asRoot: Bool) throws {
+        if asRoot {
+            try run("/usr/sbin/runuser", ["-u", "postgres", "--", executable] + arguments)
+        } else {
+            try run(executable, arguments)
+        }
+    }
+
+    private static func run(_ executable: String, _ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: "/")
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw TestSupportError("\(executable) failed: \(String(decoding: data, as: UTF8.self))")
+        }
+    }
+
+    /// A port nobody listens on right now (the kernel picks it).
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestSupportError("socket() failed") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else { throw TestSupportError("bind() failed") }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard named == 0 else { throw TestSupportError("getsockname() failed") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// A test-environment problem, with what to do about it.
+public struct TestSupportError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

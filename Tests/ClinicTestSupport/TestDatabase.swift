@@ -1,0 +1,56 @@
+import ClinicPostgres
+import ClinicServices
+import Foundation
+import Logging
+import PostgresNIO
+
+/// A fresh, migrated database for one test, with a running client.
+public struct TestDatabase: Sendable {
+    public let name: String
+    /// `postgres://...` for processes started by the test (the CLI, the server).
+    public let url: String
+    public let database: ClinicDatabase
+    public let client: PostgresClient
+
+    /// Runs SQL for assertions (counts, raw rows). Tests read; the code under test writes.
+    public func query(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        try await client.query(query, logger: database.logger).collect()
+    }
+
+    /// `SELECT count(*)` of a table, optionally filtered by a trusted literal condition.
+    public func count(_ table: String, where condition: String = "true") async throws -> Int {
+        let rows = try await query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(table) WHERE \(condition)"))
+        return try rows.first!.decode(Int.self)
+    }
+}
+
+/// Gives `body` a fresh database cloned from the migrated template, and drops it afterwards.
+public func withTestDatabase<T: Sendable>(poolSize: Int = 6, _ body: (TestDatabase) async throws -> T) async throws -> T {
+    let (name, server) = try await TestCluster.shared.createDatabase()
+    let logger = await TestCluster.shared.logger
+    let client = PostgresClient(configuration: .init(host: server.host, port: server.port, username: server.user,
+                                                     password: server.password, database: name, tls: .disable),
+                                backgroundLogger: logger)
+    var userInfo = server.user
+    if let password = server.password { userInfo += ":\(password)" }
+    let url = "postgres://\(userInfo)@\(server.host):\(server.port)/\(name)"
+    let result: Result<T, any Error>
+    do {
+        result = .success(try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            let database = ClinicDatabase(client: ClinicDatabase.makeClient(
+                .init(host: server.host, port: server.port, username: server.user, password: server.password, database: name, tls: .disable),
+                maximumConnections: poolSize, logger: logger), logger: logger)
+            return try await withThrowingTaskGroup(of: Void.self) { inner in
+                inner.addTask { await database.client.run() }
+                defer { inner.cancelAll() }
+                return try await body(TestDatabase(name: name, url: url, database: database, client: client))
+            }
+        })
+    } catch {
+        result = .failure(error)
+    }
+    _ = try? await server.admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
+    return try result.get()
+}
