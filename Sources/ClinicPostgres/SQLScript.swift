@@ -76,3 +76,8 @@ enum SQLScript {
 }
 
 import Foundation
+
+/// Test access to the statement splitter, which is otherwise an implementation detail.
+public enum SQLScriptProbe {
+    public static func split(_ script: String) -> [String] { SQLScript.statements(script) }
+}

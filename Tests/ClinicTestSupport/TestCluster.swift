@@ -140,20 +140,25 @@ enum LocalCluster {
         }
     }
 
+    /// Runs a command through the shell, synchronously.
+    ///
+    /// Not Foundation's `Process`: on Linux its exit monitoring can miss the child's exit when the
+    /// child leaves a daemon behind (pg_ctl start), and `waitUntilExit` then never returns.
+    /// Output goes to a file rather than a pipe because the daemon inherits the descriptors.
     private static func run(_ executable: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: "/")
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TestSupportError("\(executable) failed: \(String(decoding: data, as: UTF8.self))")
+        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("clinic-test-cmd-\(UUID().uuidString).log").path
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        let command = ([executable] + arguments).map(shellQuoted).joined(separator: " ")
+            + " </dev/null >\(shellQuoted(outputPath)) 2>&1"
+        let status = system(command)
+        guard status == 0 else {
+            let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+            throw TestSupportError("\(executable) failed (status \(status)): \(text)")
         }
+    }
+
+    private static func shellQuoted(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
     /// A port nobody listens on right now (the kernel picks it).
