@@ -34,7 +34,7 @@ public func buildApplication(configuration: APIConfiguration, api: APIServices, 
     try handler.registerHandlers(
         on: RecordingTransport(router: router, table: routes),
         configuration: .init(dateTranscoder: RFC3339DateTranscoder(), jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
-        middlewares: [AuthMiddleware(tokens: api.tokens, audit: api.audit, logger: logger)])
+        middlewares: [HeaderEncodingMiddleware(), AuthMiddleware(tokens: api.tokens, audit: api.audit, logger: logger)])
 
     return Application(
         router: router,

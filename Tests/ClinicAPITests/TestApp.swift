@@ -1,0 +1,69 @@
+import ClinicAPI
+import ClinicDomain
+import ClinicPostgres
+import ClinicServices
+import ClinicTestSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Testing
+
+/// The application exactly as `clinic serve` builds it, on a fresh database, driven in-process.
+func withApp(api: (@Sendable (TestDatabase) throws -> APIServices)? = nil,
+             _ body: @escaping @Sendable (any TestClientProtocol, TestDatabase) async throws -> Void) async throws {
+    try await withTestDatabase { db in
+        var logger = Logger(label: "api-test")
+        logger.logLevel = .warning
+        let services = try api?(db) ?? APIServices.postgres(db.database)
+        let app = try buildApplication(configuration: .init(port: 0), api: services, logger: logger)
+        try await app.test(.router) { client in try await body(client, db) }
+    }
+}
+
+/// A response's body as JSON.
+struct JSONBody {
+    let object: [String: Any]
+
+    /// Parses the body; a body that is not a JSON object is recorded as a test failure.
+    init(_ response: TestResponse) {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(buffer: response.body))) as? [String: Any] else {
+            Issue.record("body is not a JSON object: \(String(buffer: response.body))")
+            self.object = [:]
+            return
+        }
+        self.object = object
+    }
+
+    subscript(_ key: String) -> Any? { object[key] }
+    var string: (String) -> String? { { self.object[$0] as? String } }
+
+    /// The `pointer`s of a validation problem.
+    var pointers: [String] { (object["errors"] as? [[String: Any]])?.compactMap { $0["pointer"] as? String } ?? [] }
+}
+
+extension HTTPFields {
+    static func bearer(_ token: String, json: Bool = true) -> HTTPFields {
+        var fields: HTTPFields = [.authorization: "Bearer \(token)"]
+        if json { fields[.contentType] = "application/json" }
+        return fields
+    }
+}
+
+extension ByteBuffer {
+    init(json: String) { self.init(string: json) }
+}
+
+extension TestClientProtocol {
+    /// POSTs the L1 wedge example and hands the response to `check`.
+    @discardableResult
+    func createReferral<R>(token: String, clinicID: ClinicID, mrn: String = "MRN-0001", key: String? = nil,
+                           _ check: (TestResponse) async throws -> R) async throws -> R {
+        var headers = HTTPFields.bearer(token)
+        if let key { headers[HTTPField.Name("Idempotency-Key")!] = key }
+        let response = try await execute(uri: "/v1/referrals", method: .post, headers: headers,
+                                         body: ByteBuffer(json: Fixtures.l1WedgeJSON(clinicID: clinicID, mrn: mrn)))
+        return try await check(response)
+    }
+}
