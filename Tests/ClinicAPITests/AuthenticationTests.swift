@@ -1,0 +1,114 @@
+import ClinicDomain
+import ClinicPostgres
+import ClinicServices
+import ClinicTestSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite("Bearer tokens and roles")
+struct AuthenticationTests {
+    @Test("no token is 401 with WWW-Authenticate, and nothing is written")
+    func noToken() async throws {
+        try await withApp { client, db in
+            let clinic = try await Fixtures(db).clinic()
+            try await client.execute(uri: "/v1/referrals", method: .post, headers: [.contentType: "application/json"],
+                                     body: ByteBuffer(json: Fixtures.l1WedgeJSON(clinicID: clinic.id))) { response in
+                #expect(response.status == .unauthorized)
+                #expect(response.headers[.wwwAuthenticate] == "Bearer")
+                #expect(JSONBody(response).string("type") == "/problems/unauthorized")
+            }
+            #expect(try await db.count("referrals") == 0)
+        }
+    }
+
+    @Test("a malformed Authorization header or an unknown token is 401", arguments: ["Basic YWRtaW46YWRtaW4=", "Bearer", "Bearer clin_notarealtoken", "Bearer ' OR 1=1 --", "clin_abc"])
+    func badTokens(header: String) async throws {
+        try await withApp { client, _ in
+            try await client.execute(uri: "/v1/referrals", method: .get, headers: [.authorization: header]) { response in
+                #expect(response.status == .unauthorized)
+            }
+        }
+    }
+
+    @Test("a revoked token is refused from the next request on")
+    func revokedToken() async throws {
+        try await withApp { client, db in
+            let tokens = TokenService(store: PostgresTokenStore(database: db.database))
+            let (id, secret) = try await tokens.create(name: "PACS", role: .admin)
+            try await client.execute(uri: "/v1/referrals", method: .get, headers: .bearer(secret, json: false)) { #expect($0.status == .ok) }
+            try await tokens.revoke(id: id.description)
+            try await client.execute(uri: "/v1/referrals", method: .get, headers: .bearer(secret, json: false)) { #expect($0.status == .unauthorized) }
+        }
+    }
+
+    @Test("an expired token is refused")
+    func expiredToken() async throws {
+        try await withApp { client, db in
+            let secret = try await Fixtures(db).token(.admin, expiresAt: Date().addingTimeInterval(-60))
+            try await client.execute(uri: "/v1/referrals", method: .get, headers: .bearer(secret, json: false)) { #expect($0.status == .unauthorized) }
+        }
+    }
+
+    @Test("using a token records when it was last used")
+    func lastUsedRecorded() async throws {
+        try await withApp { client, db in
+            let secret = try await Fixtures(db).token(.reporter, name: "nightly")
+            #expect(try await db.count("api_tokens", where: "name = 'nightly' AND last_used_at IS NULL") == 1)
+            try await client.execute(uri: "/v1/referrals", method: .get, headers: .bearer(secret, json: false)) { #expect($0.status == .ok) }
+            #expect(try await db.count("api_tokens", where: "name = 'nightly' AND last_used_at IS NOT NULL") == 1)
+        }
+    }
+
+    @Test("only the hash of a token is stored")
+    func onlyHashStored() async throws {
+        try await withTestDatabase { db in
+            let secret = try await Fixtures(db).token(.admin, name: "hash-check")
+            #expect(secret.hasPrefix("clin_") && secret.count >= 45)
+            let rows = try await db.query("SELECT encode(token_hash, 'hex') FROM api_tokens WHERE name = 'hash-check'")
+            let stored = try rows[0].decode(String.self)
+            #expect(!stored.contains(secret) && stored.count == 64)
+        }
+    }
+
+    @Test("each role gets exactly what the matrix grants, for every operation", arguments: Role.allCases)
+    func matrixEnforced(role: Role) async throws {
+        try await withApp { client, db in
+            let fixtures = Fixtures(db)
+            let clinic = try await fixtures.clinic()
+            let token = try await fixtures.token(role)
+            let requests: [(operation: String, method: HTTPRequest.Method, uri: String, body: String?)] = [
+                ("getMetrics", .get, "/metrics", nil),
+                ("createReferral", .post, "/v1/referrals", Fixtures.l1WedgeJSON(clinicID: clinic.id)),
+                ("listReferrals", .get, "/v1/referrals", nil),
+                ("getReferral", .get, "/v1/referrals/\(UUID())", nil),
+            ]
+            #expect(Set(requests.map(\.operation)) == Set(PermissionMatrix.operations.filter { $0.access != .anonymous }.map(\.operationID)))
+            for request in requests {
+                try await client.execute(uri: request.uri, method: request.method, headers: .bearer(token, json: request.body != nil),
+                                         body: request.body.map { ByteBuffer(json: $0) }) { response in
+                    if PermissionMatrix.allows(role, request.operation) {
+                        #expect(response.status != .forbidden && response.status != .unauthorized, "\(role) \(request.operation)")
+                    } else {
+                        #expect(response.status == .forbidden, "\(role) \(request.operation)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("a refused call is audited as denied, and a reporter's POST creates nothing")
+    func deniedIsAudited() async throws {
+        try await withApp { client, db in
+            let fixtures = Fixtures(db)
+            let clinic = try await fixtures.clinic()
+            let token = try await fixtures.token(.reporter, name: "dashboards")
+            try await client.createReferral(token: token, clinicID: clinic.id) { #expect($0.status == .forbidden) }
+            #expect(try await db.count("referrals") == 0)
+            #expect(try await db.count("audit_log", where: "actor_name = 'dashboards' AND outcome = 'denied' AND action = 'createReferral'") == 1)
+            #expect(try await db.count("audit_log", where: "outcome = 'success' AND action LIKE 'referral.%'") == 0)
+        }
+    }
+}
