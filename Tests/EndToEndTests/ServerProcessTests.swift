@@ -1,0 +1,112 @@
+import ClinicTestSupport
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+
+/// The real binary on a loopback port, driven over HTTP the way a clinic's systems would.
+@Suite("clinic serve, end to end")
+struct ServerProcessTests {
+    @Test("with a token made by the CLI, a referral is created over HTTP and read back; SIGTERM stops the server cleanly")
+    func referralRoundTrip() async throws {
+        try await withTestDatabase { db in
+            let clinic = try await Fixtures(db).clinic()
+            let clinicBinary = try ChildProcess.clinicExecutable()
+            let environment = ["DATABASE_URL": db.url, "CLINIC_LOG_LEVEL": "warning"]
+
+            let migrate = try await ChildProcess.run(clinicBinary, ["migrate"], environment: environment)
+            #expect(migrate.status == 0)
+            #expect(migrate.output.contains("up to date"))
+
+            let created = try await ChildProcess.run(clinicBinary, ["token", "create", "--role", "scheduler", "--name", "e2e front desk"], environment: environment)
+            #expect(created.status == 0)
+            let token = try #require(created.output.split(separator: "\n").last.map(String.init))
+            #expect(token.hasPrefix("clin_"))
+
+            let port = try freeLoopbackPort()
+            let server = try ChildProcess.start(clinicBinary, ["serve", "--host", "127.0.0.1", "--port", "\(port)"], environment: environment)
+            defer { server.signal(SIGKILL) }
+            let base = "http://127.0.0.1:\(port)"
+            try await waitUntilHealthy(base, server: server)
+
+            var post = URLRequest(url: URL(string: "\(base)/v1/referrals")!)
+            post.httpMethod = "POST"
+            post.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+            post.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            post.httpBody = Data(Fixtures.l1WedgeJSON(clinicID: clinic.id).utf8)
+            let (postData, postResponse) = try await URLSession.shared.data(for: post)
+            #expect((postResponse as? HTTPURLResponse)?.statusCode == 201)
+            let referral = try #require(try JSONSerialization.jsonObject(with: postData) as? [String: Any])
+            let id = try #require(referral["id"] as? String)
+
+            var get = URLRequest(url: URL(string: "\(base)/v1/referrals/\(id)")!)
+            get.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+            let (getData, getResponse) = try await URLSession.shared.data(for: get)
+            let http = try #require(getResponse as? HTTPURLResponse)
+            #expect(http.statusCode == 200)
+            #expect(http.value(forHTTPHeaderField: "ETag") == "\"1\"")
+            #expect(http.value(forHTTPHeaderField: "X-Request-Id") != nil)
+            let read = try #require(try JSONSerialization.jsonObject(with: getData) as? [String: Any])
+            #expect(read["status"] as? String == "received")
+            #expect((read["patient"] as? [String: Any])?["familyName"] as? String == "Whitfield")
+
+            let (_, unauthorized) = try await URLSession.shared.data(for: URLRequest(url: URL(string: "\(base)/v1/referrals/\(id)")!))
+            #expect((unauthorized as? HTTPURLResponse)?.statusCode == 401)
+
+            server.signal(SIGTERM)
+            #expect(try await server.wait(timeout: .seconds(20)) == 0)
+        }
+    }
+
+    @Test("serve refuses to start while migrations are pending, and says to run clinic migrate")
+    func refusesWithPendingMigrations() async throws {
+        try await withTestDatabase { db in
+            _ = try await db.query("DROP SCHEMA public CASCADE")
+            _ = try await db.query("CREATE SCHEMA public")
+            let result = try await ChildProcess.run(try ChildProcess.clinicExecutable(), ["serve", "--port", "\(try freeLoopbackPort())"],
+                                                    environment: ["DATABASE_URL": db.url])
+            #expect(result.status == 4)
+            #expect(result.output.contains("clinic migrate"))
+        }
+    }
+
+    @Test("configuration mistakes fail fast with exit code 2 and say what to fix", arguments: [
+        (["migrate"], ["DATABASE_URL": ""], "DATABASE_URL is not set"),
+        (["migrate"], ["DATABASE_URL": "mysql://localhost/clinic"], "postgres://"),
+        (["serve"], ["DATABASE_URL": "postgres://clinic@127.0.0.1:1/clinic", "CLINIC_HTTP_PORT": "eighty"], "CLINIC_HTTP_PORT"),
+    ])
+    func configurationErrors(arguments: [String], environment: [String: String], message: String) async throws {
+        let result = try await ChildProcess.run(try ChildProcess.clinicExecutable(), arguments, environment: environment)
+        #expect(result.status == 2)
+        #expect(result.output.contains(message))
+    }
+
+    @Test("an unreachable database is exit code 3 with a clear message")
+    func unreachableDatabase() async throws {
+        let port = try freeLoopbackPort()
+        let result = try await ChildProcess.run(try ChildProcess.clinicExecutable(), ["migrate"],
+                                                environment: ["DATABASE_URL": "postgres://clinic@127.0.0.1:\(port)/clinic"])
+        #expect(result.status == 3)
+        #expect(result.output.contains("cannot reach the database"))
+    }
+
+    @Test("an unknown role is a usage error (64) naming the roles")
+    func unknownRole() async throws {
+        let result = try await ChildProcess.run(try ChildProcess.clinicExecutable(), ["token", "create", "--role", "wizard", "--name", "x"],
+                                                environment: ["DATABASE_URL": "postgres://clinic@127.0.0.1:1/clinic"])
+        #expect(result.status == 64)
+        #expect(result.output.contains("admin"))
+    }
+
+    private func waitUntilHealthy(_ base: String, server: ChildProcess) async throws {
+        for _ in 0..<200 {
+            if let (_, response) = try? await URLSession.shared.data(from: URL(string: "\(base)/health")!),
+               (response as? HTTPURLResponse)?.statusCode == 200 {
+                return
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw TestSupportError("server did not become healthy; its output:\n\(server.output())")
+    }
+}
