@@ -1,0 +1,98 @@
+import ClinicDomain
+import ClinicServices
+import ClinicTestSupport
+import Foundation
+import Testing
+
+@Suite("ReferralService")
+struct ReferralServiceTests {
+    @Test("validation uses the clinic's date: a symptom onset of 'today' in Phoenix is accepted while UTC is already tomorrow")
+    func todayIsTheClinicsDay() async throws {
+        try await withTestDatabase { (db: TestDatabase) async throws -> Void in
+            let fixtures = Fixtures(db)
+            let clinic = try await fixtures.clinic()
+            // 2026-11-26 03:00 UTC is 2026-11-25 20:00 in Phoenix.
+            let now = try Date("2026-11-26T03:00:00Z", strategy: .iso8601)
+            var draft = Fixtures.l1WedgeDraft(clinicID: clinic.id)
+            draft.symptomOnset = "2026-11-25"
+            let created = try await fixtures.services(now: { now }).referrals.create(draft, idempotencyKey: nil, actor: Fixtures.operator_)
+            #expect(created.referral.symptomOnset?.description == "2026-11-25")
+            draft.symptomOnset = "2026-11-26"
+            await #expect(throws: ServiceError.invalid(ValidationError(pointer: "/symptomOnset", message: "must not be in the future"))) {
+                try await fixtures.services(now: { now }).referrals.create(draft, idempotencyKey: nil, actor: Fixtures.operator_)
+            }
+        }
+    }
+
+    @Test("listing audits the read with the actor and request id")
+    func listIsAudited() async throws {
+        try await withTestDatabase { (db: TestDatabase) async throws -> Void in
+            let actor = Actor(principal: Principal(tokenID: nil, name: "Dr. Chen", role: .clinician), requestID: "req-77")
+            _ = try await Fixtures(db).services().referrals.list(status: nil, clinicID: nil, limit: nil, cursor: nil, actor: actor)
+            #expect(try await db.count("audit_log", where: "action = 'referral.list' AND actor_name = 'Dr. Chen' AND request_id = 'req-77'") == 1)
+        }
+    }
+
+    @Test("an unknown clinic is a validation error on clinicId and writes nothing")
+    func unknownClinic() async throws {
+        try await withTestDatabase { (db: TestDatabase) async throws -> Void in
+            let draft = Fixtures.l1WedgeDraft(clinicID: .random())
+            await #expect(throws: ServiceError.invalid(ValidationError(pointer: "/clinicId", message: "no clinic has this id"))) {
+                try await Fixtures(db).services().referrals.create(draft, idempotencyKey: nil, actor: Fixtures.operator_)
+            }
+            #expect(try await db.count("patients") == 0)
+        }
+    }
+
+    @Test("an idempotency key of control characters or over 200 characters is refused")
+    func badIdempotencyKeys() async throws {
+        try await withTestDatabase { (db: TestDatabase) async throws -> Void in
+            let clinic = try await Fixtures(db).clinic()
+            for key in ["", "line\nbreak", String(repeating: "k", count: 201)] {
+                await #expect(throws: ServiceError.self) {
+                    try await Fixtures(db).services().referrals.create(Fixtures.l1WedgeDraft(clinicID: clinic.id), idempotencyKey: key,
+                                                                       actor: Fixtures.operator_)
+                }
+            }
+            #expect(try await db.count("referrals") == 0)
+        }
+    }
+}
+
+@Suite("Referral cursors")
+struct ReferralCursorTests {
+    @Test("a cursor survives its round trip through its token")
+    func roundTrip() throws {
+        let cursor = ReferralCursor(createdAtMicroseconds: 1_795_625_093_123_456, id: .random())
+        #expect(try ReferralCursor(token: cursor.token) == cursor)
+        #expect(!cursor.token.contains("=") && !cursor.token.contains("/") && !cursor.token.contains("+"))
+    }
+
+    @Test("tokens this server did not issue are refused", arguments: ["", "garbage", "MTIz", String(repeating: "A", count: 500)])
+    func foreignTokens(token: String) {
+        #expect(throws: ServiceError.self) { try ReferralCursor(token: token) }
+    }
+}
+
+@Suite("TokenService")
+struct TokenServiceTests {
+    @Test("a created token authenticates as its role until revoked")
+    func lifecycle() async throws {
+        try await withTestDatabase { (db: TestDatabase) async throws -> Void in
+            let service = try Fixtures(db).services().tokens
+            let (id, secret) = try await service.create(name: "PACS interface", role: .intake)
+            #expect(try await service.authenticate(secret: secret)?.role == .intake)
+            #expect(try await service.authenticate(secret: secret + "x") == nil)
+            try await service.revoke(id: id.description)
+            #expect(try await service.authenticate(secret: secret) == nil)
+            await #expect(throws: ServiceError.notFound(entity: "token")) { try await service.revoke(id: UUID().uuidString) }
+        }
+    }
+
+    @Test("a blank token name is refused")
+    func blankName() async throws {
+        try await withTestDatabase { (db: TestDatabase) async throws -> Void in
+            await #expect(throws: ServiceError.self) { try await Fixtures(db).services().tokens.create(name: "  ", role: .admin) }
+        }
+    }
+}
