@@ -22,6 +22,7 @@ public enum PermissionMatrix {
         ("createReferral", .roles(referralWriters)),
         ("listReferrals", .roles(readers)),
         ("getReferral", .roles(readers)),
+        ("listAuditEntries", .roles([.admin])),
     ]
 
     /// The access rule of an operation; `nil` when the operation is not in the matrix.

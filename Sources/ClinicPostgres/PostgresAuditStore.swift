@@ -15,12 +15,12 @@ public struct PostgresAuditStore: AuditStore {
         }
     }
 
-    public func entries(entityID: UUID, limit: Int) async throws -> [StoredAuditEntry] {
+    public func entries(entityID: UUID, after: Int64?, limit: Int) async throws -> [StoredAuditEntry] {
         let logger = database.logger
         return try await database.withConnection { connection in
             try await connection.query("""
                 SELECT id, occurred_at, actor_name, actor_role, action, entity_type, entity_id, request_id, outcome
-                FROM audit_log WHERE entity_id = \(entityID) ORDER BY id LIMIT \(limit)
+                FROM audit_log WHERE entity_id = \(entityID) AND id > \(after ?? 0) ORDER BY id LIMIT \(limit)
                 """, logger: logger).collect().map { row in
                 let (id, at, name, role, action, type, entity, request, outcome) =
                     try row.decode((Int64, Date, String, String, String, String, UUID?, String?, String).self)

@@ -5,12 +5,14 @@ public struct APIServices: Sendable {
     public let referrals: ReferralService
     public let tokens: TokenService
     public let audit: any AuditStore
+    public let auditTrail: AuditService
     public let readiness: any ReadinessProbe
 
     public init(referrals: ReferralService, tokens: TokenService, audit: any AuditStore, readiness: any ReadinessProbe) {
         self.referrals = referrals
         self.tokens = tokens
         self.audit = audit
+        self.auditTrail = AuditService(store: audit)
         self.readiness = readiness
     }
 }

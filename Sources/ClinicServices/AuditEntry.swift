@@ -24,7 +24,8 @@ public struct AuditEntry: Hashable, Sendable {
 /// Writes audit rows that do not belong to a larger transaction (reads, denials).
 public protocol AuditStore: Sendable {
     func record(_ entry: AuditEntry) async throws
-    func entries(entityID: UUID, limit: Int) async throws -> [StoredAuditEntry]
+    /// An entity's entries in order, after the entry with id `after`.
+    func entries(entityID: UUID, after: Int64?, limit: Int) async throws -> [StoredAuditEntry]
 }
 
 /// An audit row as read back.

@@ -84,6 +84,7 @@ struct AuthenticationTests {
                 ("createReferral", .post, "/v1/referrals", Fixtures.l1WedgeJSON(clinicID: clinic.id)),
                 ("listReferrals", .get, "/v1/referrals", nil),
                 ("getReferral", .get, "/v1/referrals/\(UUID())", nil),
+                ("listAuditEntries", .get, "/v1/audit?entityId=\(UUID())", nil),
             ]
             #expect(Set(requests.map(\.operation)) == Set(PermissionMatrix.operations.filter { $0.access != .anonymous }.map(\.operationID)))
             for request in requests {

@@ -99,6 +99,52 @@ struct ServerProcessTests {
         #expect(result.output.contains("admin"))
     }
 
+    @Test("hostile requests to the running server get 4xx problem+json and leave the database unchanged")
+    func hostileInput() async throws {
+        try await withTestDatabase { db in
+            let clinic = try await Fixtures(db).clinic()
+            let token = try await Fixtures(db).token(.admin)
+            let clinicBinary = try ChildProcess.clinicExecutable()
+            let port = try freeLoopbackPort()
+            let server = try ChildProcess.start(clinicBinary, ["serve", "--port", "\(port)"], environment: ["DATABASE_URL": db.url, "CLINIC_LOG_LEVEL": "warning"])
+            defer { server.signal(SIGKILL) }
+            let base = "http://127.0.0.1:\(port)"
+            try await waitUntilHealthy(base, server: server)
+            let good = Fixtures.l1WedgeJSON(clinicID: clinic.id)
+            let cases: [(name: String, method: String, path: String, contentType: String?, body: Data?, expected: Int)] = [
+                ("10 MB body", "POST", "/v1/referrals", "application/json",
+                 Data(good.replacingOccurrences(of: "\"reason\":\"", with: "\"reason\":\"" + String(repeating: "A", count: 10 << 20)).utf8), 413),
+                ("NUL in a name", "POST", "/v1/referrals", "application/json", Data(good.replacingOccurrences(of: "Eleanor", with: "El\\u0000eanor").utf8), 400),
+                ("deep nesting", "POST", "/v1/referrals", "application/json", Data((String(repeating: "{\"a\":", count: 50_000) + "1" + String(repeating: "}", count: 50_000)).utf8), 400),
+                ("not JSON", "POST", "/v1/referrals", "application/json", Data("clinicId=1&reason=x".utf8), 400),
+                ("wrong content type", "POST", "/v1/referrals", "application/xml", Data("<referral/>".utf8), 415),
+                ("injection in a query", "GET", "/v1/referrals?cursor=%27%3B--%20DROP%20TABLE%20referrals", nil, nil, 400),
+                ("injection in a path", "GET", "/v1/referrals/1%27%20OR%20%271%27%3D%271", nil, nil, 400),
+                ("unknown enum value", "GET", "/v1/referrals?status=deleted", nil, nil, 400),
+                ("unknown route", "GET", "/v1/admin/shell", nil, nil, 404),
+                ("wrong method", "PUT", "/v1/referrals", "application/json", Data(good.utf8), 405),
+            ]
+            for item in cases {
+                var request = URLRequest(url: URL(string: base + item.path)!)
+                request.httpMethod = item.method
+                request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+                if let type = item.contentType { request.setValue(type, forHTTPHeaderField: "Content-Type") }
+                request.httpBody = item.body
+                let (data, response) = try await URLSession.shared.data(for: request)
+                let http = try #require(response as? HTTPURLResponse)
+                #expect(http.statusCode == item.expected, "\(item.name)")
+                #expect(http.value(forHTTPHeaderField: "Content-Type") == "application/problem+json", "\(item.name)")
+                let text = String(decoding: data, as: UTF8.self)
+                #expect(!text.contains("PSQL") && !text.contains("SELECT") && !text.contains("Whitfield"), "\(item.name): \(text)")
+            }
+            #expect(try await db.count("referrals") == 0)
+            #expect(try await db.count("patients") == 0)
+            let (_, health) = try await URLSession.shared.data(from: URL(string: "\(base)/health")!)
+            #expect((health as? HTTPURLResponse)?.statusCode == 200)
+            #expect(!server.output().contains("Whitfield"))
+        }
+    }
+
     private func waitUntilHealthy(_ base: String, server: ChildProcess) async throws {
         for _ in 0..<200 {
             if let (_, response) = try? await URLSession.shared.data(from: URL(string: "\(base)/health")!),

@@ -1,0 +1,18 @@
+import ClinicServices
+import Foundation
+
+/// `/v1/audit`.
+extension APIHandler {
+    func listAuditEntries(_ input: Operations.ListAuditEntries.Input) async throws -> Operations.ListAuditEntries.Output {
+        let page = try await services.auditTrail.entries(entityID: input.query.entityId, limit: input.query.limit,
+                                                         cursor: input.query.cursor, actor: RequestScope.actor())
+        let items = page.items.map { entry in
+            Components.Schemas.AuditEntry(
+                id: entry.id, occurredAt: entry.occurredAt, actorName: entry.actorName, actorRole: entry.actorRole,
+                action: entry.action, entityType: entry.entityType, entityId: entry.entityID?.uuidString.lowercased(),
+                requestId: entry.requestID,
+                outcome: Components.Schemas.AuditEntry.OutcomePayload(rawValue: entry.outcome) ?? .failed)
+        }
+        return .ok(.init(body: .json(.init(items: items, nextCursor: page.next))))
+    }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import ClinicPostgres
+import ClinicServices
+import Foundation
+
+/// `clinic audit --entity ID`: who read or changed an entity, and when.
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit", abstract: "Show the audit trail of one entity (a referral, a clinic, a token...).")
+
+    @OptionGroup var database: DatabaseOptions
+    @Option(name: .customLong("entity"), help: "The entity's id.") var entityID: String
+    @Option(help: "At most this many entries (1-500).") var limit: Int = 100
+    @Flag(help: "Print JSON instead of text.") var json = false
+
+    func run() async throws {
+        try await CommandRuntime.run {
+            let settings = Settings(flags: ["database.url": database.databaseURL])
+            try await CommandRuntime.withDatabase(settings) { db in
+                let actor = Actor(principal: .commandLine("clinic audit"), requestID: nil)
+                let page = try await AuditService(store: PostgresAuditStore(database: db))
+                    .entries(entityID: entityID, limit: limit, cursor: nil, actor: actor)
+                let format = ISO8601DateFormatter()
+                if json {
+                    let rows: [[String: Any]] = page.items.map { entry in
+                        var row: [String: Any] = ["id": entry.id, "occurredAt": format.string(from: entry.occurredAt),
+                                                  "actorName": entry.actorName, "actorRole": entry.actorRole, "action": entry.action,
+                                                  "entityType": entry.entityType, "outcome": entry.outcome]
+                        row["requestId"] = entry.requestID
+                        return row
+                    }
+                    print(String(decoding: try JSONSerialization.data(withJSONObject: rows, options: [.sortedKeys]), as: UTF8.self))
+                    return
+                }
+                if page.items.isEmpty { print("No audit entries for \(entityID)."); return }
+                for entry in page.items {
+                    print("\(format.string(from: entry.occurredAt))  \(entry.outcome.padding(toLength: 7, withPad: " ", startingAt: 0))  \(entry.action.padding(toLength: 22, withPad: " ", startingAt: 0))  \(entry.actorName) (\(entry.actorRole))\(entry.requestID.map { "  request \($0)" } ?? "")")
+                }
+            }
+        }
+    }
+}
