@@ -4,10 +4,11 @@
 HOST ?= 127.0.0.1
 PORT ?= 8080
 SWIFT_TEST_FLAGS ?=
+FUZZ_EXAMPLES ?= 100
 CLUSTER := bash deploy/dev-cluster.sh
 
 .DEFAULT_GOAL := help
-.PHONY: help run stop build test clean-local
+.PHONY: help run stop build test fuzz fuzz-ci clean-local
 
 help:
 	@echo 'make run          dev PostgreSQL + migrate + demo seed + admin token, then serve on $(HOST):$(PORT)'
@@ -15,6 +16,10 @@ help:
 	@echo 'make stop         stop the dev PostgreSQL cluster'
 	@echo 'make build        swift build'
 	@echo 'make test         build and run all tests (SWIFT_TEST_FLAGS="--filter X" to narrow)'
+	@echo 'make fuzz         Schemathesis (pinned, own venv) against a live server on a throwaway clinic_fuzz'
+	@echo '                  database, every operation, admin token; fails on any 5xx or off-contract response'
+	@echo '                  (FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) per operation; FUZZ_PORT, FUZZ_SEED; logs in .local/fuzz/)'
+	@echo 'make fuzz-ci      the same, shorter: FUZZ_EXAMPLES=25'
 	@echo 'make clean-local  stop the dev cluster and delete .local/'
 
 run:
@@ -32,6 +37,14 @@ test:
 	$(CLUSTER) ensure-postgres
 	swift build --build-tests
 	swift test --skip-build $(SWIFT_TEST_FLAGS)
+
+# Uses the dev cluster (started and stopped again if it was down) but its own database, and
+# builds nothing unless .build/debug/clinic is missing.
+fuzz:
+	FUZZ_EXAMPLES='$(FUZZ_EXAMPLES)' bash deploy/fuzz.sh
+
+fuzz-ci:
+	FUZZ_EXAMPLES=25 bash deploy/fuzz.sh
 
 clean-local:
 	$(CLUSTER) clean

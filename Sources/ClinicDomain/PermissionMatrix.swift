@@ -13,6 +13,7 @@ public enum PermissionMatrix {
 
     private static let readers: Set<Role> = [.admin, .scheduler, .clinician, .reporter]
     private static let referralWriters: Set<Role> = [.admin, .scheduler, .clinician, .intake]
+    private static let staff: Set<Role> = [.admin, .scheduler, .clinician]
 
     /// The matrix itself. Keep it in the OpenAPI document's order.
     public static let operations: [(operationID: String, access: Access)] = [
@@ -22,6 +23,12 @@ public enum PermissionMatrix {
         ("createReferral", .roles(referralWriters)),
         ("listReferrals", .roles(readers)),
         ("getReferral", .roles(readers)),
+        ("updateReferral", .roles(staff)),
+        ("listReferralEvents", .roles(readers)),
+        ("cancelReferral", .roles(staff)),
+        ("setReferralUrgency", .roles(staff)),
+        ("createImagingResult", .roles([.admin, .intake])),
+        ("getImagingResult", .roles(readers)),
         ("listAuditEntries", .roles([.admin])),
     ]
 

@@ -22,45 +22,35 @@ public struct ReferringClinician: Hashable, Sendable {
     }
 }
 
-/// A request to refer a patient for kyphoplasty evaluation, validated.
+/// A request to refer a patient for kyphoplasty evaluation, validated and triaged.
 public struct NewReferral: Hashable, Sendable {
     public let clinicID: ClinicID
     public let patient: PatientDetails
     public let referringClinician: ReferringClinician
     public let reason: BoundedText
     public let symptomOnset: LocalDate?
+    public let flags: ClinicalFlags
+    public let payer: BoundedText?
+    public let imagingResultIDs: [ImagingResultID]
+    public let triage: TriageOutcome
 
-    public init(clinicID: ClinicID, patient: PatientDetails, referringClinician: ReferringClinician,
-                reason: BoundedText, symptomOnset: LocalDate?) {
+    public init(clinicID: ClinicID, patient: PatientDetails, referringClinician: ReferringClinician, reason: BoundedText,
+                symptomOnset: LocalDate?, flags: ClinicalFlags, payer: BoundedText?, imagingResultIDs: [ImagingResultID],
+                triage: TriageOutcome) {
         self.clinicID = clinicID
         self.patient = patient
         self.referringClinician = referringClinician
         self.reason = reason
         self.symptomOnset = symptomOnset
-    }
-
-    /// Validates raw fields, naming every bad one with its JSON pointer.
-    public static func validate(clinicID: ClinicID, patient: () throws -> PatientDetails,
-                                clinicianName: String, clinicianNPI: String?, reason: String,
-                                symptomOnset: String?, today: LocalDate) throws -> NewReferral {
-        var collector = ViolationCollector()
-        let patient = collector.check("/patient", patient)
-        let clinician = collector.check("/referringClinician") {
-            try ReferringClinician(name: clinicianName, npi: clinicianNPI)
-        }
-        let reason = collector.check("/reason") { try BoundedText(reason, maxLength: 2000) }
-        var onset: LocalDate?
-        if let symptomOnset {
-            onset = collector.check("/symptomOnset") { try LocalDate(iso8601: symptomOnset) }
-            if let day = onset, day > today { collector.add("/symptomOnset", "must not be in the future") }
-        }
-        try collector.throwIfAny()
-        return NewReferral(clinicID: clinicID, patient: patient!, referringClinician: clinician!,
-                           reason: reason!, symptomOnset: onset)
+        self.flags = flags
+        self.payer = payer
+        self.imagingResultIDs = imagingResultIDs
+        self.triage = triage
     }
 }
 
-/// A referral as stored: who, why, where it is in the pathway, and its version for optimistic concurrency.
+/// A referral as stored: who, why, its triage, where it is in the pathway, and its version for
+/// optimistic concurrency.
 public struct Referral: Hashable, Sendable {
     public let id: ReferralID
     public let clinicID: ClinicID
@@ -68,23 +58,60 @@ public struct Referral: Hashable, Sendable {
     public let referringClinician: ReferringClinician
     public let reason: BoundedText
     public let symptomOnset: LocalDate?
+    public let flags: ClinicalFlags
+    public let payer: String?
+    public let imagingResultIDs: [ImagingResultID]
     public let status: ReferralStatus
+    /// Nil only for referrals stored before triage existed.
+    public let urgency: Urgency?
+    public let urgencyReasons: [TriageReason]
+    public let urgencyOverride: Urgency?
+    public let evaluationDueOn: LocalDate?
+    public let windowClosesOn: LocalDate?
+    public let cancelReason: String?
     public let version: Int
     public let createdAt: Date
     public let updatedAt: Date
 
     public init(id: ReferralID, clinicID: ClinicID, patient: Patient, referringClinician: ReferringClinician,
-                reason: BoundedText, symptomOnset: LocalDate?, status: ReferralStatus, version: Int,
-                createdAt: Date, updatedAt: Date) {
+                reason: BoundedText, symptomOnset: LocalDate?, flags: ClinicalFlags, payer: String?,
+                imagingResultIDs: [ImagingResultID], status: ReferralStatus, urgency: Urgency?, urgencyReasons: [TriageReason],
+                urgencyOverride: Urgency?, evaluationDueOn: LocalDate?, windowClosesOn: LocalDate?, cancelReason: String?,
+                version: Int, createdAt: Date, updatedAt: Date) {
         self.id = id
         self.clinicID = clinicID
         self.patient = patient
         self.referringClinician = referringClinician
         self.reason = reason
         self.symptomOnset = symptomOnset
+        self.flags = flags
+        self.payer = payer
+        self.imagingResultIDs = imagingResultIDs
         self.status = status
+        self.urgency = urgency
+        self.urgencyReasons = urgencyReasons
+        self.urgencyOverride = urgencyOverride
+        self.evaluationDueOn = evaluationDueOn
+        self.windowClosesOn = windowClosesOn
+        self.cancelReason = cancelReason
         self.version = version
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+    }
+
+    /// Still waiting for its evaluation visit, past the due date, on the clinic's calendar.
+    public func isOverdue(today: LocalDate) -> Bool {
+        guard let due = evaluationDueOn else { return false }
+        return status.awaitsEvaluation && due < today
+    }
+}
+
+extension ReferralStatus {
+    /// States in which the evaluation visit has not happened yet.
+    public var awaitsEvaluation: Bool {
+        switch self {
+        case .received, .triaged, .surgicalReview, .evaluationScheduled: true
+        default: false
+        }
     }
 }

@@ -4,6 +4,8 @@ public enum ReferralTransition: Hashable, Sendable {
     case triage
     /// Red flags found at triage or on a result revision.
     case routeToSurgicalReview
+    /// Surgical review found no reason to leave the kyphoplasty pathway.
+    case returnFromSurgicalReview
     case scheduleEvaluation
     case recordEvaluation(EvaluationOutcome)
     case scheduleProcedure
@@ -38,6 +40,7 @@ public enum ReferralTransition: Hashable, Sendable {
         case (.routeToSurgicalReview, .received), (.routeToSurgicalReview, .triaged),
              (.routeToSurgicalReview, .evaluationScheduled), (.routeToSurgicalReview, .evaluated):
             .surgicalReview
+        case (.returnFromSurgicalReview, .surgicalReview): .triaged
         case (.scheduleEvaluation, .triaged), (.scheduleEvaluation, .evaluated(.deferred)): .evaluationScheduled
         case (.recordEvaluation(let outcome), .evaluationScheduled), (.recordEvaluation(let outcome), .triaged):
             .evaluated(outcome)
@@ -60,6 +63,7 @@ public enum ReferralTransition: Hashable, Sendable {
         switch self {
         case .triage: "triage"
         case .routeToSurgicalReview: "route_to_surgical_review"
+        case .returnFromSurgicalReview: "return_from_surgical_review"
         case .scheduleEvaluation: "schedule_evaluation"
         case .recordEvaluation(let outcome): "record_evaluation_\(outcome.rawValue)"
         case .scheduleProcedure: "schedule_procedure"

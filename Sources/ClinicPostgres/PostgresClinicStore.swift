@@ -20,6 +20,18 @@ public struct PostgresClinicStore: ClinicStore, ClinicSetupStore {
         }
     }
 
+    public func triageTargets(clinicID: ClinicID) async throws -> TriageTargets {
+        let logger = database.logger
+        return try await database.withConnection { connection in
+            let rows = try await connection.query("""
+                SELECT urgent_due_days, routine_due_days, candidacy_window_days FROM clinics WHERE id = \(clinicID.rawValue)
+                """, logger: logger).collect()
+            guard let row = rows.first else { return TriageTargets() }
+            let (urgent, routine, window) = try row.decode((Int, Int, Int).self)
+            return TriageTargets(urgentDueDays: urgent, routineDueDays: routine, candidacyWindowDays: window)
+        }
+    }
+
     public func create(_ clinic: Clinic, hours: [OpeningHours], actor: Actor) async throws -> Bool {
         let logger = database.logger
         return try await database.transaction { connection in

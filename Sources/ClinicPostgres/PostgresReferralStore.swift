@@ -31,16 +31,32 @@ public struct PostgresReferralStore: ReferralStore {
                 }
             }
             let patientID = try await PatientRows.match(referral.patient, clinicID: referral.clinicID, on: connection, logger: logger)
-            let status = ReferralStatus.received.code
+            let triage = referral.triage
+            let status: ReferralStatus = triage.urgency == .surgicalReview ? .surgicalReview : .triaged
+            let flags = referral.flags
             try await connection.query("""
                 INSERT INTO referrals (id, clinic_id, patient_id, referring_clinician_name, referring_clinician_npi,
-                                       reason, symptom_onset, status)
+                                       reason, symptom_onset, status, urgency, urgency_reasons, evaluation_due_on,
+                                       window_closes_on, payer, neurological_deficit, cancer_history, long_term_steroids,
+                                       known_osteoporosis, severe_pain, hospitalised)
                 VALUES (\(id.rawValue), \(referral.clinicID.rawValue), \(patientID.rawValue),
                         \(referral.referringClinician.name.value), \(referral.referringClinician.npi),
-                        \(referral.reason.value), \(referral.symptomOnset?.description)::date, \(status))
+                        \(referral.reason.value), \(referral.symptomOnset?.description)::date, \(status.code),
+                        \(triage.urgency.rawValue), \(StoredReason.encode(triage.reasons))::jsonb,
+                        \(triage.evaluationDueOn.description)::date, \(triage.windowClosesOn?.description)::date,
+                        \(referral.payer?.value), \(flags.neurologicalDeficit), \(flags.cancerHistory), \(flags.longTermSteroids),
+                        \(flags.knownOsteoporosis), \(flags.severePain), \(flags.hospitalised))
                 """, logger: logger)
+            for resultID in referral.imagingResultIDs {
+                try await connection.query("""
+                    INSERT INTO referral_imaging (referral_id, imaging_result_id) VALUES (\(id.rawValue), \(resultID.rawValue))
+                    """, logger: logger)
+            }
             try await EventRows.insert(referral: id, kind: "created", from: nil, to: .received, reason: nil,
                                        actor: actor, on: connection, logger: logger)
+            let transition: ReferralTransition = status == .surgicalReview ? .routeToSurgicalReview : .triage
+            try await EventRows.insert(referral: id, kind: transition.code, from: .received, to: status, reason: nil,
+                                       triage: triage, previousUrgency: nil, actor: actor, on: connection, logger: logger)
             try await AuditRows.insert(AuditEntry(actor: actor, action: "referral.create", entityType: "referral",
                                                   entityID: id.rawValue), on: connection, logger: logger)
             if let claim = idempotency {
@@ -70,12 +86,31 @@ public struct PostgresReferralStore: ReferralStore {
         let afterTime = query.after.map { Date(timeIntervalSince1970: Double($0.createdAtMicroseconds) / 1_000_000) }
         let afterID = query.after?.id.rawValue
         let status = query.status?.code
+        let urgency = query.urgency?.rawValue
         let clinicID = query.clinicID?.rawValue
+        let patientID = query.patientID?.rawValue
+        let overdue = query.overdue
+        let window = query.windowClosingWithinDays
+        let from = query.createdFrom
+        let before = query.createdBefore
+        let now = query.now
+        let awaiting = Self.awaitingEvaluation
+        let atRisk = Self.withoutProcedure
         let referrals = try await database.withConnection { connection in
             try await connection.query("""
-                SELECT \(unescaped: ReferralRows.columns) FROM referrals r JOIN patients p ON p.id = r.patient_id
+                SELECT \(unescaped: ReferralRows.columns)
+                FROM referrals r JOIN patients p ON p.id = r.patient_id JOIN clinics c ON c.id = r.clinic_id
                 WHERE (\(status)::text IS NULL OR r.status = \(status))
+                  AND (\(urgency)::text IS NULL OR r.urgency = \(urgency))
                   AND (\(clinicID)::uuid IS NULL OR r.clinic_id = \(clinicID))
+                  AND (\(patientID)::uuid IS NULL OR r.patient_id = \(patientID))
+                  AND (\(from)::timestamptz IS NULL OR r.created_at >= \(from))
+                  AND (\(before)::timestamptz IS NULL OR r.created_at < \(before))
+                  AND (\(overdue)::boolean IS NULL OR \(overdue) = (r.status = ANY(\(awaiting)::text[])
+                       AND r.evaluation_due_on < (\(now)::timestamptz AT TIME ZONE c.time_zone)::date))
+                  AND (\(window)::int IS NULL OR (r.status = ANY(\(atRisk)::text[])
+                       AND r.window_closes_on >= (\(now)::timestamptz AT TIME ZONE c.time_zone)::date
+                       AND r.window_closes_on <= (\(now)::timestamptz AT TIME ZONE c.time_zone)::date + \(window)::int))
                   AND (\(afterTime)::timestamptz IS NULL
                        OR (date_trunc('microseconds', r.created_at), r.id) < (\(afterTime), \(afterID)))
                 ORDER BY r.created_at DESC, r.id DESC
@@ -86,6 +121,46 @@ public struct PostgresReferralStore: ReferralStore {
         let next = referrals.count > query.limit ? page.last.map(ReferralCursor.init(after:)) : nil
         return ReferralPage(items: page, next: next)
     }
+
+    /// States whose evaluation visit is still to come: the ones that can be overdue.
+    static let awaitingEvaluation = ReferralStatus.allCases.filter(\.awaitsEvaluation).map(\.code)
+    /// States still on the kyphoplasty pathway without a procedure: the ones at risk of ageing out.
+    static let withoutProcedure: [String] = [ReferralStatus.received, .triaged, .evaluationScheduled,
+                                             .evaluated(.candidate), .evaluated(.deferred)].map(\.code)
+
+    public func events(referralID: ReferralID) async throws -> [ReferralEvent]? {
+        let logger = database.logger
+        return try await database.withConnection { connection in
+            let exists = try await connection.query("SELECT 1 FROM referrals WHERE id = \(referralID.rawValue)", logger: logger).collect()
+            guard !exists.isEmpty else { return nil }
+            return try await connection.query("""
+                SELECT id, occurred_at, kind, from_status, to_status, actor_name, actor_role, reason,
+                       details->>'urgency', details->>'previousUrgency', (details->'reasons')::text
+                FROM referral_events WHERE referral_id = \(referralID.rawValue) ORDER BY id
+                """, logger: logger).collect().map { row in
+                let (id, at, kind, from, to, name, role, reason, urgency, previous, reasons) =
+                    try row.decode((Int64, Date, String, String?, String, String, String, String?, String?, String?, String?).self)
+                return ReferralEvent(id: id, occurredAt: at, kind: kind, fromStatus: from, toStatus: to, actorName: name,
+                                     actorRole: role, reason: reason, urgency: urgency.flatMap(Urgency.init(rawValue:)),
+                                     previousUrgency: previous.flatMap(Urgency.init(rawValue:)), reasons: StoredReason.decode(reasons))
+            }
+        }
+    }
+
+    public func change(id: ReferralID, expectedVersion: Int?, actor: Actor,
+                       decide: @escaping @Sendable (ReferralSnapshot) throws -> ReferralChange) async throws {
+        let logger = database.logger
+        try await database.transaction { connection in
+            guard let snapshot = try await TriageRows.snapshot(id, on: connection, logger: logger) else {
+                throw ServiceError.notFound(entity: "referral")
+            }
+            if let expectedVersion, expectedVersion != snapshot.referral.version {
+                throw ServiceError.versionMismatch(current: snapshot.referral.version)
+            }
+            let change = try decide(snapshot)
+            try await TriageRows.apply(change, to: snapshot, actor: actor, on: connection, logger: logger)
+        }
+    }
 }
 
 /// Reading referral rows joined with their patient.
@@ -93,13 +168,20 @@ enum ReferralRows {
     static let columns = """
         r.id, r.clinic_id, r.patient_id, p.mrn, p.given_name, p.family_name, to_char(p.birth_date, 'YYYY-MM-DD'), p.sex,
         r.referring_clinician_name, r.referring_clinician_npi, r.reason, to_char(r.symptom_onset, 'YYYY-MM-DD'),
-        r.status, r.version, r.created_at, r.updated_at
+        r.status, r.version, r.created_at, r.updated_at,
+        r.neurological_deficit, r.cancer_history, r.long_term_steroids, r.known_osteoporosis, r.severe_pain, r.hospitalised,
+        r.payer, r.urgency, r.urgency_reasons::text, r.urgency_override,
+        to_char(r.evaluation_due_on, 'YYYY-MM-DD'), to_char(r.window_closes_on, 'YYYY-MM-DD'), r.cancel_reason,
+        ARRAY(SELECT ri.imaging_result_id FROM referral_imaging ri WHERE ri.referral_id = r.id ORDER BY ri.imaging_result_id)
         """
 
     static func decode(_ row: PostgresRow) throws -> Referral {
-        let (id, clinicID, patientID, mrn, given, family, birth, sex, clinician, npi, reason, onset, status, version, created, updated) =
+        let (id, clinicID, patientID, mrn, given, family, birth, sex, clinician, npi, reason, onset, status, version, created, updated,
+             neuro, cancer, steroids, osteoporosis, severe, hospitalised, payer, urgency, reasons, override, due, window, cancelReason,
+             imaging) =
             try row.decode((UUID, UUID, UUID, String, String, String, String, String, String, String?, String, String?,
-                            String, Int, Date, Date).self)
+                            String, Int, Date, Date, Bool, Bool, Bool, Bool, Bool, Bool, String?, String?, String?, String?,
+                            String?, String?, String?, [UUID]).self)
         guard let status = ReferralStatus(code: status) else { throw StoredDataError("unknown referral status \(status)") }
         let details = PatientDetails(mrn: try BoundedText(mrn, maxLength: 64), givenName: try BoundedText(given, maxLength: 100),
                                      familyName: try BoundedText(family, maxLength: 100), birthDate: try LocalDate(iso8601: birth),
@@ -109,7 +191,13 @@ enum ReferralRows {
             patient: Patient(id: PatientID(patientID), clinicID: ClinicID(clinicID), details: details),
             referringClinician: try ReferringClinician(name: clinician, npi: npi),
             reason: try BoundedText(reason, maxLength: 2000), symptomOnset: try onset.map(LocalDate.init(iso8601:)),
-            status: status, version: version, createdAt: created, updatedAt: updated)
+            flags: ClinicalFlags(neurologicalDeficit: neuro, cancerHistory: cancer, longTermSteroids: steroids,
+                                 knownOsteoporosis: osteoporosis, severePain: severe, hospitalised: hospitalised),
+            payer: payer, imagingResultIDs: imaging.map(ImagingResultID.init), status: status,
+            urgency: urgency.flatMap(Urgency.init(rawValue:)), urgencyReasons: StoredReason.decode(reasons),
+            urgencyOverride: override.flatMap(Urgency.init(rawValue:)),
+            evaluationDueOn: try due.map(LocalDate.init(iso8601:)), windowClosesOn: try window.map(LocalDate.init(iso8601:)),
+            cancelReason: cancelReason, version: version, createdAt: created, updatedAt: updated)
     }
 }
 
@@ -148,11 +236,23 @@ enum PatientRows {
 /// Appends to the referral event log.
 enum EventRows {
     static func insert(referral: ReferralID, kind: String, from: ReferralStatus?, to: ReferralStatus, reason: String?,
+                       triage: TriageOutcome? = nil, previousUrgency: Urgency? = nil,
                        actor: Actor, on connection: PostgresConnection, logger: Logger) async throws {
+        var details = "{}"
+        if let triage {
+            struct Details: Encodable {
+                let urgency: String
+                let previousUrgency: String?
+                let reasons: [StoredReason]
+            }
+            let value = Details(urgency: triage.urgency.rawValue, previousUrgency: previousUrgency?.rawValue,
+                                reasons: triage.reasons.map { StoredReason(code: $0.code, detail: $0.detail) })
+            details = String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+        }
         try await connection.query("""
-            INSERT INTO referral_events (referral_id, actor_token_id, actor_name, actor_role, kind, from_status, to_status, reason)
+            INSERT INTO referral_events (referral_id, actor_token_id, actor_name, actor_role, kind, from_status, to_status, reason, details)
             VALUES (\(referral.rawValue), \(actor.principal.tokenID?.rawValue), \(actor.principal.name),
-                    \(actor.principal.role.rawValue), \(kind), \(from?.code), \(to.code), \(reason))
+                    \(actor.principal.role.rawValue), \(kind), \(from?.code), \(to.code), \(reason), \(details)::jsonb)
             """, logger: logger)
     }
 }

@@ -6,8 +6,11 @@ extension APIServices {
     public static func postgres(_ database: ClinicDatabase, now: @escaping @Sendable () -> Date = Date.init) throws -> APIServices {
         let audit = PostgresAuditStore(database: database)
         let clinics = PostgresClinicStore(database: database)
+        let imaging = PostgresImagingStore(database: database)
         return APIServices(
-            referrals: ReferralService(referrals: PostgresReferralStore(database: database), clinics: clinics, audit: audit, now: now),
+            referrals: ReferralService(referrals: PostgresReferralStore(database: database), clinics: clinics, imaging: imaging,
+                                       audit: audit, now: now),
+            imaging: ImagingService(store: imaging, clinics: clinics, audit: audit, now: now),
             tokens: TokenService(store: PostgresTokenStore(database: database)),
             audit: audit,
             readiness: PostgresReadinessProbe(database: database, migrations: try Migration.bundled()))

@@ -3,13 +3,16 @@ import Foundation
 /// The use cases the HTTP API exposes, built once per process (or per test).
 public struct APIServices: Sendable {
     public let referrals: ReferralService
+    public let imaging: ImagingService
     public let tokens: TokenService
     public let audit: any AuditStore
     public let auditTrail: AuditService
     public let readiness: any ReadinessProbe
 
-    public init(referrals: ReferralService, tokens: TokenService, audit: any AuditStore, readiness: any ReadinessProbe) {
+    public init(referrals: ReferralService, imaging: ImagingService, tokens: TokenService, audit: any AuditStore,
+                readiness: any ReadinessProbe) {
         self.referrals = referrals
+        self.imaging = imaging
         self.tokens = tokens
         self.audit = audit
         self.auditTrail = AuditService(store: audit)

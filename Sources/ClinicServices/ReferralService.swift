@@ -20,35 +20,46 @@ public struct ReferralDraft: Sendable, Hashable {
         }
     }
 
-    public var clinicID: String
-    public var patient: PatientDraft
+    /// Optional when imaging results are given: their clinic is the referral's.
+    public var clinicID: String?
+    /// Optional when imaging results are given: their patient is the referral's.
+    public var patient: PatientDraft?
     public var referringClinicianName: String
     public var referringClinicianNPI: String?
     public var reason: String
     public var symptomOnset: String?
+    public var imagingResultIDs: [String]
+    public var flags: ClinicalFlags
+    public var payer: String?
 
-    public init(clinicID: String, patient: PatientDraft, referringClinicianName: String,
-                referringClinicianNPI: String?, reason: String, symptomOnset: String?) {
+    public init(clinicID: String?, patient: PatientDraft?, referringClinicianName: String,
+                referringClinicianNPI: String?, reason: String, symptomOnset: String?,
+                imagingResultIDs: [String] = [], flags: ClinicalFlags = ClinicalFlags(), payer: String? = nil) {
         self.clinicID = clinicID
         self.patient = patient
         self.referringClinicianName = referringClinicianName
         self.referringClinicianNPI = referringClinicianNPI
         self.reason = reason
         self.symptomOnset = symptomOnset
+        self.imagingResultIDs = imagingResultIDs
+        self.flags = flags
+        self.payer = payer
     }
 }
 
 /// Referral use cases: create (idempotently), read, list. Every read of patient data is audited.
 public struct ReferralService: Sendable {
-    private let referrals: any ReferralStore
-    private let clinics: any ClinicStore
-    private let audit: any AuditStore
-    private let now: @Sendable () -> Date
+    let referrals: any ReferralStore
+    let clinics: any ClinicStore
+    let imaging: any ImagingResultStore
+    let audit: any AuditStore
+    let now: @Sendable () -> Date
 
-    public init(referrals: any ReferralStore, clinics: any ClinicStore, audit: any AuditStore,
+    public init(referrals: any ReferralStore, clinics: any ClinicStore, imaging: any ImagingResultStore, audit: any AuditStore,
                 now: @escaping @Sendable () -> Date = Date.init) {
         self.referrals = referrals
         self.clinics = clinics
+        self.imaging = imaging
         self.audit = audit
         self.now = now
     }
@@ -61,32 +72,72 @@ public struct ReferralService: Sendable {
 
     public static let maximumPageSize = 100
 
-    /// Validates the draft against its clinic and creates the referral in `received`.
+    public static let maximumImagingResults = 20
+
+    /// Validates the draft against its clinic and imaging, triages it, and creates it: `received`
+    /// then, in the same transaction, `triaged` (or `surgical_review` on red flags).
     public func create(_ draft: ReferralDraft, idempotencyKey: String?, actor: Actor) async throws -> Created {
         if let key = idempotencyKey, key.isEmpty || key.count > 200 || key.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value > 0x7E }) {
             throw ServiceError.invalid("/Idempotency-Key", "must be 1 to 200 visible ASCII characters")
         }
-        guard let clinicID = ClinicID(string: draft.clinicID) else {
-            throw ServiceError.invalid("/clinicId", "must be a UUID")
+        var collector = ViolationCollector()
+        // The imaging results, when given, fix the clinic and the patient.
+        if draft.imagingResultIDs.count > Self.maximumImagingResults {
+            throw ServiceError.invalid("/imagingResultIds", "must list at most \(Self.maximumImagingResults) results")
         }
-        guard let clinic = try await clinics.clinic(id: clinicID) else {
+        var resultIDs: [ImagingResultID] = []
+        for (index, text) in draft.imagingResultIDs.enumerated() {
+            guard let id = ImagingResultID(string: text) else { collector.add("/imagingResultIds/\(index)", "must be a UUID"); continue }
+            if resultIDs.contains(id) { collector.add("/imagingResultIds/\(index)", "is listed twice") } else { resultIDs.append(id) }
+        }
+        let results = try await imaging.results(ids: resultIDs)
+        for (index, id) in resultIDs.enumerated() where !results.contains(where: { $0.id == id }) {
+            collector.add("/imagingResultIds/\(draft.imagingResultIDs.firstIndex(of: draft.imagingResultIDs[index]) ?? index)", "no imaging result has this id")
+        }
+        if Set(results.map(\.patient.id)).count > 1 { collector.add("/imagingResultIds", "the results belong to different patients") }
+        if Set(results.map(\.clinicID)).count > 1 { collector.add("/imagingResultIds", "the results belong to different clinics") }
+        var clinicID = results.first?.clinicID
+        if let text = draft.clinicID {
+            if let id = ClinicID(string: text) {
+                if let fromImaging = clinicID, fromImaging != id { collector.add("/clinicId", "differs from the imaging results' clinic") }
+                clinicID = id
+            } else {
+                collector.add("/clinicId", "must be a UUID")
+            }
+        } else if results.isEmpty {
+            collector.add("/clinicId", "is required when no imaging result is given")
+        }
+        if draft.patient == nil && results.isEmpty { collector.add("/patient", "is required when no imaging result is given") }
+        do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
+        guard let clinicID, let clinic = try await clinics.clinic(id: clinicID) else {
             throw ServiceError.invalid("/clinicId", "no clinic has this id")
         }
+        let settings = try await clinics.triageTargets(clinicID: clinicID)
         let today = clinic.today(at: now())
-        let new: NewReferral
-        do {
-            new = try NewReferral.validate(
-                clinicID: clinicID,
-                patient: {
-                    try PatientDetails(mrn: draft.patient.mrn, givenName: draft.patient.givenName,
-                                       familyName: draft.patient.familyName, birthDate: draft.patient.birthDate,
-                                       sex: draft.patient.sex, today: today)
-                },
-                clinicianName: draft.referringClinicianName, clinicianNPI: draft.referringClinicianNPI,
-                reason: draft.reason, symptomOnset: draft.symptomOnset, today: today)
-        } catch let error as ValidationError {
-            throw ServiceError.invalid(error)
+
+        var patient: PatientDetails? = results.first?.patient.details
+        if let body = draft.patient {
+            patient = collector.check("/patient") {
+                try PatientDetails(mrn: body.mrn, givenName: body.givenName, familyName: body.familyName,
+                                   birthDate: body.birthDate, sex: body.sex, today: today)
+            }
+            if let given = patient, let stored = results.first?.patient.details, given.mrn != stored.mrn {
+                collector.add("/patient/mrn", "differs from the imaging results' patient")
+            }
         }
+        let clinician = collector.check("/referringClinician") {
+            try ReferringClinician(name: draft.referringClinicianName, npi: draft.referringClinicianNPI)
+        }
+        let reason = collector.check("/reason") { try BoundedText(draft.reason, maxLength: 2000) }
+        let onset = draft.symptomOnset.flatMap { text in collector.check("/symptomOnset") { try LocalDate(iso8601: text) } }
+        if let onset, onset > today { collector.add("/symptomOnset", "must not be in the future") }
+        let payer = draft.payer.flatMap { text in collector.check("/payer") { try BoundedText(text, maxLength: 100) } }
+        do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
+
+        let studies = results.map { TriageStudy(result: $0, zone: clinic.timeZone) }
+        let triage = Triage.assess(flags: draft.flags, studies: studies, symptomOnset: onset, receivedOn: today, targets: settings)
+        let new = NewReferral(clinicID: clinicID, patient: patient!, referringClinician: clinician!, reason: reason!,
+                              symptomOnset: onset, flags: draft.flags, payer: payer, imagingResultIDs: resultIDs, triage: triage)
         let claim = idempotencyKey.map {
             IdempotencyClaim(scope: "createReferral:\(actor.principal.tokenID?.description ?? actor.principal.name)",
                              key: $0, requestHash: Self.fingerprint(draft))
@@ -104,31 +155,79 @@ public struct ReferralService: Sendable {
 
     /// One referral; audited as a read of patient data.
     public func referral(id text: String, actor: Actor) async throws -> Referral {
-        guard let id = ReferralID(string: text) else { throw ServiceError.invalid("/id", "must be a UUID") }
+        let id = try Self.parseID(text)
         guard let referral = try await referrals.referral(id: id) else { throw ServiceError.notFound(entity: "referral") }
         try await audit.record(AuditEntry(actor: actor, action: "referral.read", entityType: "referral",
                                           entityID: id.rawValue))
         return referral
     }
 
+    /// The filters of `GET /v1/referrals`, as sent.
+    public struct ListRequest: Sendable {
+        public var status: String?
+        public var urgency: String?
+        public var clinicID: String?
+        public var patientID: String?
+        public var overdue: Bool?
+        public var windowClosingWithinDays: Int?
+        public var createdFrom: Date?
+        public var createdBefore: Date?
+        public var limit: Int?
+        public var cursor: String?
+
+        public init(status: String? = nil, urgency: String? = nil, clinicID: String? = nil, patientID: String? = nil,
+                    overdue: Bool? = nil, windowClosingWithinDays: Int? = nil, createdFrom: Date? = nil, createdBefore: Date? = nil,
+                    limit: Int? = nil, cursor: String? = nil) {
+            self.status = status
+            self.urgency = urgency
+            self.clinicID = clinicID
+            self.patientID = patientID
+            self.overdue = overdue
+            self.windowClosingWithinDays = windowClosingWithinDays
+            self.createdFrom = createdFrom
+            self.createdBefore = createdBefore
+            self.limit = limit
+            self.cursor = cursor
+        }
+    }
+
     /// A page of referrals, newest first; audited as a read of patient data.
-    public func list(status: String?, clinicID: String?, limit: Int?, cursor: String?, actor: Actor) async throws -> ReferralPage {
+    public func list(_ request: ListRequest, actor: Actor) async throws -> ReferralPage {
         var collector = ViolationCollector()
-        var query = ReferralQuery()
-        if let status {
+        var query = ReferralQuery(now: now())
+        if let status = request.status {
             query.status = ReferralStatus(code: status)
             if query.status == nil { collector.add("/status", "is not a referral status") }
         }
-        if let clinicID {
+        if let urgency = request.urgency {
+            query.urgency = Urgency(rawValue: urgency)
+            if query.urgency == nil { collector.add("/urgency", "must be routine, urgent or surgical_review") }
+        }
+        if let clinicID = request.clinicID {
             query.clinicID = ClinicID(string: clinicID)
             if query.clinicID == nil { collector.add("/clinicId", "must be a UUID") }
         }
-        if let limit {
+        if let patientID = request.patientID {
+            query.patientID = PatientID(string: patientID)
+            if query.patientID == nil { collector.add("/patientId", "must be a UUID") }
+        }
+        query.overdue = request.overdue
+        if let days = request.windowClosingWithinDays {
+            if (0...365).contains(days) { query.windowClosingWithinDays = days } else {
+                collector.add("/windowClosingWithinDays", "must be from 0 to 365")
+            }
+        }
+        query.createdFrom = request.createdFrom
+        query.createdBefore = request.createdBefore
+        if let from = request.createdFrom, let before = request.createdBefore, from >= before {
+            collector.add("/createdBefore", "must be after createdFrom")
+        }
+        if let limit = request.limit {
             if (1...Self.maximumPageSize).contains(limit) { query.limit = limit } else {
                 collector.add("/limit", "must be between 1 and \(Self.maximumPageSize)")
             }
         }
-        if let cursor {
+        if let cursor = request.cursor {
             do { query.after = try ReferralCursor(token: cursor) } catch { collector.add("/cursor", "is not a cursor this server issued") }
         }
         do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
@@ -139,10 +238,21 @@ public struct ReferralService: Sendable {
 
     /// A stable digest of what was asked, so a reused key with a different request is caught.
     static func fingerprint(_ draft: ReferralDraft) -> [UInt8] {
-        let canonical = [draft.clinicID.lowercased(), draft.patient.mrn, draft.patient.givenName, draft.patient.familyName,
-                         draft.patient.birthDate, draft.patient.sex.rawValue, draft.referringClinicianName,
-                         draft.referringClinicianNPI ?? "", draft.reason, draft.symptomOnset ?? ""]
+        let flags = draft.flags
+        let canonical = [draft.clinicID?.lowercased() ?? "", draft.patient?.mrn ?? "", draft.patient?.givenName ?? "",
+                         draft.patient?.familyName ?? "", draft.patient?.birthDate ?? "", draft.patient?.sex.rawValue ?? "",
+                         draft.referringClinicianName, draft.referringClinicianNPI ?? "", draft.reason, draft.symptomOnset ?? "",
+                         draft.imagingResultIDs.map { $0.lowercased() }.joined(separator: ","), draft.payer ?? "",
+                         "\(flags.neurologicalDeficit)\(flags.cancerHistory)\(flags.longTermSteroids)\(flags.knownOsteoporosis)\(flags.severePain)\(flags.hospitalised)"]
             .map { "\($0.utf8.count):\($0)" }.joined()
         return Array(SHA256.hash(data: Data(canonical.utf8)))
+    }
+}
+
+extension TriageStudy {
+    /// A stored result as triage sees it, dated in the clinic's zone.
+    public init(result: ImagingResult, zone: ClinicTimeZone) {
+        self.init(accessionNumber: result.accessionNumber, modality: result.modality, status: result.status,
+                  performedOn: LocalDate(result.performedAt, in: zone.zone), findings: result.findings)
     }
 }

@@ -31,15 +31,35 @@ public enum CreateOutcome<ID: Sendable & Hashable>: Sendable, Hashable {
 /// Filters and position of one page of referrals, newest first.
 public struct ReferralQuery: Hashable, Sendable {
     public var status: ReferralStatus?
+    public var urgency: Urgency?
     public var clinicID: ClinicID?
+    public var patientID: PatientID?
+    /// true: only referrals past their evaluation due date (clinic's calendar) and still waiting for
+    /// it; false: only the others.
+    public var overdue: Bool?
+    /// Only referrals without a procedure whose candidacy window closes within this many days from today.
+    public var windowClosingWithinDays: Int?
+    public var createdFrom: Date?
+    public var createdBefore: Date?
     public var limit: Int
     public var after: ReferralCursor?
+    /// "Today" for overdue and window filters is this instant's date in each referral's clinic zone.
+    public var now: Date
 
-    public init(status: ReferralStatus? = nil, clinicID: ClinicID? = nil, limit: Int = 50, after: ReferralCursor? = nil) {
+    public init(status: ReferralStatus? = nil, urgency: Urgency? = nil, clinicID: ClinicID? = nil, patientID: PatientID? = nil,
+                overdue: Bool? = nil, windowClosingWithinDays: Int? = nil, createdFrom: Date? = nil, createdBefore: Date? = nil,
+                limit: Int = 50, after: ReferralCursor? = nil, now: Date = Date()) {
         self.status = status
+        self.urgency = urgency
         self.clinicID = clinicID
+        self.patientID = patientID
+        self.overdue = overdue
+        self.windowClosingWithinDays = windowClosingWithinDays
+        self.createdFrom = createdFrom
+        self.createdBefore = createdBefore
         self.limit = limit
         self.after = after
+        self.now = now
     }
 }
 
@@ -62,9 +82,103 @@ public protocol ReferralStore: Sendable {
                 idempotency: IdempotencyClaim?) async throws -> CreateOutcome<ReferralID>
     func referral(id: ReferralID) async throws -> Referral?
     func list(_ query: ReferralQuery) async throws -> ReferralPage
+    /// The event log of a referral, oldest first; nil when the referral does not exist.
+    func events(referralID: ReferralID) async throws -> [ReferralEvent]?
+    /// Locks the referral, lets `decide` compute its next state from what is stored, and writes
+    /// that state, its event and its audit row in one transaction. With `expectedVersion`, a
+    /// referral changed since is refused with `ServiceError.versionMismatch`.
+    func change(id: ReferralID, expectedVersion: Int?, actor: Actor,
+                decide: @escaping @Sendable (ReferralSnapshot) throws -> ReferralChange) async throws
 }
 
 /// Reads clinics.
 public protocol ClinicStore: Sendable {
     func clinic(id: ClinicID) async throws -> Clinic?
+    /// The clinic's triage targets; defaults when the clinic does not exist.
+    func triageTargets(clinicID: ClinicID) async throws -> TriageTargets
+}
+
+/// A referral as locked for a change, with what triage needs to re-run.
+public struct ReferralSnapshot: Sendable {
+    public let referral: Referral
+    public let urgencyOverrideReason: String?
+    public let triageInput: TriageInput
+
+    public init(referral: Referral, urgencyOverrideReason: String?, triageInput: TriageInput) {
+        self.referral = referral
+        self.urgencyOverrideReason = urgencyOverrideReason
+        self.triageInput = triageInput
+    }
+}
+
+/// The whole next state of a referral, and the event that explains the move.
+public struct ReferralChange: Sendable {
+    public var status: ReferralStatus
+    public var reason: BoundedText
+    public var referringClinician: ReferringClinician
+    public var symptomOnset: LocalDate?
+    public var flags: ClinicalFlags
+    public var payer: String?
+    public var urgencyOverride: Urgency?
+    public var urgencyOverrideReason: String?
+    public var triage: TriageOutcome
+    public var cancelReason: String?
+    /// The event's kind, e.g. `cancel`, `updated`, `urgency_override`, `retriaged`.
+    public var eventKind: String
+    public var eventReason: String?
+
+    /// Starts from the stored state; the caller edits what changes.
+    public init(from snapshot: ReferralSnapshot, eventKind: String) {
+        let referral = snapshot.referral
+        status = referral.status
+        reason = referral.reason
+        referringClinician = referral.referringClinician
+        symptomOnset = referral.symptomOnset
+        flags = referral.flags
+        payer = referral.payer
+        urgencyOverride = referral.urgencyOverride
+        urgencyOverrideReason = snapshot.urgencyOverrideReason
+        triage = Triage.assess(snapshot.triageInput)
+        cancelReason = referral.cancelReason
+        self.eventKind = eventKind
+    }
+
+    /// Re-runs triage on the edited fields, keeping the received date and the studies.
+    public mutating func retriage(_ snapshot: ReferralSnapshot) {
+        var input = snapshot.triageInput
+        input.flags = flags
+        input.symptomOnset = symptomOnset
+        input.override = urgencyOverride
+        triage = Triage.assess(input)
+    }
+}
+
+/// One row of a referral's event log.
+public struct ReferralEvent: Sendable, Hashable {
+    public let id: Int64
+    public let occurredAt: Date
+    public let kind: String
+    public let fromStatus: String?
+    public let toStatus: String
+    public let actorName: String
+    public let actorRole: String
+    public let reason: String?
+    public let urgency: Urgency?
+    public let previousUrgency: Urgency?
+    public let reasons: [TriageReason]
+
+    public init(id: Int64, occurredAt: Date, kind: String, fromStatus: String?, toStatus: String, actorName: String,
+                actorRole: String, reason: String?, urgency: Urgency?, previousUrgency: Urgency?, reasons: [TriageReason]) {
+        self.id = id
+        self.occurredAt = occurredAt
+        self.kind = kind
+        self.fromStatus = fromStatus
+        self.toStatus = toStatus
+        self.actorName = actorName
+        self.actorRole = actorRole
+        self.reason = reason
+        self.urgency = urgency
+        self.previousUrgency = previousUrgency
+        self.reasons = reasons
+    }
 }

@@ -17,7 +17,7 @@ public enum ServiceError: Error, Sendable, Equatable {
     /// The database could not be reached in time (503).
     case unavailable(String)
 
-    static func invalid(_ pointer: String, _ message: String) -> ServiceError {
+    public static func invalid(_ pointer: String, _ message: String) -> ServiceError {
         .invalid(ValidationError(pointer: pointer, message: message))
     }
 }

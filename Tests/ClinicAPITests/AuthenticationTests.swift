@@ -85,6 +85,12 @@ struct AuthenticationTests {
                 ("listReferrals", .get, "/v1/referrals", nil),
                 ("getReferral", .get, "/v1/referrals/\(UUID())", nil),
                 ("listAuditEntries", .get, "/v1/audit?entityId=\(UUID())", nil),
+                ("updateReferral", .patch, "/v1/referrals/\(UUID())", "{\"reason\":\"x\"}"),
+                ("listReferralEvents", .get, "/v1/referrals/\(UUID())/events", nil),
+                ("cancelReferral", .post, "/v1/referrals/\(UUID())/cancel", "{\"reason\":\"duplicate\"}"),
+                ("setReferralUrgency", .post, "/v1/referrals/\(UUID())/urgency", "{\"urgency\":\"urgent\",\"reason\":\"x\"}"),
+                ("createImagingResult", .post, "/v1/imaging-results", "{}"),
+                ("getImagingResult", .get, "/v1/imaging-results/\(UUID())", nil),
             ]
             #expect(Set(requests.map(\.operation)) == Set(PermissionMatrix.operations.filter { $0.access != .anonymous }.map(\.operationID)))
             for request in requests {

@@ -23,7 +23,7 @@ struct IdempotencyTests {
             }
             #expect(first == second)
             #expect(try await db.count("referrals") == 1)
-            #expect(try await db.count("referral_events") == 1)
+            #expect(try await db.count("referral_events") == 2)
         }
     }
 

@@ -8,7 +8,7 @@ import Testing
 
 @Suite("POST and GET /v1/referrals")
 struct ReferralEndpointTests {
-    @Test("a scheduler refers a 68-year-old with an L1 wedge fracture: 201, status received, one event in the same transaction")
+    @Test("a scheduler refers a 68-year-old with an L1 wedge fracture: 201, received then triaged routine, both events in the same transaction")
     func createReferral() async throws {
         try await withApp { client, db in
             let fixtures = Fixtures(db)
@@ -18,11 +18,13 @@ struct ReferralEndpointTests {
                 #expect(response.status == .created)
                 let body = JSONBody(response)
                 let id = try #require(body.string("id"))
-                #expect(body.string("status") == "received")
+                #expect(body.string("status") == "triaged")
+                #expect(body.string("urgency") == "routine")
                 #expect(body["version"] as? Int == 1)
                 #expect(response.headers[.location] == "/v1/referrals/\(id)")
                 #expect(response.headers[.eTag] == "\"1\"")
                 #expect(try await db.count("referral_events", where: "referral_id = '\(id)' AND kind = 'created' AND to_status = 'received' AND actor_name = 'front desk' AND actor_role = 'scheduler'") == 1)
+                #expect(try await db.count("referral_events", where: "referral_id = '\(id)' AND kind = 'triage' AND from_status = 'received' AND to_status = 'triaged'") == 1)
                 #expect(try await db.count("audit_log", where: "entity_id = '\(id)' AND action = 'referral.create' AND outcome = 'success' AND request_id IS NOT NULL") == 1)
             }
         }
@@ -75,7 +77,7 @@ struct ReferralEndpointTests {
     @Test("bad bodies are 400 naming the field, and write nothing", arguments: [
         ("{\"clinicId\": ", [""]),
         ("[]", [""]),
-        ("{}", ["/clinicId"]),
+        ("{}", ["/referringClinician"]),
         ("REASON_MISSING", ["/reason"]),
         ("BIRTHDATE_NUMBER", ["/patient/birthDate"]),
         ("BIRTHDATE_FUTURE", ["/patient/birthDate"]),

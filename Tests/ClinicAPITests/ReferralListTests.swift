@@ -67,7 +67,7 @@ struct ReferralListTests {
             let token = try await fixtures.token(.admin)
             try await client.createReferral(token: token, clinicID: phoenix.id) { _ in }
             try await client.createReferral(token: token, clinicID: denver.id) { _ in }
-            for (query, expected) in [("status=received", 2), ("status=cancelled", 0), ("clinicId=\(denver.id)", 1)] {
+            for (query, expected) in [("status=triaged", 2), ("status=cancelled", 0), ("clinicId=\(denver.id)", 1)] {
                 try await client.execute(uri: "/v1/referrals?\(query)", method: .get, headers: .bearer(token, json: false)) { response in
                     #expect(response.status == .ok)
                     #expect((JSONBody(response)["items"] as? [Any])?.count == expected, "\(query)")

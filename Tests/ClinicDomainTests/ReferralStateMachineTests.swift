@@ -13,6 +13,7 @@ struct ReferralStateMachineTests {
         (.evaluated(.candidate), .routeToSurgicalReview, .surgicalReview),
         (.evaluated(.notCandidate), .routeToSurgicalReview, .surgicalReview),
         (.evaluated(.deferred), .routeToSurgicalReview, .surgicalReview),
+        (.surgicalReview, .returnFromSurgicalReview, .triaged),
         (.triaged, .scheduleEvaluation, .evaluationScheduled),
         (.evaluated(.deferred), .scheduleEvaluation, .evaluationScheduled),
         (.evaluationScheduled, .recordEvaluation(.candidate), .evaluated(.candidate)),
@@ -34,7 +35,7 @@ struct ReferralStateMachineTests {
     ] + ReferralStatus.allCases.filter { !$0.isTerminal }.map { ($0, .cancel, .cancelled) }
 
     static let transitions: [ReferralTransition] = [
-        .triage, .routeToSurgicalReview, .scheduleEvaluation, .recordEvaluation(.candidate), .recordEvaluation(.notCandidate),
+        .triage, .routeToSurgicalReview, .returnFromSurgicalReview, .scheduleEvaluation, .recordEvaluation(.candidate), .recordEvaluation(.notCandidate),
         .recordEvaluation(.deferred), .scheduleProcedure, .completeProcedure, .scheduleFollowUp, .appointmentCancelled,
         .close, .cancel,
     ]

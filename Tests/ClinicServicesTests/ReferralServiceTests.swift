@@ -28,7 +28,7 @@ struct ReferralServiceTests {
     func listIsAudited() async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
             let actor = Actor(principal: Principal(tokenID: nil, name: "Dr. Chen", role: .clinician), requestID: "req-77")
-            _ = try await Fixtures(db).services().referrals.list(status: nil, clinicID: nil, limit: nil, cursor: nil, actor: actor)
+            _ = try await Fixtures(db).services().referrals.list(.init(), actor: actor)
             #expect(try await db.count("audit_log", where: "action = 'referral.list' AND actor_name = 'Dr. Chen' AND request_id = 'req-77'") == 1)
         }
     }

@@ -48,7 +48,7 @@ struct ServerProcessTests {
             #expect(http.value(forHTTPHeaderField: "ETag") == "\"1\"")
             #expect(http.value(forHTTPHeaderField: "X-Request-Id") != nil)
             let read = try #require(try JSONSerialization.jsonObject(with: getData) as? [String: Any])
-            #expect(read["status"] as? String == "received")
+            #expect(read["status"] as? String == "triaged")
             #expect((read["patient"] as? [String: Any])?["familyName"] as? String == "Whitfield")
 
             let (_, unauthorized) = try await URLSession.shared.data(for: URLRequest(url: URL(string: "\(base)/v1/referrals/\(id)")!))

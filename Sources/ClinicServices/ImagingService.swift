@@ -1,0 +1,170 @@
+import ClinicDomain
+import Crypto
+import Foundation
+
+/// An imaging result as a radiology system sent it, before validation.
+public struct ImagingResultDraft: Sendable, Hashable {
+    public struct FindingDraft: Sendable, Hashable {
+        public var level: String
+        public var heightLossPercent: Double
+        public var morphology: FractureMorphology?
+        public var edema: EdemaFinding
+        public var retropulsion: Bool
+        public var suspectedMalignancy: Bool
+        public var suspectedInfection: Bool
+
+        public init(level: String, heightLossPercent: Double, morphology: FractureMorphology?, edema: EdemaFinding,
+                    retropulsion: Bool = false, suspectedMalignancy: Bool = false, suspectedInfection: Bool = false) {
+            self.level = level
+            self.heightLossPercent = heightLossPercent
+            self.morphology = morphology
+            self.edema = edema
+            self.retropulsion = retropulsion
+            self.suspectedMalignancy = suspectedMalignancy
+            self.suspectedInfection = suspectedInfection
+        }
+    }
+
+    public var clinicID: String
+    public var sourceSystem: String
+    public var accessionNumber: String
+    public var status: ResultStatus
+    public var modality: Modality
+    public var performedAt: Date
+    public var patient: ReferralDraft.PatientDraft
+    public var impression: String?
+    public var findings: [FindingDraft]
+
+    public init(clinicID: String, sourceSystem: String, accessionNumber: String, status: ResultStatus, modality: Modality,
+                performedAt: Date, patient: ReferralDraft.PatientDraft, impression: String?, findings: [FindingDraft]) {
+        self.clinicID = clinicID
+        self.sourceSystem = sourceSystem
+        self.accessionNumber = accessionNumber
+        self.status = status
+        self.modality = modality
+        self.performedAt = performedAt
+        self.patient = patient
+        self.impression = impression
+        self.findings = findings
+    }
+}
+
+/// A validated result ready to store, with the digest that tells a replay from a revision.
+public struct NewImagingResult: Sendable, Hashable {
+    public let clinicID: ClinicID
+    public let patient: PatientDetails
+    public let sourceSystem: String
+    public let accessionNumber: String
+    public let status: ResultStatus
+    public let modality: Modality
+    public let performedAt: Date
+    public let impression: String
+    public let findings: [VertebralFinding]
+    public let contentHash: [UInt8]
+}
+
+/// How a submission was taken.
+public enum ImagingSubmission: Sendable, Hashable {
+    case created(ImagingResultID)
+    case replayed(ImagingResultID)
+    /// A new revision; lists the open referrals whose triage was re-run.
+    case revised(ImagingResultID, retriaged: [ReferralID])
+
+    public var id: ImagingResultID {
+        switch self {
+        case .created(let id), .replayed(let id), .revised(let id, _): id
+        }
+    }
+}
+
+/// Persists imaging results, their revisions and findings.
+public protocol ImagingResultStore: Sendable {
+    /// Creates, replays or revises per `ImagingRevisionPolicy`, all in one transaction; on a
+    /// revision, re-runs triage on every open referral that uses the result (with `triage`).
+    func submit(_ result: NewImagingResult, newID: ImagingResultID, actor: Actor,
+                triage: @escaping @Sendable (TriageInput) -> TriageOutcome) async throws -> ImagingSubmission
+    /// The current revision, or an earlier one by number.
+    func result(id: ImagingResultID, revision: Int?) async throws -> ImagingResult?
+    /// Current revisions of several results, in the order asked (missing ones left out).
+    func results(ids: [ImagingResultID]) async throws -> [ImagingResult]
+}
+
+/// Imaging intake: validation, idempotent submission, revisions that re-run triage.
+public struct ImagingService: Sendable {
+    private let store: any ImagingResultStore
+    private let clinics: any ClinicStore
+    private let audit: any AuditStore
+    private let now: @Sendable () -> Date
+
+    public init(store: any ImagingResultStore, clinics: any ClinicStore, audit: any AuditStore,
+                now: @escaping @Sendable () -> Date = Date.init) {
+        self.store = store
+        self.clinics = clinics
+        self.audit = audit
+        self.now = now
+    }
+
+    public static let maximumFindings = 25
+
+    public struct Submitted: Sendable {
+        public let result: ImagingResult
+        public let submission: ImagingSubmission
+    }
+
+    public func submit(_ draft: ImagingResultDraft, actor: Actor) async throws -> Submitted {
+        guard let clinicID = ClinicID(string: draft.clinicID) else { throw ServiceError.invalid("/clinicId", "must be a UUID") }
+        guard let clinic = try await clinics.clinic(id: clinicID) else { throw ServiceError.invalid("/clinicId", "no clinic has this id") }
+        let new = try validate(draft, clinic: clinic)
+        let submission = try await store.submit(new, newID: .random(), actor: actor, triage: Triage.assess)
+        guard let result = try await store.result(id: submission.id, revision: nil) else { throw ServiceError.notFound(entity: "imaging result") }
+        return Submitted(result: result, submission: submission)
+    }
+
+    public func result(id text: String, revision: Int?, actor: Actor) async throws -> ImagingResult {
+        guard let id = ImagingResultID(string: text) else { throw ServiceError.invalid("/id", "must be a UUID") }
+        if let revision, revision < 1 { throw ServiceError.invalid("/revision", "must be 1 or more") }
+        guard let result = try await store.result(id: id, revision: revision) else { throw ServiceError.notFound(entity: "imaging result") }
+        try await audit.record(AuditEntry(actor: actor, action: "imaging_result.read", entityType: "imaging_result", entityID: id.rawValue))
+        return result
+    }
+
+    func validate(_ draft: ImagingResultDraft, clinic: Clinic) throws -> NewImagingResult {
+        var collector = ViolationCollector()
+        let today = clinic.today(at: now())
+        let source = collector.check("/sourceSystem") { try BoundedText(draft.sourceSystem, maxLength: 100) }
+        let accession = collector.check("/accessionNumber") { try BoundedText(draft.accessionNumber, maxLength: 100) }
+        let patient = collector.check("/patient") {
+            try PatientDetails(mrn: draft.patient.mrn, givenName: draft.patient.givenName, familyName: draft.patient.familyName,
+                               birthDate: draft.patient.birthDate, sex: draft.patient.sex, today: today)
+        }
+        // A few minutes of clock skew between the modality and this server is normal.
+        if draft.performedAt > now().addingTimeInterval(300) { collector.add("/performedAt", "must not be in the future") }
+        if draft.performedAt < now().addingTimeInterval(-100 * 365 * 86_400) { collector.add("/performedAt", "is implausibly old") }
+        var impression = ""
+        if let text = draft.impression, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            impression = collector.check("/impression") { try BoundedText(text, maxLength: 10_000) }?.value ?? ""
+        }
+        if draft.findings.count > Self.maximumFindings { collector.add("/findings", "must list at most \(Self.maximumFindings) levels") }
+        var findings: [VertebralFinding] = []
+        var seen: Set<VertebralLevel> = []
+        for (index, item) in draft.findings.prefix(Self.maximumFindings).enumerated() {
+            guard let level = collector.check("/findings/\(index)/level", { try VertebralLevel(item.level) }) else { continue }
+            if !seen.insert(level).inserted { collector.add("/findings/\(index)/level", "\(level) is reported twice in this study") }
+            if let finding = collector.check("/findings/\(index)", {
+                try VertebralFinding(level: level, heightLossPercent: item.heightLossPercent, morphology: item.morphology,
+                                     edema: item.edema, retropulsion: item.retropulsion,
+                                     suspectedMalignancy: item.suspectedMalignancy, suspectedInfection: item.suspectedInfection)
+            }) { findings.append(finding) }
+        }
+        do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
+        let canonical = ([draft.status.rawValue, draft.modality.rawValue, String(draft.performedAt.timeIntervalSince1970),
+                          patient!.mrn.value, patient!.familyName.value, patient!.givenName.value, patient!.birthDate.description,
+                          patient!.sex.rawValue, impression]
+            + findings.map { "\($0.level)|\($0.heightLossPercent)|\($0.morphology?.rawValue ?? "")|\($0.edema.rawValue)|\($0.retropulsion)|\($0.suspectedMalignancy)|\($0.suspectedInfection)" })
+            .map { "\($0.utf8.count):\($0)" }.joined()
+        return NewImagingResult(clinicID: clinic.id, patient: patient!, sourceSystem: source!.value, accessionNumber: accession!.value,
+                                status: draft.status, modality: draft.modality, performedAt: draft.performedAt,
+                                impression: impression, findings: findings,
+                                contentHash: Array(SHA256.hash(data: Data(canonical.utf8))))
+    }
+}

@@ -1,0 +1,129 @@
+import ClinicDomain
+import Foundation
+
+/// The editable fields of `PATCH /v1/referrals/{id}`, as sent; nil means "leave as is".
+public struct ReferralPatch: Sendable, Hashable {
+    public var reason: String?
+    public var referringClinicianName: String?
+    public var referringClinicianNPI: String?
+    public var symptomOnset: String?
+    public var flags: ClinicalFlags?
+    public var payer: String?
+
+    public init(reason: String? = nil, referringClinicianName: String? = nil, referringClinicianNPI: String? = nil,
+                symptomOnset: String? = nil, flags: ClinicalFlags? = nil, payer: String? = nil) {
+        self.reason = reason
+        self.referringClinicianName = referringClinicianName
+        self.referringClinicianNPI = referringClinicianNPI
+        self.symptomOnset = symptomOnset
+        self.flags = flags
+        self.payer = payer
+    }
+}
+
+/// Moves along the referral lifecycle: events, cancel, edits, urgency overrides.
+extension ReferralService {
+    public func events(referralID text: String, actor: Actor) async throws -> [ReferralEvent] {
+        let id = try Self.parseID(text)
+        guard let events = try await referrals.events(referralID: id) else { throw ServiceError.notFound(entity: "referral") }
+        try await audit.record(AuditEntry(actor: actor, action: "referral.events.read", entityType: "referral", entityID: id.rawValue))
+        return events
+    }
+
+    /// Cancels with a reason; refused (409) for a closed or cancelled referral.
+    public func cancel(referralID text: String, reason: String, expectedVersion: Int?, actor: Actor) async throws -> Referral {
+        let id = try Self.parseID(text)
+        let reason = try validated { try BoundedText(reason, maxLength: 1000) }
+        try await referrals.change(id: id, expectedVersion: expectedVersion, actor: actor) { snapshot in
+            var change = ReferralChange(from: snapshot, eventKind: ReferralTransition.cancel.code)
+            change.status = try Self.move(snapshot.referral.status, .cancel, attempted: "cancel")
+            change.cancelReason = reason.value
+            change.eventReason = reason.value
+            return change
+        }
+        return try await reread(id)
+    }
+
+    /// Edits the referral's own fields under `If-Match`; re-runs triage when flags or onset change.
+    public func update(referralID text: String, patch: ReferralPatch, expectedVersion: Int, actor: Actor) async throws -> Referral {
+        let id = try Self.parseID(text)
+        var collector = ViolationCollector()
+        let reason = patch.reason.flatMap { text in collector.check("/reason") { try BoundedText(text, maxLength: 2000) } }
+        let onset = patch.symptomOnset.flatMap { text in collector.check("/symptomOnset") { try LocalDate(iso8601: text) } }
+        let payer = patch.payer.flatMap { text in collector.check("/payer") { try BoundedText(text, maxLength: 100) } }
+        let clinician: ReferringClinician? = (patch.referringClinicianName != nil || patch.referringClinicianNPI != nil)
+            ? collector.check("/referringClinician") {
+                try ReferringClinician(name: patch.referringClinicianName ?? "", npi: patch.referringClinicianNPI)
+            }
+            : nil
+        do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
+        var today: LocalDate?
+        if let clinicID = try await referrals.referral(id: id)?.clinicID {
+            today = try await clinics.clinic(id: clinicID)?.today(at: now())
+        }
+        if let onset, let today, onset > today {
+            throw ServiceError.invalid("/symptomOnset", "must not be in the future")
+        }
+        try await referrals.change(id: id, expectedVersion: expectedVersion, actor: actor) { snapshot in
+            guard !snapshot.referral.status.isTerminal else {
+                throw ServiceError.illegalTransition(current: snapshot.referral.status, attempted: "edit")
+            }
+            var change = ReferralChange(from: snapshot, eventKind: "updated")
+            if let reason { change.reason = reason }
+            if let clinician { change.referringClinician = clinician }
+            if let onset { change.symptomOnset = onset }
+            if let flags = patch.flags { change.flags = flags }
+            if let payer { change.payer = payer.value }
+            change.retriage(snapshot)
+            try Self.followUrgency(&change, from: snapshot.referral.status)
+            return change
+        }
+        return try await reread(id)
+    }
+
+    /// A scheduler's or clinician's explicit urgency, with a reason. Raising it to surgical review
+    /// routes the referral there; lowering it from surgical review returns it to the pathway.
+    public func overrideUrgency(referralID text: String, urgency: Urgency, reason: String, expectedVersion: Int?,
+                                actor: Actor) async throws -> Referral {
+        let id = try Self.parseID(text)
+        let reason = try validated { try BoundedText(reason, maxLength: 1000) }
+        try await referrals.change(id: id, expectedVersion: expectedVersion, actor: actor) { snapshot in
+            guard !snapshot.referral.status.isTerminal else {
+                throw ServiceError.illegalTransition(current: snapshot.referral.status, attempted: "change the urgency of")
+            }
+            var change = ReferralChange(from: snapshot, eventKind: "urgency_override")
+            change.urgencyOverride = urgency
+            change.urgencyOverrideReason = reason.value
+            change.eventReason = reason.value
+            change.retriage(snapshot)
+            try Self.followUrgency(&change, from: snapshot.referral.status)
+            return change
+        }
+        return try await reread(id)
+    }
+
+    /// Keeps the status in step with the urgency: surgical review is a pathway, not just a label.
+    static func followUrgency(_ change: inout ReferralChange, from status: ReferralStatus) throws {
+        if change.triage.urgency == .surgicalReview, status != .surgicalReview {
+            change.status = try move(status, .routeToSurgicalReview, attempted: "route to surgical review")
+        } else if change.triage.urgency != .surgicalReview, status == .surgicalReview, change.urgencyOverride != nil {
+            change.status = try move(status, .returnFromSurgicalReview, attempted: "return from surgical review")
+        }
+    }
+
+    static func move(_ status: ReferralStatus, _ transition: ReferralTransition, attempted: String) throws -> ReferralStatus {
+        do { return try transition.apply(to: status) } catch {
+            throw ServiceError.illegalTransition(current: status, attempted: attempted)
+        }
+    }
+
+    static func parseID(_ text: String) throws -> ReferralID {
+        guard let id = ReferralID(string: text) else { throw ServiceError.invalid("/id", "must be a UUID") }
+        return id
+    }
+
+    private func reread(_ id: ReferralID) async throws -> Referral {
+        guard let referral = try await referrals.referral(id: id) else { throw ServiceError.notFound(entity: "referral") }
+        return referral
+    }
+}
