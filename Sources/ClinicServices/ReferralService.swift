@@ -104,10 +104,10 @@ public struct ReferralService: Sendable {
             } else {
                 collector.add("/clinicId", "must be a UUID")
             }
-        } else if results.isEmpty {
+        } else if draft.imagingResultIDs.isEmpty {
             collector.add("/clinicId", "is required when no imaging result is given")
         }
-        if draft.patient == nil && results.isEmpty { collector.add("/patient", "is required when no imaging result is given") }
+        if draft.patient == nil && draft.imagingResultIDs.isEmpty { collector.add("/patient", "is required when no imaging result is given") }
         do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
         guard let clinicID, let clinic = try await clinics.clinic(id: clinicID) else {
             throw ServiceError.invalid("/clinicId", "no clinic has this id")

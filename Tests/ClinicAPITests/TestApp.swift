@@ -67,3 +67,35 @@ extension TestClientProtocol {
         return try await check(response)
     }
 }
+
+/// Imaging messages as a radiology interface sends them.
+enum ImagingJSON {
+    /// An MRI of the 68-year-old: L1 wedge, 30% height loss, STIR edema; extra findings appended.
+    static func mri(clinicID: ClinicID, accession: String = "MR-2026-1101", status: String = "final",
+                    performedAt: String = "2026-11-20T15:30:00-07:00", mrn: String = "MRN-0001",
+                    findings: String = #"{"level":"L1","heightLossPercent":30,"morphology":"wedge","edema":"present"}"#,
+                    modality: String = "MR") -> String {
+        """
+        {"clinicId":"\(clinicID)","sourceSystem":"desert-ris","accessionNumber":"\(accession)","resultStatus":"\(status)",
+         "modality":"\(modality)","performedAt":"\(performedAt)",
+         "patient":{"mrn":"\(mrn)","givenName":"Eleanor","familyName":"Whitfield","birthDate":"1958-03-14","sex":"female"},
+         "impression":"Acute L1 compression fracture.","findings":[\(findings)]}
+        """
+    }
+}
+
+extension TestClientProtocol {
+    /// POSTs an imaging message and hands the response to `check`.
+    @discardableResult
+    func postImaging<R>(token: String, _ json: String, _ check: (TestResponse) async throws -> R) async throws -> R {
+        let response = try await execute(uri: "/v1/imaging-results", method: .post, headers: .bearer(token), body: ByteBuffer(json: json))
+        return try await check(response)
+    }
+
+    /// POSTs a referral body and hands the response to `check`.
+    @discardableResult
+    func postReferral<R>(token: String, _ json: String, _ check: (TestResponse) async throws -> R) async throws -> R {
+        let response = try await execute(uri: "/v1/referrals", method: .post, headers: .bearer(token), body: ByteBuffer(json: json))
+        return try await check(response)
+    }
+}
