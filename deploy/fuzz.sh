@@ -145,6 +145,8 @@ printf '"%s"\n' "$audit_cursor" >"$OUT/audit-cursor.dict"
 # (use_after_free and ensure_resource_availability need a DELETE, which the API does not have).
 # Hypothesis keeps caches (Unicode tables, constants) in ./.hypothesis unless told otherwise.
 export HYPOTHESIS_STORAGE_DIRECTORY=$PWD/$OUT/hypothesis
+# Rules JSON Schema cannot express and the config file cannot either (see the file).
+export SCHEMATHESIS_HOOKS=deploy/fuzz_hooks.py
 started=$(date +%s)
 set +e
 "$VENV/bin/schemathesis" --config-file deploy/fuzz-schemathesis.toml run openapi.yaml \
