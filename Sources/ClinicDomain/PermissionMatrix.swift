@@ -1,3 +1,5 @@
+import Foundation
+
 /// Who may call which API operation, keyed by the OpenAPI `operationId`.
 ///
 /// Written once here and enforced by one middleware for every operation; an operation missing
@@ -44,5 +46,28 @@ public enum PermissionMatrix {
         case .roles(let roles): return roles.contains(role)
         case nil: return false
         }
+    }
+
+    /// The matrix as a table (`clinic roles`); the README's table is the Markdown form.
+    public static func table(markdown: Bool) -> String {
+        let roles = Role.allCases
+        let header = ["operation"] + roles.map(\.rawValue)
+        let rows = operations.map { operation -> [String] in
+            [operation.operationID] + roles.map { role in
+                switch operation.access {
+                case .anonymous: "public"
+                case .roles(let allowed): allowed.contains(role) ? "yes" : "-"
+                }
+            }
+        }
+        if markdown {
+            let line = { (cells: [String]) in "| " + cells.joined(separator: " | ") + " |" }
+            return ([line(header), line(header.map { _ in "---" })] + rows.map(line)).joined(separator: "\n")
+        }
+        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
+        let line = { (cells: [String]) in
+            zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+        }
+        return ([line(header)] + rows.map(line)).joined(separator: "\n")
     }
 }

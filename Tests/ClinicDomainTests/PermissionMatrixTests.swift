@@ -23,6 +23,13 @@ struct PermissionMatrixTests {
         #expect(Set(documented) == Set(PermissionMatrix.operations.map(\.operationID)))
     }
 
+    @Test("the README's permission table is the matrix the middleware enforces")
+    func readmeMatchesMatrix() throws {
+        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("README.md")
+        #expect(try String(contentsOf: readme, encoding: .utf8).contains(PermissionMatrix.table(markdown: true)))
+    }
+
     @Test("an operation missing from the matrix is refused to every role, admin included")
     func unknownOperationDenied() {
         for role in Role.allCases { #expect(!PermissionMatrix.allows(role, "deleteEverything")) }
