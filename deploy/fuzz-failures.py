@@ -3,7 +3,8 @@
 Schemathesis prints one failure per operation, check and status code: once a schema-valid
 request is refused with a 400 for one reason, every other 400 reason of that operation stays
 hidden until the first is fixed. This lists them all, split per field where the response is a
-problem with `errors`, with a count and one request that shows it (auth headers stay masked).
+problem with `errors`, with how many failed checks showed it and one request that did (auth
+headers stay masked).
 
 usage: python3 deploy/fuzz-failures.py REPORT.ndjson
 """
@@ -11,6 +12,7 @@ usage: python3 deploy/fuzz-failures.py REPORT.ndjson
 import base64
 import collections
 import json
+import re
 import sys
 
 
@@ -28,7 +30,9 @@ def reasons(failure, status, body):
         problem = None
     if failure["code"] in ("ST202",) and isinstance(problem, dict):
         errors = problem.get("errors") or []
-        found = [f"{e.get('pointer') or '(no pointer)'}: {e.get('detail')}" for e in errors if isinstance(e, dict)]
+        # /imagingResultIds/7 and /imagingResultIds/8 are one reason: /imagingResultIds/*
+        found = [f"{re.sub(r'/[0-9]+(?=/|$)', '/*', e.get('pointer') or '') or '(no pointer)'}: {e.get('detail')}"
+                 for e in errors if isinstance(e, dict)]
         return found or [str(problem.get("detail") or problem.get("title"))]
     lines = [line.strip() for line in failure.get("message", "").splitlines() if line.strip()]
     detail = next((line for line in lines if line.startswith("Invalid component")), lines[0] if lines else "")

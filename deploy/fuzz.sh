@@ -12,10 +12,12 @@
 # It uses the `make run` dev cluster but its own database, clinic_fuzz, dropped and recreated on
 # every run: fuzzing writes hundreds of junk referrals and must never touch the demo database.
 # Leaves behind (all under .local/, which is git-ignored): the venv, the clinic_fuzz database for
-# a post-mortem, and .local/fuzz/ with the server log, the Schemathesis log and a JUnit report.
+# a post-mortem, and .local/fuzz/: server.log, schemathesis.log, junit.xml, events.ndjson and,
+# after a failed run, failures.txt (every distinct failure; Schemathesis prints one per status).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+SECONDS=0
 EXAMPLES=${FUZZ_EXAMPLES:-100}
 SEED=${FUZZ_SEED:-20261125}
 VENV=.local/fuzz-venv
@@ -81,8 +83,11 @@ export DATABASE_URL
 token=$("$clinic" token create --role admin --name fuzz | tail -n 1)
 [[ -n $token ]] || die "'clinic token create' printed no token"
 
+# SO_REUSEADDR as the server sets it: connections of a last run in TIME_WAIT do not make a port
+# busy, a listener on it does.
 port_free() {
-  python3 -c 'import socket,sys; s=socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1])))' "$1" 2>/dev/null
+  python3 -c 'import socket, sys; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))' "$1" 2>/dev/null
 }
 if [[ -n ${FUZZ_PORT:-} ]]; then
   PORT=$FUZZ_PORT
@@ -132,21 +137,23 @@ printf '"%s"\n' "$audit_cursor" >"$OUT/audit-cursor.dict"
 #   --generation-database none  no Hypothesis example database (./.hypothesis/): it replays
 #                             earlier failures first, so runs would depend on history and write
 #                             into the checkout
-#   --workers 1               one request at a time: a sequence of requests that can be replayed
-#                             (2-core machines; parallelism would also reorder the audit rows)
+#   --workers 1               one request at a time, in the order the seed gives (and 2 cores)
 #   --request-timeout 10      a hung request fails that test case instead of the whole run
 #   --continue-on-failure     by default an operation stops at its first failure, which hides
 #                             every other failure of that operation until the first is fixed;
 #                             the run stays bounded by --max-examples either way
+#   --report junit,ndjson     JUnit for CI; the NDJSON event log feeds deploy/fuzz-failures.py
 #   --max-time                not used: it makes the fuzzing and stateful phases repeat until the
 #                             time is spent; --max-examples alone bounds the run
 # The Authorization header is masked in Schemathesis's output (--output-sanitize defaults to on).
-# No --exclude-checks: every check of `--checks all` applies to this API or is a no-op for it
-# (use_after_free and ensure_resource_availability need a DELETE, which the API does not have).
+# No --exclude-checks: every check of `--checks all` applies to this API, or is a no-op for it
+# (use_after_free needs a DELETE, which the API does not have). Where a check meets a rule JSON
+# Schema cannot state, the config file and deploy/fuzz_hooks.py narrow it, one rule at a time.
 # Hypothesis keeps caches (Unicode tables, constants) in ./.hypothesis unless told otherwise.
 export HYPOTHESIS_STORAGE_DIRECTORY=$PWD/$OUT/hypothesis
 # Rules JSON Schema cannot express and the config file cannot either (see the file).
 export SCHEMATHESIS_HOOKS=deploy/fuzz_hooks.py
+rm -f "$OUT/junit.xml" "$OUT/events.ndjson" "$OUT/failures.txt"   # nothing stale from a last run
 started=$(date +%s)
 set +e
 "$VENV/bin/schemathesis" --config-file deploy/fuzz-schemathesis.toml run openapi.yaml \
@@ -159,15 +166,22 @@ set +e
   --workers 1 \
   --request-timeout 10 \
   --continue-on-failure \
-  --report junit --report-junit-path "$OUT/junit.xml" \
+  --report junit,ndjson --report-junit-path "$OUT/junit.xml" --report-ndjson-path "$OUT/events.ndjson" \
   2>&1 | tee "$OUT/schemathesis.log"
 rc=${PIPESTATUS[0]}
 set -e
 elapsed=$(( $(date +%s) - started ))
 
+# Schemathesis shows one failure per operation, check and status; list every distinct reason.
+if (( rc != 0 )) && [[ -s $OUT/events.ndjson ]]; then
+  echo
+  echo "fuzz: every distinct failure (also in $OUT/failures.txt):"
+  python3 deploy/fuzz-failures.py "$OUT/events.ndjson" | tee "$OUT/failures.txt" || true
+fi
+
 # The line under the summary's "Test cases:" says how many test cases were generated in all.
 cases=$(awk '/^Test cases:/ { getline; sub(/^ +/, ""); print; exit }' "$OUT/schemathesis.log")
 echo
 echo "fuzz: --max-examples $EXAMPLES per operation (seed $SEED); test cases: ${cases:-unknown}"
-echo "fuzz: schemathesis took ${elapsed}s wall time, exit code $rc (log: $OUT/schemathesis.log, JUnit: $OUT/junit.xml)"
+echo "fuzz: schemathesis took ${elapsed}s wall time (${SECONDS}s in all), exit code $rc (log: $OUT/schemathesis.log)"
 exit "$rc"

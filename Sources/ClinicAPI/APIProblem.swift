@@ -32,7 +32,7 @@ struct APIProblem: Error, Sendable, Equatable {
 
     static func validation(_ violations: [FieldViolation]) -> APIProblem {
         APIProblem(status: .badRequest, type: "validation", title: "The request is not valid",
-                   detail: violations.map { "\($0.pointer.isEmpty ? "body" : $0.pointer): \($0.message)" }.joined(separator: "; "),
+                   detail: violations.map { "\($0.pointer.isEmpty ? "request" : $0.pointer): \($0.message)" }.joined(separator: "; "),
                    errors: violations.map { FieldError(pointer: $0.pointer, detail: $0.message) })
     }
 
@@ -96,6 +96,11 @@ extension APIProblem {
         case let error as ServerError:
             let inner = from(error.underlyingError)
             if inner.status != .internalServerError { return inner }
+            // A required If-Match missing is a precondition, not a malformed request (RFC 6585).
+            if error.httpStatus == .badRequest, error.causeDescription.contains("'If-Match'") {
+                return APIProblem(status: .preconditionRequired, type: "precondition-required", title: "If-Match required",
+                                  detail: "Send If-Match with the entity's ETag (read it with GET first).")
+            }
             // The runtime's own request-parsing errors (missing body, bad content type, bad parameter).
             if (400..<500).contains(error.httpStatus.code) {
                 let type = error.httpStatus == .unsupportedMediaType ? "unsupported-media-type" : "bad-request"
@@ -117,6 +122,9 @@ extension APIProblem {
             return .validation(validation.violations)
         case .notFound(let entity):
             return .notFound("No \(entity) has this id.")
+        case .unknownReference(let pointer, let entity):
+            return APIProblem(status: .unprocessableContent, type: "unknown-reference", title: "Refers to something that does not exist",
+                              detail: "\(pointer): no \(entity) has this id", errors: [FieldError(pointer: pointer, detail: "no \(entity) has this id")])
         case .illegalTransition(let current, let attempted):
             return APIProblem(status: .conflict, type: "illegal-transition", title: "Not allowed in the current state",
                               detail: "Cannot \(attempted) a referral in status \(current.code).")

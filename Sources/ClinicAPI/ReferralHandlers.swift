@@ -41,10 +41,8 @@ extension APIHandler {
 
     func updateReferral(_ input: Operations.UpdateReferral.Input) async throws -> Operations.UpdateReferral.Output {
         guard case .json(let body) = input.body else { throw APIProblem.validation("", "send the changes as application/json") }
-        guard let header = input.headers.ifMatch else {
-            throw APIProblem(status: .preconditionRequired, type: "precondition-required", title: "If-Match required",
-                             detail: "Send If-Match with the referral's ETag (read it with GET first).")
-        }
+        // A missing If-Match never reaches here: the runtime refuses it, and APIProblem maps that to 428.
+        let header = input.headers.ifMatch
         let patch = ReferralPatch(reason: body.reason, referringClinicianName: body.referringClinician?.name,
                                   referringClinicianNPI: body.referringClinician?.npi, symptomOnset: body.symptomOnset,
                                   flags: body.clinicalFlags.map { ClinicalFlags($0) }, payer: body.payer)

@@ -24,7 +24,7 @@ public struct AuditService: Sendable {
         if !(1...Self.maximumPageSize).contains(limit) { collector.add("/limit", "must be between 1 and \(Self.maximumPageSize)") }
         var after: Int64?
         if let cursor {
-            after = Int64(cursor)
+            after = cursor.count <= 40 ? Int64(cursor) : nil
             if after == nil || after! < 0 { collector.add("/cursor", "is not a cursor this server issued") }
         }
         do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }

@@ -31,7 +31,7 @@ public struct ClinicSetupService: Sendable {
     @discardableResult
     public func addResource(id: ResourceID = .random(), clinicID: ClinicID, kind: ResourceKind, name: String,
                             actor: Actor) async throws -> Resource {
-        let resource = Resource(id: id, clinicID: clinicID, kind: kind, name: try validated { try BoundedText(name, maxLength: 200) })
+        let resource = Resource(id: id, clinicID: clinicID, kind: kind, name: try validated("/name") { try BoundedText(name, maxLength: 200) })
         _ = try await store.addResource(resource, actor: actor)
         return resource
     }

@@ -113,7 +113,7 @@ public struct ImagingService: Sendable {
 
     public func submit(_ draft: ImagingResultDraft, actor: Actor) async throws -> Submitted {
         guard let clinicID = ClinicID(string: draft.clinicID) else { throw ServiceError.invalid("/clinicId", "must be a UUID") }
-        guard let clinic = try await clinics.clinic(id: clinicID) else { throw ServiceError.invalid("/clinicId", "no clinic has this id") }
+        guard let clinic = try await clinics.clinic(id: clinicID) else { throw ServiceError.unknownReference(pointer: "/clinicId", entity: "clinic") }
         let new = try validate(draft, clinic: clinic)
         let submission = try await store.submit(new, newID: .random(), actor: actor, triage: Triage.assess)
         guard let result = try await store.result(id: submission.id, revision: nil) else { throw ServiceError.notFound(entity: "imaging result") }

@@ -33,7 +33,7 @@ extension ReferralService {
     /// Cancels with a reason; refused (409) for a closed or cancelled referral.
     public func cancel(referralID text: String, reason: String, expectedVersion: Int?, actor: Actor) async throws -> Referral {
         let id = try Self.parseID(text)
-        let reason = try validated { try BoundedText(reason, maxLength: 1000) }
+        let reason = try validated("/reason") { try BoundedText(reason, maxLength: 1000) }
         try await referrals.change(id: id, expectedVersion: expectedVersion, actor: actor) { snapshot in
             var change = ReferralChange(from: snapshot, eventKind: ReferralTransition.cancel.code)
             change.status = try Self.move(snapshot.referral.status, .cancel, attempted: "cancel")
@@ -86,7 +86,7 @@ extension ReferralService {
     public func overrideUrgency(referralID text: String, urgency: Urgency, reason: String, expectedVersion: Int?,
                                 actor: Actor) async throws -> Referral {
         let id = try Self.parseID(text)
-        let reason = try validated { try BoundedText(reason, maxLength: 1000) }
+        let reason = try validated("/reason") { try BoundedText(reason, maxLength: 1000) }
         try await referrals.change(id: id, expectedVersion: expectedVersion, actor: actor) { snapshot in
             guard !snapshot.referral.status.isTerminal else {
                 throw ServiceError.illegalTransition(current: snapshot.referral.status, attempted: "change the urgency of")

@@ -91,8 +91,8 @@ public struct ReferralService: Sendable {
             if resultIDs.contains(id) { collector.add("/imagingResultIds/\(index)", "is listed twice") } else { resultIDs.append(id) }
         }
         let results = try await imaging.results(ids: resultIDs)
-        for (index, id) in resultIDs.enumerated() where !results.contains(where: { $0.id == id }) {
-            collector.add("/imagingResultIds/\(draft.imagingResultIDs.firstIndex(of: draft.imagingResultIDs[index]) ?? index)", "no imaging result has this id")
+        if let missing = resultIDs.firstIndex(where: { id in !results.contains { $0.id == id } }), collector.violations.isEmpty {
+            throw ServiceError.unknownReference(pointer: "/imagingResultIds/\(missing)", entity: "imaging result")
         }
         if Set(results.map(\.patient.id)).count > 1 { collector.add("/imagingResultIds", "the results belong to different patients") }
         if Set(results.map(\.clinicID)).count > 1 { collector.add("/imagingResultIds", "the results belong to different clinics") }
@@ -110,7 +110,7 @@ public struct ReferralService: Sendable {
         if draft.patient == nil && draft.imagingResultIDs.isEmpty { collector.add("/patient", "is required when no imaging result is given") }
         do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
         guard let clinicID, let clinic = try await clinics.clinic(id: clinicID) else {
-            throw ServiceError.invalid("/clinicId", "no clinic has this id")
+            throw ServiceError.unknownReference(pointer: "/clinicId", entity: "clinic")
         }
         let settings = try await clinics.triageTargets(clinicID: clinicID)
         let today = clinic.today(at: now())

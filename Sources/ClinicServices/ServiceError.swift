@@ -4,6 +4,8 @@ import ClinicDomain
 public enum ServiceError: Error, Sendable, Equatable {
     /// Input breaks a rule; names each field (400).
     case invalid(ValidationError)
+    /// A well-formed request names an entity that does not exist, e.g. an unknown clinic id (422).
+    case unknownReference(pointer: String, entity: String)
     /// The addressed entity does not exist, or the caller may not know it exists (404).
     case notFound(entity: String)
     /// The referral is not in a state that allows this (409).

@@ -44,7 +44,7 @@ public struct TokenService: Sendable {
 
     /// Creates a token and returns its secret, which is not stored and cannot be shown again.
     public func create(name: String, role: Role, expiresAt: Date? = nil) async throws -> (APITokenID, secret: String) {
-        let name = try validated { try BoundedText(name, maxLength: 100) }
+        let name = try validated("/name") { try BoundedText(name, maxLength: 100) }
         var bytes = [UInt8](repeating: 0, count: 32)
         var generator = SystemRandomNumberGenerator()
         for index in bytes.indices { bytes[index] = UInt8.random(in: .min ... .max, using: &generator) }
@@ -72,7 +72,10 @@ public struct TokenService: Sendable {
     static func hash(_ secret: String) -> [UInt8] { Array(SHA256.hash(data: Data(secret.utf8))) }
 }
 
-/// Runs a domain constructor, turning its validation error into the service's.
-func validated<T>(_ make: () throws -> T) throws -> T {
-    do { return try make() } catch let error as ValidationError { throw ServiceError.invalid(error) }
+/// Runs a domain constructor, turning its validation error into the service's, under `pointer`.
+func validated<T>(_ pointer: String, _ make: () throws -> T) throws -> T {
+    var collector = ViolationCollector()
+    let value = collector.check(pointer, make)
+    do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
+    return value!
 }

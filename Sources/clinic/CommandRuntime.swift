@@ -43,6 +43,7 @@ enum CommandRuntime {
         switch error {
         case .invalid(let validation): validation.violations.map { "\($0.pointer): \($0.message)" }.joined(separator: "; ")
         case .notFound(let entity): "no such \(entity)"
+        case .unknownReference(let pointer, let entity): "\(pointer): no \(entity) has this id"
         case .conflict(let detail): detail
         case .illegalTransition(let current, let attempted): "cannot \(attempted) in status \(current.code)"
         case .versionMismatch(let current): "changed meanwhile (now version \(current))"

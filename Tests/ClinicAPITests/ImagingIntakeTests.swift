@@ -198,7 +198,7 @@ struct ImagingIntakeTests {
             try await client.postReferral(token: pacs, """
                 {"imagingResultIds":["\(UUID())"],"referringClinician":{"name":"Dr. Ortiz"},"reason":"x"}
                 """) { response in
-                #expect(response.status == .badRequest)
+                #expect(response.status == .unprocessableContent)
                 #expect(JSONBody(response).pointers == ["/imagingResultIds/0"])
             }
             #expect(try await db.count("referrals") == 0)

@@ -84,7 +84,6 @@ struct ReferralEndpointTests {
         ("SEX_UNKNOWN_VALUE", ["/patient/sex"]),
         ("EXTRA_FIELD", [""]),
         ("CLINIC_NOT_UUID", ["/clinicId"]),
-        ("CLINIC_UNKNOWN", ["/clinicId"]),
         ("NPI_SHORT", ["/referringClinician/npi"]),
         ("MRN_BLANK_AND_ONSET_BAD", ["/patient/mrn", "/symptomOnset"]),
     ])
@@ -102,7 +101,6 @@ struct ReferralEndpointTests {
             case "SEX_UNKNOWN_VALUE": good.replacingOccurrences(of: "\"female\"", with: "\"F\"")
             case "EXTRA_FIELD": good.replacingOccurrences(of: "{\"clinicId\"", with: "{\"admin\":true,\"clinicId\"")
             case "CLINIC_NOT_UUID": good.replacingOccurrences(of: clinic.id.description, with: "clinic-1")
-            case "CLINIC_UNKNOWN": good.replacingOccurrences(of: clinic.id.description, with: UUID().uuidString)
             case "NPI_SHORT": good.replacingOccurrences(of: "1234567893", with: "12345")
             case "MRN_BLANK_AND_ONSET_BAD": good.replacingOccurrences(of: "\"MRN-0001\"", with: "\"   \"")
                 .replacingOccurrences(of: "2026-10-30", with: "2026-02-30")
@@ -117,6 +115,19 @@ struct ReferralEndpointTests {
                 if pointers != [""] { #expect(problem.pointers == pointers) }
             }
             #expect(try await db.count("referrals") == 0)
+            #expect(try await db.count("patients") == 0)
+        }
+    }
+
+    @Test("a clinic id that names no clinic is 422 at /clinicId and writes nothing")
+    func unknownClinic() async throws {
+        try await withApp { client, db in
+            let token = try await Fixtures(db).token(.intake)
+            try await client.postReferral(token: token, Fixtures.l1WedgeJSON(clinicID: .random())) { response in
+                #expect(response.status == .unprocessableContent)
+                #expect(JSONBody(response).string("type") == "/problems/unknown-reference")
+                #expect(JSONBody(response).pointers == ["/clinicId"])
+            }
             #expect(try await db.count("patients") == 0)
         }
     }

@@ -52,6 +52,7 @@ struct ReferralLifecycleTests {
             let body = ByteBuffer(json: #"{"reason":"L1 fracture, pain now NRS 8"}"#)
             try await client.execute(uri: "/v1/referrals/\(id)", method: .patch, headers: headers(token), body: body) { response in
                 #expect(response.status == .preconditionRequired)
+                #expect(response.headers[.contentType] == "application/problem+json")
             }
             try await client.execute(uri: "/v1/referrals/\(id)", method: .patch, headers: headers(token, ifMatch: "\"7\""), body: body) { response in
                 #expect(response.status == .preconditionFailed)

@@ -89,7 +89,20 @@ struct ReferralListTests {
         }
     }
 
-    @Test("malformed parameter values are 400, not 500", arguments: ["status=evaluated", "limit=ten", "limit=99999999999999999999"])
+    @Test("any RFC 3339 instant is accepted in createdFrom, with fractions and unusual offsets", arguments: [
+        "2026-11-25T09:30:00-07:00", "2026-11-25T16:30:00.123456Z", "0983-07-29T23:11:51+22:33",
+    ])
+    func rfc3339Instants(instant: String) async throws {
+        try await withApp { client, db in
+            let token = try await Fixtures(db).token(.admin)
+            let encoded = instant.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            try await client.execute(uri: "/v1/referrals?createdFrom=\(encoded)", method: .get, headers: .bearer(token, json: false)) { response in
+                #expect(response.status == .ok)
+            }
+        }
+    }
+
+    @Test("malformed parameter values are 400, not 500", arguments: ["status=evaluated", "limit=ten", "limit=99999999999999999999", "createdFrom=yesterday", "createdFrom=2026-11-25T09:30:00"])
     func unparseableParameters(query: String) async throws {
         try await withApp { client, db in
             let token = try await Fixtures(db).token(.admin)

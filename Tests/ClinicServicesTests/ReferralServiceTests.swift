@@ -33,11 +33,11 @@ struct ReferralServiceTests {
         }
     }
 
-    @Test("an unknown clinic is a validation error on clinicId and writes nothing")
+    @Test("an unknown clinic is an unknown reference at clinicId and writes nothing")
     func unknownClinic() async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
             let draft = Fixtures.l1WedgeDraft(clinicID: .random())
-            await #expect(throws: ServiceError.invalid(ValidationError(pointer: "/clinicId", message: "no clinic has this id"))) {
+            await #expect(throws: ServiceError.unknownReference(pointer: "/clinicId", entity: "clinic")) {
                 try await Fixtures(db).services().referrals.create(draft, idempotencyKey: nil, actor: Fixtures.operator_)
             }
             #expect(try await db.count("patients") == 0)
