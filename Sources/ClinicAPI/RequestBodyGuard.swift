@@ -1,4 +1,6 @@
+import Foundation
 import Hummingbird
+import NIOFoundationCompat
 
 /// Bounds request bodies and insists on JSON.
 ///
@@ -25,8 +27,38 @@ struct RequestBodyGuard<Context: RequestContext>: RouterMiddleware {
                                  detail: "Send the body as application/json.")
             }
         }
+        if buffer.readableBytes > 0, let pointer = Self.firstNull(in: buffer) {
+            throw APIProblem.validation(pointer, "must not be null; leave the field out instead")
+        }
         request.body = .init(buffer: buffer)
         return try await next(request, context)
+    }
+
+    /// The JSON pointer of the first `null` in the body, if any. No request schema allows null,
+    /// but the generated decoders read a null optional field as absent; refusing it here keeps
+    /// the server to the document. Bodies that are not JSON are left for the decoder to refuse.
+    static func firstNull(in buffer: ByteBuffer) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(buffer: buffer), options: [.fragmentsAllowed]) else { return nil }
+        func find(_ value: Any, _ path: String) -> String? {
+            switch value {
+            case is NSNull:
+                return path
+            case let dictionary as [String: Any]:
+                for key in dictionary.keys.sorted() {
+                    let escaped = key.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+                    if let found = find(dictionary[key]!, path + "/" + escaped) { return found }
+                }
+                return nil
+            case let array as [Any]:
+                for (index, item) in array.enumerated() {
+                    if let found = find(item, path + "/\(index)") { return found }
+                }
+                return nil
+            default:
+                return nil
+            }
+        }
+        return find(object, "")
     }
 
     private var tooLarge: APIProblem {

@@ -50,6 +50,21 @@ struct HostileInputTests {
         }
     }
 
+    @Test("null where the document allows no null is 400 naming the field, even for optional fields")
+    func nullValues() async throws {
+        try await withApp { client, db in
+            let fixtures = Fixtures(db)
+            let clinic = try await fixtures.clinic()
+            let token = try await fixtures.token(.admin)
+            let body = Fixtures.l1WedgeJSON(clinicID: clinic.id).replacingOccurrences(of: "\"npi\":\"1234567893\"", with: "\"npi\":null")
+            try await client.execute(uri: "/v1/referrals", method: .post, headers: .bearer(token), body: ByteBuffer(json: body)) { response in
+                #expect(response.status == .badRequest)
+                #expect(JSONBody(response).pointers == ["/referringClinician/npi"])
+            }
+            #expect(try await db.count("referrals") == 0)
+        }
+    }
+
     @Test("NUL bytes in text are 400")
     func nulBytes() async throws {
         try await withApp { client, db in
