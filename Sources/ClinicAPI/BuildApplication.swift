@@ -38,6 +38,8 @@ public func buildApplication(configuration: APIConfiguration, api: APIServices, 
 
     return Application(
         router: router,
+        // A client that goes quiet mid-request or between requests is cut off after 30 s.
+        server: .http1(configuration: .init(idleTimeout: .seconds(30))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "clinic"),
         services: services,
         logger: logger)

@@ -42,8 +42,9 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
             "duration_ms": .stringConvertible((Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000).rounded()),
         ]
         if let failure, response.status.code >= 500 {
-            // The full error goes to the log only; the response says nothing of it.
-            metadata["error"] = .string(String(reflecting: failure))
+            // The cause goes to the log only, and only its plain description: the debug description
+            // of a database error carries the query's bound values, which may be patient data.
+            metadata["error"] = .string("\(type(of: failure)): \(failure)")
             logger.error("request failed", metadata: metadata)
         } else {
             logger.info("request", metadata: metadata)

@@ -73,7 +73,7 @@ struct AuthenticationTests {
         }
     }
 
-    @Test("each role gets exactly what the matrix grants, for every operation", arguments: Role.allCases)
+    @Test("for every operation: no token is 401, and each role gets exactly what the matrix grants", arguments: Role.allCases)
     func matrixEnforced(role: Role) async throws {
         try await withApp { client, db in
             let fixtures = Fixtures(db)
@@ -94,6 +94,12 @@ struct AuthenticationTests {
             ]
             #expect(Set(requests.map(\.operation)) == Set(PermissionMatrix.operations.filter { $0.access != .anonymous }.map(\.operationID)))
             for request in requests {
+                var anonymous: HTTPFields = [:]
+                if request.body != nil { anonymous[.contentType] = "application/json" }
+                try await client.execute(uri: request.uri, method: request.method, headers: anonymous,
+                                         body: request.body.map { ByteBuffer(json: $0) }) { response in
+                    #expect(response.status == .unauthorized, "no token: \(request.operation)")
+                }
                 try await client.execute(uri: request.uri, method: request.method, headers: .bearer(token, json: request.body != nil),
                                          body: request.body.map { ByteBuffer(json: $0) }) { response in
                     if PermissionMatrix.allows(role, request.operation) {

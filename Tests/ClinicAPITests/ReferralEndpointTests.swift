@@ -116,6 +116,7 @@ struct ReferralEndpointTests {
             }
             #expect(try await db.count("referrals") == 0)
             #expect(try await db.count("patients") == 0)
+            #expect(try await db.count("audit_log", where: "action LIKE 'referral.%'") == 0)
         }
     }
 
