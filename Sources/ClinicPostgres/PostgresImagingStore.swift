@@ -205,9 +205,7 @@ enum ImagingRows {
                  revision, received, findings) =
                 try row.decode((UUID, UUID, UUID, String, String, String, String, String, String, String, String, String, Date,
                                 String, Int, Date, String).self)
-            let details = PatientDetails(mrn: try BoundedText(mrn, maxLength: 64), givenName: try BoundedText(given, maxLength: 100),
-                                         familyName: try BoundedText(family, maxLength: 100), birthDate: try LocalDate(iso8601: birth),
-                                         sex: AdministrativeSex(rawValue: sex) ?? .unknown)
+            let details = try PatientRows.details(mrn: mrn, givenName: given, familyName: family, birthDate: birth, sex: sex)
             let stored = try JSONDecoder().decode([StoredFinding].self, from: Data(findings.utf8))
             return ImagingResult(
                 id: ImagingResultID(id), clinicID: ClinicID(clinicID),

@@ -183,9 +183,7 @@ enum ReferralRows {
                             String, Int, Date, Date, Bool, Bool, Bool, Bool, Bool, Bool, String?, String?, String?, String?,
                             String?, String?, String?, [UUID]).self)
         guard let status = ReferralStatus(code: status) else { throw StoredDataError("unknown referral status \(status)") }
-        let details = PatientDetails(mrn: try BoundedText(mrn, maxLength: 64), givenName: try BoundedText(given, maxLength: 100),
-                                     familyName: try BoundedText(family, maxLength: 100), birthDate: try LocalDate(iso8601: birth),
-                                     sex: AdministrativeSex(rawValue: sex) ?? .unknown)
+        let details = try PatientRows.details(mrn: mrn, givenName: given, familyName: family, birthDate: birth, sex: sex)
         return Referral(
             id: ReferralID(id), clinicID: ClinicID(clinicID),
             patient: Patient(id: PatientID(patientID), clinicID: ClinicID(clinicID), details: details),
@@ -209,6 +207,13 @@ struct StoredDataError: Error, CustomStringConvertible {
 
 /// Finds or creates the patient a message names, refusing to attach data to the wrong person.
 enum PatientRows {
+    /// Patient details from stored columns (already validated when written).
+    static func details(mrn: String, givenName: String, familyName: String, birthDate: String, sex: String) throws -> PatientDetails {
+        PatientDetails(mrn: try BoundedText(mrn, maxLength: 64), givenName: try BoundedText(givenName, maxLength: 100),
+                       familyName: try BoundedText(familyName, maxLength: 100), birthDate: try LocalDate(iso8601: birthDate),
+                       sex: AdministrativeSex(rawValue: sex) ?? .unknown)
+    }
+
     static func match(_ patient: PatientDetails, clinicID: ClinicID, on connection: PostgresConnection,
                       logger: Logger) async throws -> PatientID {
         try await connection.query("""
