@@ -55,6 +55,18 @@ public struct TriageTargets: Hashable, Sendable {
         self.routineDueDays = routineDueDays
         self.candidacyWindowDays = candidacyWindowDays
     }
+
+    /// Targets a clinic asks for, checked: urgent within 0-60 days and no later than routine
+    /// (0-180), a window of 1-365 days.
+    public static func validated(urgentDueDays: Int, routineDueDays: Int, candidacyWindowDays: Int) throws -> TriageTargets {
+        var collector = ViolationCollector()
+        if !(0...60).contains(urgentDueDays) { collector.add("/urgentDueDays", "must be from 0 to 60") }
+        if !(0...180).contains(routineDueDays) { collector.add("/routineDueDays", "must be from 0 to 180") }
+        if urgentDueDays > routineDueDays { collector.add("/urgentDueDays", "must not be later than the routine target") }
+        if !(1...365).contains(candidacyWindowDays) { collector.add("/candidacyWindowDays", "must be from 1 to 365") }
+        try collector.throwIfAny()
+        return TriageTargets(urgentDueDays: urgentDueDays, routineDueDays: routineDueDays, candidacyWindowDays: candidacyWindowDays)
+    }
 }
 
 /// One study as triage sees it.

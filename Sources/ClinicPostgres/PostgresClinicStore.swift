@@ -52,6 +52,22 @@ public struct PostgresClinicStore: ClinicStore, ClinicSetupStore {
         }
     }
 
+    public func setTriageTargets(_ targets: TriageTargets, clinicID: ClinicID, actor: Actor) async throws -> Bool {
+        let logger = database.logger
+        return try await database.transaction { connection in
+            let updated = try await connection.query("""
+                UPDATE clinics SET urgent_due_days = \(targets.urgentDueDays), routine_due_days = \(targets.routineDueDays),
+                    candidacy_window_days = \(targets.candidacyWindowDays), version = version + 1
+                WHERE id = \(clinicID.rawValue) RETURNING 1
+                """, logger: logger).collect().count == 1
+            if updated {
+                try await AuditRows.insert(AuditEntry(actor: actor, action: "clinic.triage_targets", entityType: "clinic",
+                                                      entityID: clinicID.rawValue), on: connection, logger: logger)
+            }
+            return updated
+        }
+    }
+
     public func addResource(_ resource: Resource, actor: Actor) async throws -> Bool {
         let logger = database.logger
         return try await database.transaction { connection in

@@ -7,6 +7,9 @@ public protocol ClinicSetupStore: Sendable {
     func create(_ clinic: Clinic, hours: [OpeningHours], actor: Actor) async throws -> Bool
     /// - Returns: false when the resource (same id, or same name at the clinic) already exists.
     func addResource(_ resource: Resource, actor: Actor) async throws -> Bool
+    func triageTargets(clinicID: ClinicID) async throws -> TriageTargets
+    /// - Returns: false when the clinic does not exist.
+    func setTriageTargets(_ targets: TriageTargets, clinicID: ClinicID, actor: Actor) async throws -> Bool
 }
 
 /// Creating clinics and their resources (the CLI and the demo seed use it; the API will too).
@@ -34,5 +37,25 @@ public struct ClinicSetupService: Sendable {
         let resource = Resource(id: id, clinicID: clinicID, kind: kind, name: try validated("/name") { try BoundedText(name, maxLength: 200) })
         _ = try await store.addResource(resource, actor: actor)
         return resource
+    }
+
+    /// Changes a clinic's triage targets. Referrals keep their due dates until they are next
+    /// re-triaged (a result revision, an edit, an override): dates already promised do not move.
+    public func setTriageTargets(clinicID text: String, urgentDueDays: Int?, routineDueDays: Int?, candidacyWindowDays: Int?,
+                                 actor: Actor) async throws -> TriageTargets {
+        guard let clinicID = ClinicID(string: text) else { throw ServiceError.invalid("/clinicId", "must be a UUID") }
+        let current = try await store.triageTargets(clinicID: clinicID)
+        let targets: TriageTargets
+        do {
+            targets = try TriageTargets.validated(urgentDueDays: urgentDueDays ?? current.urgentDueDays,
+                                                  routineDueDays: routineDueDays ?? current.routineDueDays,
+                                                  candidacyWindowDays: candidacyWindowDays ?? current.candidacyWindowDays)
+        } catch let error as ValidationError {
+            throw ServiceError.invalid(error)
+        }
+        guard try await store.setTriageTargets(targets, clinicID: clinicID, actor: actor) else {
+            throw ServiceError.notFound(entity: "clinic")
+        }
+        return targets
     }
 }

@@ -1,0 +1,67 @@
+import ArgumentParser
+import ClinicDomain
+import ClinicPostgres
+import ClinicServices
+import Foundation
+
+/// `clinic clinic show|targets`: a clinic's settings from the command line.
+struct ClinicAdminCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "clinic", abstract: "Show a clinic and set its triage targets.",
+        subcommands: [Show.self, Targets.self])
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a clinic's zone and triage targets.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The clinic's id.") var id: String
+
+        func run() async throws {
+            try await CommandRuntime.run {
+                let settings = Settings(flags: ["database.url": database.databaseURL])
+                try await CommandRuntime.withDatabase(settings) { db in
+                    guard let clinicID = ClinicID(string: id) else { throw CLIError.failed("\(id) is not a clinic id (a UUID)") }
+                    let store = PostgresClinicStore(database: db)
+                    guard let clinic = try await store.clinic(id: clinicID) else { throw CLIError.failed("no clinic has id \(id)") }
+                    let targets = try await store.triageTargets(clinicID: clinicID)
+                    print("""
+                        \(clinic.name) (\(clinic.id))
+                        time zone:          \(clinic.timeZone)
+                        urgent due in:      \(targets.urgentDueDays) days
+                        routine due in:     \(targets.routineDueDays) days
+                        candidacy window:   \(targets.candidacyWindowDays) days from onset (or first imaging)
+                        """)
+                }
+            }
+        }
+    }
+
+    struct Targets: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set a clinic's triage targets (days to evaluation by urgency, candidacy window).",
+            discussion: "Existing referrals keep their due dates until they are next re-triaged.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The clinic's id.") var id: String
+        @Option(help: "Days from receipt to evaluation for urgent referrals (0-60).") var urgentDays: Int?
+        @Option(help: "Days from receipt to evaluation for routine referrals (0-180).") var routineDays: Int?
+        @Option(help: "Days the candidacy window stays open after onset (1-365; 84 = 12 weeks).") var windowDays: Int?
+
+        func validate() throws {
+            if urgentDays == nil && routineDays == nil && windowDays == nil {
+                throw ValidationError("say what to change: --urgent-days, --routine-days and/or --window-days")
+            }
+        }
+
+        func run() async throws {
+            try await CommandRuntime.run {
+                let settings = Settings(flags: ["database.url": database.databaseURL])
+                try await CommandRuntime.withDatabase(settings) { db in
+                    let store = PostgresClinicStore(database: db)
+                    let targets = try await ClinicSetupService(store: store).setTriageTargets(
+                        clinicID: id, urgentDueDays: urgentDays, routineDueDays: routineDays, candidacyWindowDays: windowDays,
+                        actor: Actor(principal: .commandLine("clinic clinic targets"), requestID: nil))
+                    print("Triage targets: urgent \(targets.urgentDueDays) days, routine \(targets.routineDueDays) days, window \(targets.candidacyWindowDays) days.")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import ClinicDomain
+import ClinicServices
+import ClinicTestSupport
+import Foundation
+import Testing
+
+/// The admin commands of the built binary against a real database, with their exit codes.
+@Suite("clinic CLI commands")
+struct CLICommandTests {
+    private func clinic(_ arguments: [String], _ db: TestDatabase) async throws -> (status: Int32, output: String) {
+        try await ChildProcess.run(try ChildProcess.clinicExecutable(), arguments, environment: ["DATABASE_URL": db.url])
+    }
+
+    @Test("a clinic's triage targets are set from the CLI and used for the next referral")
+    func triageTargets() async throws {
+        try await withTestDatabase { (db: TestDatabase) async throws -> Void in
+            let desert = try await Fixtures(db).clinic()
+            let set = try await clinic(["clinic", "targets", desert.id.description, "--routine-days", "7"], db)
+            #expect(set.status == 0)
+            #expect(set.output.contains("routine 7 days"))
+            let shown = try await clinic(["clinic", "show", desert.id.description], db)
+            #expect(shown.status == 0 && shown.output.contains("routine due in:     7 days"))
+            let referral = try await Fixtures(db).services().referrals.create(Fixtures.l1WedgeDraft(clinicID: desert.id),
+                                                                             idempotencyKey: nil, actor: Fixtures.operator_).referral
+            #expect(referral.evaluationDueOn == desert.today(at: Date()).adding(days: 7))
+        }
+    }
+
+    @Test("targets out of range are refused with exit code 1 and change nothing")
+    func badTargets() async throws {
+        try await withTestDatabase { (db: TestDatabase) async throws -> Void in
+            let desert = try await Fixtures(db).clinic()
+            let result = try await clinic(["clinic", "targets", desert.id.description, "--urgent-days", "30", "--routine-days", "14"], db)
+            #expect(result.status == 1)
+            #expect(result.output.contains("/urgentDueDays"))
+            #expect(try await db.count("clinics", where: "urgent_due_days = 3") == 1)
+            let unknown = try await clinic(["clinic", "show", UUID().uuidString], db)
+            #expect(unknown.status == 1)
+        }
+    }
+
+    @Test("tokens are listed without secrets, and a revoked one shows as revoked")
+    func tokenListAndRevoke() async throws {
+        try await withTestDatabase { (db: TestDatabase) async throws -> Void in
+            let created = try await clinic(["token", "create", "--role", "reporter", "--name", "nightly report", "--json"], db)
+            #expect(created.status == 0)
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(created.output.utf8)) as? [String: String])
+            let id = try #require(json["id"])
+            let secret = try #require(json["token"])
+            let listed = try await clinic(["token", "list"], db)
+            #expect(listed.output.contains("nightly report") && listed.output.contains("active") && !listed.output.contains(secret))
+            #expect(try await clinic(["token", "revoke", id], db).status == 0)
+            #expect(try await clinic(["token", "list"], db).output.contains("revoked"))
+            #expect(try await clinic(["token", "revoke", UUID().uuidString], db).status == 1)
+        }
+    }
+
+    @Test("clinic audit shows who touched an entity")
+    func auditCommand() async throws {
+        try await withTestDatabase { (db: TestDatabase) async throws -> Void in
+            let desert = try await Fixtures(db).clinic()
+            let result = try await clinic(["audit", "--entity", desert.id.description], db)
+            #expect(result.status == 0)
+            #expect(result.output.contains("clinic.create") && result.output.contains("test-fixtures"))
+        }
+    }
+
+    @Test("clinic roles prints the matrix the server enforces")
+    func roles() async throws {
+        let result = try await ChildProcess.run(try ChildProcess.clinicExecutable(), ["roles", "--markdown"], environment: [:])
+        #expect(result.status == 0)
+        #expect(result.output.trimmingCharacters(in: .whitespacesAndNewlines) == PermissionMatrix.table(markdown: true))
+    }
+
+    @Test("seed --demo twice loads the demo once")
+    func seedTwice() async throws {
+        try await withTestDatabase { (db: TestDatabase) async throws -> Void in
+            #expect(try await clinic(["seed", "--demo"], db).status == 0)
+            #expect(try await clinic(["seed", "--demo"], db).output.contains("0 new referrals"))
+            #expect(try await db.count("referrals") == 5)
+            #expect(try await db.count("referrals", where: "status = 'surgical_review'") == 1)
+        }
+    }
+}
