@@ -7,10 +7,13 @@ extension APIServices {
         let audit = PostgresAuditStore(database: database)
         let clinics = PostgresClinicStore(database: database)
         let imaging = PostgresImagingStore(database: database)
+        let referrals = PostgresReferralStore(database: database)
         return APIServices(
-            referrals: ReferralService(referrals: PostgresReferralStore(database: database), clinics: clinics, imaging: imaging,
-                                       audit: audit, now: now),
+            referrals: ReferralService(referrals: referrals, clinics: clinics, imaging: imaging, audit: audit, now: now),
             imaging: ImagingService(store: imaging, clinics: clinics, audit: audit, now: now),
+            evaluations: EvaluationService(evaluations: PostgresEvaluationStore(database: database),
+                                           ruleSets: PostgresRuleSetStore(database: database), referrals: referrals,
+                                           clinics: clinics, audit: audit, now: now),
             tokens: TokenService(store: PostgresTokenStore(database: database)),
             audit: audit,
             readiness: PostgresReadinessProbe(database: database, migrations: try Migration.bundled()))

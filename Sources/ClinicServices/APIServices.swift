@@ -4,15 +4,17 @@ import Foundation
 public struct APIServices: Sendable {
     public let referrals: ReferralService
     public let imaging: ImagingService
+    public let evaluations: EvaluationService
     public let tokens: TokenService
     public let audit: any AuditStore
     public let auditTrail: AuditService
     public let readiness: any ReadinessProbe
 
-    public init(referrals: ReferralService, imaging: ImagingService, tokens: TokenService, audit: any AuditStore,
-                readiness: any ReadinessProbe) {
+    public init(referrals: ReferralService, imaging: ImagingService, evaluations: EvaluationService, tokens: TokenService,
+                audit: any AuditStore, readiness: any ReadinessProbe) {
         self.referrals = referrals
         self.imaging = imaging
+        self.evaluations = evaluations
         self.tokens = tokens
         self.audit = audit
         self.auditTrail = AuditService(store: audit)

@@ -91,6 +91,11 @@ struct AuthenticationTests {
                 ("setReferralUrgency", .post, "/v1/referrals/\(UUID())/urgency", "{\"urgency\":\"urgent\",\"reason\":\"x\"}"),
                 ("createImagingResult", .post, "/v1/imaging-results", "{}"),
                 ("getImagingResult", .get, "/v1/imaging-results/\(UUID())", nil),
+                ("createEvaluation", .post, "/v1/referrals/\(UUID())/evaluations", "{}"),
+                ("listEvaluations", .get, "/v1/referrals/\(UUID())/evaluations", nil),
+                ("getPreProcedurePlan", .get, "/v1/referrals/\(UUID())/pre-procedure-plan?procedureDate=2026-12-03", nil),
+                ("listCandidacyRuleSets", .get, "/v1/candidacy-rule-sets", nil),
+                ("createCandidacyRuleSetVersion", .post, "/v1/candidacy-rule-sets", "{}"),
             ]
             #expect(Set(requests.map(\.operation)) == Set(PermissionMatrix.operations.filter { $0.access != .anonymous }.map(\.operationID)))
             for request in requests {

@@ -45,7 +45,8 @@ struct OperationsEndpointTests {
         let extra = Migration(name: "9999_not_yet.sql", sql: "SELECT 1")
         try await withApp(api: { db in
             let live = try APIServices.postgres(db.database)
-            return APIServices(referrals: live.referrals, imaging: live.imaging, tokens: live.tokens, audit: live.audit,
+            return APIServices(referrals: live.referrals, imaging: live.imaging, evaluations: live.evaluations, tokens: live.tokens,
+                               audit: live.audit,
                                readiness: PostgresReadinessProbe(database: db.database, migrations: try Migration.bundled() + [extra]))
         }) { client, _ in
             try await client.execute(uri: "/ready", method: .get) { response in
