@@ -16,21 +16,18 @@ struct ClinicAdminCommand: AsyncParsableCommand {
         @Argument(help: "The clinic's id.") var id: String
 
         func run() async throws {
-            try await CommandRuntime.run {
-                let settings = Settings(flags: ["database.url": database.databaseURL])
-                try await CommandRuntime.withDatabase(settings) { db in
-                    guard let clinicID = ClinicID(string: id) else { throw CLIError.failed("\(id) is not a clinic id (a UUID)") }
-                    let store = PostgresClinicStore(database: db)
-                    guard let clinic = try await store.clinic(id: clinicID) else { throw CLIError.failed("no clinic has id \(id)") }
-                    let targets = try await store.triageTargets(clinicID: clinicID)
-                    print("""
-                        \(clinic.name) (\(clinic.id))
-                        time zone:          \(clinic.timeZone)
-                        urgent due in:      \(targets.urgentDueDays) days
-                        routine due in:     \(targets.routineDueDays) days
-                        candidacy window:   \(targets.candidacyWindowDays) days from onset (or first imaging)
-                        """)
-                }
+            try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
+                guard let clinicID = ClinicID(string: id) else { throw CLIError.failed("\(id) is not a clinic id (a UUID)") }
+                let store = PostgresClinicStore(database: db)
+                guard let clinic = try await store.clinic(id: clinicID) else { throw CLIError.failed("no clinic has id \(id)") }
+                let targets = try await store.triageTargets(clinicID: clinicID)
+                print("""
+                    \(clinic.name) (\(clinic.id))
+                    time zone:          \(clinic.timeZone)
+                    urgent due in:      \(targets.urgentDueDays) days
+                    routine due in:     \(targets.routineDueDays) days
+                    candidacy window:   \(targets.candidacyWindowDays) days from onset (or first imaging)
+                    """)
             }
         }
     }
@@ -52,15 +49,12 @@ struct ClinicAdminCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try await CommandRuntime.run {
-                let settings = Settings(flags: ["database.url": database.databaseURL])
-                try await CommandRuntime.withDatabase(settings) { db in
-                    let store = PostgresClinicStore(database: db)
-                    let targets = try await ClinicSetupService(store: store).setTriageTargets(
-                        clinicID: id, urgentDueDays: urgentDays, routineDueDays: routineDays, candidacyWindowDays: windowDays,
-                        actor: Actor(principal: .commandLine("clinic clinic targets"), requestID: nil))
-                    print("Triage targets: urgent \(targets.urgentDueDays) days, routine \(targets.routineDueDays) days, window \(targets.candidacyWindowDays) days.")
-                }
+            try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
+                let store = PostgresClinicStore(database: db)
+                let targets = try await ClinicSetupService(store: store).setTriageTargets(
+                    clinicID: id, urgentDueDays: urgentDays, routineDueDays: routineDays, candidacyWindowDays: windowDays,
+                    actor: Actor(principal: .commandLine("clinic clinic targets"), requestID: nil))
+                print("Triage targets: urgent \(targets.urgentDueDays) days, routine \(targets.routineDueDays) days, window \(targets.candidacyWindowDays) days.")
             }
         }
     }

@@ -52,6 +52,14 @@ enum CommandRuntime {
         }
     }
 
+    /// The usual shape of a database command: settings from `--database-url` and the environment,
+    /// a live client, and failures printed with their exit code.
+    static func withDatabase(url: String?, _ body: (ClinicDatabase) async throws -> Void) async throws {
+        try await run {
+            try await withDatabase(Settings(flags: ["database.url": url]), body)
+        }
+    }
+
     /// Runs a command, printing a failure as `error: ...` and exiting with its code.
     static func run(_ body: () async throws -> Void) async throws {
         do {

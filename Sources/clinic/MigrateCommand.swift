@@ -12,18 +12,15 @@ struct MigrateCommand: AsyncParsableCommand {
     @Flag(help: "Only list pending migrations; apply nothing.") var dryRun = false
 
     func run() async throws {
-        try await CommandRuntime.run {
-            let settings = Settings(flags: ["database.url": database.databaseURL])
-            try await CommandRuntime.withDatabase(settings) { db in
-                let migrator = Migrator(database: db, migrations: try Migration.bundled())
-                if dryRun {
-                    let pending = try await migrator.pending()
-                    print(pending.isEmpty ? "No pending migrations." : pending.map { "pending: \($0)" }.joined(separator: "\n"))
-                    return
-                }
-                let applied = try await migrator.migrate()
-                print(applied.isEmpty ? "Database is up to date." : applied.map { "applied: \($0)" }.joined(separator: "\n"))
+        try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
+            let migrator = Migrator(database: db, migrations: try Migration.bundled())
+            if dryRun {
+                let pending = try await migrator.pending()
+                print(pending.isEmpty ? "No pending migrations." : pending.map { "pending: \($0)" }.joined(separator: "\n"))
+                return
             }
+            let applied = try await migrator.migrate()
+            print(applied.isEmpty ? "Database is up to date." : applied.map { "applied: \($0)" }.joined(separator: "\n"))
         }
     }
 }

@@ -18,13 +18,10 @@ struct SeedCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await CommandRuntime.run {
-            let settings = Settings(flags: ["database.url": database.databaseURL])
-            try await CommandRuntime.withDatabase(settings) { db in
-                let summary = try await DemoSeed(services: try APIServices.postgres(db),
-                                                 setup: ClinicSetupService(store: PostgresClinicStore(database: db))).load()
-                print(summary)
-            }
+        try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
+            let summary = try await DemoSeed(services: try APIServices.postgres(db),
+                                             setup: ClinicSetupService(store: PostgresClinicStore(database: db))).load()
+            print(summary)
         }
     }
 }

@@ -30,19 +30,16 @@ struct TokenCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try await CommandRuntime.run {
-                let settings = Settings(flags: ["database.url": database.databaseURL])
-                try await CommandRuntime.withDatabase(settings) { db in
-                    let service = TokenService(store: PostgresTokenStore(database: db))
-                    let expiry = expiresInDays.map { Date().addingTimeInterval(Double($0) * 86_400) }
-                    let (id, secret) = try await service.create(name: name, role: role, expiresAt: expiry)
-                    if json {
-                        let object: [String: String] = ["id": id.description, "name": name, "role": role.rawValue, "token": secret]
-                        print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
-                    } else {
-                        FileHandle.standardError.write(Data("Created \(role.rawValue) token \(id) for \(name). Store the secret now: it is not shown again.\n".utf8))
-                        print(secret)
-                    }
+            try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
+                let service = TokenService(store: PostgresTokenStore(database: db))
+                let expiry = expiresInDays.map { Date().addingTimeInterval(Double($0) * 86_400) }
+                let (id, secret) = try await service.create(name: name, role: role, expiresAt: expiry)
+                if json {
+                    let object: [String: String] = ["id": id.description, "name": name, "role": role.rawValue, "token": secret]
+                    print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+                } else {
+                    FileHandle.standardError.write(Data("Created \(role.rawValue) token \(id) for \(name). Store the secret now: it is not shown again.\n".utf8))
+                    print(secret)
                 }
             }
         }
@@ -54,28 +51,25 @@ struct TokenCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON instead of text.") var json = false
 
         func run() async throws {
-            try await CommandRuntime.run {
-                let settings = Settings(flags: ["database.url": database.databaseURL])
-                try await CommandRuntime.withDatabase(settings) { db in
-                    let tokens = try await TokenService(store: PostgresTokenStore(database: db)).list()
-                    let format = ISO8601DateFormatter()
-                    if json {
-                        let rows: [[String: String]] = tokens.map { token in
-                            var row = ["id": token.id.description, "name": token.name, "role": token.role.rawValue,
-                                       "createdAt": format.string(from: token.createdAt)]
-                            row["expiresAt"] = token.expiresAt.map(format.string)
-                            row["revokedAt"] = token.revokedAt.map(format.string)
-                            row["lastUsedAt"] = token.lastUsedAt.map(format.string)
-                            return row
-                        }
-                        print(String(decoding: try JSONSerialization.data(withJSONObject: rows, options: [.sortedKeys]), as: UTF8.self))
-                        return
+            try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
+                let tokens = try await TokenService(store: PostgresTokenStore(database: db)).list()
+                let format = ISO8601DateFormatter()
+                if json {
+                    let rows: [[String: String]] = tokens.map { token in
+                        var row = ["id": token.id.description, "name": token.name, "role": token.role.rawValue,
+                                   "createdAt": format.string(from: token.createdAt)]
+                        row["expiresAt"] = token.expiresAt.map(format.string)
+                        row["revokedAt"] = token.revokedAt.map(format.string)
+                        row["lastUsedAt"] = token.lastUsedAt.map(format.string)
+                        return row
                     }
-                    if tokens.isEmpty { print("No tokens."); return }
-                    for token in tokens {
-                        let state = token.revokedAt != nil ? "revoked" : (token.expiresAt.map { $0 < Date() } == true ? "expired" : "active")
-                        print("\(token.id)  \(token.role.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))  \(state.padding(toLength: 7, withPad: " ", startingAt: 0))  last used \(token.lastUsedAt.map(format.string) ?? "never")  \(token.name)")
-                    }
+                    print(String(decoding: try JSONSerialization.data(withJSONObject: rows, options: [.sortedKeys]), as: UTF8.self))
+                    return
+                }
+                if tokens.isEmpty { print("No tokens."); return }
+                for token in tokens {
+                    let state = token.revokedAt != nil ? "revoked" : (token.expiresAt.map { $0 < Date() } == true ? "expired" : "active")
+                    print("\(token.id)  \(token.role.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))  \(state.padding(toLength: 7, withPad: " ", startingAt: 0))  last used \(token.lastUsedAt.map(format.string) ?? "never")  \(token.name)")
                 }
             }
         }
@@ -87,12 +81,9 @@ struct TokenCommand: AsyncParsableCommand {
         @Argument(help: "The token's id (from `clinic token list`).") var id: String
 
         func run() async throws {
-            try await CommandRuntime.run {
-                let settings = Settings(flags: ["database.url": database.databaseURL])
-                try await CommandRuntime.withDatabase(settings) { db in
-                    try await TokenService(store: PostgresTokenStore(database: db)).revoke(id: id)
-                    print("Revoked \(id).")
-                }
+            try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
+                try await TokenService(store: PostgresTokenStore(database: db)).revoke(id: id)
+                print("Revoked \(id).")
             }
         }
     }
