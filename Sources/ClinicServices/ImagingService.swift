@@ -117,6 +117,11 @@ public struct ImagingService: Sendable {
         let new = try validate(draft, clinic: clinic)
         let submission = try await store.submit(new, newID: .random(), actor: actor, triage: Triage.assess)
         guard let result = try await store.result(id: submission.id, revision: nil) else { throw ServiceError.notFound(entity: "imaging result") }
+        if case .replayed(let id) = submission {
+            // A replay answers with stored patient data: that is a read, and it is audited as one.
+            try await audit.record(AuditEntry(actor: actor, action: "imaging_result.create.replay", entityType: "imaging_result",
+                                              entityID: id.rawValue))
+        }
         return Submitted(result: result, submission: submission)
     }
 

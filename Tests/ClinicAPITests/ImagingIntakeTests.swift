@@ -41,6 +41,7 @@ struct ImagingIntakeTests {
             }
             #expect(try await db.count("imaging_results") == 1)
             #expect(try await db.count("imaging_result_revisions") == 1)
+            #expect(try await db.count("audit_log", where: "action = 'imaging_result.create.replay'") == 1)
         }
     }
 
