@@ -27,3 +27,64 @@ public struct Resource: Hashable, Sendable {
         self.name = name
     }
 }
+
+/// Marker for block identifiers.
+public enum BlockTag {}
+public typealias BlockID = Identifier<BlockTag>
+
+/// Why a resource is unavailable.
+public enum BlockKind: String, CaseIterable, Sendable, Codable { case holiday, leave, maintenance, other }
+
+/// Time a resource cannot be booked (holiday, leave, maintenance), with why.
+public struct ResourceBlock: Hashable, Sendable {
+    public let id: BlockID
+    public let resourceID: ResourceID
+    public let during: Range<Date>
+    public let kind: BlockKind
+    public let reason: BoundedText
+
+    public init(id: BlockID, resourceID: ResourceID, starts: Date, ends: Date, kind: BlockKind, reason: BoundedText) throws {
+        guard starts < ends else { throw ValidationError(pointer: "/ends", message: "must be after starts") }
+        guard ends.timeIntervalSince(starts) <= 366 * 86_400 else { throw ValidationError(pointer: "/ends", message: "a block may last at most a year") }
+        self.id = id
+        self.resourceID = resourceID
+        self.during = starts..<ends
+        self.kind = kind
+        self.reason = reason
+    }
+}
+
+/// A resource with its weekly template.
+public struct ResourceSetup: Hashable, Sendable {
+    public let resource: Resource
+    public let windows: [WeeklyWindow]
+
+    public init(resource: Resource, windows: [WeeklyWindow]) {
+        self.resource = resource
+        self.windows = windows
+    }
+}
+
+/// A clinic with everything scheduling needs to know about it.
+public struct ClinicSetup: Hashable, Sendable {
+    public let clinic: Clinic
+    public let hours: [OpeningHours]
+    public let targets: TriageTargets
+    public let minutesPerLevel: Int
+    public let turnoverMinutes: Int
+    public let recoveryMinutes: Int
+    public let evaluationMinutes: Int
+    public let followUpMinutes: Int
+
+    public init(clinic: Clinic, hours: [OpeningHours], targets: TriageTargets, minutesPerLevel: Int, turnoverMinutes: Int,
+                recoveryMinutes: Int, evaluationMinutes: Int, followUpMinutes: Int) {
+        self.clinic = clinic
+        self.hours = hours
+        self.targets = targets
+        self.minutesPerLevel = minutesPerLevel
+        self.turnoverMinutes = turnoverMinutes
+        self.recoveryMinutes = recoveryMinutes
+        self.evaluationMinutes = evaluationMinutes
+        self.followUpMinutes = followUpMinutes
+    }
+}

@@ -83,4 +83,101 @@ public struct PostgresClinicStore: ClinicStore, ClinicSetupStore {
             return inserted
         }
     }
+
+    public func clinicSetup(id: ClinicID) async throws -> ClinicSetup? {
+        let logger = database.logger
+        return try await database.withConnection { connection in
+            let rows = try await connection.query("""
+                SELECT name, time_zone, urgent_due_days, routine_due_days, candidacy_window_days, minutes_per_level,
+                       turnover_minutes, recovery_minutes, evaluation_minutes, follow_up_minutes
+                FROM clinics WHERE id = \(id.rawValue)
+                """, logger: logger).collect()
+            guard let row = rows.first else { return nil }
+            let (name, zone, urgent, routine, window, perLevel, turnover, recovery, evaluation, followUp) =
+                try row.decode((String, String, Int, Int, Int, Int, Int, Int, Int, Int).self)
+            let hours = try await connection.query("""
+                SELECT weekday, to_char(opens_at, 'HH24:MI'), to_char(closes_at, 'HH24:MI') FROM clinic_hours
+                WHERE clinic_id = \(id.rawValue) ORDER BY weekday
+                """, logger: logger).collect().map { row in
+                let (weekday, opens, closes) = try row.decode((Int, String, String).self)
+                return try OpeningHours(weekday: weekday, opens: LocalTime(opens), closes: LocalTime(closes))
+            }
+            return ClinicSetup(
+                clinic: Clinic(id: id, name: try BoundedText(name, maxLength: 200), timeZone: try ClinicTimeZone(zone)), hours: hours,
+                targets: TriageTargets(urgentDueDays: urgent, routineDueDays: routine, candidacyWindowDays: window),
+                minutesPerLevel: perLevel, turnoverMinutes: turnover, recoveryMinutes: recovery, evaluationMinutes: evaluation,
+                followUpMinutes: followUp)
+        }
+    }
+
+    public func resources(clinicID: ClinicID) async throws -> [ResourceSetup]? {
+        let logger = database.logger
+        return try await database.withConnection { connection in
+            let exists = try await connection.query("SELECT 1 FROM clinics WHERE id = \(clinicID.rawValue)", logger: logger).collect()
+            guard !exists.isEmpty else { return nil }
+            let resources = try await connection.query("""
+                SELECT id, kind, name FROM resources WHERE clinic_id = \(clinicID.rawValue) AND active ORDER BY kind, name
+                """, logger: logger).collect().map { row in
+                let (id, kind, name) = try row.decode((UUID, String, String).self)
+                return Resource(id: ResourceID(id), clinicID: clinicID, kind: ResourceKind(rawValue: kind) ?? .consultRoom,
+                                name: try BoundedText(name, maxLength: 200))
+            }
+            var setups: [ResourceSetup] = []
+            for resource in resources {
+                setups.append(ResourceSetup(resource: resource, windows: try await Self.windows(resource.id, connection, logger)))
+            }
+            return setups
+        }
+    }
+
+    public func setTemplate(resourceID: ResourceID, windows: [WeeklyWindow], actor: Actor) async throws -> ResourceSetup? {
+        let logger = database.logger
+        return try await database.transaction { connection in
+            let rows = try await connection.query("""
+                SELECT clinic_id, kind, name FROM resources WHERE id = \(resourceID.rawValue) FOR UPDATE
+                """, logger: logger).collect()
+            guard let row = rows.first else { return nil }
+            let (clinicID, kind, name) = try row.decode((UUID, String, String).self)
+            try await connection.query("DELETE FROM availability_templates WHERE resource_id = \(resourceID.rawValue)", logger: logger)
+            for window in windows {
+                try await connection.query("""
+                    INSERT INTO availability_templates (id, resource_id, weekday, starts_at, ends_at)
+                    VALUES (\(UUID()), \(resourceID.rawValue), \(window.weekday), \(window.starts.description)::time, \(window.ends.description)::time)
+                    """, logger: logger)
+            }
+            try await AuditRows.insert(AuditEntry(actor: actor, action: "resource.template", entityType: "resource",
+                                                  entityID: resourceID.rawValue), on: connection, logger: logger)
+            let resource = Resource(id: resourceID, clinicID: ClinicID(clinicID), kind: ResourceKind(rawValue: kind) ?? .consultRoom,
+                                    name: try BoundedText(name, maxLength: 200))
+            return ResourceSetup(resource: resource, windows: try await Self.windows(resourceID, connection, logger))
+        }
+    }
+
+    public func addBlock(_ block: ResourceBlock, actor: Actor) async throws -> Bool {
+        let logger = database.logger
+        return try await database.transaction { connection in
+            let inserted = try await connection.query("""
+                INSERT INTO resource_blocks (id, resource_id, during, kind, reason)
+                SELECT \(block.id.rawValue), id, tstzrange(\(block.during.lowerBound), \(block.during.upperBound), '[)'),
+                       \(block.kind.rawValue), \(block.reason.value)
+                FROM resources WHERE id = \(block.resourceID.rawValue)
+                RETURNING 1
+                """, logger: logger).collect().count == 1
+            if inserted {
+                try await AuditRows.insert(AuditEntry(actor: actor, action: "resource.block", entityType: "resource",
+                                                      entityID: block.resourceID.rawValue), on: connection, logger: logger)
+            }
+            return inserted
+        }
+    }
+
+    private static func windows(_ id: ResourceID, _ connection: PostgresConnection, _ logger: Logger) async throws -> [WeeklyWindow] {
+        try await connection.query("""
+            SELECT weekday, to_char(starts_at, 'HH24:MI'), to_char(ends_at, 'HH24:MI') FROM availability_templates
+            WHERE resource_id = \(id.rawValue) ORDER BY weekday, starts_at
+            """, logger: logger).collect().map { row in
+            let (weekday, starts, ends) = try row.decode((Int, String, String).self)
+            return try WeeklyWindow(weekday: weekday, starts: LocalTime(starts), ends: LocalTime(ends))
+        }
+    }
 }

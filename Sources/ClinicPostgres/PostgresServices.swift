@@ -14,6 +14,7 @@ extension APIServices {
             evaluations: EvaluationService(evaluations: PostgresEvaluationStore(database: database),
                                            ruleSets: PostgresRuleSetStore(database: database), referrals: referrals,
                                            clinics: clinics, audit: audit, now: now),
+            setup: ClinicSetupService(store: clinics),
             tokens: TokenService(store: PostgresTokenStore(database: database)),
             audit: audit,
             readiness: PostgresReadinessProbe(database: database, migrations: try Migration.bundled()))

@@ -5,13 +5,15 @@ public struct APIServices: Sendable {
     public let referrals: ReferralService
     public let imaging: ImagingService
     public let evaluations: EvaluationService
+    public let setup: ClinicSetupService
     public let tokens: TokenService
     public let audit: any AuditStore
     public let auditTrail: AuditService
     public let readiness: any ReadinessProbe
 
-    public init(referrals: ReferralService, imaging: ImagingService, evaluations: EvaluationService, tokens: TokenService,
-                audit: any AuditStore, readiness: any ReadinessProbe) {
+    public init(referrals: ReferralService, imaging: ImagingService, evaluations: EvaluationService, setup: ClinicSetupService,
+                tokens: TokenService, audit: any AuditStore, readiness: any ReadinessProbe) {
+        self.setup = setup
         self.referrals = referrals
         self.imaging = imaging
         self.evaluations = evaluations

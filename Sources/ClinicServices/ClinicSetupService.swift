@@ -10,6 +10,13 @@ public protocol ClinicSetupStore: Sendable {
     func triageTargets(clinicID: ClinicID) async throws -> TriageTargets
     /// - Returns: false when the clinic does not exist.
     func setTriageTargets(_ targets: TriageTargets, clinicID: ClinicID, actor: Actor) async throws -> Bool
+    func clinicSetup(id: ClinicID) async throws -> ClinicSetup?
+    /// Nil when the clinic does not exist.
+    func resources(clinicID: ClinicID) async throws -> [ResourceSetup]?
+    /// Replaces the resource's weekly template; nil when the resource does not exist.
+    func setTemplate(resourceID: ResourceID, windows: [WeeklyWindow], actor: Actor) async throws -> ResourceSetup?
+    /// - Returns: false when the resource does not exist.
+    func addBlock(_ block: ResourceBlock, actor: Actor) async throws -> Bool
 }
 
 /// Creating clinics and their resources (the CLI and the demo seed use it; the API will too).
@@ -57,5 +64,78 @@ public struct ClinicSetupService: Sendable {
             throw ServiceError.notFound(entity: "clinic")
         }
         return targets
+    }
+
+    public func clinicSetup(id text: String) async throws -> ClinicSetup {
+        guard let id = ClinicID(string: text) else { throw ServiceError.invalid("/id", "must be a UUID") }
+        guard let setup = try await store.clinicSetup(id: id) else { throw ServiceError.notFound(entity: "clinic") }
+        return setup
+    }
+
+    /// Creates a clinic from API input: every field checked, every bad one named.
+    public func createClinic(name: String, timeZone: String, hours: [(weekday: Int, opens: String, closes: String)],
+                             actor: Actor) async throws -> ClinicSetup {
+        var collector = ViolationCollector()
+        var parsed: [OpeningHours] = []
+        for (index, day) in hours.enumerated() {
+            let opens = collector.check("/hours/\(index)/opens") { try LocalTime(day.opens) }
+            let closes = collector.check("/hours/\(index)/closes") { try LocalTime(day.closes) }
+            if let opens, let closes, let value = collector.check("/hours/\(index)", { try OpeningHours(weekday: day.weekday, opens: opens, closes: closes) }) {
+                parsed.append(value)
+            }
+        }
+        do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
+        let clinic = try await createClinic(name: name, timeZone: timeZone, hours: parsed, actor: actor)
+        return try await clinicSetup(id: clinic.id.description)
+    }
+
+    public func resources(clinicID text: String) async throws -> [ResourceSetup] {
+        guard let id = ClinicID(string: text) else { throw ServiceError.invalid("/id", "must be a UUID") }
+        guard let list = try await store.resources(clinicID: id) else { throw ServiceError.notFound(entity: "clinic") }
+        return list
+    }
+
+    /// Adds a room or person to a clinic; a second one with the same name is a conflict.
+    public func addResource(clinicID text: String, kind: ResourceKind, name: String, actor: Actor) async throws -> ResourceSetup {
+        guard let clinicID = ClinicID(string: text) else { throw ServiceError.invalid("/id", "must be a UUID") }
+        guard try await store.clinicSetup(id: clinicID) != nil else { throw ServiceError.notFound(entity: "clinic") }
+        let resource = Resource(id: .random(), clinicID: clinicID, kind: kind, name: try validated("/name") { try BoundedText(name, maxLength: 200) })
+        guard try await store.addResource(resource, actor: actor) else {
+            throw ServiceError.conflict("the clinic already has a resource named \(resource.name.value)")
+        }
+        return ResourceSetup(resource: resource, windows: [])
+    }
+
+    /// Replaces a resource's weekly template; windows on one weekday may not overlap.
+    public func setTemplate(resourceID text: String, windows: [(weekday: Int, starts: String, ends: String)], actor: Actor) async throws -> ResourceSetup {
+        guard let id = ResourceID(string: text) else { throw ServiceError.invalid("/id", "must be a UUID") }
+        var collector = ViolationCollector()
+        var parsed: [WeeklyWindow] = []
+        for (index, window) in windows.enumerated() {
+            let starts = collector.check("/windows/\(index)/starts") { try LocalTime(window.starts) }
+            let ends = collector.check("/windows/\(index)/ends") { try LocalTime(window.ends) }
+            if let starts, let ends, let value = collector.check("/windows/\(index)", { try WeeklyWindow(weekday: window.weekday, starts: starts, ends: ends) }) {
+                if parsed.contains(where: { $0.weekday == value.weekday && $0.starts < value.ends && value.starts < $0.ends }) {
+                    collector.add("/windows/\(index)", "overlaps another window on the same weekday")
+                }
+                parsed.append(value)
+            }
+        }
+        do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
+        guard let setup = try await store.setTemplate(resourceID: id, windows: parsed, actor: actor) else {
+            throw ServiceError.notFound(entity: "resource")
+        }
+        return setup
+    }
+
+    /// Blocks a resource for a holiday, leave or maintenance.
+    public func addBlock(resourceID text: String, starts: Date, ends: Date, kind: BlockKind, reason: String, actor: Actor) async throws -> ResourceBlock {
+        guard let id = ResourceID(string: text) else { throw ServiceError.invalid("/id", "must be a UUID") }
+        var collector = ViolationCollector()
+        let reason = collector.check("/reason") { try BoundedText(reason, maxLength: 500) }
+        let block = reason.flatMap { reason in collector.check("") { try ResourceBlock(id: .random(), resourceID: id, starts: starts, ends: ends, kind: kind, reason: reason) } }
+        do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
+        guard try await store.addBlock(block!, actor: actor) else { throw ServiceError.notFound(entity: "resource") }
+        return block!
     }
 }

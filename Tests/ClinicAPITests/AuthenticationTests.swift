@@ -96,6 +96,12 @@ struct AuthenticationTests {
                 ("getPreProcedurePlan", .get, "/v1/referrals/\(UUID())/pre-procedure-plan?procedureDate=2026-12-03", nil),
                 ("listCandidacyRuleSets", .get, "/v1/candidacy-rule-sets", nil),
                 ("createCandidacyRuleSetVersion", .post, "/v1/candidacy-rule-sets", "{}"),
+                ("createClinic", .post, "/v1/clinics", "{}"),
+                ("getClinic", .get, "/v1/clinics/\(UUID())", nil),
+                ("listResources", .get, "/v1/clinics/\(UUID())/resources", nil),
+                ("createResource", .post, "/v1/clinics/\(UUID())/resources", "{}"),
+                ("setAvailabilityTemplate", .put, "/v1/resources/\(UUID())/availability-template", "{}"),
+                ("createBlock", .post, "/v1/resources/\(UUID())/blocks", "{}"),
             ]
             #expect(Set(requests.map(\.operation)) == Set(PermissionMatrix.operations.filter { $0.access != .anonymous }.map(\.operationID)))
             for request in requests {
