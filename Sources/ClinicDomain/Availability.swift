@@ -78,22 +78,46 @@ public enum Availability {
                 let end = start.addingTimeInterval(Double(requirement.minutes) * 60)
                 let stayEnd = end.addingTimeInterval(Double(requirement.afterMinutes) * 60)
                 guard start >= from, end <= to, stayEnd <= closes else { continue }
-                var chosen: [ResourceID] = []
-                for kind in requirement.kinds {
-                    let free = resources.first { resource in
-                        resource.kind == kind && !chosen.contains(resource.id)
-                            && works(resource, day: day, weekday: weekday, from: start, to: end, calendar)
-                            && !resource.busy.contains { $0.overlaps(start..<end) }
-                    }
-                    guard let free else { break }
-                    chosen.append(free.id)
-                }
-                if chosen.count == requirement.kinds.count {
+                let chosen = pick(resources, requirement, day: day, weekday: weekday, from: start, to: end, calendar)
+                if let chosen {
                     slots.append(AvailableSlot(start: start, end: end, resources: chosen))
                 }
             }
         }
         return slots
+    }
+
+    /// Whether a visit can start exactly at `start`: within opening hours with its stay ending by
+    /// closing, and one working, free resource of each needed kind (from `resources`, in order).
+    public static func fit(at start: Date, zone: ClinicTimeZone, hours: [OpeningHours], resources: [ResourceCalendar],
+                           requirement: VisitRequirement) -> AvailableSlot? {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone.zone
+        let day = LocalDate(start, in: zone.zone)
+        let weekday = isoWeekday(day, calendar)
+        guard let open = hours.first(where: { $0.weekday == weekday }),
+              let opens = instant(day, open.opens, calendar), let closes = instant(day, open.closes, calendar) else { return nil }
+        let end = start.addingTimeInterval(Double(requirement.minutes) * 60)
+        guard start >= opens, end.addingTimeInterval(Double(requirement.afterMinutes) * 60) <= closes,
+              let chosen = pick(resources, requirement, day: day, weekday: weekday, from: start, to: end, calendar)
+        else { return nil }
+        return AvailableSlot(start: start, end: end, resources: chosen)
+    }
+
+    /// The first working, free resource of each needed kind, or nil when a kind has none.
+    private static func pick(_ resources: [ResourceCalendar], _ requirement: VisitRequirement, day: LocalDate, weekday: Int,
+                             from start: Date, to end: Date, _ calendar: Calendar) -> [ResourceID]? {
+        var chosen: [ResourceID] = []
+        for kind in requirement.kinds {
+            let free = resources.first { resource in
+                resource.kind == kind && !chosen.contains(resource.id)
+                    && works(resource, day: day, weekday: weekday, from: start, to: end, calendar)
+                    && !resource.busy.contains { $0.overlaps(start..<end) }
+            }
+            guard let free else { return nil }
+            chosen.append(free.id)
+        }
+        return chosen
     }
 
     /// Whether one of the resource's windows that day covers the whole interval.

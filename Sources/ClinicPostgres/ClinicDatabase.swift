@@ -69,13 +69,27 @@ public struct ClinicDatabase: Sendable {
     }
 
     /// Runs `body` in a transaction; errors thrown inside come back as thrown, not wrapped.
+    ///
+    /// A transaction PostgreSQL chose as a deadlock victim (40P01) or failed to serialise (40001)
+    /// is run again, up to three times: concurrent inserts under an exclusion constraint can
+    /// deadlock each other, and the loser's retry then meets the winner's row and is refused
+    /// properly (23P01). The body must therefore read what it decides on inside the transaction.
     public func transaction<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
         let logger = self.logger
-        return try await withConnection { connection in
+        var attempt = 1
+        while true {
             do {
-                return try await connection.withTransaction(logger: logger) { try await body($0) }
-            } catch let error as PostgresTransactionError {
-                throw error.closureError ?? error.commitError ?? error.beginError ?? error
+                return try await withConnection { connection in
+                    do {
+                        return try await connection.withTransaction(logger: logger) { try await body($0) }
+                    } catch let error as PostgresTransactionError {
+                        throw error.closureError ?? error.commitError ?? error.beginError ?? error
+                    }
+                }
+            } catch where ["40P01", "40001"].contains(error.sqlState ?? "") {
+                guard attempt < 3 else { throw ServiceError.unavailable("the database kept refusing the transaction under contention") }
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(Int.random(in: 5...40)))
             }
         }
     }

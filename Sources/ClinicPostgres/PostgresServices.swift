@@ -15,6 +15,8 @@ extension APIServices {
                                            ruleSets: PostgresRuleSetStore(database: database), referrals: referrals,
                                            clinics: clinics, audit: audit, now: now),
             setup: ClinicSetupService(store: clinics),
+            scheduling: SchedulingService(store: PostgresSchedulingStore(database: database), referrals: referrals, setup: clinics,
+                                          evaluations: PostgresEvaluationStore(database: database), now: now),
             tokens: TokenService(store: PostgresTokenStore(database: database)),
             audit: audit,
             readiness: PostgresReadinessProbe(database: database, migrations: try Migration.bundled()))

@@ -6,14 +6,16 @@ public struct APIServices: Sendable {
     public let imaging: ImagingService
     public let evaluations: EvaluationService
     public let setup: ClinicSetupService
+    public let scheduling: SchedulingService
     public let tokens: TokenService
     public let audit: any AuditStore
     public let auditTrail: AuditService
     public let readiness: any ReadinessProbe
 
     public init(referrals: ReferralService, imaging: ImagingService, evaluations: EvaluationService, setup: ClinicSetupService,
-                tokens: TokenService, audit: any AuditStore, readiness: any ReadinessProbe) {
+                scheduling: SchedulingService, tokens: TokenService, audit: any AuditStore, readiness: any ReadinessProbe) {
         self.setup = setup
+        self.scheduling = scheduling
         self.referrals = referrals
         self.imaging = imaging
         self.evaluations = evaluations

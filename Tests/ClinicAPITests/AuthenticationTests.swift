@@ -102,6 +102,10 @@ struct AuthenticationTests {
                 ("createResource", .post, "/v1/clinics/\(UUID())/resources", "{}"),
                 ("setAvailabilityTemplate", .put, "/v1/resources/\(UUID())/availability-template", "{}"),
                 ("createBlock", .post, "/v1/resources/\(UUID())/blocks", "{}"),
+                ("getAvailability", .get, "/v1/availability?referralId=\(UUID())&kind=evaluation", nil),
+                ("createAppointment", .post, "/v1/appointments", "{}"),
+                ("getAppointment", .get, "/v1/appointments/\(UUID())", nil),
+                ("cancelAppointment", .post, "/v1/appointments/\(UUID())/cancel", "{\"reason\":\"x\"}"),
             ]
             #expect(Set(requests.map(\.operation)) == Set(PermissionMatrix.operations.filter { $0.access != .anonymous }.map(\.operationID)))
             for request in requests {

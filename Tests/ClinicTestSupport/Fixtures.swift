@@ -48,3 +48,35 @@ public struct Fixtures: Sendable {
         """
     }
 }
+
+extension Fixtures {
+    /// A clinic that can be booked: a consult room, an evaluator, a procedure room and a
+    /// proceduralist, all working Monday to Friday 07:00-17:00 (clinic hours too).
+    public func schedulableClinic(timeZone: String = "America/Phoenix") async throws -> (clinic: Clinic, resources: [ResourceKind: ResourceID]) {
+        let clinic = try await self.clinic(timeZone: timeZone)
+        let setup = ClinicSetupService(store: PostgresClinicStore(database: db.database))
+        var ids: [ResourceKind: ResourceID] = [:]
+        for (kind, name) in [(ResourceKind.consultRoom, "Consult Room A"), (.evaluator, "Dr. Kevin Chen"),
+                             (.procedureRoom, "Procedure Suite 1"), (.proceduralist, "Dr. Maria Alvarez")] {
+            let resource = try await setup.addResource(clinicID: clinic.id.description, kind: kind, name: name, actor: Self.operator_)
+            _ = try await setup.setTemplate(resourceID: resource.resource.id.description,
+                                            windows: (1...5).map { ($0, "07:00", "17:00") }, actor: Self.operator_)
+            ids[kind] = resource.resource.id
+        }
+        return (clinic, ids)
+    }
+
+    /// 07:00 on the first Monday at least a week from now, in the clinic's zone.
+    public static func nextMondayMorning(in clinic: Clinic) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = clinic.timeZone.zone
+        var day = calendar.startOfDay(for: Date().addingTimeInterval(7 * 86_400))
+        while calendar.component(.weekday, from: day) != 2 { day = calendar.date(byAdding: .day, value: 1, to: day)! }
+        return calendar.date(bySettingHour: 7, minute: 0, second: 0, of: day)!
+    }
+}
+
+/// The clinic store of a test database, for tests that set up more than the fixtures do.
+public enum PostgresClinicStoreProbe {
+    public static func store(_ db: TestDatabase) -> PostgresClinicStore { PostgresClinicStore(database: db.database) }
+}

@@ -1,0 +1,52 @@
+import ClinicDomain
+import ClinicServices
+import Foundation
+
+/// `/v1/availability` and `/v1/appointments`.
+extension APIHandler {
+    func getAvailability(_ input: Operations.GetAvailability.Input) async throws -> Operations.GetAvailability.Output {
+        let query = input.query
+        let offered = try await services.scheduling.availability(
+            referralID: query.referralId, kind: VisitKind(rawValue: query.kind.rawValue) ?? .evaluation,
+            from: query.from, to: query.to, limit: query.limit)
+        return .ok(.init(body: .json(.init(items: offered.map { offer in
+            .init(start: offer.slot.start, end: offer.slot.end, resources: offer.resources.map(Components.Schemas.ResourceRef.init),
+                  beforeWindowCloses: offer.beforeWindowCloses)
+        }))))
+    }
+
+    func createAppointment(_ input: Operations.CreateAppointment.Input) async throws -> Operations.CreateAppointment.Output {
+        guard case .json(let body) = input.body else { throw APIProblem.validation("", "send the booking as application/json") }
+        let (appointment, replayed) = try await services.scheduling.book(
+            referralID: body.referralId, kind: VisitKind(rawValue: body.kind.rawValue) ?? .evaluation, start: body.start,
+            resourceIDs: body.resourceIds, idempotencyKey: input.headers.idempotencyKey, actor: RequestScope.actor())
+        let location = "/v1/appointments/\(appointment.id)"
+        if replayed { return .ok(.init(headers: .init(location: location), body: .json(.init(appointment)))) }
+        return .created(.init(headers: .init(location: location), body: .json(.init(appointment))))
+    }
+
+    func getAppointment(_ input: Operations.GetAppointment.Input) async throws -> Operations.GetAppointment.Output {
+        .ok(.init(body: .json(.init(try await services.scheduling.appointment(id: input.path.id)))))
+    }
+
+    func cancelAppointment(_ input: Operations.CancelAppointment.Input) async throws -> Operations.CancelAppointment.Output {
+        guard case .json(let body) = input.body else { throw APIProblem.validation("", "send the reason as application/json") }
+        let appointment = try await services.scheduling.cancel(appointmentID: input.path.id, reason: body.reason, actor: RequestScope.actor())
+        return .ok(.init(body: .json(.init(appointment))))
+    }
+}
+
+extension Components.Schemas.ResourceRef {
+    init(_ resource: Resource) {
+        self.init(id: resource.id.description, kind: .init(rawValue: resource.kind.rawValue) ?? .consultRoom, name: resource.name.value)
+    }
+}
+
+extension Components.Schemas.Appointment {
+    init(_ appointment: Appointment) {
+        self.init(id: appointment.id.description, referralId: appointment.referralID.description, clinicId: appointment.clinicID.description,
+                  kind: .init(rawValue: appointment.kind.rawValue) ?? .evaluation, state: .init(rawValue: appointment.state.rawValue) ?? .booked,
+                  start: appointment.start, end: appointment.end, resources: appointment.resources.map(Components.Schemas.ResourceRef.init),
+                  holdExpiresAt: appointment.holdExpiresAt, cancelReason: appointment.cancelReason, version: appointment.version)
+    }
+}

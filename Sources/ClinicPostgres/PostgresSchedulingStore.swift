@@ -1,0 +1,164 @@
+import ClinicDomain
+import ClinicServices
+import Foundation
+import PostgresNIO
+
+/// Appointments and their resource claims under the GiST exclusion constraint.
+public struct PostgresSchedulingStore: SchedulingStore {
+    let database: ClinicDatabase
+
+    public init(database: ClinicDatabase) { self.database = database }
+
+    public func calendars(clinicID: ClinicID, from: Date, to: Date) async throws -> [ResourceCalendar] {
+        let logger = database.logger
+        return try await database.withConnection { connection in
+            let resources = try await connection.query("""
+                SELECT id, kind FROM resources WHERE clinic_id = \(clinicID.rawValue) AND active ORDER BY kind, name, id
+                """, logger: logger).collect().map { try $0.decode((UUID, String).self) }
+            let windows = try await connection.query("""
+                SELECT t.resource_id, t.weekday, to_char(t.starts_at, 'HH24:MI'), to_char(t.ends_at, 'HH24:MI')
+                FROM availability_templates t JOIN resources r ON r.id = t.resource_id WHERE r.clinic_id = \(clinicID.rawValue)
+                """, logger: logger).collect().map { try $0.decode((UUID, Int, String, String).self) }
+            // Busy: blocks, and claims that are live (an expired hold never blocks anyone).
+            let busy = try await connection.query("""
+                SELECT b.resource_id, lower(b.during), upper(b.during) FROM resource_blocks b JOIN resources r ON r.id = b.resource_id
+                WHERE r.clinic_id = \(clinicID.rawValue) AND b.during && tstzrange(\(from), \(to))
+                UNION ALL
+                SELECT ar.resource_id, lower(ar.during), upper(ar.during)
+                FROM appointment_resources ar JOIN appointments a ON a.id = ar.appointment_id
+                WHERE a.clinic_id = \(clinicID.rawValue) AND ar.active AND ar.during && tstzrange(\(from), \(to))
+                  AND NOT (a.state = 'held' AND a.hold_expires_at <= now())
+                """, logger: logger).collect().map { try $0.decode((UUID, Date, Date).self) }
+            return try resources.map { id, kind in
+                ResourceCalendar(
+                    id: ResourceID(id), kind: ResourceKind(rawValue: kind) ?? .consultRoom,
+                    weekly: try windows.filter { $0.0 == id }.map { try WeeklyWindow(weekday: $0.1, starts: LocalTime($0.2), ends: LocalTime($0.3)) },
+                    busy: busy.filter { $0.0 == id }.map { $0.1..<$0.2 })
+            }
+        }
+    }
+
+    public func resources(clinicID: ClinicID) async throws -> [Resource] {
+        let logger = database.logger
+        return try await database.withConnection { connection in
+            try await connection.query("SELECT id, kind, name FROM resources WHERE clinic_id = \(clinicID.rawValue)", logger: logger)
+                .collect().map { row in
+                    let (id, kind, name) = try row.decode((UUID, String, String).self)
+                    return Resource(id: ResourceID(id), clinicID: clinicID, kind: ResourceKind(rawValue: kind) ?? .consultRoom,
+                                    name: try BoundedText(name, maxLength: 200))
+                }
+        }
+    }
+
+    public func book(_ booking: NewBooking, actor: Actor, idempotency: IdempotencyClaim?,
+                     decide: @escaping @Sendable (ReferralSnapshot) throws -> ReferralChange) async throws -> CreateOutcome<AppointmentID> {
+        let logger = database.logger
+        do {
+            return try await database.transaction { connection in
+                if let claim = idempotency {
+                    let claimed = try await connection.query("""
+                        INSERT INTO idempotency_keys (scope, key, request_hash) VALUES (\(claim.scope), \(claim.key), \(Data(claim.requestHash)))
+                        ON CONFLICT DO NOTHING RETURNING 1
+                        """, logger: logger).collect().count == 1
+                    if !claimed {
+                        let rows = try await connection.query("""
+                            SELECT request_hash, entity_id FROM idempotency_keys WHERE scope = \(claim.scope) AND key = \(claim.key)
+                            """, logger: logger).collect()
+                        let (hash, entity) = try rows[0].decode((Data, UUID?).self)
+                        guard hash == Data(claim.requestHash), let entity else { throw ServiceError.idempotencyKeyReused }
+                        return .replayed(AppointmentID(entity))
+                    }
+                }
+                guard let snapshot = try await TriageRows.snapshot(booking.referralID, on: connection, logger: logger) else {
+                    throw ServiceError.notFound(entity: "referral")
+                }
+                let change = try decide(snapshot)
+                // Expired holds must never block: release any that overlap before claiming.
+                try await connection.query("""
+                    UPDATE appointment_resources ar SET active = false FROM appointments a
+                    WHERE a.id = ar.appointment_id AND a.state = 'held' AND a.hold_expires_at <= now() AND ar.active
+                      AND ar.resource_id = ANY(\(booking.resourceIDs.map(\.rawValue)))
+                      AND ar.during && tstzrange(\(booking.start), \(booking.end))
+                    """, logger: logger)
+                try await connection.query("""
+                    INSERT INTO appointments (id, referral_id, clinic_id, kind, state, during)
+                    VALUES (\(booking.id.rawValue), \(booking.referralID.rawValue), \(booking.clinicID.rawValue), \(booking.kind.rawValue),
+                            'booked', tstzrange(\(booking.start), \(booking.end), '[)'))
+                    """, logger: logger)
+                for resource in booking.resourceIDs {
+                    try await connection.query("""
+                        INSERT INTO appointment_resources (appointment_id, resource_id, during)
+                        VALUES (\(booking.id.rawValue), \(resource.rawValue), tstzrange(\(booking.start), \(booking.end), '[)'))
+                        """, logger: logger)
+                }
+                try await TriageRows.apply(change, to: snapshot, actor: actor, on: connection, logger: logger)
+                try await AuditRows.insert(AuditEntry(actor: actor, action: "appointment.book", entityType: "appointment",
+                                                      entityID: booking.id.rawValue), on: connection, logger: logger)
+                if let claim = idempotency {
+                    try await connection.query("""
+                        UPDATE idempotency_keys SET entity_id = \(booking.id.rawValue) WHERE scope = \(claim.scope) AND key = \(claim.key)
+                        """, logger: logger)
+                }
+                return .created(booking.id)
+            }
+        } catch let error as PSQLError where error.sqlState == "23P01" {
+            // The exclusion constraint's detail names the key: "(resource_id, during)=(<uuid>, ...)".
+            let detail = error.serverInfo?[.detail] ?? ""
+            let taken = booking.resourceIDs.first { detail.contains($0.description) }
+            throw ServiceError.conflict("resource \(taken?.description ?? "requested") is already booked for an overlapping time")
+        }
+    }
+
+    public func appointment(id: AppointmentID) async throws -> Appointment? {
+        let logger = database.logger
+        return try await database.withConnection { connection in
+            try await Self.load(id, connection, logger)
+        }
+    }
+
+    static func load(_ id: AppointmentID, _ connection: PostgresConnection, _ logger: Logger) async throws -> Appointment? {
+        let rows = try await connection.query("""
+            SELECT referral_id, clinic_id, kind, state, lower(during), upper(during), hold_expires_at, cancel_reason, version
+            FROM appointments WHERE id = \(id.rawValue)
+            """, logger: logger).collect()
+        guard let row = rows.first else { return nil }
+        let (referral, clinic, kind, state, start, end, hold, reason, version) =
+            try row.decode((UUID, UUID, String, String, Date, Date, Date?, String?, Int).self)
+        let resources = try await connection.query("""
+            SELECT r.id, r.kind, r.name FROM appointment_resources ar JOIN resources r ON r.id = ar.resource_id
+            WHERE ar.appointment_id = \(id.rawValue) ORDER BY r.kind
+            """, logger: logger).collect().map { row in
+            let (rid, rkind, name) = try row.decode((UUID, String, String).self)
+            return Resource(id: ResourceID(rid), clinicID: ClinicID(clinic), kind: ResourceKind(rawValue: rkind) ?? .consultRoom,
+                            name: try BoundedText(name, maxLength: 200))
+        }
+        return Appointment(id: id, referralID: ReferralID(referral), clinicID: ClinicID(clinic), kind: VisitKind(rawValue: kind) ?? .evaluation,
+                           state: AppointmentState(rawValue: state) ?? .booked, start: start, end: end, resources: resources,
+                           holdExpiresAt: hold, cancelReason: reason, version: version)
+    }
+
+    public func cancel(id: AppointmentID, reason: String, actor: Actor,
+                       decide: @escaping @Sendable (ReferralSnapshot, Appointment) throws -> ReferralChange) async throws {
+        let logger = database.logger
+        try await database.transaction { connection in
+            let locked = try await connection.query("SELECT referral_id FROM appointments WHERE id = \(id.rawValue) FOR UPDATE",
+                                                    logger: logger).collect()
+            guard let row = locked.first else { throw ServiceError.notFound(entity: "appointment") }
+            let referralID = ReferralID(try row.decode(UUID.self))
+            guard let appointment = try await Self.load(id, connection, logger),
+                  let snapshot = try await TriageRows.snapshot(referralID, on: connection, logger: logger) else {
+                throw ServiceError.notFound(entity: "appointment")
+            }
+            let change = try decide(snapshot, appointment)
+            try await connection.query("""
+                UPDATE appointments SET state = 'cancelled', hold_expires_at = NULL, cancel_reason = \(reason),
+                    version = version + 1, updated_at = now()
+                WHERE id = \(id.rawValue)
+                """, logger: logger)
+            try await connection.query("UPDATE appointment_resources SET active = false WHERE appointment_id = \(id.rawValue)", logger: logger)
+            try await TriageRows.apply(change, to: snapshot, actor: actor, on: connection, logger: logger)
+            try await AuditRows.insert(AuditEntry(actor: actor, action: "appointment.cancel", entityType: "appointment",
+                                                  entityID: id.rawValue), on: connection, logger: logger)
+        }
+    }
+}

@@ -1,0 +1,155 @@
+import ClinicDomain
+import Foundation
+
+/// A booking ready to store.
+public struct NewBooking: Sendable {
+    public let id: AppointmentID
+    public let referralID: ReferralID
+    public let clinicID: ClinicID
+    public let kind: VisitKind
+    public let start: Date
+    public let end: Date
+    public let resourceIDs: [ResourceID]
+}
+
+/// An offered start time, flagged when it falls after the referral's candidacy window closes.
+public struct OfferedSlot: Sendable {
+    public let slot: AvailableSlot
+    public let resources: [Resource]
+    public let beforeWindowCloses: Bool
+}
+
+/// Appointments and the calendars availability is computed from.
+public protocol SchedulingStore: Sendable {
+    /// Every active resource of the clinic with its template, and what keeps it busy between
+    /// `from` and `to`: blocks and live claims (expired holds are not busy).
+    func calendars(clinicID: ClinicID, from: Date, to: Date) async throws -> [ResourceCalendar]
+    func resources(clinicID: ClinicID) async throws -> [Resource]
+    /// Writes the appointment, its resource claims (under the no-overlap constraint), the
+    /// referral's move and event, in one transaction. A claim that overlaps another is
+    /// `ServiceError.conflict` naming the resource.
+    func book(_ booking: NewBooking, actor: Actor, idempotency: IdempotencyClaim?,
+              decide: @escaping @Sendable (ReferralSnapshot) throws -> ReferralChange) async throws -> CreateOutcome<AppointmentID>
+    func appointment(id: AppointmentID) async throws -> Appointment?
+    /// Cancels, frees its resources and lets `decide` move the referral, in one transaction.
+    func cancel(id: AppointmentID, reason: String, actor: Actor,
+                decide: @escaping @Sendable (ReferralSnapshot, Appointment) throws -> ReferralChange) async throws
+}
+
+/// Finding times and booking them without ever double-booking a room or a clinician.
+public struct SchedulingService: Sendable {
+    private let store: any SchedulingStore
+    private let referrals: any ReferralStore
+    private let setup: any ClinicSetupStore
+    private let evaluations: any EvaluationStore
+    private let now: @Sendable () -> Date
+
+    public init(store: any SchedulingStore, referrals: any ReferralStore, setup: any ClinicSetupStore,
+                evaluations: any EvaluationStore, now: @escaping @Sendable () -> Date = Date.init) {
+        self.store = store
+        self.referrals = referrals
+        self.setup = setup
+        self.evaluations = evaluations
+        self.now = now
+    }
+
+    public static let maximumSearchDays = 62
+
+    /// The first free start times for a referral's visit, with one resource of each needed kind.
+    public func availability(referralID text: String, kind: VisitKind, from: Date?, to: Date?, limit: Int?) async throws -> [OfferedSlot] {
+        let (referral, clinic, requirement) = try await context(text, kind)
+        let from = max(from ?? now(), now())
+        let to = to ?? from.addingTimeInterval(Double(Self.maximumSearchDays) * 86_400)
+        var collector = ViolationCollector()
+        if to <= from { collector.add("/to", "must be after from (and after now)") }
+        if to.timeIntervalSince(from) > Double(Self.maximumSearchDays) * 86_400 { collector.add("/to", "must be at most \(Self.maximumSearchDays) days after from") }
+        let limit = limit ?? 10
+        if !(1...50).contains(limit) { collector.add("/limit", "must be from 1 to 50") }
+        do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
+        let calendars = try await store.calendars(clinicID: clinic.clinic.id, from: from, to: to)
+        let slots = Availability.search(zone: clinic.clinic.timeZone, hours: clinic.hours, resources: calendars,
+                                        requirement: requirement, from: from, to: to, limit: limit)
+        let byID = Dictionary(uniqueKeysWithValues: try await store.resources(clinicID: clinic.clinic.id).map { ($0.id, $0) })
+        return slots.map { slot in
+            let day = LocalDate(slot.start, in: clinic.clinic.timeZone.zone)
+            return OfferedSlot(slot: slot, resources: slot.resources.compactMap { byID[$0] },
+                               beforeWindowCloses: referral.windowClosesOn.map { day <= $0 } ?? true)
+        }
+    }
+
+    /// Books a visit at `start`. The resources are the caller's, or the first free of each kind.
+    public func book(referralID text: String, kind: VisitKind, start: Date, resourceIDs: [String]?, idempotencyKey: String?,
+                     actor: Actor) async throws -> (Appointment, replayed: Bool) {
+        let (referral, clinic, requirement) = try await context(text, kind)
+        var chosenIDs: [ResourceID]?
+        if let resourceIDs {
+            var collector = ViolationCollector()
+            chosenIDs = resourceIDs.enumerated().compactMap { index, id in
+                let parsed = ResourceID(string: id)
+                if parsed == nil { collector.add("/resourceIds/\(index)", "must be a UUID") }
+                return parsed
+            }
+            do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
+        }
+        if start < now().addingTimeInterval(-300) { throw ServiceError.invalid("/start", "must not be in the past") }
+        let calendars = try await store.calendars(clinicID: clinic.clinic.id, from: start.addingTimeInterval(-86_400),
+                                                  to: start.addingTimeInterval(2 * 86_400))
+        let candidates = chosenIDs.map { ids in calendars.filter { ids.contains($0.id) } } ?? calendars
+        if let chosenIDs, candidates.count != chosenIDs.count {
+            throw ServiceError.unknownReference(pointer: "/resourceIds", entity: "resource at this clinic")
+        }
+        guard let slot = Availability.fit(at: start, zone: clinic.clinic.timeZone, hours: clinic.hours, resources: candidates,
+                                          requirement: requirement) else {
+            throw ServiceError.conflict("no \(requirement.kinds.map(\.rawValue).joined(separator: " + ")) is free and working for the whole \(kind.rawValue) at this time, or the stay would not end before closing; ask GET /v1/availability")
+        }
+        let booking = NewBooking(id: .random(), referralID: referral.id, clinicID: clinic.clinic.id, kind: kind, start: slot.start,
+                                 end: slot.end, resourceIDs: slot.resources)
+        let claim = idempotencyKey.map {
+            IdempotencyClaim(scope: "createAppointment:\(actor.principal.tokenID?.description ?? actor.principal.name)", key: $0,
+                             requestHash: Array("\(referral.id)|\(kind.rawValue)|\(start.timeIntervalSince1970)|\(resourceIDs ?? [])".utf8))
+        }
+        let outcome = try await store.book(booking, actor: actor, idempotency: claim) { snapshot in
+            let transition = kind.bookingTransition
+            var change = ReferralChange(from: snapshot, eventKind: transition.code)
+            change.status = try ReferralService.move(snapshot.referral.status, transition, attempted: "book a \(kind.rawValue) for")
+            change.eventReason = "Booked for \(slot.start)."
+            return change
+        }
+        guard let appointment = try await store.appointment(id: outcome.id) else { throw ServiceError.notFound(entity: "appointment") }
+        return (appointment, outcome != .created(outcome.id))
+    }
+
+    public func appointment(id text: String) async throws -> Appointment {
+        guard let id = AppointmentID(string: text) else { throw ServiceError.invalid("/id", "must be a UUID") }
+        guard let appointment = try await store.appointment(id: id) else { throw ServiceError.notFound(entity: "appointment") }
+        return appointment
+    }
+
+    /// Cancels a booking with a reason; its resources are free at once and the referral goes
+    /// back to the state that needs a booking.
+    public func cancel(appointmentID text: String, reason: String, actor: Actor) async throws -> Appointment {
+        guard let id = AppointmentID(string: text) else { throw ServiceError.invalid("/id", "must be a UUID") }
+        let reason = try validated("/reason") { try BoundedText(reason, maxLength: 1000) }
+        try await store.cancel(id: id, reason: reason.value, actor: actor) { snapshot, appointment in
+            guard [.held, .booked, .confirmed].contains(appointment.state) else {
+                throw ServiceError.conflict("the appointment is \(appointment.state.rawValue); only held, booked or confirmed ones can be cancelled")
+            }
+            var change = ReferralChange(from: snapshot, eventKind: ReferralTransition.appointmentCancelled.code)
+            if let next = try? ReferralTransition.appointmentCancelled.apply(to: snapshot.referral.status) { change.status = next }
+            change.eventReason = reason.value
+            return change
+        }
+        return try await appointment(id: text)
+    }
+
+    private func context(_ text: String, _ kind: VisitKind) async throws -> (Referral, ClinicSetup, VisitRequirement) {
+        let id = try ReferralService.parseID(text)
+        guard let referral = try await referrals.referral(id: id) else { throw ServiceError.notFound(entity: "referral") }
+        guard let clinic = try await setup.clinicSetup(id: referral.clinicID) else { throw ServiceError.notFound(entity: "clinic") }
+        guard kind == .procedure else { return (referral, clinic, kind.requirement(clinic)) }
+        guard let plan = try await evaluations.evaluations(referralID: id)?.last, plan.outcome == .candidate else {
+            throw ServiceError.conflict("a procedure is booked for a candidate: this referral has no evaluation deciding it is one")
+        }
+        return (referral, clinic, kind.requirement(clinic, levels: plan.findings.levels.count, anesthesia: plan.findings.anesthesia))
+    }
+}

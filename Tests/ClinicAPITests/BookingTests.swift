@@ -1,0 +1,98 @@
+import ClinicDomain
+import ClinicTestSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite("Availability and booking through the API")
+struct BookingTests {
+    static func iso(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
+
+    @Test("availability offers Monday 07:00; booking it schedules the evaluation; cancelling frees the room for the next patient")
+    func bookAndCancel() async throws {
+        try await withApp { client, db in
+            let fixtures = Fixtures(db)
+            let (clinic, resources) = try await fixtures.schedulableClinic()
+            let scheduler = try await fixtures.token(.scheduler)
+            let first = try await client.createReferral(token: scheduler, clinicID: clinic.id, mrn: "MRN-A") { JSONBody($0).string("id")! }
+            let second = try await client.createReferral(token: scheduler, clinicID: clinic.id, mrn: "MRN-B") { JSONBody($0).string("id")! }
+            let monday = Fixtures.nextMondayMorning(in: clinic)
+            try await client.execute(uri: "/v1/availability?referralId=\(first)&kind=evaluation&from=\(Self.iso(monday))&limit=3",
+                                     method: .get, headers: .bearer(scheduler, json: false)) { response in
+                #expect(response.status == .ok)
+                let items = JSONBody(response)["items"] as? [[String: Any]] ?? []
+                #expect(items.count == 3)
+                #expect(items.first?["start"] as? String == RFC3339.format(monday))
+                #expect(Set((items.first?["resources"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }) == ["consult_room", "evaluator"])
+            }
+            let booking = "{\"referralId\":\"\(first)\",\"kind\":\"evaluation\",\"start\":\"\(Self.iso(monday))\"}"
+            let appointment = try await client.execute(uri: "/v1/appointments", method: .post, headers: .bearer(scheduler), body: ByteBuffer(json: booking)) { response in
+                #expect(response.status == .created)
+                #expect(JSONBody(response).string("state") == "booked")
+                return JSONBody(response).string("id")!
+            }
+            try await client.execute(uri: "/v1/referrals/\(first)", method: .get, headers: .bearer(scheduler, json: false)) { response in
+                #expect(JSONBody(response).string("status") == "evaluation_scheduled")
+            }
+            let competing = booking.replacingOccurrences(of: first, with: second)
+            try await client.execute(uri: "/v1/appointments", method: .post, headers: .bearer(scheduler), body: ByteBuffer(json: competing)) { response in
+                #expect(response.status == .conflict)
+            }
+            try await client.execute(uri: "/v1/appointments/\(appointment)/cancel", method: .post, headers: .bearer(scheduler),
+                                     body: ByteBuffer(json: #"{"reason":"Patient in hospital"}"#)) { response in
+                #expect(response.status == .ok)
+                #expect(JSONBody(response).string("state") == "cancelled")
+            }
+            try await client.execute(uri: "/v1/referrals/\(first)", method: .get, headers: .bearer(scheduler, json: false)) { response in
+                #expect(JSONBody(response).string("status") == "triaged")
+            }
+            try await client.execute(uri: "/v1/appointments", method: .post, headers: .bearer(scheduler), body: ByteBuffer(json: competing)) { response in
+                #expect(response.status == .created)
+            }
+            #expect(try await db.count("appointment_resources", where: "active AND resource_id = '\(resources[.consultRoom]!)'") == 1)
+        }
+    }
+
+    @Test("a procedure is only offered to a candidate")
+    func procedureNeedsCandidate() async throws {
+        try await withApp { client, db in
+            let fixtures = Fixtures(db)
+            let (clinic, _) = try await fixtures.schedulableClinic()
+            let scheduler = try await fixtures.token(.scheduler)
+            let id = try await client.createReferral(token: scheduler, clinicID: clinic.id) { JSONBody($0).string("id")! }
+            try await client.execute(uri: "/v1/availability?referralId=\(id)&kind=procedure", method: .get, headers: .bearer(scheduler, json: false)) { response in
+                #expect(response.status == .conflict)
+            }
+        }
+    }
+
+    @Test("a time outside the templates or in the past is refused; an unknown referral is 404")
+    func refusals() async throws {
+        try await withApp { client, db in
+            let fixtures = Fixtures(db)
+            let (clinic, _) = try await fixtures.schedulableClinic()
+            let scheduler = try await fixtures.token(.scheduler)
+            let id = try await client.createReferral(token: scheduler, clinicID: clinic.id) { JSONBody($0).string("id")! }
+            let sunday = Fixtures.nextMondayMorning(in: clinic).addingTimeInterval(-86_400)
+            try await client.execute(uri: "/v1/appointments", method: .post, headers: .bearer(scheduler),
+                                     body: ByteBuffer(json: "{\"referralId\":\"\(id)\",\"kind\":\"evaluation\",\"start\":\"\(Self.iso(sunday))\"}")) { response in
+                #expect(response.status == .conflict)
+            }
+            try await client.execute(uri: "/v1/appointments", method: .post, headers: .bearer(scheduler),
+                                     body: ByteBuffer(json: "{\"referralId\":\"\(id)\",\"kind\":\"evaluation\",\"start\":\"2020-01-06T14:00:00Z\"}")) { response in
+                #expect(response.status == .badRequest)
+                #expect(JSONBody(response).pointers == ["/start"])
+            }
+            try await client.execute(uri: "/v1/availability?referralId=\(UUID())&kind=evaluation", method: .get,
+                                     headers: .bearer(scheduler, json: false)) { #expect($0.status == .notFound) }
+            #expect(try await db.count("appointments") == 0)
+        }
+    }
+}
+
+/// The server's own date-time format, to compare with what it returns.
+enum RFC3339 {
+    static func format(_ date: Date) -> String { date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)) }
+}

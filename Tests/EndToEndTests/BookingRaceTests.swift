@@ -1,0 +1,102 @@
+import ClinicDomain
+import ClinicServices
+import ClinicTestSupport
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+
+/// Concurrent bookings through the running server: the database's exclusion constraint decides.
+@Suite("Booking races through the running server")
+struct BookingRaceTests {
+    /// Starts the built server on the database, runs `body` with its base URL, then stops it.
+    private func withServer(_ db: TestDatabase, _ body: (String) async throws -> Void) async throws {
+        let port = try freeLoopbackPort()
+        let server = try ChildProcess.start(try ChildProcess.clinicExecutable(), ["serve", "--port", "\(port)"],
+                                            environment: ["DATABASE_URL": db.url, "CLINIC_LOG_LEVEL": "warning", "CLINIC_DB_POOL_MAX": "10"])
+        defer { server.signal(SIGKILL) }
+        let base = "http://127.0.0.1:\(port)"
+        var healthy = false
+        for _ in 0..<200 where !healthy {
+            if let (_, response) = try? await URLSession.shared.data(from: URL(string: "\(base)/health")!) {
+                healthy = (response as? HTTPURLResponse)?.statusCode == 200
+            }
+            if !healthy { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        guard healthy else { throw TestSupportError("server did not start: \(server.output())") }
+        try await body(base)
+    }
+
+    /// 50 triaged referrals at the clinic.
+    private func referrals(_ db: TestDatabase, _ clinic: Clinic) async throws -> [String] {
+        let services = try Fixtures(db).services()
+        var ids: [String] = []
+        for index in 0..<50 {
+            ids.append(try await services.referrals.create(Fixtures.l1WedgeDraft(clinicID: clinic.id, mrn: "RACE-\(index)"), idempotencyKey: nil,
+                                                           actor: Fixtures.operator_).referral.id.description)
+        }
+        return ids
+    }
+
+    private func race(_ base: String, token: String, bodies: [String]) async throws -> [Int] {
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for body in bodies {
+                group.addTask {
+                    var request = URLRequest(url: URL(string: "\(base)/v1/appointments")!)
+                    request.httpMethod = "POST"
+                    request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+                    request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+                    request.httpBody = Data(body.utf8)
+                    let (_, response) = try await URLSession.shared.data(for: request)
+                    return (response as? HTTPURLResponse)?.statusCode ?? 0
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+    }
+
+    @Test("50 concurrent bookings of one room at one time: exactly one 201, the rest 409, one active claim")
+    func sameRoom() async throws {
+        try await withTestDatabase(poolSize: 4) { db in
+            let (clinic, resources) = try await Fixtures(db).schedulableClinic()
+            let token = try await Fixtures(db).token(.scheduler)
+            let ids = try await referrals(db, clinic)
+            let start = ISO8601DateFormatter().string(from: Fixtures.nextMondayMorning(in: clinic))
+            let room = resources[.consultRoom]!, evaluator = resources[.evaluator]!
+            try await withServer(db) { base in
+                let bodies = ids.map { "{\"referralId\":\"\($0)\",\"kind\":\"evaluation\",\"start\":\"\(start)\",\"resourceIds\":[\"\(room)\",\"\(evaluator)\"]}" }
+                let codes = try await race(base, token: token, bodies: bodies)
+                #expect(codes.filter { $0 == 201 }.count == 1)
+                #expect(codes.filter { $0 == 409 }.count == 49, "statuses: \(codes.sorted())")
+            }
+            #expect(try await db.count("appointment_resources", where: "active AND resource_id = '\(room)'") == 1)
+            #expect(try await db.count("appointments") == 1)
+            #expect(try await db.count("referrals", where: "status = 'evaluation_scheduled'") == 1)
+        }
+    }
+
+    @Test("50 concurrent bookings sharing one evaluator across two rooms: exactly one wins")
+    func sharedClinician() async throws {
+        try await withTestDatabase(poolSize: 4) { db in
+            let (clinic, resources) = try await Fixtures(db).schedulableClinic()
+            let setup = ClinicSetupService(store: PostgresClinicStoreProbe.store(db))
+            let roomB = try await setup.addResource(clinicID: clinic.id.description, kind: .consultRoom, name: "Consult Room B", actor: Fixtures.operator_)
+            _ = try await setup.setTemplate(resourceID: roomB.resource.id.description, windows: (1...5).map { ($0, "07:00", "17:00") },
+                                            actor: Fixtures.operator_)
+            let token = try await Fixtures(db).token(.scheduler)
+            let ids = try await referrals(db, clinic)
+            let start = ISO8601DateFormatter().string(from: Fixtures.nextMondayMorning(in: clinic))
+            let rooms = [resources[.consultRoom]!, roomB.resource.id], evaluator = resources[.evaluator]!
+            try await withServer(db) { base in
+                let bodies = ids.enumerated().map { index, id in
+                    "{\"referralId\":\"\(id)\",\"kind\":\"evaluation\",\"start\":\"\(start)\",\"resourceIds\":[\"\(rooms[index % 2])\",\"\(evaluator)\"]}"
+                }
+                let codes = try await race(base, token: token, bodies: bodies)
+                #expect(codes.filter { $0 == 201 }.count == 1)
+                #expect(codes.filter { $0 == 409 }.count == 49, "statuses: \(codes.sorted())")
+            }
+            #expect(try await db.count("appointment_resources", where: "active AND resource_id = '\(evaluator)'") == 1)
+        }
+    }
+}
