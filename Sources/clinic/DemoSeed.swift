@@ -26,6 +26,8 @@ struct DemoSeed {
         ]
         for (id, kind, name) in resources {
             try await setup.addResource(id: ResourceID(UUID(uuidString: id)!), clinicID: clinic.id, kind: kind, name: name, actor: actor)
+            // Everyone works the clinic's hours, so the demo is bookable from the first run.
+            _ = try await setup.setTemplate(resourceID: id, windows: (1...5).map { ($0, "07:00", "17:00") }, actor: actor)
         }
         var created = 0
         for (index, demo) in Self.cases.enumerated() {

@@ -79,6 +79,7 @@ struct CLICommandTests {
             #expect(try await clinic(["seed", "--demo"], db).output.contains("0 new referrals"))
             #expect(try await db.count("referrals") == 5)
             #expect(try await db.count("referrals", where: "status = 'surgical_review'") == 1)
+            #expect(try await db.count("availability_templates") == 6 * 5)
         }
     }
 }
