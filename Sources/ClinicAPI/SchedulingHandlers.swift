@@ -36,6 +36,34 @@ extension APIHandler {
     }
 }
 
+extension APIHandler {
+    func checkInAppointment(_ input: Operations.CheckInAppointment.Input) async throws -> Operations.CheckInAppointment.Output {
+        .ok(.init(body: .json(.init(try await services.scheduling.checkIn(appointmentID: input.path.id, actor: RequestScope.actor())))))
+    }
+
+    func markNoShow(_ input: Operations.MarkNoShow.Input) async throws -> Operations.MarkNoShow.Output {
+        .ok(.init(body: .json(.init(try await services.scheduling.noShow(appointmentID: input.path.id, actor: RequestScope.actor())))))
+    }
+
+    func completeAppointment(_ input: Operations.CompleteAppointment.Input) async throws -> Operations.CompleteAppointment.Output {
+        let (appointment, followUp) = try await services.scheduling.complete(appointmentID: input.path.id, actor: RequestScope.actor())
+        var dto = Components.Schemas.Appointment(appointment)
+        if appointment.kind == .procedure {
+            dto.proposedFollowUp = followUp.map {
+                .init(start: $0.slot.start, end: $0.slot.end, resources: $0.resources.map(Components.Schemas.ResourceRef.init))
+            }
+        }
+        return .ok(.init(body: .json(dto)))
+    }
+
+    func rescheduleAppointment(_ input: Operations.RescheduleAppointment.Input) async throws -> Operations.RescheduleAppointment.Output {
+        guard case .json(let body) = input.body else { throw APIProblem.validation("", "send the new time as application/json") }
+        let appointment = try await services.scheduling.reschedule(appointmentID: input.path.id, start: body.start,
+                                                                   resourceIDs: body.resourceIds, actor: RequestScope.actor())
+        return .ok(.init(body: .json(.init(appointment))))
+    }
+}
+
 extension Components.Schemas.ResourceRef {
     init(_ resource: Resource) {
         self.init(id: resource.id.description, kind: .init(rawValue: resource.kind.rawValue) ?? .consultRoom, name: resource.name.value)

@@ -161,4 +161,68 @@ public struct PostgresSchedulingStore: SchedulingStore {
                                                   entityID: id.rawValue), on: connection, logger: logger)
         }
     }
+
+    public func move(id: AppointmentID, to state: AppointmentState, actor: Actor,
+                     decide: @escaping @Sendable (ReferralSnapshot, Appointment) throws -> ReferralChange) async throws {
+        let logger = database.logger
+        try await database.transaction { connection in
+            let (appointment, snapshot) = try await Self.lock(id, connection, logger)
+            let change = try decide(snapshot, appointment)
+            try await connection.query("""
+                UPDATE appointments SET state = \(state.rawValue), hold_expires_at = NULL, version = version + 1, updated_at = now()
+                WHERE id = \(id.rawValue)
+                """, logger: logger)
+            if state == .noShow || state == .cancelled {
+                try await connection.query("UPDATE appointment_resources SET active = false WHERE appointment_id = \(id.rawValue)", logger: logger)
+            }
+            try await TriageRows.apply(change, to: snapshot, actor: actor, on: connection, logger: logger)
+            try await AuditRows.insert(AuditEntry(actor: actor, action: "appointment.\(state.rawValue)", entityType: "appointment",
+                                                  entityID: id.rawValue), on: connection, logger: logger)
+        }
+    }
+
+    public func reschedule(old: AppointmentID, new booking: NewBooking, actor: Actor,
+                           decide: @escaping @Sendable (ReferralSnapshot, Appointment) throws -> ReferralChange) async throws {
+        let logger = database.logger
+        do {
+            try await database.transaction { connection in
+                let (appointment, snapshot) = try await Self.lock(old, connection, logger)
+                let change = try decide(snapshot, appointment)
+                try await connection.query("""
+                    UPDATE appointments SET state = 'cancelled', hold_expires_at = NULL, cancel_reason = 'rescheduled',
+                        version = version + 1, updated_at = now()
+                    WHERE id = \(old.rawValue)
+                    """, logger: logger)
+                try await connection.query("UPDATE appointment_resources SET active = false WHERE appointment_id = \(old.rawValue)", logger: logger)
+                try await connection.query("""
+                    INSERT INTO appointments (id, referral_id, clinic_id, kind, state, during)
+                    VALUES (\(booking.id.rawValue), \(booking.referralID.rawValue), \(booking.clinicID.rawValue), \(booking.kind.rawValue),
+                            'booked', tstzrange(\(booking.start), \(booking.end), '[)'))
+                    """, logger: logger)
+                for resource in booking.resourceIDs {
+                    try await connection.query("""
+                        INSERT INTO appointment_resources (appointment_id, resource_id, during)
+                        VALUES (\(booking.id.rawValue), \(resource.rawValue), tstzrange(\(booking.start), \(booking.end), '[)'))
+                        """, logger: logger)
+                }
+                try await TriageRows.apply(change, to: snapshot, actor: actor, on: connection, logger: logger)
+                try await AuditRows.insert(AuditEntry(actor: actor, action: "appointment.reschedule", entityType: "appointment",
+                                                      entityID: booking.id.rawValue), on: connection, logger: logger)
+            }
+        } catch let error as PSQLError where error.sqlState == "23P01" {
+            throw ServiceError.conflict("the new time is already booked; the appointment is unchanged")
+        }
+    }
+
+    /// Locks an appointment and its referral for a change.
+    private static func lock(_ id: AppointmentID, _ connection: PostgresConnection, _ logger: Logger) async throws -> (Appointment, ReferralSnapshot) {
+        let locked = try await connection.query("SELECT referral_id FROM appointments WHERE id = \(id.rawValue) FOR UPDATE",
+                                                logger: logger).collect()
+        guard let row = locked.first else { throw ServiceError.notFound(entity: "appointment") }
+        guard let appointment = try await load(id, connection, logger),
+              let snapshot = try await TriageRows.snapshot(ReferralID(try row.decode(UUID.self)), on: connection, logger: logger) else {
+            throw ServiceError.notFound(entity: "appointment")
+        }
+        return (appointment, snapshot)
+    }
 }

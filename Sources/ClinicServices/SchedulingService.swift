@@ -34,6 +34,13 @@ public protocol SchedulingStore: Sendable {
     /// Cancels, frees its resources and lets `decide` move the referral, in one transaction.
     func cancel(id: AppointmentID, reason: String, actor: Actor,
                 decide: @escaping @Sendable (ReferralSnapshot, Appointment) throws -> ReferralChange) async throws
+    /// Moves an appointment to `state` (freeing its resources for a no-show) and the referral
+    /// with it, in one transaction; `decide` refuses a move the appointment's state does not allow.
+    func move(id: AppointmentID, to state: AppointmentState, actor: Actor,
+              decide: @escaping @Sendable (ReferralSnapshot, Appointment) throws -> ReferralChange) async throws
+    /// Cancels `old` and books `new` in one transaction: both happen, or neither.
+    func reschedule(old: AppointmentID, new: NewBooking, actor: Actor,
+                    decide: @escaping @Sendable (ReferralSnapshot, Appointment) throws -> ReferralChange) async throws
 }
 
 /// Finding times and booking them without ever double-booking a room or a clinician.
@@ -151,5 +158,85 @@ public struct SchedulingService: Sendable {
             throw ServiceError.conflict("a procedure is booked for a candidate: this referral has no evaluation deciding it is one")
         }
         return (referral, clinic, kind.requirement(clinic, levels: plan.findings.levels.count, anesthesia: plan.findings.anesthesia))
+    }
+
+    /// The patient arrived.
+    public func checkIn(appointmentID text: String, actor: Actor) async throws -> Appointment {
+        try await move(text, to: .checkedIn, from: [.booked, .confirmed], transition: nil, actor: actor)
+    }
+
+    /// The patient did not come: the resources are freed and the referral needs a new booking.
+    public func noShow(appointmentID text: String, actor: Actor) async throws -> Appointment {
+        try await move(text, to: .noShow, from: [.booked, .confirmed], transition: .appointmentCancelled, actor: actor)
+    }
+
+    /// The visit happened. A procedure moves the referral to `procedure_done` and proposes the
+    /// follow-up about two weeks later (10-14 days, the first free times from day 13); a
+    /// follow-up closes the referral. An evaluation's outcome is recorded with the evaluation.
+    public func complete(appointmentID text: String, actor: Actor) async throws -> (Appointment, followUp: [OfferedSlot]) {
+        let current = try await appointment(id: text)
+        let transition: ReferralTransition? = switch current.kind {
+        case .procedure: .completeProcedure
+        case .followUp: .close
+        case .evaluation: nil
+        }
+        let done = try await move(text, to: .completed, from: [.booked, .confirmed, .checkedIn], transition: transition, actor: actor)
+        guard done.kind == .procedure, let clinic = try await setup.clinicSetup(id: done.clinicID) else { return (done, []) }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = clinic.clinic.timeZone.zone
+        let day = calendar.startOfDay(for: done.start)
+        let from = max(calendar.date(byAdding: .day, value: 13, to: day)!, now())
+        let to = calendar.date(byAdding: .day, value: 16, to: day)!
+        let slots = (try? await availability(referralID: done.referralID.description, kind: .followUp, from: from, to: to, limit: 3)) ?? []
+        return (done, slots)
+    }
+
+    /// Moves a booking to another time, atomically: if the new time is taken the old booking stays.
+    public func reschedule(appointmentID text: String, start: Date, resourceIDs: [String]?, actor: Actor) async throws -> Appointment {
+        let old = try await appointment(id: text)
+        guard [.held, .booked, .confirmed].contains(old.state) else {
+            throw ServiceError.conflict("the appointment is \(old.state.rawValue); only held, booked or confirmed ones can be rescheduled")
+        }
+        if start < now().addingTimeInterval(-300) { throw ServiceError.invalid("/start", "must not be in the past") }
+        let (_, clinic, requirement) = try await context(old.referralID.description, old.kind)
+        let wanted = resourceIDs.map { $0.compactMap(ResourceID.init(string:)) }
+        // The old booking's own claims do not block its new time.
+        let calendars = try await store.calendars(clinicID: clinic.clinic.id, from: start.addingTimeInterval(-86_400),
+                                                  to: start.addingTimeInterval(2 * 86_400)).map { calendar in
+            ResourceCalendar(id: calendar.id, kind: calendar.kind, weekly: calendar.weekly,
+                             busy: calendar.busy.filter { !(old.resources.map(\.id).contains(calendar.id) && $0 == old.start..<old.end) })
+        }
+        let candidates = wanted.map { ids in calendars.filter { ids.contains($0.id) } } ?? calendars
+        guard let slot = Availability.fit(at: start, zone: clinic.clinic.timeZone, hours: clinic.hours, resources: candidates,
+                                          requirement: requirement) else {
+            throw ServiceError.conflict("no \(requirement.kinds.map(\.rawValue).joined(separator: " + ")) is free and working for the whole \(old.kind.rawValue) at the new time; the booking is unchanged")
+        }
+        let booking = NewBooking(id: .random(), referralID: old.referralID, clinicID: old.clinicID, kind: old.kind, start: slot.start,
+                                 end: slot.end, resourceIDs: slot.resources)
+        try await store.reschedule(old: old.id, new: booking, actor: actor) { snapshot, appointment in
+            guard [.held, .booked, .confirmed].contains(appointment.state) else {
+                throw ServiceError.conflict("the appointment is \(appointment.state.rawValue); only held, booked or confirmed ones can be rescheduled")
+            }
+            var change = ReferralChange(from: snapshot, eventKind: "rescheduled")
+            change.eventReason = "Moved from \(appointment.start) to \(slot.start)."
+            return change
+        }
+        return try await appointment(id: booking.id.description)
+    }
+
+    private func move(_ text: String, to state: AppointmentState, from allowed: Set<AppointmentState>, transition: ReferralTransition?,
+                      actor: Actor) async throws -> Appointment {
+        guard let id = AppointmentID(string: text) else { throw ServiceError.invalid("/id", "must be a UUID") }
+        try await store.move(id: id, to: state, actor: actor) { snapshot, appointment in
+            guard allowed.contains(appointment.state) else {
+                throw ServiceError.conflict("the appointment is \(appointment.state.rawValue); it cannot become \(state.rawValue)")
+            }
+            var change = ReferralChange(from: snapshot, eventKind: "appointment_\(state.rawValue)")
+            if let transition {
+                change.status = try ReferralService.move(snapshot.referral.status, transition, attempted: transition.code.replacingOccurrences(of: "_", with: " "))
+            }
+            return change
+        }
+        return try await appointment(id: text)
     }
 }

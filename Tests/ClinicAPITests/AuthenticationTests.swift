@@ -106,6 +106,10 @@ struct AuthenticationTests {
                 ("createAppointment", .post, "/v1/appointments", "{}"),
                 ("getAppointment", .get, "/v1/appointments/\(UUID())", nil),
                 ("cancelAppointment", .post, "/v1/appointments/\(UUID())/cancel", "{\"reason\":\"x\"}"),
+                ("checkInAppointment", .post, "/v1/appointments/\(UUID())/check-in", "{}"),
+                ("markNoShow", .post, "/v1/appointments/\(UUID())/no-show", "{}"),
+                ("completeAppointment", .post, "/v1/appointments/\(UUID())/complete", "{}"),
+                ("rescheduleAppointment", .post, "/v1/appointments/\(UUID())/reschedule", "{\"start\":\"2030-01-07T14:00:00Z\"}"),
             ]
             #expect(Set(requests.map(\.operation)) == Set(PermissionMatrix.operations.filter { $0.access != .anonymous }.map(\.operationID)))
             for request in requests {

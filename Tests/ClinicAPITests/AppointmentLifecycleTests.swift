@@ -1,0 +1,110 @@
+import ClinicDomain
+import ClinicTestSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite("Appointment lifecycle through the API")
+struct AppointmentLifecycleTests {
+    static func iso(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
+
+    private func post(_ client: any TestClientProtocol, _ token: String, _ uri: String, _ body: String = "{}") async throws -> (Int, JSONBody) {
+        try await client.execute(uri: uri, method: .post, headers: .bearer(token), body: ByteBuffer(json: body)) { ($0.status.code, JSONBody($0)) }
+    }
+
+    private func status(_ client: any TestClientProtocol, _ token: String, referral: String) async throws -> String? {
+        try await client.execute(uri: "/v1/referrals/\(referral)", method: .get, headers: .bearer(token, json: false)) { JSONBody($0).string("status") }
+    }
+
+    @Test("a candidate goes from procedure booking through check-in and completion to a proposed follow-up, and the follow-up closes the referral")
+    func procedureToFollowUp() async throws {
+        try await withApp { client, db in
+            let fixtures = Fixtures(db)
+            let (clinic, _) = try await fixtures.schedulableClinic()
+            let pacs = try await fixtures.token(.intake)
+            let clinician = try await fixtures.token(.clinician)
+            let scheduler = try await fixtures.token(.scheduler)
+            let result = try await client.postImaging(token: pacs, ImagingJSON.mri(clinicID: clinic.id)) { JSONBody($0).string("id")! }
+            let referral = try await client.postReferral(token: pacs, """
+                {"imagingResultIds":["\(result)"],"referringClinician":{"name":"Dr. Ortiz"},"reason":"Painful L1 fracture"}
+                """) { JSONBody($0).string("id")! }
+            #expect(try await post(client, clinician, "/v1/referrals/\(referral)/evaluations",
+                                   EvaluationFlowTests.vignette(decision: #"{"outcome":"candidate"}"#)).0 == 201)
+            let monday = Fixtures.nextMondayMorning(in: clinic)
+            let (code, booked) = try await post(client, scheduler, "/v1/appointments",
+                                                "{\"referralId\":\"\(referral)\",\"kind\":\"procedure\",\"start\":\"\(Self.iso(monday))\"}")
+            #expect(code == 201)
+            // One level (60 min) plus 15 minutes of room turnover.
+            #expect(booked.string("end") == RFC3339.format(monday.addingTimeInterval(75 * 60)))
+            let id = try #require(booked.string("id"))
+            #expect(try await status(client, scheduler, referral: referral) == "procedure_scheduled")
+            #expect(try await post(client, scheduler, "/v1/appointments/\(id)/check-in").0 == 200)
+            #expect(try await post(client, scheduler, "/v1/appointments/\(id)/check-in").0 == 409)
+            let (done, completed) = try await post(client, clinician, "/v1/appointments/\(id)/complete")
+            #expect(done == 200)
+            #expect(completed.string("state") == "completed")
+            #expect(try await status(client, scheduler, referral: referral) == "procedure_done")
+            let proposals = completed["proposedFollowUp"] as? [[String: Any]] ?? []
+            #expect(!proposals.isEmpty)
+            let followUpStart = try #require(proposals.first?["start"] as? String)
+            // Two weeks after a Monday is a Monday: 13 days later is a Sunday, when the clinic is closed.
+            #expect(followUpStart == RFC3339.format(monday.addingTimeInterval(14 * 86_400)))
+            let (followCode, followUp) = try await post(client, scheduler, "/v1/appointments",
+                                                        "{\"referralId\":\"\(referral)\",\"kind\":\"follow_up\",\"start\":\"\(followUpStart)\"}")
+            #expect(followCode == 201)
+            #expect(try await status(client, scheduler, referral: referral) == "follow_up_scheduled")
+            #expect(try await post(client, clinician, "/v1/appointments/\(followUp.string("id")!)/complete").0 == 200)
+            #expect(try await status(client, scheduler, referral: referral) == "closed")
+        }
+    }
+
+    @Test("rescheduling onto a taken time is 409 and leaves the booking as it was; onto a free time it moves atomically")
+    func rescheduleAtomicity() async throws {
+        try await withApp { client, db in
+            let fixtures = Fixtures(db)
+            let (clinic, resources) = try await fixtures.schedulableClinic()
+            let scheduler = try await fixtures.token(.scheduler)
+            let a = try await client.createReferral(token: scheduler, clinicID: clinic.id, mrn: "MRN-A") { JSONBody($0).string("id")! }
+            let b = try await client.createReferral(token: scheduler, clinicID: clinic.id, mrn: "MRN-B") { JSONBody($0).string("id")! }
+            let monday = Fixtures.nextMondayMorning(in: clinic)
+            let (_, first) = try await post(client, scheduler, "/v1/appointments", "{\"referralId\":\"\(a)\",\"kind\":\"evaluation\",\"start\":\"\(Self.iso(monday))\"}")
+            let eight = monday.addingTimeInterval(3600)
+            #expect(try await post(client, scheduler, "/v1/appointments", "{\"referralId\":\"\(b)\",\"kind\":\"evaluation\",\"start\":\"\(Self.iso(eight))\"}").0 == 201)
+            let old = try #require(first.string("id"))
+            #expect(try await post(client, scheduler, "/v1/appointments/\(old)/reschedule", "{\"start\":\"\(Self.iso(eight))\"}").0 == 409)
+            try await client.execute(uri: "/v1/appointments/\(old)", method: .get, headers: .bearer(scheduler, json: false)) { response in
+                #expect(JSONBody(response).string("state") == "booked")
+                #expect(JSONBody(response).string("start") == RFC3339.format(monday))
+            }
+            let nine = monday.addingTimeInterval(2 * 3600)
+            let (code, moved) = try await post(client, scheduler, "/v1/appointments/\(old)/reschedule", "{\"start\":\"\(Self.iso(nine))\"}")
+            #expect(code == 200)
+            #expect(moved.string("start") == RFC3339.format(nine))
+            try await client.execute(uri: "/v1/appointments/\(old)", method: .get, headers: .bearer(scheduler, json: false)) { response in
+                #expect(JSONBody(response).string("state") == "cancelled")
+            }
+            #expect(try await status(client, scheduler, referral: a) == "evaluation_scheduled")
+            #expect(try await db.count("appointment_resources", where: "active AND resource_id = '\(resources[.consultRoom]!)'") == 2)
+        }
+    }
+
+    @Test("a no-show frees the room and sends the referral back to be booked again")
+    func noShow() async throws {
+        try await withApp { client, db in
+            let fixtures = Fixtures(db)
+            let (clinic, _) = try await fixtures.schedulableClinic()
+            let scheduler = try await fixtures.token(.scheduler)
+            let referral = try await client.createReferral(token: scheduler, clinicID: clinic.id) { JSONBody($0).string("id")! }
+            let (_, booked) = try await post(client, scheduler, "/v1/appointments",
+                                             "{\"referralId\":\"\(referral)\",\"kind\":\"evaluation\",\"start\":\"\(Self.iso(Fixtures.nextMondayMorning(in: clinic)))\"}")
+            let (code, missed) = try await post(client, scheduler, "/v1/appointments/\(booked.string("id")!)/no-show")
+            #expect(code == 200)
+            #expect(missed.string("state") == "no_show")
+            #expect(try await status(client, scheduler, referral: referral) == "triaged")
+            #expect(try await db.count("appointment_resources", where: "active") == 0)
+            #expect(try await post(client, scheduler, "/v1/appointments/\(booked.string("id")!)/complete").0 == 409)
+        }
+    }
+}
