@@ -19,7 +19,8 @@ extension APIHandler {
         guard case .json(let body) = input.body else { throw APIProblem.validation("", "send the booking as application/json") }
         let (appointment, replayed) = try await services.scheduling.book(
             referralID: body.referralId, kind: VisitKind(rawValue: body.kind.rawValue) ?? .evaluation, start: body.start,
-            resourceIDs: body.resourceIds, idempotencyKey: input.headers.idempotencyKey, actor: RequestScope.actor())
+            resourceIDs: body.resourceIds, idempotencyKey: input.headers.idempotencyKey, overbookReason: body.overbook?.reason,
+            actor: RequestScope.actor())
         let location = "/v1/appointments/\(appointment.id)"
         if replayed { return .ok(.init(headers: .init(location: location), body: .json(.init(appointment)))) }
         return .created(.init(headers: .init(location: location), body: .json(.init(appointment))))
@@ -75,6 +76,7 @@ extension Components.Schemas.Appointment {
         self.init(id: appointment.id.description, referralId: appointment.referralID.description, clinicId: appointment.clinicID.description,
                   kind: .init(rawValue: appointment.kind.rawValue) ?? .evaluation, state: .init(rawValue: appointment.state.rawValue) ?? .booked,
                   start: appointment.start, end: appointment.end, resources: appointment.resources.map(Components.Schemas.ResourceRef.init),
-                  holdExpiresAt: appointment.holdExpiresAt, cancelReason: appointment.cancelReason, version: appointment.version)
+                  holdExpiresAt: appointment.holdExpiresAt, cancelReason: appointment.cancelReason,
+                  overbookReason: appointment.overbookReason, version: appointment.version)
     }
 }

@@ -59,10 +59,13 @@ public struct Appointment: Hashable, Sendable {
     public let resources: [Resource]
     public let holdExpiresAt: Date?
     public let cancelReason: String?
+    /// Set when booked over a conflict on purpose, with why.
+    public let overbookReason: String?
     public let version: Int
 
     public init(id: AppointmentID, referralID: ReferralID, clinicID: ClinicID, kind: VisitKind, state: AppointmentState, start: Date,
-                end: Date, resources: [Resource], holdExpiresAt: Date?, cancelReason: String?, version: Int) {
+                end: Date, resources: [Resource], holdExpiresAt: Date?, cancelReason: String?, overbookReason: String? = nil, version: Int) {
+        self.overbookReason = overbookReason
         self.id = id
         self.referralID = referralID
         self.clinicID = clinicID

@@ -80,20 +80,21 @@ public struct PostgresSchedulingStore: SchedulingStore {
                       AND ar.resource_id = ANY(\(booking.resourceIDs.map(\.rawValue)))
                       AND ar.during && tstzrange(\(booking.start), \(booking.end))
                     """, logger: logger)
+                let overbooked = booking.overbookReason != nil
                 try await connection.query("""
-                    INSERT INTO appointments (id, referral_id, clinic_id, kind, state, during)
+                    INSERT INTO appointments (id, referral_id, clinic_id, kind, state, during, overbooked, overbook_reason)
                     VALUES (\(booking.id.rawValue), \(booking.referralID.rawValue), \(booking.clinicID.rawValue), \(booking.kind.rawValue),
-                            'booked', tstzrange(\(booking.start), \(booking.end), '[)'))
+                            'booked', tstzrange(\(booking.start), \(booking.end), '[)'), \(overbooked), \(booking.overbookReason))
                     """, logger: logger)
                 for resource in booking.resourceIDs {
                     try await connection.query("""
-                        INSERT INTO appointment_resources (appointment_id, resource_id, during)
-                        VALUES (\(booking.id.rawValue), \(resource.rawValue), tstzrange(\(booking.start), \(booking.end), '[)'))
+                        INSERT INTO appointment_resources (appointment_id, resource_id, during, overbooked)
+                        VALUES (\(booking.id.rawValue), \(resource.rawValue), tstzrange(\(booking.start), \(booking.end), '[)'), \(overbooked))
                         """, logger: logger)
                 }
                 try await TriageRows.apply(change, to: snapshot, actor: actor, on: connection, logger: logger)
-                try await AuditRows.insert(AuditEntry(actor: actor, action: "appointment.book", entityType: "appointment",
-                                                      entityID: booking.id.rawValue), on: connection, logger: logger)
+                try await AuditRows.insert(AuditEntry(actor: actor, action: overbooked ? "appointment.overbook" : "appointment.book",
+                                                      entityType: "appointment", entityID: booking.id.rawValue), on: connection, logger: logger)
                 if let claim = idempotency {
                     try await connection.query("""
                         UPDATE idempotency_keys SET entity_id = \(booking.id.rawValue) WHERE scope = \(claim.scope) AND key = \(claim.key)
@@ -118,12 +119,12 @@ public struct PostgresSchedulingStore: SchedulingStore {
 
     static func load(_ id: AppointmentID, _ connection: PostgresConnection, _ logger: Logger) async throws -> Appointment? {
         let rows = try await connection.query("""
-            SELECT referral_id, clinic_id, kind, state, lower(during), upper(during), hold_expires_at, cancel_reason, version
+            SELECT referral_id, clinic_id, kind, state, lower(during), upper(during), hold_expires_at, cancel_reason, version, overbook_reason
             FROM appointments WHERE id = \(id.rawValue)
             """, logger: logger).collect()
         guard let row = rows.first else { return nil }
-        let (referral, clinic, kind, state, start, end, hold, reason, version) =
-            try row.decode((UUID, UUID, String, String, Date, Date, Date?, String?, Int).self)
+        let (referral, clinic, kind, state, start, end, hold, reason, version, overbook) =
+            try row.decode((UUID, UUID, String, String, Date, Date, Date?, String?, Int, String?).self)
         let resources = try await connection.query("""
             SELECT r.id, r.kind, r.name FROM appointment_resources ar JOIN resources r ON r.id = ar.resource_id
             WHERE ar.appointment_id = \(id.rawValue) ORDER BY r.kind
@@ -134,7 +135,7 @@ public struct PostgresSchedulingStore: SchedulingStore {
         }
         return Appointment(id: id, referralID: ReferralID(referral), clinicID: ClinicID(clinic), kind: VisitKind(rawValue: kind) ?? .evaluation,
                            state: AppointmentState(rawValue: state) ?? .booked, start: start, end: end, resources: resources,
-                           holdExpiresAt: hold, cancelReason: reason, version: version)
+                           holdExpiresAt: hold, cancelReason: reason, overbookReason: overbook, version: version)
     }
 
     public func cancel(id: AppointmentID, reason: String, actor: Actor,

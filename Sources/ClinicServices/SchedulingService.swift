@@ -10,6 +10,8 @@ public struct NewBooking: Sendable {
     public let start: Date
     public let end: Date
     public let resourceIDs: [ResourceID]
+    /// Set for an explicit, audited overbooking: its claims are left out of the no-overlap constraint.
+    public var overbookReason: String? = nil
 }
 
 /// An offered start time, flagged when it falls after the referral's candidacy window closes.
@@ -86,7 +88,11 @@ public struct SchedulingService: Sendable {
 
     /// Books a visit at `start`. The resources are the caller's, or the first free of each kind.
     public func book(referralID text: String, kind: VisitKind, start: Date, resourceIDs: [String]?, idempotencyKey: String?,
-                     actor: Actor) async throws -> (Appointment, replayed: Bool) {
+                     overbookReason: String? = nil, actor: Actor) async throws -> (Appointment, replayed: Bool) {
+        let overbook = try overbookReason.map { text in try validated("/overbook/reason") { try BoundedText(text, maxLength: 1000) } }
+        if overbook != nil, ![.admin, .scheduler].contains(actor.principal.role) {
+            throw ServiceError.invalid("/overbook", "only a scheduler or an admin may overbook")
+        }
         let (referral, clinic, requirement) = try await context(text, kind)
         var chosenIDs: [ResourceID]?
         if let resourceIDs {
@@ -101,7 +107,9 @@ public struct SchedulingService: Sendable {
         if start < now().addingTimeInterval(-300) { throw ServiceError.invalid("/start", "must not be in the past") }
         let calendars = try await store.calendars(clinicID: clinic.clinic.id, from: start.addingTimeInterval(-86_400),
                                                   to: start.addingTimeInterval(2 * 86_400))
-        let candidates = chosenIDs.map { ids in calendars.filter { ids.contains($0.id) } } ?? calendars
+        // An overbooking is the one way past a conflict: busy time does not count for it.
+        let visible = overbook == nil ? calendars : calendars.map { ResourceCalendar(id: $0.id, kind: $0.kind, weekly: $0.weekly, busy: []) }
+        let candidates = chosenIDs.map { ids in visible.filter { ids.contains($0.id) } } ?? visible
         if let chosenIDs, candidates.count != chosenIDs.count {
             throw ServiceError.unknownReference(pointer: "/resourceIds", entity: "resource at this clinic")
         }
@@ -109,8 +117,9 @@ public struct SchedulingService: Sendable {
                                           requirement: requirement) else {
             throw ServiceError.conflict("no \(requirement.kinds.map(\.rawValue).joined(separator: " + ")) is free and working for the whole \(kind.rawValue) at this time, or the stay would not end before closing; ask GET /v1/availability")
         }
-        let booking = NewBooking(id: .random(), referralID: referral.id, clinicID: clinic.clinic.id, kind: kind, start: slot.start,
+        var booking = NewBooking(id: .random(), referralID: referral.id, clinicID: clinic.clinic.id, kind: kind, start: slot.start,
                                  end: slot.end, resourceIDs: slot.resources)
+        booking.overbookReason = overbook?.value
         let claim = idempotencyKey.map {
             IdempotencyClaim(scope: "createAppointment:\(actor.principal.tokenID?.description ?? actor.principal.name)", key: $0,
                              requestHash: Array("\(referral.id)|\(kind.rawValue)|\(start.timeIntervalSince1970)|\(resourceIDs ?? [])".utf8))

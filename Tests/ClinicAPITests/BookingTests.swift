@@ -55,6 +55,37 @@ struct BookingTests {
         }
     }
 
+    @Test("overbooking a taken time needs a reason and the scheduler role; it is recorded, audited and outside the constraint")
+    func overbook() async throws {
+        try await withApp { client, db in
+            let fixtures = Fixtures(db)
+            let (clinic, resources) = try await fixtures.schedulableClinic()
+            let scheduler = try await fixtures.token(.scheduler, name: "front desk")
+            let clinician = try await fixtures.token(.clinician)
+            let a = try await client.createReferral(token: scheduler, clinicID: clinic.id, mrn: "MRN-A") { JSONBody($0).string("id")! }
+            let b = try await client.createReferral(token: scheduler, clinicID: clinic.id, mrn: "MRN-B") { JSONBody($0).string("id")! }
+            let start = Self.iso(Fixtures.nextMondayMorning(in: clinic))
+            let book = { (referral: String, extra: String) in
+                ByteBuffer(json: "{\"referralId\":\"\(referral)\",\"kind\":\"evaluation\",\"start\":\"\(start)\"\(extra)}")
+            }
+            try await client.execute(uri: "/v1/appointments", method: .post, headers: .bearer(scheduler), body: book(a, "")) { #expect($0.status == .created) }
+            try await client.execute(uri: "/v1/appointments", method: .post, headers: .bearer(scheduler), body: book(b, "")) { #expect($0.status == .conflict) }
+            try await client.execute(uri: "/v1/appointments", method: .post, headers: .bearer(scheduler), body: book(b, #","overbook":{}"#)) { response in
+                #expect(response.status == .badRequest)
+            }
+            try await client.execute(uri: "/v1/appointments", method: .post, headers: .bearer(clinician),
+                                     body: book(b, #","overbook":{"reason":"Dr. Chen agreed"}"#)) { #expect($0.status == .forbidden) }
+            try await client.execute(uri: "/v1/appointments", method: .post, headers: .bearer(scheduler),
+                                     body: book(b, #","overbook":{"reason":"Urgent: pain uncontrolled, Dr. Chen agreed to see both"}"#)) { response in
+                #expect(response.status == .created)
+                #expect(JSONBody(response).string("overbookReason") == "Urgent: pain uncontrolled, Dr. Chen agreed to see both")
+            }
+            #expect(try await db.count("appointment_resources", where: "active AND resource_id = '\(resources[.consultRoom]!)'") == 2)
+            #expect(try await db.count("appointment_resources", where: "active AND overbooked") == 2)
+            #expect(try await db.count("audit_log", where: "action = 'appointment.overbook' AND actor_name = 'front desk'") == 1)
+        }
+    }
+
     @Test("a procedure is only offered to a candidate")
     func procedureNeedsCandidate() async throws {
         try await withApp { client, db in
