@@ -65,6 +65,45 @@ extension APIHandler {
     }
 }
 
+extension APIHandler {
+    func getDaySheet(_ input: Operations.GetDaySheet.Input) async throws -> Operations.GetDaySheet.Output {
+        let (clinic, day, entries) = try await services.scheduling.daySheet(clinicID: input.query.clinicId, date: input.query.date,
+                                                                            actor: RequestScope.actor(), audit: services.audit)
+        func lanes(_ kinds: Set<ResourceKind>) -> [(Resource, [DaySheetEntry])] {
+            var order: [Resource] = []
+            var byResource: [ResourceID: [DaySheetEntry]] = [:]
+            for entry in entries {
+                for resource in entry.appointment.resources where kinds.contains(resource.kind) {
+                    if byResource[resource.id] == nil { order.append(resource) }
+                    byResource[resource.id, default: []].append(entry)
+                }
+            }
+            return order.map { ($0, byResource[$0.id] ?? []) }
+        }
+        func dto(_ entry: DaySheetEntry) -> Components.Schemas.DaySheetEntry {
+            let a = entry.appointment
+            let checks = entry.plan.map { plan in
+                plan.labs.map { "\($0.name) \($0.value.map { String($0) } ?? "not recorded") (needs \($0.threshold)): \($0.outcome.rawValue)" }
+                    + plan.holds.map(\.instruction)
+            }
+            return .init(appointmentId: a.id.description, referralId: a.referralID.description, kind: .init(rawValue: a.kind.rawValue) ?? .evaluation,
+                         state: .init(rawValue: a.state.rawValue) ?? .booked, start: a.start, end: a.end, overbooked: a.overbookReason != nil,
+                         patient: .init(id: entry.patient.id.description, mrn: entry.patient.details.mrn.value,
+                                        name: "\(entry.patient.details.familyName.value), \(entry.patient.details.givenName.value)"),
+                         levels: entry.plan?.levels.map(\.description),
+                         anesthesia: entry.plan.flatMap { .init(rawValue: $0.anesthesia.rawValue) }, checks: checks)
+        }
+        let rooms = lanes([.procedureRoom, .consultRoom]).map { resource, list in
+            Components.Schemas.DaySheet.RoomsPayloadPayload(resource: .init(resource), entries: list.map(dto))
+        }
+        let clinicians = lanes([.proceduralist, .evaluator, .anesthesia]).map { resource, list in
+            Components.Schemas.DaySheet.CliniciansPayloadPayload(resource: .init(resource), entries: list.map(dto))
+        }
+        return .ok(.init(body: .json(.init(clinicId: clinic.clinic.id.description, date: day.description,
+                                           timeZone: clinic.clinic.timeZone.identifier, rooms: rooms, clinicians: clinicians))))
+    }
+}
+
 extension Components.Schemas.ResourceRef {
     init(_ resource: Resource) {
         self.init(id: resource.id.description, kind: .init(rawValue: resource.kind.rawValue) ?? .consultRoom, name: resource.name.value)

@@ -48,6 +48,7 @@ public enum PermissionMatrix {
         ("markNoShow", .roles(staff)),
         ("completeAppointment", .roles(staff)),
         ("rescheduleAppointment", .roles([.admin, .scheduler])),
+        ("getDaySheet", .roles(readers)),
         ("createImagingResult", .roles([.admin, .intake])),
         ("getImagingResult", .roles(readers)),
         ("listAuditEntries", .roles([.admin])),

@@ -226,4 +226,23 @@ public struct PostgresSchedulingStore: SchedulingStore {
         }
         return (appointment, snapshot)
     }
+
+    public func appointments(clinicID: ClinicID, from: Date, to: Date) async throws -> [(Appointment, Patient)] {
+        let logger = database.logger
+        return try await database.withConnection { connection in
+            let rows = try await connection.query("""
+                SELECT a.id, p.id, p.mrn, p.given_name, p.family_name, to_char(p.birth_date, 'YYYY-MM-DD'), p.sex
+                FROM appointments a JOIN referrals r ON r.id = a.referral_id JOIN patients p ON p.id = r.patient_id
+                WHERE a.clinic_id = \(clinicID.rawValue) AND a.state <> 'cancelled' AND a.during && tstzrange(\(from), \(to))
+                ORDER BY lower(a.during), a.id
+                """, logger: logger).collect().map { try $0.decode((UUID, UUID, String, String, String, String, String).self) }
+            var result: [(Appointment, Patient)] = []
+            for (id, patientID, mrn, given, family, birth, sex) in rows {
+                guard let appointment = try await Self.load(AppointmentID(id), connection, logger) else { continue }
+                let details = try PatientRows.details(mrn: mrn, givenName: given, familyName: family, birthDate: birth, sex: sex)
+                result.append((appointment, Patient(id: PatientID(patientID), clinicID: clinicID, details: details)))
+            }
+            return result
+        }
+    }
 }

@@ -40,9 +40,18 @@ public protocol SchedulingStore: Sendable {
     /// with it, in one transaction; `decide` refuses a move the appointment's state does not allow.
     func move(id: AppointmentID, to state: AppointmentState, actor: Actor,
               decide: @escaping @Sendable (ReferralSnapshot, Appointment) throws -> ReferralChange) async throws
+    /// Appointments (all but cancelled ones) overlapping an interval, with their patients.
+    func appointments(clinicID: ClinicID, from: Date, to: Date) async throws -> [(Appointment, Patient)]
     /// Cancels `old` and books `new` in one transaction: both happen, or neither.
     func reschedule(old: AppointmentID, new: NewBooking, actor: Actor,
                     decide: @escaping @Sendable (ReferralSnapshot, Appointment) throws -> ReferralChange) async throws
+}
+
+/// One line of the day sheet: the visit, the patient, and for a procedure its plan for that day.
+public struct DaySheetEntry: Sendable {
+    public let appointment: Appointment
+    public let patient: Patient
+    public let plan: PreProcedurePlan?
 }
 
 /// Finding times and booking them without ever double-booking a room or a clinician.
@@ -247,5 +256,32 @@ public struct SchedulingService: Sendable {
             return change
         }
         return try await appointment(id: text)
+    }
+
+    /// The clinic's day (midnight to midnight in its zone): every visit with its patient, and for
+    /// procedures the levels, anesthesia, lab checks and anticoagulant holds for that date.
+    public func daySheet(clinicID text: String, date: String, actor: Actor, audit: any AuditStore) async throws -> (ClinicSetup, LocalDate, [DaySheetEntry]) {
+        var collector = ViolationCollector()
+        let clinicID = ClinicID(string: text)
+        if clinicID == nil { collector.add("/clinicId", "must be a UUID") }
+        let day = collector.check("/date") { try LocalDate(iso8601: date) }
+        do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
+        guard let clinic = try await setup.clinicSetup(id: clinicID!) else { throw ServiceError.unknownReference(pointer: "/clinicId", entity: "clinic") }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = clinic.clinic.timeZone.zone
+        let start = calendar.date(from: DateComponents(year: day!.year, month: day!.month, day: day!.day))!
+        let end = calendar.date(byAdding: .day, value: 1, to: start)!
+        var entries: [DaySheetEntry] = []
+        for (appointment, patient) in try await store.appointments(clinicID: clinic.clinic.id, from: start, to: end) {
+            var plan: PreProcedurePlan?
+            if appointment.kind == .procedure, let evaluation = try await evaluations.evaluations(referralID: appointment.referralID)?.last,
+               evaluation.outcome == .candidate {
+                plan = PreProcedurePlan.make(evaluation.findings, parameters: evaluation.ruleSet.parameters,
+                                             minutesPerLevel: clinic.minutesPerLevel, procedureDate: day!)
+            }
+            entries.append(DaySheetEntry(appointment: appointment, patient: patient, plan: plan))
+        }
+        try await audit.record(AuditEntry(actor: actor, action: "schedule.read", entityType: "clinic", entityID: clinic.clinic.id.rawValue))
+        return (clinic, day!, entries)
     }
 }

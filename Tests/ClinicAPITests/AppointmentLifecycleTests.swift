@@ -40,6 +40,19 @@ struct AppointmentLifecycleTests {
             #expect(booked.string("end") == RFC3339.format(monday.addingTimeInterval(75 * 60)))
             let id = try #require(booked.string("id"))
             #expect(try await status(client, scheduler, referral: referral) == "procedure_scheduled")
+            let date = LocalDate(monday, in: clinic.timeZone.zone).description
+            try await client.execute(uri: "/v1/schedule?clinicId=\(clinic.id)&date=\(date)", method: .get, headers: .bearer(scheduler, json: false)) { response in
+                #expect(response.status == .ok)
+                let sheet = JSONBody(response)
+                let room = (sheet["rooms"] as? [[String: Any]])?.first
+                #expect((room?["resource"] as? [String: Any])?["name"] as? String == "Procedure Suite 1")
+                let entry = (room?["entries"] as? [[String: Any]])?.first
+                #expect(entry?["kind"] as? String == "procedure")
+                #expect(entry?["levels"] as? [String] == ["L1"])
+                #expect((entry?["patient"] as? [String: Any])?["name"] as? String == "Whitfield, Eleanor")
+                #expect((entry?["checks"] as? [String])?.contains { $0.contains("warfarin") } == true)
+                #expect((sheet["clinicians"] as? [[String: Any]])?.count == 1)
+            }
             #expect(try await post(client, scheduler, "/v1/appointments/\(id)/check-in").0 == 200)
             #expect(try await post(client, scheduler, "/v1/appointments/\(id)/check-in").0 == 409)
             let (done, completed) = try await post(client, clinician, "/v1/appointments/\(id)/complete")

@@ -109,6 +109,7 @@ struct AuthenticationTests {
                 ("checkInAppointment", .post, "/v1/appointments/\(UUID())/check-in", "{}"),
                 ("markNoShow", .post, "/v1/appointments/\(UUID())/no-show", "{}"),
                 ("completeAppointment", .post, "/v1/appointments/\(UUID())/complete", "{}"),
+                ("getDaySheet", .get, "/v1/schedule?clinicId=\(UUID())&date=2026-12-07", nil),
                 ("rescheduleAppointment", .post, "/v1/appointments/\(UUID())/reschedule", "{\"start\":\"2030-01-07T14:00:00Z\"}"),
             ]
             #expect(Set(requests.map(\.operation)) == Set(PermissionMatrix.operations.filter { $0.access != .anonymous }.map(\.operationID)))
