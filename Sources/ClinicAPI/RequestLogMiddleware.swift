@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import OpenAPIRuntime
 
 /// The outermost middleware: gives each request an id, answers every error as problem+json,
 /// and writes one structured log line per request. Handling time is bounded below it: a
@@ -44,12 +45,21 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         if let failure, response.status.code >= 500 {
             // The cause goes to the log only, and only its plain description: the debug description
             // of a database error carries the query's bound values, which may be patient data.
-            metadata["error"] = .string("\(type(of: failure)): \(failure)")
+            metadata["error"] = .string(Self.loggable(failure))
             logger.error("request failed", metadata: metadata)
         } else {
             logger.info("request", metadata: metadata)
         }
         return response
+    }
+
+    /// The error's type and cause, without the request it came with: a ServerError's description
+    /// repeats the request's headers (the bearer token) and its decoded input (patient data).
+    static func loggable(_ error: any Error) -> String {
+        if let server = error as? ServerError {
+            return "\(server.operationID): " + loggable(server.underlyingError)
+        }
+        return "\(type(of: error)): \(error)"
     }
 
     /// The caller's X-Request-Id when it is short and plain, otherwise a new one.

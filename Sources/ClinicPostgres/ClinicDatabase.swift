@@ -1,3 +1,4 @@
+import Foundation
 import ClinicServices
 import Logging
 import Metrics
@@ -33,6 +34,32 @@ public struct ClinicDatabase: Sendable {
 
     /// Runs `body` on a leased connection; waiting longer than the acquire timeout is `ServiceError.unavailable`.
     public func withConnection<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
+        do {
+            return try await lease(body)
+        } catch let error as PSQLError {
+            throw Self.translate(error)
+        }
+    }
+
+    /// A server error no store mapped itself becomes a 4xx where the input caused it, and a
+    /// `DatabaseFailure` (a 500 with only its SQLSTATE in the log, never its values) otherwise.
+    static func translate(_ error: PSQLError) -> any Error {
+        guard let state = error.sqlState else { return error.code == .server ? DatabaseFailure(sqlState: "?") : error }
+        switch state {
+        case "40P01", "40001": return error  // retried by `transaction`
+        case "57014": return ServiceError.unavailable("a statement ran past the statement timeout")
+        case "23P01":
+            // An exclusion constraint: the detail names the key, "(resource_id, during)=(<uuid>, [...))".
+            let detail = error.serverInfo?[.detail] ?? ""
+            let id = detail.split(whereSeparator: { "(), ".contains($0) }).first { UUID(uuidString: String($0)) != nil }
+            return ServiceError.conflict("resource \(id.map(String.init) ?? "requested") is already booked for an overlapping time")
+        case let code where code.hasPrefix("23"): return ServiceError.conflict("the request conflicts with stored data (\(error.constraintName ?? code))")
+        case let code where code.hasPrefix("22"): return ServiceError.invalid("", "a value is outside what the database can store")
+        default: return DatabaseFailure(sqlState: state)
+        }
+    }
+
+    private func lease<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
         let acquired = Flag()
         let timeout = acquireTimeout
         let client = self.client
@@ -93,6 +120,12 @@ public struct ClinicDatabase: Sendable {
             }
         }
     }
+}
+
+/// A database error with nothing of the request in it: safe to log.
+public struct DatabaseFailure: Error, CustomStringConvertible {
+    public let sqlState: String
+    public var description: String { "database error, SQLSTATE \(sqlState)" }
 }
 
 extension Error {

@@ -102,11 +102,6 @@ public struct PostgresSchedulingStore: SchedulingStore {
                 }
                 return .created(booking.id)
             }
-        } catch let error as PSQLError where error.sqlState == "23P01" {
-            // The exclusion constraint's detail names the key: "(resource_id, during)=(<uuid>, ...)".
-            let detail = error.serverInfo?[.detail] ?? ""
-            let taken = booking.resourceIDs.first { detail.contains($0.description) }
-            throw ServiceError.conflict("resource \(taken?.description ?? "requested") is already booked for an overlapping time")
         }
     }
 
@@ -210,8 +205,8 @@ public struct PostgresSchedulingStore: SchedulingStore {
                 try await AuditRows.insert(AuditEntry(actor: actor, action: "appointment.reschedule", entityType: "appointment",
                                                       entityID: booking.id.rawValue), on: connection, logger: logger)
             }
-        } catch let error as PSQLError where error.sqlState == "23P01" {
-            throw ServiceError.conflict("the new time is already booked; the appointment is unchanged")
+        } catch ServiceError.conflict(let message) {
+            throw ServiceError.conflict("\(message); the appointment is unchanged")
         }
     }
 

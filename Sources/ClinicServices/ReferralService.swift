@@ -77,9 +77,7 @@ public struct ReferralService: Sendable {
     /// Validates the draft against its clinic and imaging, triages it, and creates it: `received`
     /// then, in the same transaction, `triaged` (or `surgical_review` on red flags).
     public func create(_ draft: ReferralDraft, idempotencyKey: String?, actor: Actor) async throws -> Created {
-        if let key = idempotencyKey, key.isEmpty || key.count > 200 || key.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value > 0x7E }) {
-            throw ServiceError.invalid("/Idempotency-Key", "must be 1 to 200 visible ASCII characters")
-        }
+        try IdempotencyClaim.validate(idempotencyKey)
         var collector = ViolationCollector()
         // The imaging results, when given, fix the clinic and the patient.
         if draft.imagingResultIDs.count > Self.maximumImagingResults {

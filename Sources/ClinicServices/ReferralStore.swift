@@ -14,6 +14,13 @@ public struct IdempotencyClaim: Hashable, Sendable {
         self.key = key
         self.requestHash = requestHash
     }
+
+    /// Checks a caller's Idempotency-Key: 1 to 200 visible ASCII characters.
+    public static func validate(_ key: String?) throws {
+        if let key, key.isEmpty || key.count > 200 || key.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value > 0x7E }) {
+            throw ServiceError.invalid("/Idempotency-Key", "must be 1 to 200 visible ASCII characters")
+        }
+    }
 }
 
 /// What a create returned: a new row, or the id of the row an earlier identical request made.

@@ -98,6 +98,7 @@ public struct SchedulingService: Sendable {
     /// Books a visit at `start`. The resources are the caller's, or the first free of each kind.
     public func book(referralID text: String, kind: VisitKind, start: Date, resourceIDs: [String]?, idempotencyKey: String?,
                      overbookReason: String? = nil, actor: Actor) async throws -> (Appointment, replayed: Bool) {
+        try IdempotencyClaim.validate(idempotencyKey)
         let overbook = try overbookReason.map { text in try validated("/overbook/reason") { try BoundedText(text, maxLength: 1000) } }
         if overbook != nil, ![.admin, .scheduler].contains(actor.principal.role) {
             throw ServiceError.invalid("/overbook", "only a scheduler or an admin may overbook")

@@ -116,6 +116,12 @@ struct BookingTests {
                 #expect(response.status == .badRequest)
                 #expect(JSONBody(response).pointers == ["/start"])
             }
+            var blankKey = HTTPFields.bearer(scheduler)
+            blankKey[HTTPField.Name("Idempotency-Key")!] = ""
+            try await client.execute(uri: "/v1/appointments", method: .post, headers: blankKey,
+                                     body: ByteBuffer(json: "{\"referralId\":\"\(id)\",\"kind\":\"evaluation\",\"start\":\"\(Self.iso(Fixtures.nextMondayMorning(in: clinic)))\"}")) { response in
+                #expect(response.status == .badRequest)
+            }
             try await client.execute(uri: "/v1/availability?referralId=\(UUID())&kind=evaluation", method: .get,
                                      headers: .bearer(scheduler, json: false)) { #expect($0.status == .notFound) }
             #expect(try await db.count("appointments") == 0)

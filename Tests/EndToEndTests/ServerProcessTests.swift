@@ -142,6 +142,7 @@ struct ServerProcessTests {
             let (_, health) = try await URLSession.shared.data(from: URL(string: "\(base)/health")!)
             #expect((health as? HTTPURLResponse)?.statusCode == 200)
             #expect(!server.output().contains("Whitfield"))
+            #expect(!server.output().contains(token))
         }
     }
 
