@@ -7,8 +7,25 @@ import Foundation
 /// `clinic clinic show|targets`: a clinic's settings from the command line.
 struct ClinicAdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "clinic", abstract: "Show a clinic and set its triage targets.",
-        subcommands: [Show.self, Targets.self])
+        commandName: "clinic", abstract: "Create and show clinics, and set their triage targets.",
+        subcommands: [Create.self, Show.self, Targets.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a clinic with its IANA time zone and opening hours.")
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "The clinic's name.") var name: String
+        @Option(help: "IANA time zone, e.g. America/Denver.") var timeZone: String
+        @Option(name: .customLong("hours"), help: "Opening hours, DAYS=HH:MM-HH:MM (repeatable), e.g. 1-5=07:00-17:00.") var hours: [String] = []
+
+        func run() async throws {
+            try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
+                let setup = try await ClinicSetupService(store: PostgresClinicStore(database: db))
+                    .createClinic(name: name, timeZone: timeZone, hours: try WeeklySpec.parse(hours).map { ($0.weekday, $0.starts, $0.ends) },
+                                  actor: Actor(principal: .commandLine("clinic clinic create"), requestID: nil))
+                print("Created \(setup.clinic.name) (\(setup.clinic.id)) in \(setup.clinic.timeZone), open \(setup.hours.count) day(s) a week.")
+            }
+        }
+    }
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show a clinic's zone and triage targets.")

@@ -65,6 +65,31 @@ struct CLICommandTests {
         }
     }
 
+    @Test("a clinic is set up from the CLI: create, resources with weekly windows, a block; bad input exits 1 and says what to fix")
+    func clinicSetupFromCLI() async throws {
+        try await withTestDatabase { (db: TestDatabase) async throws -> Void in
+            let created = try await clinic(["clinic", "create", "--name", "Front Range Spine", "--time-zone", "America/Denver", "--hours", "1-5=07:00-17:00"], db)
+            #expect(created.status == 0)
+            let id = try #require(Self.firstUUID(created.output))
+            let room = try await clinic(["resource", "add", "--clinic", id, "--kind", "procedure_room", "--name", "Suite 1", "--window", "1-5=07:00-17:00"], db)
+            #expect(room.status == 0 && room.output.contains("5 weekly window(s)"))
+            let resourceID = try #require(Self.firstUUID(room.output))
+            #expect(try await clinic(["resource", "block", resourceID, "--starts", "2026-12-24T00:00:00-07:00", "--ends", "2026-12-26T00:00:00-07:00",
+                                      "--kind", "holiday", "--reason", "Christmas"], db).status == 0)
+            let listed = try await clinic(["resource", "list", "--clinic", id], db)
+            #expect(listed.output.contains("Suite 1") && listed.output.contains("1=07:00-17:00"))
+            #expect(try await clinic(["resource", "template", resourceID, "--window", "1-5=17:00-07:00"], db).status == 1)
+            let badZone = try await clinic(["clinic", "create", "--name", "X", "--time-zone", "MST"], db)
+            #expect(badZone.status == 1 && badZone.output.contains("/timeZone"))
+            #expect(try await db.count("availability_templates") == 5)
+            #expect(try await db.count("resource_blocks") == 1)
+        }
+    }
+
+    static func firstUUID(_ text: String) -> String? {
+        text.split(whereSeparator: { "() ,".contains($0) }).map(String.init).first { UUID(uuidString: $0) != nil }
+    }
+
     @Test("clinic roles prints the matrix the server enforces")
     func roles() async throws {
         let result = try await ChildProcess.run(try ChildProcess.clinicExecutable(), ["roles", "--markdown"], environment: [:])
