@@ -130,6 +130,10 @@ extension APIProblem {
                               detail: "Cannot \(attempted) a referral in status \(current.code).")
         case .conflict(let detail):
             return APIProblem(status: .conflict, type: "conflict", title: "Conflicts with stored data", detail: detail)
+        case .notReady(let items):
+            return APIProblem(status: .conflict, type: "not-ready", title: "Not ready to confirm",
+                              detail: items.map(\.message).joined(separator: " "),
+                              errors: items.map { FieldError(pointer: $0.pointer, detail: $0.message) })
         case .versionMismatch(let current):
             return APIProblem(status: .preconditionFailed, type: "stale-version", title: "The entity has changed",
                               detail: "If-Match does not match the current version \"\(current)\"; read it again and retry.")

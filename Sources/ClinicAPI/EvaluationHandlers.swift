@@ -48,7 +48,8 @@ extension APIHandler {
             minimumPainOutpatient: p.minimumPainOutpatient, stablePainCriteriaRequired: p.stablePainCriteriaRequired,
             conservativeCareWeeks: p.conservativeCareWeeks, maximumLevelsPerSession: p.maximumLevelsPerSession,
             myelomaExempt: p.myelomaExempt, pregnancyIsAbsolute: p.pregnancyIsAbsolute,
-            severeCollapseWarningPercent: p.severeCollapseWarningPercent, maximumINR: p.maximumINR, minimumPlatelets: p.minimumPlatelets)
+            severeCollapseWarningPercent: p.severeCollapseWarningPercent, maximumINR: p.maximumINR, minimumPlatelets: p.minimumPlatelets,
+            requiresPriorAuthorization: p.requiresPriorAuthorization ?? false)
         let set = try await services.evaluations.addRuleSetVersion(name: body.name, payer: body.payer, parameters: parameters,
                                                                    actor: RequestScope.actor())
         return .created(.init(body: .json(.init(set))))
@@ -127,6 +128,7 @@ extension Components.Schemas.CandidacyRuleSet {
                                     stablePainCriteriaRequired: p.stablePainCriteriaRequired, conservativeCareWeeks: p.conservativeCareWeeks,
                                     maximumLevelsPerSession: p.maximumLevelsPerSession, myelomaExempt: p.myelomaExempt,
                                     pregnancyIsAbsolute: p.pregnancyIsAbsolute, severeCollapseWarningPercent: p.severeCollapseWarningPercent,
-                                    maximumINR: p.maximumINR, minimumPlatelets: p.minimumPlatelets))
+                                    maximumINR: p.maximumINR, minimumPlatelets: p.minimumPlatelets,
+                                    requiresPriorAuthorization: p.requiresPriorAuthorization))
     }
 }

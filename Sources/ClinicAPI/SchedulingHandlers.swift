@@ -20,7 +20,7 @@ extension APIHandler {
         let (appointment, replayed) = try await services.scheduling.book(
             referralID: body.referralId, kind: VisitKind(rawValue: body.kind.rawValue) ?? .evaluation, start: body.start,
             resourceIDs: body.resourceIds, idempotencyKey: input.headers.idempotencyKey, overbookReason: body.overbook?.reason,
-            actor: RequestScope.actor())
+            hold: body.hold ?? false, actor: RequestScope.actor())
         let location = "/v1/appointments/\(appointment.id)"
         if replayed { return .ok(.init(headers: .init(location: location), body: .json(.init(appointment)))) }
         return .created(.init(headers: .init(location: location), body: .json(.init(appointment))))
@@ -104,6 +104,22 @@ extension APIHandler {
     }
 }
 
+extension APIHandler {
+    func confirmAppointment(_ input: Operations.ConfirmAppointment.Input) async throws -> Operations.ConfirmAppointment.Output {
+        .ok(.init(body: .json(.init(try await services.scheduling.confirm(appointmentID: input.path.id, actor: RequestScope.actor())))))
+    }
+
+    func recordConsent(_ input: Operations.RecordConsent.Input) async throws -> Operations.RecordConsent.Output {
+        .ok(.init(body: .json(.init(try await services.scheduling.recordConsent(appointmentID: input.path.id, actor: RequestScope.actor())))))
+    }
+
+    func recordPriorAuthorization(_ input: Operations.RecordPriorAuthorization.Input) async throws -> Operations.RecordPriorAuthorization.Output {
+        guard case .json(let body) = input.body else { throw APIProblem.validation("", "send the authorization as application/json") }
+        try await services.scheduling.recordPriorAuthorization(referralID: input.path.id, number: body.number, actor: RequestScope.actor())
+        return .noContent(.init())
+    }
+}
+
 extension Components.Schemas.ResourceRef {
     init(_ resource: Resource) {
         self.init(id: resource.id.description, kind: .init(rawValue: resource.kind.rawValue) ?? .consultRoom, name: resource.name.value)
@@ -116,6 +132,6 @@ extension Components.Schemas.Appointment {
                   kind: .init(rawValue: appointment.kind.rawValue) ?? .evaluation, state: .init(rawValue: appointment.state.rawValue) ?? .booked,
                   start: appointment.start, end: appointment.end, resources: appointment.resources.map(Components.Schemas.ResourceRef.init),
                   holdExpiresAt: appointment.holdExpiresAt, cancelReason: appointment.cancelReason,
-                  overbookReason: appointment.overbookReason, version: appointment.version)
+                  overbookReason: appointment.overbookReason, consentRecorded: appointment.consentRecorded, version: appointment.version)
     }
 }

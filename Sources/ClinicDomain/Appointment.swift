@@ -61,11 +61,14 @@ public struct Appointment: Hashable, Sendable {
     public let cancelReason: String?
     /// Set when booked over a conflict on purpose, with why.
     public let overbookReason: String?
+    public let consentRecorded: Bool
     public let version: Int
 
     public init(id: AppointmentID, referralID: ReferralID, clinicID: ClinicID, kind: VisitKind, state: AppointmentState, start: Date,
-                end: Date, resources: [Resource], holdExpiresAt: Date?, cancelReason: String?, overbookReason: String? = nil, version: Int) {
+                end: Date, resources: [Resource], holdExpiresAt: Date?, cancelReason: String?, overbookReason: String? = nil, consentRecorded: Bool = false,
+                version: Int) {
         self.overbookReason = overbookReason
+        self.consentRecorded = consentRecorded
         self.id = id
         self.referralID = referralID
         self.clinicID = clinicID

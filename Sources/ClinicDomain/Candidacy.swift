@@ -41,11 +41,15 @@ public struct CandidacyParameters: Hashable, Sendable, Codable {
     public var severeCollapseWarningPercent: Double
     public var maximumINR: Double
     public var minimumPlatelets: Double
+    /// The payer wants prior authorization before a procedure is confirmed.
+    public var requiresPriorAuthorization: Bool
 
     public init(highestLevel: String = "T1", lowestLevel: String = "L5", minimumPainHospitalised: Int = 8,
                 minimumPainOutpatient: Int = 5, stablePainCriteriaRequired: Int = 2, conservativeCareWeeks: Int = 4,
                 maximumLevelsPerSession: Int = 3, myelomaExempt: Bool = true, pregnancyIsAbsolute: Bool = true,
-                severeCollapseWarningPercent: Double = 70, maximumINR: Double = 1.5, minimumPlatelets: Double = 50) {
+                severeCollapseWarningPercent: Double = 70, maximumINR: Double = 1.5, minimumPlatelets: Double = 50,
+                requiresPriorAuthorization: Bool = false) {
+        self.requiresPriorAuthorization = requiresPriorAuthorization
         self.highestLevel = highestLevel
         self.lowestLevel = lowestLevel
         self.minimumPainHospitalised = minimumPainHospitalised
@@ -65,7 +69,29 @@ public struct CandidacyParameters: Hashable, Sendable, Codable {
     /// A stricter commercial example: T5-L5, at most 2 levels, 6 weeks of conservative care, NRS >= 7.
     public static let commercialExample = CandidacyParameters(
         highestLevel: "T5", lowestLevel: "L5", minimumPainOutpatient: 7, conservativeCareWeeks: 6,
-        maximumLevelsPerSession: 2, myelomaExempt: false)
+        maximumLevelsPerSession: 2, myelomaExempt: false, requiresPriorAuthorization: true)
+
+    private enum CodingKeys: String, CodingKey {
+        case highestLevel, lowestLevel, minimumPainHospitalised, minimumPainOutpatient, stablePainCriteriaRequired,
+             conservativeCareWeeks, maximumLevelsPerSession, myelomaExempt, pregnancyIsAbsolute, severeCollapseWarningPercent,
+             maximumINR, minimumPlatelets, requiresPriorAuthorization
+    }
+
+    /// Versions stored before prior authorization existed read as not requiring it.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(highestLevel: try c.decode(String.self, forKey: .highestLevel), lowestLevel: try c.decode(String.self, forKey: .lowestLevel),
+                  minimumPainHospitalised: try c.decode(Int.self, forKey: .minimumPainHospitalised),
+                  minimumPainOutpatient: try c.decode(Int.self, forKey: .minimumPainOutpatient),
+                  stablePainCriteriaRequired: try c.decode(Int.self, forKey: .stablePainCriteriaRequired),
+                  conservativeCareWeeks: try c.decode(Int.self, forKey: .conservativeCareWeeks),
+                  maximumLevelsPerSession: try c.decode(Int.self, forKey: .maximumLevelsPerSession),
+                  myelomaExempt: try c.decode(Bool.self, forKey: .myelomaExempt),
+                  pregnancyIsAbsolute: try c.decode(Bool.self, forKey: .pregnancyIsAbsolute),
+                  severeCollapseWarningPercent: try c.decode(Double.self, forKey: .severeCollapseWarningPercent),
+                  maximumINR: try c.decode(Double.self, forKey: .maximumINR), minimumPlatelets: try c.decode(Double.self, forKey: .minimumPlatelets),
+                  requiresPriorAuthorization: try c.decodeIfPresent(Bool.self, forKey: .requiresPriorAuthorization) ?? false)
+    }
 
     /// Checks the parameters make sense; pointers are relative to the parameters object.
     public func validate() throws {

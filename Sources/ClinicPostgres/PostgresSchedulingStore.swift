@@ -51,7 +51,7 @@ public struct PostgresSchedulingStore: SchedulingStore {
     }
 
     public func book(_ booking: NewBooking, actor: Actor, idempotency: IdempotencyClaim?,
-                     decide: @escaping @Sendable (ReferralSnapshot) throws -> ReferralChange) async throws -> CreateOutcome<AppointmentID> {
+                     decide: @escaping @Sendable (ReferralSnapshot) throws -> ReferralChange?) async throws -> CreateOutcome<AppointmentID> {
         let logger = database.logger
         do {
             return try await database.transaction { connection in
@@ -81,10 +81,12 @@ public struct PostgresSchedulingStore: SchedulingStore {
                       AND ar.during && tstzrange(\(booking.start), \(booking.end))
                     """, logger: logger)
                 let overbooked = booking.overbookReason != nil
+                let state = booking.holdMinutes == nil ? "booked" : "held"
                 try await connection.query("""
-                    INSERT INTO appointments (id, referral_id, clinic_id, kind, state, during, overbooked, overbook_reason)
+                    INSERT INTO appointments (id, referral_id, clinic_id, kind, state, during, overbooked, overbook_reason, hold_expires_at)
                     VALUES (\(booking.id.rawValue), \(booking.referralID.rawValue), \(booking.clinicID.rawValue), \(booking.kind.rawValue),
-                            'booked', tstzrange(\(booking.start), \(booking.end), '[)'), \(overbooked), \(booking.overbookReason))
+                            \(state), tstzrange(\(booking.start), \(booking.end), '[)'), \(overbooked), \(booking.overbookReason),
+                            CASE WHEN \(booking.holdMinutes)::int IS NULL THEN NULL ELSE now() + make_interval(mins => \(booking.holdMinutes)::int) END)
                     """, logger: logger)
                 for resource in booking.resourceIDs {
                     try await connection.query("""
@@ -92,8 +94,8 @@ public struct PostgresSchedulingStore: SchedulingStore {
                         VALUES (\(booking.id.rawValue), \(resource.rawValue), tstzrange(\(booking.start), \(booking.end), '[)'), \(overbooked))
                         """, logger: logger)
                 }
-                try await TriageRows.apply(change, to: snapshot, actor: actor, on: connection, logger: logger)
-                try await AuditRows.insert(AuditEntry(actor: actor, action: overbooked ? "appointment.overbook" : "appointment.book",
+                if let change { try await TriageRows.apply(change, to: snapshot, actor: actor, on: connection, logger: logger) }
+                try await AuditRows.insert(AuditEntry(actor: actor, action: overbooked ? "appointment.overbook" : "appointment.\(state == "held" ? "hold" : "book")",
                                                       entityType: "appointment", entityID: booking.id.rawValue), on: connection, logger: logger)
                 if let claim = idempotency {
                     try await connection.query("""
@@ -114,12 +116,13 @@ public struct PostgresSchedulingStore: SchedulingStore {
 
     static func load(_ id: AppointmentID, _ connection: PostgresConnection, _ logger: Logger) async throws -> Appointment? {
         let rows = try await connection.query("""
-            SELECT referral_id, clinic_id, kind, state, lower(during), upper(during), hold_expires_at, cancel_reason, version, overbook_reason
+            SELECT referral_id, clinic_id, kind, state, lower(during), upper(during), hold_expires_at, cancel_reason, version, overbook_reason,
+                   consent_recorded_at IS NOT NULL
             FROM appointments WHERE id = \(id.rawValue)
             """, logger: logger).collect()
         guard let row = rows.first else { return nil }
-        let (referral, clinic, kind, state, start, end, hold, reason, version, overbook) =
-            try row.decode((UUID, UUID, String, String, Date, Date, Date?, String?, Int, String?).self)
+        let (referral, clinic, kind, state, start, end, hold, reason, version, overbook, consent) =
+            try row.decode((UUID, UUID, String, String, Date, Date, Date?, String?, Int, String?, Bool).self)
         let resources = try await connection.query("""
             SELECT r.id, r.kind, r.name FROM appointment_resources ar JOIN resources r ON r.id = ar.resource_id
             WHERE ar.appointment_id = \(id.rawValue) ORDER BY r.kind
@@ -130,7 +133,7 @@ public struct PostgresSchedulingStore: SchedulingStore {
         }
         return Appointment(id: id, referralID: ReferralID(referral), clinicID: ClinicID(clinic), kind: VisitKind(rawValue: kind) ?? .evaluation,
                            state: AppointmentState(rawValue: state) ?? .booked, start: start, end: end, resources: resources,
-                           holdExpiresAt: hold, cancelReason: reason, overbookReason: overbook, version: version)
+                           holdExpiresAt: hold, cancelReason: reason, overbookReason: overbook, consentRecorded: consent, version: version)
     }
 
     public func cancel(id: AppointmentID, reason: String, actor: Actor,
@@ -238,6 +241,58 @@ public struct PostgresSchedulingStore: SchedulingStore {
                 result.append((appointment, Patient(id: PatientID(patientID), clinicID: clinicID, details: details)))
             }
             return result
+        }
+    }
+
+    public func recordConsent(id: AppointmentID, actor: Actor) async throws -> Bool {
+        let logger = database.logger
+        return try await database.transaction { connection in
+            let updated = try await connection.query("""
+                UPDATE appointments SET consent_recorded_at = coalesce(consent_recorded_at, now()), version = version + 1, updated_at = now()
+                WHERE id = \(id.rawValue) RETURNING 1
+                """, logger: logger).collect().count == 1
+            if updated {
+                try await AuditRows.insert(AuditEntry(actor: actor, action: "appointment.consent", entityType: "appointment", entityID: id.rawValue),
+                                           on: connection, logger: logger)
+            }
+            return updated
+        }
+    }
+
+    public func recordPriorAuthorization(referralID: ReferralID, number: String, actor: Actor) async throws -> Bool {
+        let logger = database.logger
+        return try await database.transaction { connection in
+            let updated = try await connection.query("""
+                UPDATE referrals SET prior_authorization = \(number), version = version + 1, updated_at = now()
+                WHERE id = \(referralID.rawValue) RETURNING 1
+                """, logger: logger).collect().count == 1
+            if updated {
+                try await AuditRows.insert(AuditEntry(actor: actor, action: "referral.prior_authorization", entityType: "referral",
+                                                      entityID: referralID.rawValue), on: connection, logger: logger)
+            }
+            return updated
+        }
+    }
+
+    public func readinessFacts(referralID: ReferralID, zone: ClinicTimeZone) async throws -> (latestImaging: LocalDate?, priorAuthorization: String?) {
+        let logger = database.logger
+        return try await database.withConnection { connection in
+            let rows = try await connection.query("""
+                SELECT (SELECT max(i.performed_at) FROM referral_imaging ri JOIN imaging_results i ON i.id = ri.imaging_result_id
+                        WHERE ri.referral_id = r.id AND i.result_status <> 'cancelled'), r.prior_authorization
+                FROM referrals r WHERE r.id = \(referralID.rawValue)
+                """, logger: logger).collect()
+            guard let row = rows.first else { return (nil, nil) }
+            let (latest, authorization) = try row.decode((Date?, String?).self)
+            return (latest.map { LocalDate($0, in: zone.zone) }, authorization)
+        }
+    }
+
+    public func holdMinutes(clinicID: ClinicID) async throws -> Int {
+        let logger = database.logger
+        return try await database.withConnection { connection in
+            try await connection.query("SELECT hold_minutes FROM clinics WHERE id = \(clinicID.rawValue)", logger: logger)
+                .collect().first?.decode(Int.self) ?? 30
         }
     }
 }

@@ -12,6 +12,8 @@ public struct NewBooking: Sendable {
     public let resourceIDs: [ResourceID]
     /// Set for an explicit, audited overbooking: its claims are left out of the no-overlap constraint.
     public var overbookReason: String? = nil
+    /// Set for a hold: the resources are reserved for this many minutes, and the referral does not move yet.
+    public var holdMinutes: Int? = nil
 }
 
 /// An offered start time, flagged when it falls after the referral's candidacy window closes.
@@ -31,7 +33,7 @@ public protocol SchedulingStore: Sendable {
     /// referral's move and event, in one transaction. A claim that overlaps another is
     /// `ServiceError.conflict` naming the resource.
     func book(_ booking: NewBooking, actor: Actor, idempotency: IdempotencyClaim?,
-              decide: @escaping @Sendable (ReferralSnapshot) throws -> ReferralChange) async throws -> CreateOutcome<AppointmentID>
+              decide: @escaping @Sendable (ReferralSnapshot) throws -> ReferralChange?) async throws -> CreateOutcome<AppointmentID>
     func appointment(id: AppointmentID) async throws -> Appointment?
     /// Cancels, frees its resources and lets `decide` move the referral, in one transaction.
     func cancel(id: AppointmentID, reason: String, actor: Actor,
@@ -40,6 +42,13 @@ public protocol SchedulingStore: Sendable {
     /// with it, in one transaction; `decide` refuses a move the appointment's state does not allow.
     func move(id: AppointmentID, to state: AppointmentState, actor: Actor,
               decide: @escaping @Sendable (ReferralSnapshot, Appointment) throws -> ReferralChange) async throws
+    /// Records that the patient consented to this visit.
+    func recordConsent(id: AppointmentID, actor: Actor) async throws -> Bool
+    /// Records the payer's prior authorization for a referral.
+    func recordPriorAuthorization(referralID: ReferralID, number: String, actor: Actor) async throws -> Bool
+    /// What readiness needs beyond the plan: the latest imaging date and the prior authorization.
+    func readinessFacts(referralID: ReferralID, zone: ClinicTimeZone) async throws -> (latestImaging: LocalDate?, priorAuthorization: String?)
+    func holdMinutes(clinicID: ClinicID) async throws -> Int
     /// Appointments (all but cancelled ones) overlapping an interval, with their patients.
     func appointments(clinicID: ClinicID, from: Date, to: Date) async throws -> [(Appointment, Patient)]
     /// Cancels `old` and books `new` in one transaction: both happen, or neither.
@@ -97,7 +106,7 @@ public struct SchedulingService: Sendable {
 
     /// Books a visit at `start`. The resources are the caller's, or the first free of each kind.
     public func book(referralID text: String, kind: VisitKind, start: Date, resourceIDs: [String]?, idempotencyKey: String?,
-                     overbookReason: String? = nil, actor: Actor) async throws -> (Appointment, replayed: Bool) {
+                     overbookReason: String? = nil, hold: Bool = false, actor: Actor) async throws -> (Appointment, replayed: Bool) {
         try IdempotencyClaim.validate(idempotencyKey)
         let overbook = try overbookReason.map { text in try validated("/overbook/reason") { try BoundedText(text, maxLength: 1000) } }
         if overbook != nil, ![.admin, .scheduler].contains(actor.principal.role) {
@@ -130,12 +139,18 @@ public struct SchedulingService: Sendable {
         var booking = NewBooking(id: .random(), referralID: referral.id, clinicID: clinic.clinic.id, kind: kind, start: slot.start,
                                  end: slot.end, resourceIDs: slot.resources)
         booking.overbookReason = overbook?.value
+        if hold { booking.holdMinutes = try await store.holdMinutes(clinicID: clinic.clinic.id) }
         let claim = idempotencyKey.map {
             IdempotencyClaim(scope: "createAppointment:\(actor.principal.tokenID?.description ?? actor.principal.name)", key: $0,
                              requestHash: Array("\(referral.id)|\(kind.rawValue)|\(start.timeIntervalSince1970)|\(resourceIDs ?? [])".utf8))
         }
         let outcome = try await store.book(booking, actor: actor, idempotency: claim) { snapshot in
             let transition = kind.bookingTransition
+            if hold {
+                // A hold reserves the time; the referral moves when the hold is confirmed. Its state must allow that.
+                _ = try ReferralService.move(snapshot.referral.status, transition, attempted: "hold a \(kind.rawValue) for")
+                return nil
+            }
             var change = ReferralChange(from: snapshot, eventKind: transition.code)
             change.status = try ReferralService.move(snapshot.referral.status, transition, attempted: "book a \(kind.rawValue) for")
             change.eventReason = "Booked for \(slot.start)."
@@ -181,12 +196,12 @@ public struct SchedulingService: Sendable {
 
     /// The patient arrived.
     public func checkIn(appointmentID text: String, actor: Actor) async throws -> Appointment {
-        try await move(text, to: .checkedIn, from: [.booked, .confirmed], transition: nil, actor: actor)
+        try await moveAppointment(text, to: .checkedIn, from: [.booked, .confirmed], transition: nil, actor: actor)
     }
 
     /// The patient did not come: the resources are freed and the referral needs a new booking.
     public func noShow(appointmentID text: String, actor: Actor) async throws -> Appointment {
-        try await move(text, to: .noShow, from: [.booked, .confirmed], transition: .appointmentCancelled, actor: actor)
+        try await moveAppointment(text, to: .noShow, from: [.booked, .confirmed], transition: .appointmentCancelled, actor: actor)
     }
 
     /// The visit happened. A procedure moves the referral to `procedure_done` and proposes the
@@ -199,7 +214,7 @@ public struct SchedulingService: Sendable {
         case .followUp: .close
         case .evaluation: nil
         }
-        let done = try await move(text, to: .completed, from: [.booked, .confirmed, .checkedIn], transition: transition, actor: actor)
+        let done = try await moveAppointment(text, to: .completed, from: [.booked, .confirmed, .checkedIn], transition: transition, actor: actor)
         guard done.kind == .procedure, let clinic = try await setup.clinicSetup(id: done.clinicID) else { return (done, []) }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = clinic.clinic.timeZone.zone
@@ -243,8 +258,8 @@ public struct SchedulingService: Sendable {
         return try await appointment(id: booking.id.description)
     }
 
-    private func move(_ text: String, to state: AppointmentState, from allowed: Set<AppointmentState>, transition: ReferralTransition?,
-                      actor: Actor) async throws -> Appointment {
+    private func moveAppointment(_ text: String, to state: AppointmentState, from allowed: Set<AppointmentState>, transition: ReferralTransition?,
+                                 actor: Actor) async throws -> Appointment {
         guard let id = AppointmentID(string: text) else { throw ServiceError.invalid("/id", "must be a UUID") }
         try await store.move(id: id, to: state, actor: actor) { snapshot, appointment in
             guard allowed.contains(appointment.state) else {
@@ -284,5 +299,61 @@ public struct SchedulingService: Sendable {
         }
         try await audit.record(AuditEntry(actor: actor, action: "schedule.read", entityType: "clinic", entityID: clinic.clinic.id.rawValue))
         return (clinic, day!, entries)
+    }
+
+    /// Confirms a hold or a booking once every readiness item is met; lists what is not (409).
+    /// A live hold becomes a confirmed booking and moves the referral; an expired hold cannot be confirmed.
+    public func confirm(appointmentID text: String, actor: Actor) async throws -> Appointment {
+        let current = try await appointment(id: text)
+        guard [.held, .booked].contains(current.state) else {
+            throw ServiceError.conflict("the appointment is \(current.state.rawValue); only a hold or a booking can be confirmed")
+        }
+        if current.state == .held, let expires = current.holdExpiresAt, expires <= now() {
+            throw ServiceError.conflict("the hold expired at \(expires); book the time again")
+        }
+        let items = try await readiness(current)
+        let unmet = items.filter { !$0.met }
+        guard unmet.isEmpty else {
+            throw ServiceError.notReady(unmet.map { FieldViolation(pointer: "/readiness/\($0.code)", message: $0.detail) })
+        }
+        let wasHeld = current.state == .held
+        let kind = current.kind
+        let confirmed = try await moveAppointment(text, to: .confirmed, from: [.held, .booked], transition: wasHeld ? kind.bookingTransition : nil, actor: actor)
+        return confirmed
+    }
+
+    /// Every readiness item of an appointment (procedures have labs, holds, imaging age and
+    /// prior authorization; every visit needs consent).
+    public func readiness(_ appointment: Appointment) async throws -> [ReadinessItem] {
+        guard appointment.kind == .procedure else {
+            return [ReadinessItem(code: "consent", met: appointment.consentRecorded,
+                                  detail: appointment.consentRecorded ? "Consent recorded." : "Consent is not recorded yet.")]
+        }
+        guard let clinic = try await setup.clinicSetup(id: appointment.clinicID),
+              let evaluation = try await evaluations.evaluations(referralID: appointment.referralID)?.last, evaluation.outcome == .candidate else {
+            throw ServiceError.conflict("the referral has no candidate evaluation to plan the procedure from")
+        }
+        let day = LocalDate(appointment.start, in: clinic.clinic.timeZone.zone)
+        let plan = PreProcedurePlan.make(evaluation.findings, parameters: evaluation.ruleSet.parameters,
+                                         minutesPerLevel: clinic.minutesPerLevel, procedureDate: day)
+        let facts = try await store.readinessFacts(referralID: appointment.referralID, zone: clinic.clinic.timeZone)
+        return ProcedureReadiness.procedure(plan: plan, today: clinic.clinic.today(at: now()), latestImaging: facts.latestImaging,
+                                   imagingMaxAgeDays: clinic.targets.candidacyWindowDays, consentRecorded: appointment.consentRecorded,
+                                   priorAuthorizationRequired: evaluation.ruleSet.parameters.requiresPriorAuthorization,
+                                   priorAuthorization: facts.priorAuthorization)
+    }
+
+    public func recordConsent(appointmentID text: String, actor: Actor) async throws -> Appointment {
+        guard let id = AppointmentID(string: text) else { throw ServiceError.invalid("/id", "must be a UUID") }
+        guard try await store.recordConsent(id: id, actor: actor) else { throw ServiceError.notFound(entity: "appointment") }
+        return try await appointment(id: text)
+    }
+
+    public func recordPriorAuthorization(referralID text: String, number: String, actor: Actor) async throws {
+        let id = try ReferralService.parseID(text)
+        let number = try validated("/number") { try BoundedText(number, maxLength: 100) }
+        guard try await store.recordPriorAuthorization(referralID: id, number: number.value, actor: actor) else {
+            throw ServiceError.notFound(entity: "referral")
+        }
     }
 }

@@ -12,6 +12,8 @@ public enum ServiceError: Error, Sendable, Equatable {
     case illegalTransition(current: ReferralStatus, attempted: String)
     /// The request contradicts stored data, e.g. an MRN that belongs to another person (409).
     case conflict(String)
+    /// A booking cannot be confirmed yet; lists each unmet readiness item (409).
+    case notReady([FieldViolation])
     /// Another write changed the entity first (412).
     case versionMismatch(current: Int)
     /// An Idempotency-Key was reused with a different request (422).

@@ -45,6 +45,7 @@ enum CommandRuntime {
         case .notFound(let entity): "no such \(entity)"
         case .unknownReference(let pointer, let entity): "\(pointer): no \(entity) has this id"
         case .conflict(let detail): detail
+        case .notReady(let items): items.map(\.message).joined(separator: " ")
         case .illegalTransition(let current, let attempted): "cannot \(attempted) in status \(current.code)"
         case .versionMismatch(let current): "changed meanwhile (now version \(current))"
         case .idempotencyKeyReused: "idempotency key reused with a different request"

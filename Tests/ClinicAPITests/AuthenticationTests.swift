@@ -109,6 +109,9 @@ struct AuthenticationTests {
                 ("checkInAppointment", .post, "/v1/appointments/\(UUID())/check-in", "{}"),
                 ("markNoShow", .post, "/v1/appointments/\(UUID())/no-show", "{}"),
                 ("completeAppointment", .post, "/v1/appointments/\(UUID())/complete", "{}"),
+                ("confirmAppointment", .post, "/v1/appointments/\(UUID())/confirm", "{}"),
+                ("recordConsent", .post, "/v1/appointments/\(UUID())/consent", "{}"),
+                ("recordPriorAuthorization", .post, "/v1/referrals/\(UUID())/prior-authorization", "{\"number\":\"PA-1\"}"),
                 ("getDaySheet", .get, "/v1/schedule?clinicId=\(UUID())&date=2026-12-07", nil),
                 ("rescheduleAppointment", .post, "/v1/appointments/\(UUID())/reschedule", "{\"start\":\"2030-01-07T14:00:00Z\"}"),
             ]

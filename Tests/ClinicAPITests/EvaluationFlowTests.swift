@@ -189,7 +189,7 @@ struct EvaluationFlowTests {
                 #expect(items.first { $0["name"] as? String == "medicare-default" }?["version"] as? Int == 2)
             }
             try await client.execute(uri: "/v1/candidacy-rule-sets?allVersions=true", method: .get, headers: .bearer(clinician, json: false)) { response in
-                #expect((JSONBody(response)["items"] as? [Any])?.count == 3)
+                #expect((JSONBody(response)["items"] as? [Any])?.count == 4)
             }
             try await client.execute(uri: "/v1/referrals/\(id)/evaluations", method: .get, headers: .bearer(clinician, json: false)) { response in
                 let first = (JSONBody(response)["items"] as? [[String: Any]])?.first

@@ -228,3 +228,26 @@ struct PreProcedurePlanTests {
         #expect(Self.plan(.none, on: "2026-12-03").labs.map(\.outcome) == [.pass, .pass])
     }
 }
+
+@Suite("Procedure readiness")
+struct ProcedureReadinessTests {
+    @Test("a warfarin hold that should already have started is unmet; imaging older than the limit is unmet")
+    func unreachableHoldAndOldImaging() throws {
+        let findings = EvaluationFindings(levels: [try VertebralLevel("L1")], anticoagulant: .warfarin, inr: 1.1, platelets: 200)
+        let plan = PreProcedurePlan.make(findings, parameters: .medicareDefault, minutesPerLevel: 60, procedureDate: try LocalDate(iso8601: "2026-12-03"))
+        let items = ProcedureReadiness.procedure(plan: plan, today: try LocalDate(iso8601: "2026-12-01"),
+                                                 latestImaging: try LocalDate(iso8601: "2026-08-01"), imagingMaxAgeDays: 84,
+                                                 consentRecorded: true, priorAuthorizationRequired: false, priorAuthorization: nil)
+        #expect(items.filter { !$0.met }.map(\.code) == ["imaging_recent", "anticoagulant_hold"])
+    }
+
+    @Test("everything in place: every item met")
+    func allMet() throws {
+        let findings = EvaluationFindings(levels: [try VertebralLevel("L1")], anticoagulant: .doac, inr: 1.1, platelets: 200)
+        let plan = PreProcedurePlan.make(findings, parameters: .medicareDefault, minutesPerLevel: 60, procedureDate: try LocalDate(iso8601: "2026-12-10"))
+        let items = ProcedureReadiness.procedure(plan: plan, today: try LocalDate(iso8601: "2026-12-01"),
+                                                 latestImaging: try LocalDate(iso8601: "2026-11-20"), imagingMaxAgeDays: 84,
+                                                 consentRecorded: true, priorAuthorizationRequired: true, priorAuthorization: "PA-1")
+        #expect(items.allSatisfy { $0.met })
+    }
+}

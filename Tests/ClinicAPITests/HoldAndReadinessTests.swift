@@ -1,0 +1,92 @@
+import ClinicDomain
+import ClinicTestSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite("Holds and readiness through the API")
+struct HoldAndReadinessTests {
+    static func iso(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
+
+    private func post(_ client: any TestClientProtocol, _ token: String, _ uri: String, _ body: String = "{}") async throws -> (Int, JSONBody) {
+        try await client.execute(uri: uri, method: .post, headers: .bearer(token), body: ByteBuffer(json: body)) { ($0.status.code, JSONBody($0)) }
+    }
+
+    @Test("a live hold blocks the time and leaves the referral unmoved; an expired hold blocks nobody and cannot be confirmed")
+    func holdExpiry() async throws {
+        try await withApp { client, db in
+            let fixtures = Fixtures(db)
+            let (clinic, _) = try await fixtures.schedulableClinic()
+            let scheduler = try await fixtures.token(.scheduler)
+            let a = try await client.createReferral(token: scheduler, clinicID: clinic.id, mrn: "MRN-A") { JSONBody($0).string("id")! }
+            let b = try await client.createReferral(token: scheduler, clinicID: clinic.id, mrn: "MRN-B") { JSONBody($0).string("id")! }
+            let start = Self.iso(Fixtures.nextMondayMorning(in: clinic))
+            let (code, held) = try await post(client, scheduler, "/v1/appointments", "{\"referralId\":\"\(a)\",\"kind\":\"evaluation\",\"start\":\"\(start)\",\"hold\":true}")
+            #expect(code == 201)
+            #expect(held.string("state") == "held")
+            #expect(held.string("holdExpiresAt") != nil)
+            try await client.execute(uri: "/v1/referrals/\(a)", method: .get, headers: .bearer(scheduler, json: false)) { #expect(JSONBody($0).string("status") == "triaged") }
+            #expect(try await post(client, scheduler, "/v1/appointments", "{\"referralId\":\"\(b)\",\"kind\":\"evaluation\",\"start\":\"\(start)\"}").0 == 409)
+            let hold = try #require(held.string("id"))
+            _ = try await db.query("UPDATE appointments SET hold_expires_at = now() - interval '1 minute' WHERE id = \(UUID(uuidString: hold)!)")
+            #expect(try await post(client, scheduler, "/v1/appointments", "{\"referralId\":\"\(b)\",\"kind\":\"evaluation\",\"start\":\"\(start)\"}").0 == 201)
+            #expect(try await post(client, scheduler, "/v1/appointments/\(hold)/confirm").0 == 409)
+        }
+    }
+
+    @Test("confirming a live hold needs consent, then books it and moves the referral")
+    func confirmHold() async throws {
+        try await withApp { client, db in
+            let fixtures = Fixtures(db)
+            let (clinic, _) = try await fixtures.schedulableClinic()
+            let scheduler = try await fixtures.token(.scheduler)
+            let referral = try await client.createReferral(token: scheduler, clinicID: clinic.id) { JSONBody($0).string("id")! }
+            let (_, held) = try await post(client, scheduler, "/v1/appointments",
+                                           "{\"referralId\":\"\(referral)\",\"kind\":\"evaluation\",\"start\":\"\(Self.iso(Fixtures.nextMondayMorning(in: clinic)))\",\"hold\":true}")
+            let id = try #require(held.string("id"))
+            let (refused, problem) = try await post(client, scheduler, "/v1/appointments/\(id)/confirm")
+            #expect(refused == 409)
+            #expect(problem.pointers == ["/readiness/consent"])
+            #expect(try await post(client, scheduler, "/v1/appointments/\(id)/consent").0 == 200)
+            let (confirmed, body) = try await post(client, scheduler, "/v1/appointments/\(id)/confirm")
+            #expect(confirmed == 200)
+            #expect(body.string("state") == "confirmed")
+            try await client.execute(uri: "/v1/referrals/\(referral)", method: .get, headers: .bearer(scheduler, json: false)) {
+                #expect(JSONBody($0).string("status") == "evaluation_scheduled")
+            }
+        }
+    }
+
+    @Test("a procedure's readiness lists each unmet item: INR over the threshold, prior authorization, consent; each is cleared in turn")
+    func procedureReadiness() async throws {
+        try await withApp { client, db in
+            let fixtures = Fixtures(db)
+            let (clinic, _) = try await fixtures.schedulableClinic()
+            let pacs = try await fixtures.token(.intake)
+            let clinician = try await fixtures.token(.clinician)
+            let scheduler = try await fixtures.token(.scheduler)
+            let recent = Self.iso(Date().addingTimeInterval(-2 * 86_400))
+            let result = try await client.postImaging(token: pacs, ImagingJSON.mri(clinicID: clinic.id, performedAt: recent)) { JSONBody($0).string("id")! }
+            let referral = try await client.postReferral(token: pacs, """
+                {"imagingResultIds":["\(result)"],"referringClinician":{"name":"Dr. Ortiz"},"reason":"Painful L1 fracture","payer":"Commercial Example"}
+                """) { JSONBody($0).string("id")! }
+            let evaluation = EvaluationFlowTests.vignette(decision: #"{"outcome":"candidate","reason":"Surgeon agrees despite 5 weeks of bracing"}"#)
+                .replacingOccurrences(of: #""inr":1.2"#, with: #""inr":1.7"#)
+            #expect(try await post(client, clinician, "/v1/referrals/\(referral)/evaluations", evaluation).0 == 201)
+            let (_, booked) = try await post(client, scheduler, "/v1/appointments",
+                                             "{\"referralId\":\"\(referral)\",\"kind\":\"procedure\",\"start\":\"\(Self.iso(Fixtures.nextMondayMorning(in: clinic)))\"}")
+            let id = try #require(booked.string("id"))
+            let (code, first) = try await post(client, scheduler, "/v1/appointments/\(id)/confirm")
+            #expect(code == 409)
+            #expect(Set(first.pointers) == ["/readiness/lab_inr", "/readiness/consent", "/readiness/prior_authorization"])
+            try await client.execute(uri: "/v1/referrals/\(referral)/prior-authorization", method: .post, headers: .bearer(scheduler),
+                                     body: ByteBuffer(json: #"{"number":"PA-2026-88121"}"#)) { #expect($0.status == .noContent) }
+            #expect(try await post(client, scheduler, "/v1/appointments/\(id)/consent").0 == 200)
+            let (_, second) = try await post(client, scheduler, "/v1/appointments/\(id)/confirm")
+            #expect(second.pointers == ["/readiness/lab_inr"])
+            #expect(try await db.count("appointments", where: "state = 'booked'") == 1)
+        }
+    }
+}
