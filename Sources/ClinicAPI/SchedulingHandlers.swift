@@ -91,7 +91,8 @@ extension APIHandler {
                          patient: .init(id: entry.patient.id.description, mrn: entry.patient.details.mrn.value,
                                         name: "\(entry.patient.details.familyName.value), \(entry.patient.details.givenName.value)"),
                          levels: entry.plan?.levels.map(\.description),
-                         anesthesia: entry.plan.flatMap { .init(rawValue: $0.anesthesia.rawValue) }, checks: checks)
+                         anesthesia: entry.plan.flatMap { .init(rawValue: $0.anesthesia.rawValue) }, checks: checks,
+                         openItems: entry.openItems.map(\.detail))
         }
         let rooms = lanes([.procedureRoom, .consultRoom]).map { resource, list in
             Components.Schemas.DaySheet.RoomsPayloadPayload(resource: .init(resource), entries: list.map(dto))

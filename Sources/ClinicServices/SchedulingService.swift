@@ -61,6 +61,8 @@ public struct DaySheetEntry: Sendable {
     public let appointment: Appointment
     public let patient: Patient
     public let plan: PreProcedurePlan?
+    /// For a hold or an unconfirmed booking, the readiness items still unmet.
+    public let openItems: [ReadinessItem]
 }
 
 /// Finding times and booking them without ever double-booking a room or a clinician.
@@ -295,7 +297,9 @@ public struct SchedulingService: Sendable {
                 plan = PreProcedurePlan.make(evaluation.findings, parameters: evaluation.ruleSet.parameters,
                                              minutesPerLevel: clinic.minutesPerLevel, procedureDate: day!)
             }
-            entries.append(DaySheetEntry(appointment: appointment, patient: patient, plan: plan))
+            let open = [.held, .booked].contains(appointment.state)
+                ? ((try? await readiness(appointment)) ?? []).filter { !$0.met } : []
+            entries.append(DaySheetEntry(appointment: appointment, patient: patient, plan: plan, openItems: open))
         }
         try await audit.record(AuditEntry(actor: actor, action: "schedule.read", entityType: "clinic", entityID: clinic.clinic.id.rawValue))
         return (clinic, day!, entries)

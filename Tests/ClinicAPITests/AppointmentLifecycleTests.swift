@@ -51,6 +51,7 @@ struct AppointmentLifecycleTests {
                 #expect(entry?["levels"] as? [String] == ["L1"])
                 #expect((entry?["patient"] as? [String: Any])?["name"] as? String == "Whitfield, Eleanor")
                 #expect((entry?["checks"] as? [String])?.contains { $0.contains("warfarin") } == true)
+                #expect((entry?["openItems"] as? [String])?.contains("Consent is not recorded yet.") == true)
                 #expect((sheet["clinicians"] as? [[String: Any]])?.count == 1)
             }
             #expect(try await post(client, scheduler, "/v1/appointments/\(id)/check-in").0 == 200)
