@@ -32,7 +32,7 @@ extension APIHandler {
 
     func cancelAppointment(_ input: Operations.CancelAppointment.Input) async throws -> Operations.CancelAppointment.Output {
         guard case .json(let body) = input.body else { throw APIProblem.validation("", "send the reason as application/json") }
-        let appointment = try await services.scheduling.cancel(appointmentID: input.path.id, reason: body.reason, actor: RequestScope.actor())
+        let appointment = try await services.waitlist.cancel(appointmentID: input.path.id, reason: body.reason, actor: RequestScope.actor())
         return .ok(.init(body: .json(.init(appointment))))
     }
 }
@@ -118,6 +118,37 @@ extension APIHandler {
         guard case .json(let body) = input.body else { throw APIProblem.validation("", "send the authorization as application/json") }
         try await services.scheduling.recordPriorAuthorization(referralID: input.path.id, number: body.number, actor: RequestScope.actor())
         return .noContent(.init())
+    }
+}
+
+/// `/v1/waitlist`.
+extension APIHandler {
+    func getWaitlist(_ input: Operations.GetWaitlist.Input) async throws -> Operations.GetWaitlist.Output {
+        let (candidates, offers) = try await services.waitlist.waitlist(clinicID: input.query.clinicId, actor: RequestScope.actor())
+        return .ok(.init(body: .json(.init(
+            candidates: candidates.map { referral in
+                .init(referralId: referral.id.description,
+                      patientName: "\(referral.patient.details.familyName.value), \(referral.patient.details.givenName.value)",
+                      urgency: referral.urgency.flatMap { .init(rawValue: $0.rawValue) }, windowClosesOn: referral.windowClosesOn?.description)
+            },
+            offers: offers.map(Components.Schemas.WaitlistOffer.init)))))
+    }
+
+    func acceptOffer(_ input: Operations.AcceptOffer.Input) async throws -> Operations.AcceptOffer.Output {
+        let (offer, _) = try await services.waitlist.accept(offerID: input.path.id, actor: RequestScope.actor())
+        return .ok(.init(body: .json(.init(offer))))
+    }
+
+    func declineOffer(_ input: Operations.DeclineOffer.Input) async throws -> Operations.DeclineOffer.Output {
+        .ok(.init(body: .json(.init(try await services.waitlist.decline(offerID: input.path.id, actor: RequestScope.actor())))))
+    }
+}
+
+extension Components.Schemas.WaitlistOffer {
+    init(_ offer: ClinicServices.WaitlistOffer) {
+        self.init(id: offer.id.description, referralId: offer.referralID.description, start: offer.start, end: offer.end,
+                  state: .init(rawValue: offer.state.rawValue) ?? .expired, expiresAt: offer.expiresAt,
+                  appointmentId: offer.appointmentID?.description)
     }
 }
 

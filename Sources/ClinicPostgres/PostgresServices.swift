@@ -8,6 +8,8 @@ extension APIServices {
         let clinics = PostgresClinicStore(database: database)
         let imaging = PostgresImagingStore(database: database)
         let referrals = PostgresReferralStore(database: database)
+        let scheduling = SchedulingService(store: PostgresSchedulingStore(database: database), referrals: referrals, setup: clinics,
+                                           evaluations: PostgresEvaluationStore(database: database), now: now)
         return APIServices(
             referrals: ReferralService(referrals: referrals, clinics: clinics, imaging: imaging, audit: audit, now: now),
             imaging: ImagingService(store: imaging, clinics: clinics, audit: audit, now: now),
@@ -15,8 +17,9 @@ extension APIServices {
                                            ruleSets: PostgresRuleSetStore(database: database), referrals: referrals,
                                            clinics: clinics, audit: audit, now: now),
             setup: ClinicSetupService(store: clinics),
-            scheduling: SchedulingService(store: PostgresSchedulingStore(database: database), referrals: referrals, setup: clinics,
-                                          evaluations: PostgresEvaluationStore(database: database), now: now),
+            scheduling: scheduling,
+            waitlist: WaitlistService(store: PostgresWaitlistStore(database: database), scheduling: scheduling,
+                                      evaluations: PostgresEvaluationStore(database: database), setup: clinics, now: now),
             tokens: TokenService(store: PostgresTokenStore(database: database)),
             audit: audit,
             readiness: PostgresReadinessProbe(database: database, migrations: try Migration.bundled()))

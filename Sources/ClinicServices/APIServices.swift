@@ -7,13 +7,16 @@ public struct APIServices: Sendable {
     public let evaluations: EvaluationService
     public let setup: ClinicSetupService
     public let scheduling: SchedulingService
+    public let waitlist: WaitlistService
     public let tokens: TokenService
     public let audit: any AuditStore
     public let auditTrail: AuditService
     public let readiness: any ReadinessProbe
 
     public init(referrals: ReferralService, imaging: ImagingService, evaluations: EvaluationService, setup: ClinicSetupService,
-                scheduling: SchedulingService, tokens: TokenService, audit: any AuditStore, readiness: any ReadinessProbe) {
+                scheduling: SchedulingService, waitlist: WaitlistService, tokens: TokenService, audit: any AuditStore,
+                readiness: any ReadinessProbe) {
+        self.waitlist = waitlist
         self.setup = setup
         self.scheduling = scheduling
         self.referrals = referrals

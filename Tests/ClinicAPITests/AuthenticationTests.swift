@@ -112,6 +112,9 @@ struct AuthenticationTests {
                 ("confirmAppointment", .post, "/v1/appointments/\(UUID())/confirm", "{}"),
                 ("recordConsent", .post, "/v1/appointments/\(UUID())/consent", "{}"),
                 ("recordPriorAuthorization", .post, "/v1/referrals/\(UUID())/prior-authorization", "{\"number\":\"PA-1\"}"),
+                ("getWaitlist", .get, "/v1/waitlist?clinicId=\(UUID())", nil),
+                ("acceptOffer", .post, "/v1/waitlist/offers/\(UUID())/accept", "{}"),
+                ("declineOffer", .post, "/v1/waitlist/offers/\(UUID())/decline", "{}"),
                 ("getDaySheet", .get, "/v1/schedule?clinicId=\(UUID())&date=2026-12-07", nil),
                 ("rescheduleAppointment", .post, "/v1/appointments/\(UUID())/reschedule", "{\"start\":\"2030-01-07T14:00:00Z\"}"),
             ]
