@@ -16,6 +16,15 @@ extension APIHandler {
         return .ok(.init(body: .json(.init(try await services.setup.clinicSetup(id: input.path.id)))))
     }
 
+    func setVisitSettings(_ input: Operations.SetVisitSettings.Input) async throws -> Operations.SetVisitSettings.Output {
+        guard case .json(let body) = input.body else { throw APIProblem.validation("", "send the settings as application/json") }
+        let settings = VisitSettings(minutesPerLevel: body.minutesPerLevel, turnoverMinutes: body.turnoverMinutes,
+                                     recoveryMinutes: body.recoveryMinutes, evaluationMinutes: body.evaluationMinutes,
+                                     followUpMinutes: body.followUpMinutes, holdMinutes: body.holdMinutes, offerHours: body.offerHours)
+        let setup = try await services.setup.setVisitSettings(clinicID: input.path.id, settings, actor: RequestScope.actor())
+        return .ok(.init(body: .json(.init(setup))))
+    }
+
     func listResources(_ input: Operations.ListResources.Input) async throws -> Operations.ListResources.Output {
         let list = try await services.setup.resources(clinicID: input.path.id)
         return .ok(.init(body: .json(.init(items: list.map(Components.Schemas.Resource.init)))))

@@ -180,4 +180,27 @@ public struct PostgresClinicStore: ClinicStore, ClinicSetupStore {
             return try WeeklyWindow(weekday: weekday, starts: LocalTime(starts), ends: LocalTime(ends))
         }
     }
+
+    public func setVisitSettings(_ settings: VisitSettings, clinicID: ClinicID, actor: Actor) async throws -> Bool {
+        let logger = database.logger
+        return try await database.transaction { connection in
+            let updated = try await connection.query("""
+                UPDATE clinics SET
+                    minutes_per_level = coalesce(\(settings.minutesPerLevel)::int, minutes_per_level),
+                    turnover_minutes = coalesce(\(settings.turnoverMinutes)::int, turnover_minutes),
+                    recovery_minutes = coalesce(\(settings.recoveryMinutes)::int, recovery_minutes),
+                    evaluation_minutes = coalesce(\(settings.evaluationMinutes)::int, evaluation_minutes),
+                    follow_up_minutes = coalesce(\(settings.followUpMinutes)::int, follow_up_minutes),
+                    hold_minutes = coalesce(\(settings.holdMinutes)::int, hold_minutes),
+                    offer_hours = coalesce(\(settings.offerHours)::int, offer_hours),
+                    version = version + 1
+                WHERE id = \(clinicID.rawValue) RETURNING 1
+                """, logger: logger).collect().count == 1
+            if updated {
+                try await AuditRows.insert(AuditEntry(actor: actor, action: "clinic.visit_settings", entityType: "clinic",
+                                                      entityID: clinicID.rawValue), on: connection, logger: logger)
+            }
+            return updated
+        }
+    }
 }

@@ -17,6 +17,46 @@ public protocol ClinicSetupStore: Sendable {
     func setTemplate(resourceID: ResourceID, windows: [WeeklyWindow], actor: Actor) async throws -> ResourceSetup?
     /// - Returns: false when the resource does not exist.
     func addBlock(_ block: ResourceBlock, actor: Actor) async throws -> Bool
+    /// - Returns: false when the clinic does not exist.
+    func setVisitSettings(_ settings: VisitSettings, clinicID: ClinicID, actor: Actor) async throws -> Bool
+}
+
+/// How long visits take at a clinic and how long holds and offers last.
+public struct VisitSettings: Sendable, Hashable {
+    public var minutesPerLevel: Int?
+    public var turnoverMinutes: Int?
+    public var recoveryMinutes: Int?
+    public var evaluationMinutes: Int?
+    public var followUpMinutes: Int?
+    public var holdMinutes: Int?
+    public var offerHours: Int?
+
+    public init(minutesPerLevel: Int? = nil, turnoverMinutes: Int? = nil, recoveryMinutes: Int? = nil, evaluationMinutes: Int? = nil,
+                followUpMinutes: Int? = nil, holdMinutes: Int? = nil, offerHours: Int? = nil) {
+        self.minutesPerLevel = minutesPerLevel
+        self.turnoverMinutes = turnoverMinutes
+        self.recoveryMinutes = recoveryMinutes
+        self.evaluationMinutes = evaluationMinutes
+        self.followUpMinutes = followUpMinutes
+        self.holdMinutes = holdMinutes
+        self.offerHours = offerHours
+    }
+
+    /// The same ranges the database enforces, named field by field.
+    func validate() throws {
+        var collector = ViolationCollector()
+        func check(_ value: Int?, _ pointer: String, _ range: ClosedRange<Int>) {
+            if let value, !range.contains(value) { collector.add(pointer, "must be from \(range.lowerBound) to \(range.upperBound)") }
+        }
+        check(minutesPerLevel, "/minutesPerLevel", 10...240)
+        check(turnoverMinutes, "/turnoverMinutes", 0...240)
+        check(recoveryMinutes, "/recoveryMinutes", 0...480)
+        check(evaluationMinutes, "/evaluationMinutes", 5...480)
+        check(followUpMinutes, "/followUpMinutes", 5...480)
+        check(holdMinutes, "/holdMinutes", 1...1440)
+        check(offerHours, "/offerHours", 1...336)
+        try collector.throwIfAny()
+    }
 }
 
 /// Creating clinics and their resources (the CLI and the demo seed use it; the API will too).
@@ -137,5 +177,13 @@ public struct ClinicSetupService: Sendable {
         do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
         guard try await store.addBlock(block!, actor: actor) else { throw ServiceError.notFound(entity: "resource") }
         return block!
+    }
+
+    /// Changes how long visits take; fields left out stay as they are.
+    public func setVisitSettings(clinicID text: String, _ settings: VisitSettings, actor: Actor) async throws -> ClinicSetup {
+        guard let id = ClinicID(string: text) else { throw ServiceError.invalid("/id", "must be a UUID") }
+        do { try settings.validate() } catch let error as ValidationError { throw ServiceError.invalid(error) }
+        guard try await store.setVisitSettings(settings, clinicID: id, actor: actor) else { throw ServiceError.notFound(entity: "clinic") }
+        return try await clinicSetup(id: text)
     }
 }

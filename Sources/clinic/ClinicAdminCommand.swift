@@ -8,7 +8,32 @@ import Foundation
 struct ClinicAdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "clinic", abstract: "Create and show clinics, and set their triage targets.",
-        subcommands: [Create.self, Show.self, Targets.self])
+        subcommands: [Create.self, Show.self, Targets.self, Settings.self])
+
+    struct Settings: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Set how long visits take; options left out stay as they are.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The clinic's id.") var id: String
+        @Option(help: "Procedure minutes per treated level (10-240).") var minutesPerLevel: Int?
+        @Option(help: "Room turnover after a procedure (0-240).") var turnoverMinutes: Int?
+        @Option(help: "Observation before same-day discharge (0-480).") var recoveryMinutes: Int?
+        @Option(help: "Evaluation visit length (5-480).") var evaluationMinutes: Int?
+        @Option(help: "Follow-up visit length (5-480).") var followUpMinutes: Int?
+        @Option(help: "How long a hold reserves its time (1-1440).") var holdMinutes: Int?
+        @Option(help: "How long a waitlist offer stays open, in hours (1-336).") var offerHours: Int?
+
+        func run() async throws {
+            try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
+                let setup = try await ClinicSetupService(store: PostgresClinicStore(database: db)).setVisitSettings(
+                    clinicID: id,
+                    VisitSettings(minutesPerLevel: minutesPerLevel, turnoverMinutes: turnoverMinutes, recoveryMinutes: recoveryMinutes,
+                                  evaluationMinutes: evaluationMinutes, followUpMinutes: followUpMinutes, holdMinutes: holdMinutes,
+                                  offerHours: offerHours),
+                    actor: Actor(principal: .commandLine("clinic clinic settings"), requestID: nil))
+                print("\(setup.clinic.name): \(setup.minutesPerLevel) min per level, turnover \(setup.turnoverMinutes), recovery \(setup.recoveryMinutes), evaluation \(setup.evaluationMinutes), follow-up \(setup.followUpMinutes) minutes.")
+            }
+        }
+    }
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a clinic with its IANA time zone and opening hours.")

@@ -98,6 +98,7 @@ struct AuthenticationTests {
                 ("createCandidacyRuleSetVersion", .post, "/v1/candidacy-rule-sets", "{}"),
                 ("createClinic", .post, "/v1/clinics", "{}"),
                 ("getClinic", .get, "/v1/clinics/\(UUID())", nil),
+                ("setVisitSettings", .put, "/v1/clinics/\(UUID())/visit-settings", "{}"),
                 ("listResources", .get, "/v1/clinics/\(UUID())/resources", nil),
                 ("createResource", .post, "/v1/clinics/\(UUID())/resources", "{}"),
                 ("setAvailabilityTemplate", .put, "/v1/resources/\(UUID())/availability-template", "{}"),

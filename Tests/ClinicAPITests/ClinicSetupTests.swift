@@ -30,6 +30,26 @@ struct ClinicSetupTests {
         }
     }
 
+    @Test("visit settings change how long a procedure books; out-of-range values are 400 naming the field")
+    func visitSettings() async throws {
+        try await withApp { client, db in
+            let clinic = try await Fixtures(db).clinic()
+            let admin = try await Fixtures(db).token(.admin)
+            try await client.execute(uri: "/v1/clinics/\(clinic.id)/visit-settings", method: .put, headers: .bearer(admin),
+                                     body: ByteBuffer(json: #"{"minutesPerLevel":45,"recoveryMinutes":120}"#)) { response in
+                #expect(response.status == .ok)
+                #expect(JSONBody(response)["minutesPerLevel"] as? Int == 45)
+                #expect(JSONBody(response)["recoveryMinutes"] as? Int == 120)
+                #expect(JSONBody(response)["turnoverMinutes"] as? Int == 15)
+            }
+            try await client.execute(uri: "/v1/clinics/\(clinic.id)/visit-settings", method: .put, headers: .bearer(admin),
+                                     body: ByteBuffer(json: #"{"minutesPerLevel":5}"#)) { response in
+                #expect(response.status == .badRequest)
+                #expect(JSONBody(response).pointers == ["/minutesPerLevel"])
+            }
+        }
+    }
+
     @Test("bad clinics are 400 naming the field, and nothing is stored", arguments: [
         (#""timeZone":"America/Denver""#, #""timeZone":"MST""#, "/timeZone"),
         (#""opens":"07:00","closes":"17:00"},{"weekday":2"#, #""opens":"17:00","closes":"07:00"},{"weekday":2"#, "/hours/0/closes"),

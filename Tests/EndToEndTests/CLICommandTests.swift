@@ -83,6 +83,9 @@ struct CLICommandTests {
             #expect(badZone.status == 1 && badZone.output.contains("/timeZone"))
             #expect(try await db.count("availability_templates") == 5)
             #expect(try await db.count("resource_blocks") == 1)
+            let settings = try await clinic(["clinic", "settings", id, "--minutes-per-level", "45", "--recovery-minutes", "120"], db)
+            #expect(settings.status == 0 && settings.output.contains("45 min per level"))
+            #expect(try await clinic(["clinic", "settings", id, "--turnover-minutes", "999"], db).status == 1)
         }
     }
 
