@@ -8,10 +8,10 @@ extension APIHandler {
         let query = input.query
         let offered = try await services.scheduling.availability(
             referralID: query.referralId, kind: VisitKind(rawValue: query.kind.rawValue) ?? .evaluation,
-            from: query.from, to: query.to, limit: query.limit)
+            from: query.from, to: query.to, limit: query.limit, resourceIDs: query.resourceId ?? [])
         return .ok(.init(body: .json(.init(items: offered.map { offer in
             .init(start: offer.slot.start, end: offer.slot.end, resources: offer.resources.map(Components.Schemas.ResourceRef.init),
-                  beforeWindowCloses: offer.beforeWindowCloses)
+                  beforeWindowCloses: offer.beforeWindowCloses, withinEvaluationTarget: offer.withinEvaluationTarget)
         }))))
     }
 

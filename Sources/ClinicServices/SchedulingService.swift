@@ -16,11 +16,14 @@ public struct NewBooking: Sendable {
     public var holdMinutes: Int? = nil
 }
 
-/// An offered start time, flagged when it falls after the referral's candidacy window closes.
+/// An offered start time, flagged against the referral's evaluation due date (its urgency) and
+/// its candidacy window.
 public struct OfferedSlot: Sendable {
     public let slot: AvailableSlot
     public let resources: [Resource]
     public let beforeWindowCloses: Bool
+    /// For an evaluation: on or before the due date its urgency set.
+    public let withinEvaluationTarget: Bool
 }
 
 /// Appointments and the calendars availability is computed from.
@@ -85,8 +88,14 @@ public struct SchedulingService: Sendable {
     public static let maximumSearchDays = 62
 
     /// The first free start times for a referral's visit, with one resource of each needed kind.
-    public func availability(referralID text: String, kind: VisitKind, from: Date?, to: Date?, limit: Int?) async throws -> [OfferedSlot] {
+    public func availability(referralID text: String, kind: VisitKind, from: Date?, to: Date?, limit: Int?,
+                             resourceIDs: [String] = []) async throws -> [OfferedSlot] {
         let (referral, clinic, requirement) = try await context(text, kind)
+        var only: [ResourceID] = []
+        for (index, text) in resourceIDs.enumerated() {
+            guard let id = ResourceID(string: text) else { throw ServiceError.invalid("/resourceId/\(index)", "must be a UUID") }
+            only.append(id)
+        }
         let from = max(from ?? now(), now())
         let to = to ?? from.addingTimeInterval(Double(Self.maximumSearchDays) * 86_400)
         var collector = ViolationCollector()
@@ -95,14 +104,19 @@ public struct SchedulingService: Sendable {
         let limit = limit ?? 10
         if !(1...50).contains(limit) { collector.add("/limit", "must be from 1 to 50") }
         do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
-        let calendars = try await store.calendars(clinicID: clinic.clinic.id, from: from, to: to)
+        var calendars = try await store.calendars(clinicID: clinic.clinic.id, from: from, to: to)
+        // A chosen clinician or room replaces the others of its kind.
+        let chosen = calendars.filter { only.contains($0.id) }
+        if chosen.count != only.count { throw ServiceError.unknownReference(pointer: "/resourceId", entity: "resource at this clinic") }
+        calendars = calendars.filter { calendar in only.contains(calendar.id) || !chosen.contains { $0.kind == calendar.kind } }
         let slots = Availability.search(zone: clinic.clinic.timeZone, hours: clinic.hours, resources: calendars,
                                         requirement: requirement, from: from, to: to, limit: limit)
         let byID = Dictionary(uniqueKeysWithValues: try await store.resources(clinicID: clinic.clinic.id).map { ($0.id, $0) })
         return slots.map { slot in
             let day = LocalDate(slot.start, in: clinic.clinic.timeZone.zone)
             return OfferedSlot(slot: slot, resources: slot.resources.compactMap { byID[$0] },
-                               beforeWindowCloses: referral.windowClosesOn.map { day <= $0 } ?? true)
+                               beforeWindowCloses: referral.windowClosesOn.map { day <= $0 } ?? true,
+                               withinEvaluationTarget: kind != .evaluation || (referral.evaluationDueOn.map { day <= $0 } ?? true))
         }
     }
 

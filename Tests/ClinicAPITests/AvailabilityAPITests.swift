@@ -1,0 +1,84 @@
+import ClinicDomain
+import ClinicServices
+import ClinicTestSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite("Availability through the API and PostgreSQL")
+struct AvailabilityAPITests {
+    static func iso(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
+
+    private func slots(_ client: any TestClientProtocol, _ token: String, _ query: String) async throws -> [[String: Any]] {
+        try await client.execute(uri: "/v1/availability?\(query)", method: .get, headers: .bearer(token, json: false)) { response in
+            #expect(response.status == .ok)
+            return JSONBody(response)["items"] as? [[String: Any]] ?? []
+        }
+    }
+
+    @Test("a chosen evaluator replaces the others; their booked time is skipped")
+    func chosenClinician() async throws {
+        try await withApp { client, db in
+            let fixtures = Fixtures(db)
+            let (clinic, resources) = try await fixtures.schedulableClinic()
+            let setup = ClinicSetupService(store: PostgresClinicStoreProbe.store(db))
+            let second = try await setup.addResource(clinicID: clinic.id.description, kind: .evaluator, name: "Dr. Amina Yusuf", actor: Fixtures.operator_)
+            _ = try await setup.setTemplate(resourceID: second.resource.id.description, windows: (1...5).map { ($0, "09:00", "17:00") }, actor: Fixtures.operator_)
+            let token = try await fixtures.token(.scheduler)
+            let referral = try await client.createReferral(token: token, clinicID: clinic.id) { JSONBody($0).string("id")! }
+            let monday = Fixtures.nextMondayMorning(in: clinic)
+            let mine = try await slots(client, token, "referralId=\(referral)&kind=evaluation&limit=1&from=\(Self.iso(monday))&resourceId=\(second.resource.id)")
+            #expect(mine.first?["start"] as? String == RFC3339.format(monday.addingTimeInterval(2 * 3600)))
+            #expect((mine.first?["resources"] as? [[String: Any]])?.contains { $0["id"] as? String == second.resource.id.description } == true)
+            let any = try await slots(client, token, "referralId=\(referral)&kind=evaluation&limit=1&from=\(Self.iso(monday))")
+            #expect((any.first?["resources"] as? [[String: Any]])?.contains { $0["id"] as? String == resources[.evaluator]!.description } == true)
+        }
+    }
+
+    @Test("a referral whose window closes before any free time: every slot says so, and routine targets are flagged as missed")
+    func windowClosesFirst() async throws {
+        try await withApp { client, db in
+            let fixtures = Fixtures(db)
+            let (clinic, _) = try await fixtures.schedulableClinic()
+            let token = try await fixtures.token(.scheduler)
+            var draft = Fixtures.l1WedgeDraft(clinicID: clinic.id)
+            // Onset 82 days ago: the 84-day window closes in 2 days, before next week's first free time.
+            draft.symptomOnset = clinic.today(at: Date()).adding(days: -82).description
+            let referral = try await fixtures.services().referrals.create(draft, idempotencyKey: nil, actor: Fixtures.operator_).referral
+            let found = try await slots(client, token, "referralId=\(referral.id)&kind=evaluation&limit=3&from=\(Self.iso(Fixtures.nextMondayMorning(in: clinic)))")
+            #expect(found.count == 3)
+            #expect(found.allSatisfy { $0["beforeWindowCloses"] as? Bool == false })
+        }
+    }
+
+    @Test("across the next DST change in America/Denver, 07:00 local moves by an hour in UTC")
+    func denverDSTThroughTheAPI() async throws {
+        try await withApp { client, db in
+            let fixtures = Fixtures(db)
+            let (clinic, _) = try await fixtures.schedulableClinic(timeZone: "America/Denver")
+            let token = try await fixtures.token(.scheduler)
+            let referral = try await client.createReferral(token: token, clinicID: clinic.id) { JSONBody($0).string("id")! }
+            let zone = TimeZone(identifier: "America/Denver")!
+            let change = try #require(zone.nextDaylightSavingTimeTransition(after: Date().addingTimeInterval(86_400)))
+            // The weekday mornings just before and just after the change.
+            func firstWeekday(from start: Date, step: Double) -> Date {
+                var calendar = Calendar(identifier: .gregorian)
+                calendar.timeZone = zone
+                var day = calendar.startOfDay(for: start)
+                while [1, 7].contains(calendar.component(.weekday, from: day)) { day = day.addingTimeInterval(step * 86_400) }
+                return calendar.date(bySettingHour: 7, minute: 0, second: 0, of: calendar.startOfDay(for: day.addingTimeInterval(12 * 3600)))!
+            }
+            let before = firstWeekday(from: change.addingTimeInterval(-86_400), step: -1)
+            let after = firstWeekday(from: change.addingTimeInterval(86_400), step: 1)
+            guard before > Date() else { return }
+            let early = try await slots(client, token, "referralId=\(referral)&kind=evaluation&limit=1&from=\(Self.iso(before))")
+            let late = try await slots(client, token, "referralId=\(referral)&kind=evaluation&limit=1&from=\(Self.iso(after))")
+            #expect(early.first?["start"] as? String == RFC3339.format(before))
+            #expect(late.first?["start"] as? String == RFC3339.format(after))
+            let offsets = (zone.secondsFromGMT(for: before), zone.secondsFromGMT(for: after))
+            #expect(abs(offsets.0 - offsets.1) == 3600)
+        }
+    }
+}
