@@ -13,22 +13,8 @@ public struct PostgresReferralStore: ReferralStore {
                        idempotency: IdempotencyClaim?) async throws -> CreateOutcome<ReferralID> {
         let logger = database.logger
         return try await database.transaction { connection in
-            if let claim = idempotency {
-                // A concurrent twin blocks here until the first commits, then finds its row.
-                let claimed = try await connection.query("""
-                    INSERT INTO idempotency_keys (scope, key, request_hash)
-                    VALUES (\(claim.scope), \(claim.key), \(Data(claim.requestHash)))
-                    ON CONFLICT DO NOTHING RETURNING 1
-                    """, logger: logger).collect().count == 1
-                if !claimed {
-                    let rows = try await connection.query("""
-                        SELECT request_hash, entity_id FROM idempotency_keys WHERE scope = \(claim.scope) AND key = \(claim.key)
-                        """, logger: logger).collect()
-                    guard let row = rows.first else { throw ServiceError.unavailable("idempotency key vanished") }
-                    let (hash, entity) = try row.decode((Data, UUID?).self)
-                    guard hash == Data(claim.requestHash), let entity else { throw ServiceError.idempotencyKeyReused }
-                    return .replayed(ReferralID(entity))
-                }
+            if let claim = idempotency, let earlier = try await IdempotencyRows.claim(claim, on: connection, logger: logger) {
+                return .replayed(ReferralID(earlier))
             }
             let patientID = try await PatientRows.match(referral.patient, clinicID: referral.clinicID, on: connection, logger: logger)
             let triage = referral.triage
@@ -59,11 +45,7 @@ public struct PostgresReferralStore: ReferralStore {
                                        triage: triage, previousUrgency: nil, actor: actor, on: connection, logger: logger)
             try await AuditRows.insert(AuditEntry(actor: actor, action: "referral.create", entityType: "referral",
                                                   entityID: id.rawValue), on: connection, logger: logger)
-            if let claim = idempotency {
-                try await connection.query("""
-                    UPDATE idempotency_keys SET entity_id = \(id.rawValue) WHERE scope = \(claim.scope) AND key = \(claim.key)
-                    """, logger: logger)
-            }
+            if let claim = idempotency { try await IdempotencyRows.record(claim, entity: id.rawValue, on: connection, logger: logger) }
             return .created(id)
         }
     }

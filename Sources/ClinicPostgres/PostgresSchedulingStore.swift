@@ -53,57 +53,47 @@ public struct PostgresSchedulingStore: SchedulingStore {
     public func book(_ booking: NewBooking, actor: Actor, idempotency: IdempotencyClaim?,
                      decide: @escaping @Sendable (ReferralSnapshot) throws -> ReferralChange?) async throws -> CreateOutcome<AppointmentID> {
         let logger = database.logger
-        do {
-            return try await database.transaction { connection in
-                if let claim = idempotency {
-                    let claimed = try await connection.query("""
-                        INSERT INTO idempotency_keys (scope, key, request_hash) VALUES (\(claim.scope), \(claim.key), \(Data(claim.requestHash)))
-                        ON CONFLICT DO NOTHING RETURNING 1
-                        """, logger: logger).collect().count == 1
-                    if !claimed {
-                        let rows = try await connection.query("""
-                            SELECT request_hash, entity_id FROM idempotency_keys WHERE scope = \(claim.scope) AND key = \(claim.key)
-                            """, logger: logger).collect()
-                        let (hash, entity) = try rows[0].decode((Data, UUID?).self)
-                        guard hash == Data(claim.requestHash), let entity else { throw ServiceError.idempotencyKeyReused }
-                        return .replayed(AppointmentID(entity))
-                    }
-                }
-                guard let snapshot = try await TriageRows.snapshot(booking.referralID, on: connection, logger: logger) else {
-                    throw ServiceError.notFound(entity: "referral")
-                }
-                let change = try decide(snapshot)
-                // Expired holds must never block: release any that overlap before claiming.
-                try await connection.query("""
-                    UPDATE appointment_resources ar SET active = false FROM appointments a
-                    WHERE a.id = ar.appointment_id AND a.state = 'held' AND a.hold_expires_at <= now() AND ar.active
-                      AND ar.resource_id = ANY(\(booking.resourceIDs.map(\.rawValue)))
-                      AND ar.during && tstzrange(\(booking.start), \(booking.end))
-                    """, logger: logger)
-                let overbooked = booking.overbookReason != nil
-                let state = booking.holdMinutes == nil ? "booked" : "held"
-                try await connection.query("""
-                    INSERT INTO appointments (id, referral_id, clinic_id, kind, state, during, overbooked, overbook_reason, hold_expires_at)
-                    VALUES (\(booking.id.rawValue), \(booking.referralID.rawValue), \(booking.clinicID.rawValue), \(booking.kind.rawValue),
-                            \(state), tstzrange(\(booking.start), \(booking.end), '[)'), \(overbooked), \(booking.overbookReason),
-                            CASE WHEN \(booking.holdMinutes)::int IS NULL THEN NULL ELSE now() + make_interval(mins => \(booking.holdMinutes)::int) END)
-                    """, logger: logger)
-                for resource in booking.resourceIDs {
-                    try await connection.query("""
-                        INSERT INTO appointment_resources (appointment_id, resource_id, during, overbooked)
-                        VALUES (\(booking.id.rawValue), \(resource.rawValue), tstzrange(\(booking.start), \(booking.end), '[)'), \(overbooked))
-                        """, logger: logger)
-                }
-                if let change { try await TriageRows.apply(change, to: snapshot, actor: actor, on: connection, logger: logger) }
-                try await AuditRows.insert(AuditEntry(actor: actor, action: overbooked ? "appointment.overbook" : "appointment.\(state == "held" ? "hold" : "book")",
-                                                      entityType: "appointment", entityID: booking.id.rawValue), on: connection, logger: logger)
-                if let claim = idempotency {
-                    try await connection.query("""
-                        UPDATE idempotency_keys SET entity_id = \(booking.id.rawValue) WHERE scope = \(claim.scope) AND key = \(claim.key)
-                        """, logger: logger)
-                }
-                return .created(booking.id)
+        return try await database.transaction { connection in
+            if let claim = idempotency, let earlier = try await IdempotencyRows.claim(claim, on: connection, logger: logger) {
+                return .replayed(AppointmentID(earlier))
             }
+            guard let snapshot = try await TriageRows.snapshot(booking.referralID, on: connection, logger: logger) else {
+                throw ServiceError.notFound(entity: "referral")
+            }
+            let change = try decide(snapshot)
+            try await Self.insert(booking, connection, logger)
+            if let change { try await TriageRows.apply(change, to: snapshot, actor: actor, on: connection, logger: logger) }
+            let action = booking.overbookReason != nil ? "appointment.overbook" : (booking.holdMinutes != nil ? "appointment.hold" : "appointment.book")
+            try await AuditRows.insert(AuditEntry(actor: actor, action: action, entityType: "appointment", entityID: booking.id.rawValue),
+                                       on: connection, logger: logger)
+            if let claim = idempotency { try await IdempotencyRows.record(claim, entity: booking.id.rawValue, on: connection, logger: logger) }
+            return .created(booking.id)
+        }
+    }
+
+    /// Writes an appointment and its resource claims. The claims go under the exclusion
+    /// constraint (an overlap is 23P01, answered 409 by `ClinicDatabase`) unless overbooked.
+    /// Expired holds must never block anyone: any overlapping the new time are released first.
+    private static func insert(_ booking: NewBooking, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await connection.query("""
+            UPDATE appointment_resources ar SET active = false FROM appointments a
+            WHERE a.id = ar.appointment_id AND a.state = 'held' AND a.hold_expires_at <= now() AND ar.active
+              AND ar.resource_id = ANY(\(booking.resourceIDs.map(\.rawValue)))
+              AND ar.during && tstzrange(\(booking.start), \(booking.end))
+            """, logger: logger)
+        let overbooked = booking.overbookReason != nil
+        let state = booking.holdMinutes == nil ? "booked" : "held"
+        try await connection.query("""
+            INSERT INTO appointments (id, referral_id, clinic_id, kind, state, during, overbooked, overbook_reason, hold_expires_at)
+            VALUES (\(booking.id.rawValue), \(booking.referralID.rawValue), \(booking.clinicID.rawValue), \(booking.kind.rawValue),
+                    \(state), tstzrange(\(booking.start), \(booking.end), '[)'), \(overbooked), \(booking.overbookReason),
+                    CASE WHEN \(booking.holdMinutes)::int IS NULL THEN NULL ELSE now() + make_interval(mins => \(booking.holdMinutes)::int) END)
+            """, logger: logger)
+        for resource in booking.resourceIDs {
+            try await connection.query("""
+                INSERT INTO appointment_resources (appointment_id, resource_id, during, overbooked)
+                VALUES (\(booking.id.rawValue), \(resource.rawValue), tstzrange(\(booking.start), \(booking.end), '[)'), \(overbooked))
+                """, logger: logger)
         }
     }
 
@@ -193,17 +183,7 @@ public struct PostgresSchedulingStore: SchedulingStore {
                     WHERE id = \(old.rawValue)
                     """, logger: logger)
                 try await connection.query("UPDATE appointment_resources SET active = false WHERE appointment_id = \(old.rawValue)", logger: logger)
-                try await connection.query("""
-                    INSERT INTO appointments (id, referral_id, clinic_id, kind, state, during)
-                    VALUES (\(booking.id.rawValue), \(booking.referralID.rawValue), \(booking.clinicID.rawValue), \(booking.kind.rawValue),
-                            'booked', tstzrange(\(booking.start), \(booking.end), '[)'))
-                    """, logger: logger)
-                for resource in booking.resourceIDs {
-                    try await connection.query("""
-                        INSERT INTO appointment_resources (appointment_id, resource_id, during)
-                        VALUES (\(booking.id.rawValue), \(resource.rawValue), tstzrange(\(booking.start), \(booking.end), '[)'))
-                        """, logger: logger)
-                }
+                try await Self.insert(booking, connection, logger)
                 try await TriageRows.apply(change, to: snapshot, actor: actor, on: connection, logger: logger)
                 try await AuditRows.insert(AuditEntry(actor: actor, action: "appointment.reschedule", entityType: "appointment",
                                                       entityID: booking.id.rawValue), on: connection, logger: logger)

@@ -8,12 +8,6 @@ import Testing
 
 @Suite("Appointment lifecycle through the API")
 struct AppointmentLifecycleTests {
-    static func iso(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
-
-    private func post(_ client: any TestClientProtocol, _ token: String, _ uri: String, _ body: String = "{}") async throws -> (Int, JSONBody) {
-        try await client.execute(uri: uri, method: .post, headers: .bearer(token), body: ByteBuffer(json: body)) { ($0.status.code, JSONBody($0)) }
-    }
-
     private func status(_ client: any TestClientProtocol, _ token: String, referral: String) async throws -> String? {
         try await client.execute(uri: "/v1/referrals/\(referral)", method: .get, headers: .bearer(token, json: false)) { JSONBody($0).string("status") }
     }
@@ -34,7 +28,7 @@ struct AppointmentLifecycleTests {
                                    EvaluationFlowTests.vignette(decision: #"{"outcome":"candidate"}"#)).0 == 201)
             let monday = Fixtures.nextMondayMorning(in: clinic)
             let (code, booked) = try await post(client, scheduler, "/v1/appointments",
-                                                "{\"referralId\":\"\(referral)\",\"kind\":\"procedure\",\"start\":\"\(Self.iso(monday))\"}")
+                                                "{\"referralId\":\"\(referral)\",\"kind\":\"procedure\",\"start\":\"\(iso(monday))\"}")
             #expect(code == 201)
             // One level (60 min) plus 15 minutes of room turnover.
             #expect(booked.string("end") == RFC3339.format(monday.addingTimeInterval(75 * 60)))
@@ -83,17 +77,17 @@ struct AppointmentLifecycleTests {
             let a = try await client.createReferral(token: scheduler, clinicID: clinic.id, mrn: "MRN-A") { JSONBody($0).string("id")! }
             let b = try await client.createReferral(token: scheduler, clinicID: clinic.id, mrn: "MRN-B") { JSONBody($0).string("id")! }
             let monday = Fixtures.nextMondayMorning(in: clinic)
-            let (_, first) = try await post(client, scheduler, "/v1/appointments", "{\"referralId\":\"\(a)\",\"kind\":\"evaluation\",\"start\":\"\(Self.iso(monday))\"}")
+            let (_, first) = try await post(client, scheduler, "/v1/appointments", "{\"referralId\":\"\(a)\",\"kind\":\"evaluation\",\"start\":\"\(iso(monday))\"}")
             let eight = monday.addingTimeInterval(3600)
-            #expect(try await post(client, scheduler, "/v1/appointments", "{\"referralId\":\"\(b)\",\"kind\":\"evaluation\",\"start\":\"\(Self.iso(eight))\"}").0 == 201)
+            #expect(try await post(client, scheduler, "/v1/appointments", "{\"referralId\":\"\(b)\",\"kind\":\"evaluation\",\"start\":\"\(iso(eight))\"}").0 == 201)
             let old = try #require(first.string("id"))
-            #expect(try await post(client, scheduler, "/v1/appointments/\(old)/reschedule", "{\"start\":\"\(Self.iso(eight))\"}").0 == 409)
+            #expect(try await post(client, scheduler, "/v1/appointments/\(old)/reschedule", "{\"start\":\"\(iso(eight))\"}").0 == 409)
             try await client.execute(uri: "/v1/appointments/\(old)", method: .get, headers: .bearer(scheduler, json: false)) { response in
                 #expect(JSONBody(response).string("state") == "booked")
                 #expect(JSONBody(response).string("start") == RFC3339.format(monday))
             }
             let nine = monday.addingTimeInterval(2 * 3600)
-            let (code, moved) = try await post(client, scheduler, "/v1/appointments/\(old)/reschedule", "{\"start\":\"\(Self.iso(nine))\"}")
+            let (code, moved) = try await post(client, scheduler, "/v1/appointments/\(old)/reschedule", "{\"start\":\"\(iso(nine))\"}")
             #expect(code == 200)
             #expect(moved.string("start") == RFC3339.format(nine))
             try await client.execute(uri: "/v1/appointments/\(old)", method: .get, headers: .bearer(scheduler, json: false)) { response in
@@ -112,7 +106,7 @@ struct AppointmentLifecycleTests {
             let scheduler = try await fixtures.token(.scheduler)
             let referral = try await client.createReferral(token: scheduler, clinicID: clinic.id) { JSONBody($0).string("id")! }
             let (_, booked) = try await post(client, scheduler, "/v1/appointments",
-                                             "{\"referralId\":\"\(referral)\",\"kind\":\"evaluation\",\"start\":\"\(Self.iso(Fixtures.nextMondayMorning(in: clinic)))\"}")
+                                             "{\"referralId\":\"\(referral)\",\"kind\":\"evaluation\",\"start\":\"\(iso(Fixtures.nextMondayMorning(in: clinic)))\"}")
             let (code, missed) = try await post(client, scheduler, "/v1/appointments/\(booked.string("id")!)/no-show")
             #expect(code == 200)
             #expect(missed.string("state") == "no_show")

@@ -9,8 +9,6 @@ import Testing
 
 @Suite("Availability through the API and PostgreSQL")
 struct AvailabilityAPITests {
-    static func iso(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
-
     private func slots(_ client: any TestClientProtocol, _ token: String, _ query: String) async throws -> [[String: Any]] {
         try await client.execute(uri: "/v1/availability?\(query)", method: .get, headers: .bearer(token, json: false)) { response in
             #expect(response.status == .ok)
@@ -29,10 +27,10 @@ struct AvailabilityAPITests {
             let token = try await fixtures.token(.scheduler)
             let referral = try await client.createReferral(token: token, clinicID: clinic.id) { JSONBody($0).string("id")! }
             let monday = Fixtures.nextMondayMorning(in: clinic)
-            let mine = try await slots(client, token, "referralId=\(referral)&kind=evaluation&limit=1&from=\(Self.iso(monday))&resourceId=\(second.resource.id)")
+            let mine = try await slots(client, token, "referralId=\(referral)&kind=evaluation&limit=1&from=\(iso(monday))&resourceId=\(second.resource.id)")
             #expect(mine.first?["start"] as? String == RFC3339.format(monday.addingTimeInterval(2 * 3600)))
             #expect((mine.first?["resources"] as? [[String: Any]])?.contains { $0["id"] as? String == second.resource.id.description } == true)
-            let any = try await slots(client, token, "referralId=\(referral)&kind=evaluation&limit=1&from=\(Self.iso(monday))")
+            let any = try await slots(client, token, "referralId=\(referral)&kind=evaluation&limit=1&from=\(iso(monday))")
             #expect((any.first?["resources"] as? [[String: Any]])?.contains { $0["id"] as? String == resources[.evaluator]!.description } == true)
         }
     }
@@ -47,7 +45,7 @@ struct AvailabilityAPITests {
             // Onset 82 days ago: the 84-day window closes in 2 days, before next week's first free time.
             draft.symptomOnset = clinic.today(at: Date()).adding(days: -82).description
             let referral = try await fixtures.services().referrals.create(draft, idempotencyKey: nil, actor: Fixtures.operator_).referral
-            let found = try await slots(client, token, "referralId=\(referral.id)&kind=evaluation&limit=3&from=\(Self.iso(Fixtures.nextMondayMorning(in: clinic)))")
+            let found = try await slots(client, token, "referralId=\(referral.id)&kind=evaluation&limit=3&from=\(iso(Fixtures.nextMondayMorning(in: clinic)))")
             #expect(found.count == 3)
             #expect(found.allSatisfy { $0["beforeWindowCloses"] as? Bool == false })
         }
@@ -73,8 +71,8 @@ struct AvailabilityAPITests {
             let before = firstWeekday(from: change.addingTimeInterval(-86_400), step: -1)
             let after = firstWeekday(from: change.addingTimeInterval(86_400), step: 1)
             guard before > Date() else { return }
-            let early = try await slots(client, token, "referralId=\(referral)&kind=evaluation&limit=1&from=\(Self.iso(before))")
-            let late = try await slots(client, token, "referralId=\(referral)&kind=evaluation&limit=1&from=\(Self.iso(after))")
+            let early = try await slots(client, token, "referralId=\(referral)&kind=evaluation&limit=1&from=\(iso(before))")
+            let late = try await slots(client, token, "referralId=\(referral)&kind=evaluation&limit=1&from=\(iso(after))")
             #expect(early.first?["start"] as? String == RFC3339.format(before))
             #expect(late.first?["start"] as? String == RFC3339.format(after))
             let offsets = (zone.secondsFromGMT(for: before), zone.secondsFromGMT(for: after))

@@ -8,8 +8,6 @@ import Testing
 
 @Suite("Availability and booking through the API")
 struct BookingTests {
-    static func iso(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
-
     @Test("availability offers Monday 07:00; booking it schedules the evaluation; cancelling frees the room for the next patient")
     func bookAndCancel() async throws {
         try await withApp { client, db in
@@ -19,7 +17,7 @@ struct BookingTests {
             let first = try await client.createReferral(token: scheduler, clinicID: clinic.id, mrn: "MRN-A") { JSONBody($0).string("id")! }
             let second = try await client.createReferral(token: scheduler, clinicID: clinic.id, mrn: "MRN-B") { JSONBody($0).string("id")! }
             let monday = Fixtures.nextMondayMorning(in: clinic)
-            try await client.execute(uri: "/v1/availability?referralId=\(first)&kind=evaluation&from=\(Self.iso(monday))&limit=3",
+            try await client.execute(uri: "/v1/availability?referralId=\(first)&kind=evaluation&from=\(iso(monday))&limit=3",
                                      method: .get, headers: .bearer(scheduler, json: false)) { response in
                 #expect(response.status == .ok)
                 let items = JSONBody(response)["items"] as? [[String: Any]] ?? []
@@ -27,7 +25,7 @@ struct BookingTests {
                 #expect(items.first?["start"] as? String == RFC3339.format(monday))
                 #expect(Set((items.first?["resources"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }) == ["consult_room", "evaluator"])
             }
-            let booking = "{\"referralId\":\"\(first)\",\"kind\":\"evaluation\",\"start\":\"\(Self.iso(monday))\"}"
+            let booking = "{\"referralId\":\"\(first)\",\"kind\":\"evaluation\",\"start\":\"\(iso(monday))\"}"
             let appointment = try await client.execute(uri: "/v1/appointments", method: .post, headers: .bearer(scheduler), body: ByteBuffer(json: booking)) { response in
                 #expect(response.status == .created)
                 #expect(JSONBody(response).string("state") == "booked")
@@ -64,7 +62,7 @@ struct BookingTests {
             let clinician = try await fixtures.token(.clinician)
             let a = try await client.createReferral(token: scheduler, clinicID: clinic.id, mrn: "MRN-A") { JSONBody($0).string("id")! }
             let b = try await client.createReferral(token: scheduler, clinicID: clinic.id, mrn: "MRN-B") { JSONBody($0).string("id")! }
-            let start = Self.iso(Fixtures.nextMondayMorning(in: clinic))
+            let start = iso(Fixtures.nextMondayMorning(in: clinic))
             let book = { (referral: String, extra: String) in
                 ByteBuffer(json: "{\"referralId\":\"\(referral)\",\"kind\":\"evaluation\",\"start\":\"\(start)\"\(extra)}")
             }
@@ -108,7 +106,7 @@ struct BookingTests {
             let id = try await client.createReferral(token: scheduler, clinicID: clinic.id) { JSONBody($0).string("id")! }
             let sunday = Fixtures.nextMondayMorning(in: clinic).addingTimeInterval(-86_400)
             try await client.execute(uri: "/v1/appointments", method: .post, headers: .bearer(scheduler),
-                                     body: ByteBuffer(json: "{\"referralId\":\"\(id)\",\"kind\":\"evaluation\",\"start\":\"\(Self.iso(sunday))\"}")) { response in
+                                     body: ByteBuffer(json: "{\"referralId\":\"\(id)\",\"kind\":\"evaluation\",\"start\":\"\(iso(sunday))\"}")) { response in
                 #expect(response.status == .conflict)
             }
             try await client.execute(uri: "/v1/appointments", method: .post, headers: .bearer(scheduler),
@@ -119,7 +117,7 @@ struct BookingTests {
             var blankKey = HTTPFields.bearer(scheduler)
             blankKey[HTTPField.Name("Idempotency-Key")!] = ""
             try await client.execute(uri: "/v1/appointments", method: .post, headers: blankKey,
-                                     body: ByteBuffer(json: "{\"referralId\":\"\(id)\",\"kind\":\"evaluation\",\"start\":\"\(Self.iso(Fixtures.nextMondayMorning(in: clinic)))\"}")) { response in
+                                     body: ByteBuffer(json: "{\"referralId\":\"\(id)\",\"kind\":\"evaluation\",\"start\":\"\(iso(Fixtures.nextMondayMorning(in: clinic)))\"}")) { response in
                 #expect(response.status == .badRequest)
             }
             try await client.execute(uri: "/v1/availability?referralId=\(UUID())&kind=evaluation", method: .get,

@@ -8,12 +8,6 @@ import Testing
 
 @Suite("Holds and readiness through the API")
 struct HoldAndReadinessTests {
-    static func iso(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
-
-    private func post(_ client: any TestClientProtocol, _ token: String, _ uri: String, _ body: String = "{}") async throws -> (Int, JSONBody) {
-        try await client.execute(uri: uri, method: .post, headers: .bearer(token), body: ByteBuffer(json: body)) { ($0.status.code, JSONBody($0)) }
-    }
-
     @Test("a live hold blocks the time and leaves the referral unmoved; an expired hold blocks nobody and cannot be confirmed")
     func holdExpiry() async throws {
         try await withApp { client, db in
@@ -22,7 +16,7 @@ struct HoldAndReadinessTests {
             let scheduler = try await fixtures.token(.scheduler)
             let a = try await client.createReferral(token: scheduler, clinicID: clinic.id, mrn: "MRN-A") { JSONBody($0).string("id")! }
             let b = try await client.createReferral(token: scheduler, clinicID: clinic.id, mrn: "MRN-B") { JSONBody($0).string("id")! }
-            let start = Self.iso(Fixtures.nextMondayMorning(in: clinic))
+            let start = iso(Fixtures.nextMondayMorning(in: clinic))
             let (code, held) = try await post(client, scheduler, "/v1/appointments", "{\"referralId\":\"\(a)\",\"kind\":\"evaluation\",\"start\":\"\(start)\",\"hold\":true}")
             #expect(code == 201)
             #expect(held.string("state") == "held")
@@ -36,6 +30,25 @@ struct HoldAndReadinessTests {
         }
     }
 
+    @Test("a reschedule onto a time held by an expired hold goes through: the expired hold is released")
+    func rescheduleOverExpiredHold() async throws {
+        try await withApp { client, db in
+            let fixtures = Fixtures(db)
+            let (clinic, _) = try await fixtures.schedulableClinic()
+            let scheduler = try await fixtures.token(.scheduler)
+            let a = try await client.createReferral(token: scheduler, clinicID: clinic.id, mrn: "MRN-A") { JSONBody($0).string("id")! }
+            let b = try await client.createReferral(token: scheduler, clinicID: clinic.id, mrn: "MRN-B") { JSONBody($0).string("id")! }
+            let monday = Fixtures.nextMondayMorning(in: clinic)
+            let (_, booked) = try await post(client, scheduler, "/v1/appointments", "{\"referralId\":\"\(a)\",\"kind\":\"evaluation\",\"start\":\"\(iso(monday))\"}")
+            let nine = iso(monday.addingTimeInterval(2 * 3600))
+            let (_, held) = try await post(client, scheduler, "/v1/appointments", "{\"referralId\":\"\(b)\",\"kind\":\"evaluation\",\"start\":\"\(nine)\",\"hold\":true}")
+            _ = try await db.query("UPDATE appointments SET hold_expires_at = now() - interval '1 minute' WHERE id = \(UUID(uuidString: held.string("id")!)!)")
+            let (code, moved) = try await post(client, scheduler, "/v1/appointments/\(booked.string("id")!)/reschedule", "{\"start\":\"\(nine)\"}")
+            #expect(code == 200)
+            #expect(moved.string("state") == "booked")
+        }
+    }
+
     @Test("confirming a live hold needs consent, then books it and moves the referral")
     func confirmHold() async throws {
         try await withApp { client, db in
@@ -44,7 +57,7 @@ struct HoldAndReadinessTests {
             let scheduler = try await fixtures.token(.scheduler)
             let referral = try await client.createReferral(token: scheduler, clinicID: clinic.id) { JSONBody($0).string("id")! }
             let (_, held) = try await post(client, scheduler, "/v1/appointments",
-                                           "{\"referralId\":\"\(referral)\",\"kind\":\"evaluation\",\"start\":\"\(Self.iso(Fixtures.nextMondayMorning(in: clinic)))\",\"hold\":true}")
+                                           "{\"referralId\":\"\(referral)\",\"kind\":\"evaluation\",\"start\":\"\(iso(Fixtures.nextMondayMorning(in: clinic)))\",\"hold\":true}")
             let id = try #require(held.string("id"))
             let (refused, problem) = try await post(client, scheduler, "/v1/appointments/\(id)/confirm")
             #expect(refused == 409)
@@ -67,7 +80,7 @@ struct HoldAndReadinessTests {
             let pacs = try await fixtures.token(.intake)
             let clinician = try await fixtures.token(.clinician)
             let scheduler = try await fixtures.token(.scheduler)
-            let recent = Self.iso(Date().addingTimeInterval(-2 * 86_400))
+            let recent = iso(Date().addingTimeInterval(-2 * 86_400))
             let result = try await client.postImaging(token: pacs, ImagingJSON.mri(clinicID: clinic.id, performedAt: recent)) { JSONBody($0).string("id")! }
             let referral = try await client.postReferral(token: pacs, """
                 {"imagingResultIds":["\(result)"],"referringClinician":{"name":"Dr. Ortiz"},"reason":"Painful L1 fracture","payer":"Commercial Example"}
@@ -76,7 +89,7 @@ struct HoldAndReadinessTests {
                 .replacingOccurrences(of: #""inr":1.2"#, with: #""inr":1.7"#)
             #expect(try await post(client, clinician, "/v1/referrals/\(referral)/evaluations", evaluation).0 == 201)
             let (_, booked) = try await post(client, scheduler, "/v1/appointments",
-                                             "{\"referralId\":\"\(referral)\",\"kind\":\"procedure\",\"start\":\"\(Self.iso(Fixtures.nextMondayMorning(in: clinic)))\"}")
+                                             "{\"referralId\":\"\(referral)\",\"kind\":\"procedure\",\"start\":\"\(iso(Fixtures.nextMondayMorning(in: clinic)))\"}")
             let id = try #require(booked.string("id"))
             let (code, first) = try await post(client, scheduler, "/v1/appointments/\(id)/confirm")
             #expect(code == 409)

@@ -99,3 +99,11 @@ extension TestClientProtocol {
         return try await check(response)
     }
 }
+
+/// POSTs a JSON body and returns the status code and the parsed answer.
+func post(_ client: any TestClientProtocol, _ token: String, _ uri: String, _ body: String = "{}") async throws -> (Int, JSONBody) {
+    try await client.execute(uri: uri, method: .post, headers: .bearer(token), body: ByteBuffer(json: body)) { ($0.status.code, JSONBody($0)) }
+}
+
+/// An instant as the tests send it (RFC 3339, seconds, UTC).
+func iso(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }

@@ -8,12 +8,6 @@ import Testing
 
 @Suite("Waitlist offers through the API")
 struct WaitlistTests {
-    static func iso(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
-
-    private func post(_ client: any TestClientProtocol, _ token: String, _ uri: String, _ body: String = "{}") async throws -> (Int, JSONBody) {
-        try await client.execute(uri: uri, method: .post, headers: .bearer(token), body: ByteBuffer(json: body)) { ($0.status.code, JSONBody($0)) }
-    }
-
     /// A candidate: an MRI, a referral from it (urgent with long-term steroids), an evaluation deciding candidate.
     private func candidate(_ client: any TestClientProtocol, _ clinic: Clinic, _ tokens: (String, String), mrn: String, urgent: Bool) async throws -> String {
         let (pacs, clinician) = tokens
@@ -36,7 +30,7 @@ struct WaitlistTests {
         let routine = try await candidate(client, clinic, tokens, mrn: "MRN-2", urgent: false)
         let urgent = try await candidate(client, clinic, tokens, mrn: "MRN-3", urgent: true)
         let (_, appointment) = try await post(client, scheduler, "/v1/appointments",
-                                              "{\"referralId\":\"\(booked)\",\"kind\":\"procedure\",\"start\":\"\(Self.iso(Fixtures.nextMondayMorning(in: clinic)))\"}")
+                                              "{\"referralId\":\"\(booked)\",\"kind\":\"procedure\",\"start\":\"\(iso(Fixtures.nextMondayMorning(in: clinic)))\"}")
         return (clinic, appointment.string("id")!, urgent, routine, scheduler)
     }
 
