@@ -53,6 +53,13 @@ public struct LocalDate: Hashable, Sendable, Comparable, CustomStringConvertible
         return LocalDate(moved, in: TimeZone(identifier: "UTC")!)
     }
 
+    /// Whole days from `earlier` to this date: negative when `earlier` is later.
+    public func days(since earlier: LocalDate) -> Int {
+        let from = LocalDate.utcCalendar.date(from: DateComponents(year: earlier.year, month: earlier.month, day: earlier.day))!
+        let to = LocalDate.utcCalendar.date(from: DateComponents(year: year, month: month, day: day))!
+        return LocalDate.utcCalendar.dateComponents([.day], from: from, to: to).day ?? 0
+    }
+
     static let utcCalendar: Calendar = {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!

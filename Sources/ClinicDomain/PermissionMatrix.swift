@@ -54,6 +54,7 @@ public enum PermissionMatrix {
         ("recordConsent", .roles(staff)),
         ("recordPriorAuthorization", .roles([.admin, .scheduler])),
         ("getWaitlist", .roles(readers)),
+        ("getNightlyReport", .roles([.admin, .reporter])),
         ("acceptOffer", .roles([.admin, .scheduler])),
         ("declineOffer", .roles([.admin, .scheduler])),
         ("createImagingResult", .roles([.admin, .intake])),

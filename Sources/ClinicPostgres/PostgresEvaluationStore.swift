@@ -96,11 +96,12 @@ public struct PostgresEvaluationStore: EvaluationStore {
             try await connection.query("""
                 INSERT INTO evaluations (id, referral_id, clinician_token_id, clinician_name, clinician_role, inputs, assessment,
                                          rule_set_id, rule_set_version, recommendation, decision, decision_reason, reevaluate_on,
-                                         against_recommendation)
+                                         against_recommendation, created_at)
                 VALUES (\(evaluation.id.rawValue), \(referralID.rawValue), \(actor.principal.tokenID?.rawValue), \(actor.principal.name),
                         \(actor.principal.role.rawValue), \(inputs)::jsonb, \(assessment)::jsonb, \(evaluation.ruleSet.id.rawValue),
                         \(evaluation.ruleSet.version), \(evaluation.assessment.recommendation.rawValue), \(evaluation.outcome.rawValue),
-                        \(evaluation.reason), \(evaluation.reevaluateOn?.description)::date, \(evaluation.againstRecommendation))
+                        \(evaluation.reason), \(evaluation.reevaluateOn?.description)::date, \(evaluation.againstRecommendation),
+                        coalesce(\(actor.recordedAt), now()))
                 """, logger: logger)
             try await TriageRows.apply(change, to: snapshot, actor: actor, on: connection, logger: logger)
             try await AuditRows.insert(AuditEntry(actor: actor, action: "evaluation.create", entityType: "evaluation",

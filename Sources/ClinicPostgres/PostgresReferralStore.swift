@@ -24,14 +24,15 @@ public struct PostgresReferralStore: ReferralStore {
                 INSERT INTO referrals (id, clinic_id, patient_id, referring_clinician_name, referring_clinician_npi,
                                        reason, symptom_onset, status, urgency, urgency_reasons, evaluation_due_on,
                                        window_closes_on, payer, neurological_deficit, cancer_history, long_term_steroids,
-                                       known_osteoporosis, severe_pain, hospitalised)
+                                       known_osteoporosis, severe_pain, hospitalised, created_at, updated_at)
                 VALUES (\(id.rawValue), \(referral.clinicID.rawValue), \(patientID.rawValue),
                         \(referral.referringClinician.name.value), \(referral.referringClinician.npi),
                         \(referral.reason.value), \(referral.symptomOnset?.description)::date, \(status.code),
                         \(triage.urgency.rawValue), \(StoredReason.encode(triage.reasons))::jsonb,
                         \(triage.evaluationDueOn.description)::date, \(triage.windowClosesOn?.description)::date,
                         \(referral.payer?.value), \(flags.neurologicalDeficit), \(flags.cancerHistory), \(flags.longTermSteroids),
-                        \(flags.knownOsteoporosis), \(flags.severePain), \(flags.hospitalised))
+                        \(flags.knownOsteoporosis), \(flags.severePain), \(flags.hospitalised),
+                        coalesce(\(actor.recordedAt), now()), coalesce(\(actor.recordedAt), now()))
                 """, logger: logger)
             for resultID in referral.imagingResultIDs {
                 try await connection.query("""
@@ -237,9 +238,11 @@ enum EventRows {
             details = String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
         }
         try await connection.query("""
-            INSERT INTO referral_events (referral_id, actor_token_id, actor_name, actor_role, kind, from_status, to_status, reason, details)
+            INSERT INTO referral_events (referral_id, actor_token_id, actor_name, actor_role, kind, from_status, to_status, reason, details,
+                                         occurred_at)
             VALUES (\(referral.rawValue), \(actor.principal.tokenID?.rawValue), \(actor.principal.name),
-                    \(actor.principal.role.rawValue), \(kind), \(from?.code), \(to.code), \(reason), \(details)::jsonb)
+                    \(actor.principal.role.rawValue), \(kind), \(from?.code), \(to.code), \(reason), \(details)::jsonb,
+                    coalesce(\(actor.recordedAt), now()))
             """, logger: logger)
     }
 }

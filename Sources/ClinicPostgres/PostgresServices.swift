@@ -20,6 +20,8 @@ extension APIServices {
             scheduling: scheduling,
             waitlist: WaitlistService(store: PostgresWaitlistStore(database: database), scheduling: scheduling,
                                       evaluations: PostgresEvaluationStore(database: database), setup: clinics, now: now),
+            reports: NightlyReportService(store: PostgresReportStore(database: database), setup: clinics, scheduling: scheduling,
+                                          audit: audit, now: now),
             tokens: TokenService(store: PostgresTokenStore(database: database)),
             audit: audit,
             readiness: PostgresReadinessProbe(database: database, migrations: try Migration.bundled()))

@@ -8,15 +8,17 @@ public struct APIServices: Sendable {
     public let setup: ClinicSetupService
     public let scheduling: SchedulingService
     public let waitlist: WaitlistService
+    public let reports: NightlyReportService
     public let tokens: TokenService
     public let audit: any AuditStore
     public let auditTrail: AuditService
     public let readiness: any ReadinessProbe
 
     public init(referrals: ReferralService, imaging: ImagingService, evaluations: EvaluationService, setup: ClinicSetupService,
-                scheduling: SchedulingService, waitlist: WaitlistService, tokens: TokenService, audit: any AuditStore,
+                scheduling: SchedulingService, waitlist: WaitlistService, reports: NightlyReportService, tokens: TokenService, audit: any AuditStore,
                 readiness: any ReadinessProbe) {
         self.waitlist = waitlist
+        self.reports = reports
         self.setup = setup
         self.scheduling = scheduling
         self.referrals = referrals

@@ -28,9 +28,14 @@ public struct Principal: Hashable, Sendable {
 public struct Actor: Hashable, Sendable {
     public let principal: Principal
     public let requestID: String?
+    /// When the acts happened, for data replayed on another clock (the demo and synthetic seeds,
+    /// which build weeks of history in one run). `nil`, as for every live request, means the
+    /// database's clock stamps referrals, events, evaluations and appointments.
+    public let recordedAt: Date?
 
-    public init(principal: Principal, requestID: String?) {
+    public init(principal: Principal, requestID: String?, recordedAt: Date? = nil) {
         self.principal = principal
         self.requestID = requestID
+        self.recordedAt = recordedAt
     }
 }

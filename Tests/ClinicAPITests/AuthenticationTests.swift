@@ -114,6 +114,7 @@ struct AuthenticationTests {
                 ("recordConsent", .post, "/v1/appointments/\(UUID())/consent", "{}"),
                 ("recordPriorAuthorization", .post, "/v1/referrals/\(UUID())/prior-authorization", "{\"number\":\"PA-1\"}"),
                 ("getWaitlist", .get, "/v1/waitlist?clinicId=\(UUID())", nil),
+                ("getNightlyReport", .get, "/v1/reports/nightly?clinicId=\(UUID())", nil),
                 ("acceptOffer", .post, "/v1/waitlist/offers/\(UUID())/accept", "{}"),
                 ("declineOffer", .post, "/v1/waitlist/offers/\(UUID())/decline", "{}"),
                 ("getDaySheet", .get, "/v1/schedule?clinicId=\(UUID())&date=2026-12-07", nil),

@@ -45,7 +45,7 @@ struct OperationsEndpointTests {
         let extra = Migration(name: "9999_not_yet.sql", sql: "SELECT 1")
         try await withApp(api: { db in
             let live = try APIServices.postgres(db.database)
-            return APIServices(referrals: live.referrals, imaging: live.imaging, evaluations: live.evaluations, setup: live.setup, scheduling: live.scheduling, waitlist: live.waitlist, tokens: live.tokens,
+            return APIServices(referrals: live.referrals, imaging: live.imaging, evaluations: live.evaluations, setup: live.setup, scheduling: live.scheduling, waitlist: live.waitlist, reports: live.reports, tokens: live.tokens,
                                audit: live.audit,
                                readiness: PostgresReadinessProbe(database: db.database, migrations: try Migration.bundled() + [extra]))
         }) { client, _ in

@@ -1,0 +1,246 @@
+import ClinicDomain
+import ClinicServices
+import Foundation
+import PostgresNIO
+
+/// The nightly report's reads: aggregates over the event log computed by PostgreSQL, so the
+/// process holds counts and short lists however long the history is.
+public struct PostgresReportStore: ReportStore {
+    let database: ClinicDatabase
+
+    public init(database: ClinicDatabase) { self.database = database }
+
+    public func clinicIDs(limit: Int) async throws -> [ClinicID] {
+        let logger = database.logger
+        return try await database.withConnection { connection in
+            try await connection.query("SELECT id FROM clinics ORDER BY created_at, id LIMIT \(limit)", logger: logger)
+                .collect().map { ClinicID(try $0.decode(UUID.self)) }
+        }
+    }
+
+    public func newReferrals(clinicID: ClinicID, from: Date, to: Date) async throws -> [NewReferralCount] {
+        let logger = database.logger
+        return try await database.withConnection { connection in
+            // Urgency as the event log had it at the end of the period, so a later override does
+            // not rewrite an earlier day; source: the system that sent its first imaging result.
+            try await connection.query("""
+                SELECT coalesce(u.urgency, r.urgency) AS urgency, coalesce(s.source_system, 'direct') AS source, count(*)::int
+                FROM referrals r
+                LEFT JOIN LATERAL (
+                    SELECT e.details->>'urgency' AS urgency FROM referral_events e
+                    WHERE e.referral_id = r.id AND e.occurred_at < \(to) AND e.details ? 'urgency'
+                    ORDER BY e.occurred_at DESC, e.id DESC LIMIT 1) u ON true
+                LEFT JOIN LATERAL (
+                    SELECT i.source_system FROM referral_imaging ri JOIN imaging_results i ON i.id = ri.imaging_result_id
+                    WHERE ri.referral_id = r.id ORDER BY i.performed_at, i.id LIMIT 1) s ON true
+                WHERE r.clinic_id = \(clinicID.rawValue) AND r.created_at >= \(from) AND r.created_at < \(to)
+                GROUP BY 1, 2 ORDER BY 1, 2
+                """, logger: logger).collect().map {
+                let (urgency, source, count) = try $0.decode((String?, String, Int).self)
+                return NewReferralCount(urgency: urgency, source: source, count: count)
+            }
+        }
+    }
+
+    public func funnel(clinicID: ClinicID, from: Date, to: Date, asOf: Date) async throws -> FunnelCounts {
+        let logger = database.logger
+        return try await database.withConnection { connection in
+            let rows = try await connection.query("""
+                SELECT count(*)::int,
+                       count(*) FILTER (WHERE reached.evaluated)::int, count(*) FILTER (WHERE reached.candidate)::int,
+                       count(*) FILTER (WHERE reached.booked)::int, count(*) FILTER (WHERE reached.done)::int
+                FROM referrals r
+                CROSS JOIN LATERAL (
+                    SELECT coalesce(bool_or(e.kind LIKE 'record_evaluation_%'), false) AS evaluated,
+                           coalesce(bool_or(e.kind = 'record_evaluation_candidate'), false) AS candidate,
+                           coalesce(bool_or(e.to_status = 'procedure_scheduled'), false) AS booked,
+                           coalesce(bool_or(e.to_status = 'procedure_done'), false) AS done
+                    FROM referral_events e WHERE e.referral_id = r.id AND e.occurred_at < \(asOf)) reached
+                WHERE r.clinic_id = \(clinicID.rawValue) AND r.created_at >= \(from) AND r.created_at < \(to)
+                """, logger: logger).collect()
+            let (received, evaluated, candidate, booked, done) = try rows[0].decode((Int, Int, Int, Int, Int).self)
+            return FunnelCounts(received: received, evaluated: evaluated, candidate: candidate, procedureBooked: booked, done: done)
+        }
+    }
+
+    public func durations(clinicID: ClinicID, zone: ClinicTimeZone, from: Date, to: Date) async throws
+        -> (toEvaluation: DayDistribution, toProcedure: DayDistribution) {
+        let logger = database.logger
+        return try await database.withConnection { connection in
+            // Evaluations are known by their event kind (an appointment cancelled also moves a
+            // referral back to candidate); bookings and completions by the status they reach,
+            // whichever path (booking, confirmed hold, accepted offer) got there.
+            // Whole days on the clinic's calendar: a referral on the Friday before clocks change
+            // and its evaluation the next Friday are 7 days apart, not 6.96.
+            let rows = try await connection.query("""
+                WITH firsts AS (
+                    SELECT e.referral_id,
+                           min(e.occurred_at) FILTER (WHERE e.kind LIKE 'record_evaluation_%') AS evaluated_at,
+                           min(e.occurred_at) FILTER (WHERE e.kind = 'record_evaluation_candidate') AS candidate_at,
+                           min(e.occurred_at) FILTER (WHERE e.to_status = 'procedure_done') AS done_at
+                    FROM referral_events e JOIN referrals r ON r.id = e.referral_id
+                    WHERE r.clinic_id = \(clinicID.rawValue) AND e.occurred_at < \(to)
+                      AND (e.kind LIKE 'record_evaluation_%' OR e.to_status = 'procedure_done')
+                    GROUP BY e.referral_id)
+                SELECT 'evaluation', (f.evaluated_at AT TIME ZONE \(zone.identifier))::date - (r.created_at AT TIME ZONE \(zone.identifier))::date,
+                       count(*)::int
+                FROM firsts f JOIN referrals r ON r.id = f.referral_id
+                WHERE f.evaluated_at >= \(from) GROUP BY 2
+                UNION ALL
+                SELECT 'procedure', (f.done_at AT TIME ZONE \(zone.identifier))::date - (f.candidate_at AT TIME ZONE \(zone.identifier))::date,
+                       count(*)::int
+                FROM firsts f WHERE f.done_at >= \(from) AND f.candidate_at IS NOT NULL GROUP BY 2
+                """, logger: logger).collect().map { try $0.decode((String, Int, Int).self) }
+            func table(_ kind: String) -> [Int: Int] {
+                Dictionary(rows.filter { $0.0 == kind }.map { ($0.1, $0.2) }, uniquingKeysWith: +)
+            }
+            return (DayDistribution(table("evaluation")), DayDistribution(table("procedure")))
+        }
+    }
+
+    public func referralsNeedingAction(clinicID: ClinicID, asOf: Date, dueBefore: LocalDate, windowFrom: LocalDate,
+                                       windowThrough: LocalDate) async throws -> [ReferralActionRow] {
+        let logger = database.logger
+        return try await database.withConnection { connection in
+            try await connection.query("""
+                SELECT r.id, p.family_name || ', ' || p.given_name, p.mrn, r.urgency, s.to_status, r.created_at,
+                       to_char(r.evaluation_due_on, 'YYYY-MM-DD'), to_char(r.window_closes_on, 'YYYY-MM-DD'),
+                       (SELECT min(lower(a.during)) FROM appointments a
+                        WHERE a.referral_id = r.id AND a.state IN ('held', 'booked', 'confirmed', 'checked_in')
+                          AND a.kind = CASE WHEN s.to_status = 'candidate' THEN 'procedure' ELSE 'evaluation' END
+                          AND upper(a.during) > \(asOf)),
+                       (SELECT to_char(ev.reevaluate_on, 'YYYY-MM-DD') FROM evaluations ev
+                        WHERE ev.referral_id = r.id AND ev.created_at < \(asOf) ORDER BY ev.created_at DESC, ev.id LIMIT 1)
+                FROM referrals r JOIN patients p ON p.id = r.patient_id
+                CROSS JOIN LATERAL (
+                    SELECT e.to_status FROM referral_events e WHERE e.referral_id = r.id AND e.occurred_at < \(asOf)
+                    ORDER BY e.occurred_at DESC, e.id DESC LIMIT 1) s
+                WHERE r.clinic_id = \(clinicID.rawValue) AND r.created_at < \(asOf)
+                  AND (r.evaluation_due_on < \(dueBefore.description)::date
+                       OR r.window_closes_on BETWEEN \(windowFrom.description)::date AND \(windowThrough.description)::date)
+                  AND s.to_status IN ('received', 'triaged', 'evaluation_scheduled', 'candidate', 'deferred')
+                ORDER BY r.evaluation_due_on NULLS LAST, r.window_closes_on NULLS LAST, r.created_at, r.id
+                """, logger: logger).collect().map { row in
+                let (id, name, mrn, urgency, status, received, due, window, visit, reevaluate) =
+                    try row.decode((UUID, String, String, String?, String, Date, String?, String?, Date?, String?).self)
+                return ReferralActionRow(referralID: ReferralID(id), patientName: name, mrn: mrn, urgency: urgency, status: status,
+                                         receivedAt: received, evaluationDueOn: due.flatMap { try? LocalDate(iso8601: $0) },
+                                         windowClosesOn: window.flatMap { try? LocalDate(iso8601: $0) }, nextVisit: visit,
+                                         reevaluateOn: reevaluate.flatMap { try? LocalDate(iso8601: $0) })
+            }
+        }
+    }
+
+    public func usage(clinicID: ClinicID, from: Date, to: Date) async throws -> [ResourceUsageRow] {
+        let logger = database.logger
+        return try await database.withConnection { connection in
+            let resources = try await connection.query("""
+                SELECT id, kind, name FROM resources WHERE clinic_id = \(clinicID.rawValue) AND active ORDER BY kind, name, id
+                """, logger: logger).collect().map { try $0.decode((UUID, String, String).self) }
+            let windows = try await connection.query("""
+                SELECT t.resource_id, t.weekday, to_char(t.starts_at, 'HH24:MI'), to_char(t.ends_at, 'HH24:MI')
+                FROM availability_templates t JOIN resources r ON r.id = t.resource_id WHERE r.clinic_id = \(clinicID.rawValue)
+                """, logger: logger).collect().map { try $0.decode((UUID, Int, String, String).self) }
+            let taken = try await connection.query("""
+                SELECT 'block', b.resource_id, lower(b.during), upper(b.during)
+                FROM resource_blocks b JOIN resources r ON r.id = b.resource_id
+                WHERE r.clinic_id = \(clinicID.rawValue) AND b.during && tstzrange(\(from), \(to))
+                UNION ALL
+                SELECT 'claim', ar.resource_id, lower(ar.during), upper(ar.during)
+                FROM appointment_resources ar JOIN appointments a ON a.id = ar.appointment_id
+                WHERE a.clinic_id = \(clinicID.rawValue) AND ar.active AND ar.during && tstzrange(\(from), \(to))
+                  AND a.state NOT IN ('cancelled', 'no_show') AND NOT (a.state = 'held' AND a.hold_expires_at <= now())
+                """, logger: logger).collect().map { try $0.decode((String, UUID, Date, Date).self) }
+            return try resources.map { id, kind, name in
+                ResourceUsageRow(
+                    resource: Resource(id: ResourceID(id), clinicID: clinicID, kind: ResourceKind(rawValue: kind) ?? .consultRoom,
+                                       name: try BoundedText(name, maxLength: 200)),
+                    weekly: try windows.filter { $0.0 == id }.map { try WeeklyWindow(weekday: $0.1, starts: LocalTime($0.2), ends: LocalTime($0.3)) },
+                    blocks: taken.filter { $0.0 == "block" && $0.1 == id }.map { $0.2..<$0.3 },
+                    booked: taken.filter { $0.0 == "claim" && $0.1 == id }.map { $0.2..<$0.3 })
+            }
+        }
+    }
+
+    public func disruptions(clinicID: ClinicID, from: Date, to: Date) async throws -> [DisruptionRow] {
+        let logger = database.logger
+        return try await database.withConnection { connection in
+            try await connection.query("""
+                SELECT a.id, a.kind, a.state, lower(a.during), p.family_name || ', ' || p.given_name, a.cancel_reason
+                FROM appointments a JOIN referrals r ON r.id = a.referral_id JOIN patients p ON p.id = r.patient_id
+                WHERE a.clinic_id = \(clinicID.rawValue) AND a.state IN ('cancelled', 'no_show')
+                  AND lower(a.during) >= \(from) AND lower(a.during) < \(to)
+                ORDER BY lower(a.during), a.id
+                """, logger: logger).collect().compactMap { row in
+                let (id, kind, state, start, name, reason) = try row.decode((UUID, String, String, Date, String, String?).self)
+                guard let kind = VisitKind(rawValue: kind), let state = AppointmentState(rawValue: state) else { return nil }
+                return DisruptionRow(appointmentID: AppointmentID(id), kind: kind, state: state, start: start, patientName: name, reason: reason)
+            }
+        }
+    }
+
+    public func waitlist(clinicID: ClinicID, asOf: Date) async throws -> (length: Int, oldest: WaitingRow?) {
+        let logger = database.logger
+        return try await database.withConnection { connection in
+            let rows = try await connection.query("""
+                SELECT count(*) OVER ()::int, r.id, p.family_name || ', ' || p.given_name, c.since
+                FROM referrals r JOIN patients p ON p.id = r.patient_id
+                CROSS JOIN LATERAL (
+                    SELECT min(e.occurred_at) AS since FROM referral_events e
+                    WHERE e.referral_id = r.id AND e.kind = 'record_evaluation_candidate' AND e.occurred_at < \(asOf)) c
+                CROSS JOIN LATERAL (
+                    SELECT e.to_status FROM referral_events e WHERE e.referral_id = r.id AND e.occurred_at < \(asOf)
+                    ORDER BY e.occurred_at DESC, e.id DESC LIMIT 1) s
+                WHERE r.clinic_id = \(clinicID.rawValue) AND c.since IS NOT NULL AND s.to_status = 'candidate'
+                ORDER BY c.since, r.id LIMIT 1
+                """, logger: logger).collect()
+            guard let row = rows.first else { return (0, nil) }
+            let (length, id, name, since) = try row.decode((Int, UUID, String, Date).self)
+            return (length, WaitingRow(referralID: ReferralID(id), patientName: name, candidateSince: since))
+        }
+    }
+
+    public func recorded(clinicID: ClinicID, date: LocalDate, generatedBy: String, recompute: Bool,
+                         compute: @escaping @Sendable () async throws -> NightlyReport) async throws -> RecordedReport {
+        if !recompute, let earlier = try await touch(clinicID: clinicID, date: date) {
+            return RecordedReport(report: earlier, reused: true)
+        }
+        // Computed with no connection held, so runs waiting on the lock below cannot starve the
+        // computing one of connections; the lock then decides whose result is the record.
+        let report = try await compute()
+        let json = String(decoding: try NightlyReport.encoder().encode(report), as: UTF8.self)
+        let logger = database.logger
+        return try await database.transaction { connection in
+            try await connection.query("""
+                SELECT pg_advisory_xact_lock(hashtextextended('nightly-report:' || \(clinicID.rawValue.uuidString) || ':' || \(date.description), 0))
+                """, logger: logger)
+            if !recompute, let earlier = try await Self.touch(clinicID: clinicID, date: date, on: connection, logger: logger) {
+                return RecordedReport(report: earlier, reused: true)
+            }
+            try await connection.query("""
+                INSERT INTO report_runs (id, clinic_id, kind, report_date, generated_at, generated_by, report)
+                VALUES (\(UUID()), \(clinicID.rawValue), 'nightly', \(date.description)::date, \(report.generatedAt), \(generatedBy), \(json)::jsonb)
+                ON CONFLICT (clinic_id, kind, report_date) DO UPDATE
+                SET report = excluded.report, generated_at = excluded.generated_at, generated_by = excluded.generated_by,
+                    requests = report_runs.requests + 1, last_requested_at = now()
+                """, logger: logger)
+            return RecordedReport(report: report, reused: false)
+        }
+    }
+
+    private func touch(clinicID: ClinicID, date: LocalDate) async throws -> NightlyReport? {
+        let logger = database.logger
+        return try await database.withConnection { try await Self.touch(clinicID: clinicID, date: date, on: $0, logger: logger) }
+    }
+
+    /// The recorded report, counting the request; nil when the day has no record yet.
+    private static func touch(clinicID: ClinicID, date: LocalDate, on connection: PostgresConnection, logger: Logger) async throws -> NightlyReport? {
+        let rows = try await connection.query("""
+            UPDATE report_runs SET requests = requests + 1, last_requested_at = now()
+            WHERE clinic_id = \(clinicID.rawValue) AND kind = 'nightly' AND report_date = \(date.description)::date
+            RETURNING report::text
+            """, logger: logger).collect()
+        guard let text = try rows.first?.decode(String.self) else { return nil }
+        return try NightlyReport.decoder().decode(NightlyReport.self, from: Data(text.utf8))
+    }
+}

@@ -1,0 +1,227 @@
+import ClinicDomain
+import Foundation
+
+/// Builds the nightly report for one clinic-day, and records it once the day is over so every
+/// later or concurrent run shows the same numbers.
+public struct NightlyReportService: Sendable {
+    private let store: any ReportStore
+    private let setup: any ClinicSetupStore
+    private let scheduling: SchedulingService
+    private let audit: any AuditStore
+    private let now: @Sendable () -> Date
+
+    /// The candidacy-window horizon the at-risk list looks ahead.
+    public static let windowHorizonDays = 14
+    /// The rolling period, in days, ending with the report's day.
+    public static let rollingDays = 30
+    /// Time-to-evaluation histogram bars.
+    static let buckets: [(label: String, min: Int, max: Int?)] = [
+        ("same day", 0, 0), ("1–3 days", 1, 3), ("4–7 days", 4, 7), ("8–14 days", 8, 14), ("15–28 days", 15, 28), ("over 28 days", 29, nil),
+    ]
+
+    public init(store: any ReportStore, setup: any ClinicSetupStore, scheduling: SchedulingService, audit: any AuditStore,
+                now: @escaping @Sendable () -> Date = Date.init) {
+        self.store = store
+        self.setup = setup
+        self.scheduling = scheduling
+        self.audit = audit
+        self.now = now
+    }
+
+    /// The report for `clinicID` (optional when the installation has one clinic) and `date`
+    /// (`YYYY-MM-DD`, `today` or `yesterday` in the clinic's zone; yesterday when absent: the
+    /// last whole day). A finished day's report is recorded on first request and read back after;
+    /// `recompute` replaces the record. Today's is computed afresh each time and not recorded.
+    public func nightly(clinicID text: String?, date dateText: String?, recompute: Bool = false, actor: Actor) async throws -> RecordedReport {
+        let clinic = try await resolveClinic(text)
+        let today = LocalDate(now(), in: clinic.clinic.timeZone.zone)
+        let date = try resolveDate(dateText, today: today)
+        let result: RecordedReport
+        if date < today {
+            result = try await store.recorded(clinicID: clinic.clinic.id, date: date, generatedBy: actor.principal.name, recompute: recompute) {
+                try await compute(clinic, date, actor: actor)
+            }
+        } else {
+            result = RecordedReport(report: try await compute(clinic, date, actor: actor), reused: false)
+        }
+        try await audit.record(AuditEntry(actor: actor, action: "report.read", entityType: "clinic", entityID: clinic.clinic.id.rawValue))
+        return result
+    }
+
+    private func resolveClinic(_ text: String?) async throws -> ClinicSetup {
+        let id: ClinicID
+        if let text {
+            guard let parsed = ClinicID(string: text) else { throw ServiceError.invalid("/clinicId", "must be a UUID") }
+            id = parsed
+        } else {
+            let ids = try await store.clinicIDs(limit: 2)
+            guard ids.count == 1 else {
+                throw ServiceError.invalid("/clinicId", ids.isEmpty ? "no clinic exists yet: create one first"
+                                                                      : "is required: there is more than one clinic")
+            }
+            id = ids[0]
+        }
+        guard let clinic = try await setup.clinicSetup(id: id) else { throw ServiceError.unknownReference(pointer: "/clinicId", entity: "clinic") }
+        return clinic
+    }
+
+    private func resolveDate(_ text: String?, today: LocalDate) throws -> LocalDate {
+        let date: LocalDate
+        switch text {
+        case nil, "yesterday": date = today.adding(days: -1)
+        case "today": date = today
+        case let text?:
+            guard let parsed = try? LocalDate(iso8601: text) else {
+                throw ServiceError.invalid("/date", "must be a date as YYYY-MM-DD, or today or yesterday")
+            }
+            date = parsed
+        }
+        guard date <= today else { throw ServiceError.invalid("/date", "is after today (\(today)) in the clinic's time zone") }
+        guard date.year >= 2000 else { throw ServiceError.invalid("/date", "must be in 2000 or later") }
+        return date
+    }
+
+    private func compute(_ setup: ClinicSetup, _ date: LocalDate, actor: Actor) async throws -> NightlyReport {
+        let clinic = setup.clinic
+        let zone = clinic.timeZone
+        let dayStart = midnight(date, zone)
+        let dayEnd = midnight(date.adding(days: 1), zone)
+        let rollingFrom = date.adding(days: 1 - Self.rollingDays)
+        let rollingStart = midnight(rollingFrom, zone)
+
+        let arrivals = try await store.newReferrals(clinicID: clinic.id, from: dayStart, to: dayEnd)
+        let dayFunnel = try await store.funnel(clinicID: clinic.id, from: dayStart, to: dayEnd, asOf: dayEnd)
+        let rollingFunnel = try await store.funnel(clinicID: clinic.id, from: rollingStart, to: dayEnd, asOf: dayEnd)
+        let durations = try await store.durations(clinicID: clinic.id, zone: zone, from: rollingStart, to: dayEnd)
+        let horizon = date.adding(days: Self.windowHorizonDays)
+        let open = try await store.referralsNeedingAction(clinicID: clinic.id, asOf: dayEnd, dueBefore: date, windowFrom: date,
+                                                          windowThrough: horizon)
+        let tomorrow = try await scheduling.daySheet(clinicID: clinic.id.description, date: date.adding(days: 1).description,
+                                                     actor: actor, audit: audit).2
+        let week = (0...7).map { date.adding(days: $0) }
+        let usage = try await store.usage(clinicID: clinic.id, from: dayStart, to: midnight(date.adding(days: 8), zone))
+        let disruptions = try await store.disruptions(clinicID: clinic.id, from: dayStart, to: dayEnd)
+        let waiting = try await store.waitlist(clinicID: clinic.id, asOf: dayEnd)
+
+        let overdueStatuses: Set<String> = ["received", "triaged", "evaluation_scheduled"]
+        let overdue = open.filter { row in row.evaluationDueOn.map { $0 < date } == true && overdueStatuses.contains(row.status) }
+        let closing = open.filter { row in row.windowClosesOn.map { $0 >= date && $0 <= horizon } == true }
+            .sorted { ($0.windowClosesOn!, $0.receivedAt) < ($1.windowClosesOn!, $1.receivedAt) }
+
+        return NightlyReport(
+            clinic: .init(id: clinic.id.description, name: clinic.name.value, timeZone: zone.identifier),
+            date: date.description, rollingFrom: rollingFrom.description,
+            generatedAt: Date(timeIntervalSince1970: now().timeIntervalSince1970.rounded(.down)),
+            newReferrals: Self.newReferrals(arrivals),
+            funnel: .init(day: Self.funnel(dayFunnel, from: date, to: date), rolling30Days: Self.funnel(rollingFunnel, from: rollingFrom, to: date)),
+            timings: .init(referralToEvaluation: Self.stats(durations.toEvaluation), evaluationToProcedure: Self.stats(durations.toProcedure)),
+            overdue: overdue.map { atRisk($0, on: date, zone: zone, overdue: true) },
+            windowClosing: closing.map { atRisk($0, on: date, zone: zone, overdue: false) },
+            tomorrow: .init(date: date.adding(days: 1).description, visits: tomorrow.map { visit($0, zone: zone) }),
+            utilisation: usage.map { row in
+                NightlyReport.ResourceUse(
+                    resourceId: row.resource.id.description, name: row.resource.name.value, kind: row.resource.kind.rawValue,
+                    days: Utilisation.days(week, zone: zone, weekly: row.weekly, blocks: row.blocks, booked: row.booked).map {
+                        .init(date: $0.date.description, availableMinutes: $0.availableMinutes, bookedMinutes: $0.bookedMinutes, percent: $0.percent)
+                    })
+            },
+            disruptions: .init(
+                cancelled: disruptions.filter { $0.state == .cancelled }.count, noShows: disruptions.filter { $0.state == .noShow }.count,
+                visits: disruptions.map {
+                    .init(appointmentId: $0.appointmentID.description, kind: $0.kind.rawValue, state: $0.state.rawValue,
+                          starts: Self.clock($0.start, zone), patientName: $0.patientName, reason: $0.reason)
+                }),
+            waitlist: .init(length: waiting.length, oldest: waiting.oldest.map {
+                let since = LocalDate($0.candidateSince, in: zone.zone)
+                return .init(referralId: $0.referralID.description, patientName: $0.patientName, candidateSince: since.description,
+                             waitingDays: date.days(since: since))
+            }))
+    }
+
+    static func newReferrals(_ counts: [NewReferralCount]) -> NightlyReport.NewReferrals {
+        var urgencies = ["surgical_review": 0, "urgent": 0, "routine": 0]
+        var sources: [String: Int] = [:]
+        for count in counts {
+            urgencies[count.urgency ?? "untriaged", default: 0] += count.count
+            sources[count.source, default: 0] += count.count
+        }
+        let order = ["surgical_review", "urgent", "routine", "untriaged"]
+        return .init(total: counts.reduce(0) { $0 + $1.count },
+                     byUrgency: urgencies.sorted { (order.firstIndex(of: $0.key) ?? 9, $0.key) < (order.firstIndex(of: $1.key) ?? 9, $1.key) }
+                        .map { .init(key: $0.key, count: $0.value) },
+                     bySource: sources.sorted { $0.key < $1.key }.map { .init(key: $0.key, count: $0.value) })
+    }
+
+    static func funnel(_ counts: FunnelCounts, from: LocalDate, to: LocalDate) -> NightlyReport.Funnel {
+        let steps = [("received", counts.received), ("evaluated", counts.evaluated), ("candidate", counts.candidate),
+                     ("procedure_booked", counts.procedureBooked), ("done", counts.done)]
+        return .init(from: from.description, to: to.description, stages: steps.enumerated().map { index, step in
+            let previous = index > 0 ? steps[index - 1].1 : 0
+            return .init(stage: step.0, count: step.1,
+                         conversionPercent: previous > 0 ? (Double(step.1) * 1000 / Double(previous)).rounded() / 10 : nil)
+        })
+    }
+
+    static func stats(_ distribution: DayDistribution) -> NightlyReport.DurationStats {
+        .init(count: distribution.total, medianDays: distribution.percentile(0.5).map(oneDecimal),
+              p90Days: distribution.percentile(0.9).map(oneDecimal),
+              distribution: buckets.map { .init(label: $0.label, minDays: $0.min, maxDays: $0.max, count: distribution.count(from: $0.min, through: $0.max)) })
+    }
+
+    private static func oneDecimal(_ value: Double) -> Double { (value * 10).rounded() / 10 }
+
+    private func atRisk(_ row: ReferralActionRow, on date: LocalDate, zone: ClinicTimeZone, overdue: Bool) -> NightlyReport.ReferralAtRisk {
+        let received = LocalDate(row.receivedAt, in: zone.zone)
+        return .init(referralId: row.referralID.description, patientName: row.patientName, mrn: row.mrn, urgency: row.urgency,
+                     status: row.status, receivedOn: received.description, ageDays: date.days(since: received),
+                     evaluationDueOn: row.evaluationDueOn?.description,
+                     daysOverdue: overdue ? row.evaluationDueOn.map { date.days(since: $0) } : nil,
+                     windowClosesOn: row.windowClosesOn?.description,
+                     daysLeft: overdue ? nil : row.windowClosesOn.map { $0.days(since: date) },
+                     nextAction: Self.nextAction(row, zone: zone))
+    }
+
+    /// What someone should do about a referral, from where it stands.
+    static func nextAction(_ row: ReferralActionRow, zone: ClinicTimeZone) -> String {
+        let visit = row.nextVisit.map { LocalDate($0, in: zone.zone).description }
+        switch row.status {
+        case "received": return "Triage the referral"
+        case "triaged": return visit.map { "Confirm the evaluation held for \($0)" } ?? "Book an evaluation"
+        case "evaluation_scheduled":
+            guard let visit else { return "Rebook the evaluation" }
+            if let due = row.evaluationDueOn, let day = row.nextVisit.map({ LocalDate($0, in: zone.zone) }), day > due {
+                return "Bring the evaluation on \(visit) forward (due \(due))"
+            }
+            return "Evaluate on \(visit)"
+        case "candidate": return visit.map { "Confirm the procedure held for \($0)" } ?? "Book the procedure"
+        case "deferred": return row.reevaluateOn.map { "Re-evaluate from \($0)" } ?? "Book a re-evaluation"
+        default: return "Review the referral"
+        }
+    }
+
+    private func visit(_ entry: DaySheetEntry, zone: ClinicTimeZone) -> NightlyReport.Visit {
+        let appointment = entry.appointment
+        return .init(appointmentId: appointment.id.description, referralId: appointment.referralID.description,
+                     kind: appointment.kind.rawValue, state: appointment.state.rawValue,
+                     starts: Self.clock(appointment.start, zone), ends: Self.clock(appointment.end, zone),
+                     patientName: "\(entry.patient.details.familyName.value), \(entry.patient.details.givenName.value)", mrn: entry.patient.details.mrn.value,
+                     levels: entry.plan?.levels.map(\.description) ?? [], resources: appointment.resources.map(\.name.value),
+                     openItems: entry.openItems.map(\.detail))
+    }
+
+    /// `HH:MM` on the clinic's wall clock.
+    static func clock(_ instant: Date, _ zone: ClinicTimeZone) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone.zone
+        let parts = calendar.dateComponents([.hour, .minute], from: instant)
+        return String(format: "%02d:%02d", parts.hour ?? 0, parts.minute ?? 0)
+    }
+
+    private func midnight(_ date: LocalDate, _ zone: ClinicTimeZone) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone.zone
+        // A date from LocalDate always exists on the Gregorian calendar; midnight always exists
+        // in IANA zones that change clocks at 01:00-03:00, and Calendar resolves the rest forward.
+        return calendar.date(from: DateComponents(year: date.year, month: date.month, day: date.day)) ?? Date(timeIntervalSince1970: 0)
+    }
+}

@@ -1,0 +1,145 @@
+import ClinicDomain
+import Foundation
+
+/// What the nightly report reads, aggregated where the history is (so memory does not grow with
+/// it), and the record of each clinic-day's report.
+public protocol ReportStore: Sendable {
+    /// Up to `limit` clinic ids, to pick the only clinic when none is named.
+    func clinicIDs(limit: Int) async throws -> [ClinicID]
+    /// Referrals received in `[from, to)`, counted by their urgency at `to` and by source.
+    func newReferrals(clinicID: ClinicID, from: Date, to: Date) async throws -> [NewReferralCount]
+    /// The cohort received in `[from, to)`: how many had reached each step by `asOf`.
+    func funnel(clinicID: ClinicID, from: Date, to: Date, asOf: Date) async throws -> FunnelCounts
+    /// Days (on the clinic's calendar) from referral to first evaluation, for first evaluations
+    /// in `[from, to)`; and from first candidacy decision to procedure, for procedures done then.
+    func durations(clinicID: ClinicID, zone: ClinicTimeZone, from: Date, to: Date) async throws
+        -> (toEvaluation: DayDistribution, toProcedure: DayDistribution)
+    /// Open referrals at `asOf` that are past their evaluation due date (before `dueBefore`) or
+    /// whose candidacy window closes in `windowFrom...windowThrough`.
+    func referralsNeedingAction(clinicID: ClinicID, asOf: Date, dueBefore: LocalDate, windowFrom: LocalDate,
+                                windowThrough: LocalDate) async throws -> [ReferralActionRow]
+    /// Every active resource with its template, blocks and live claims overlapping `[from, to)`.
+    func usage(clinicID: ClinicID, from: Date, to: Date) async throws -> [ResourceUsageRow]
+    /// Visits that were due in `[from, to)` and were cancelled or missed.
+    func disruptions(clinicID: ClinicID, from: Date, to: Date) async throws -> [DisruptionRow]
+    /// Candidates waiting for a procedure booking at `asOf`, and the longest-waiting one.
+    func waitlist(clinicID: ClinicID, asOf: Date) async throws -> (length: Int, oldest: WaitingRow?)
+    /// The clinic-day's recorded report; or, under a lock every server's run takes, `compute` it
+    /// and record it. Concurrent runs get one record: the first computes, the rest read it.
+    /// `recompute` replaces an existing record's report.
+    func recorded(clinicID: ClinicID, date: LocalDate, generatedBy: String, recompute: Bool,
+                  compute: @escaping @Sendable () async throws -> NightlyReport) async throws -> RecordedReport
+}
+
+/// A report and what became of its record.
+public struct RecordedReport: Sendable {
+    public let report: NightlyReport
+    /// True when an earlier run's record was returned rather than a new computation.
+    public let reused: Bool
+    public init(report: NightlyReport, reused: Bool) {
+        self.report = report
+        self.reused = reused
+    }
+}
+
+/// New referrals of one urgency (nil: not triaged) from one source.
+public struct NewReferralCount: Sendable, Hashable {
+    public let urgency: String?
+    public let source: String
+    public let count: Int
+    public init(urgency: String?, source: String, count: Int) {
+        self.urgency = urgency
+        self.source = source
+        self.count = count
+    }
+}
+
+/// A cohort's counts at each step of the pathway.
+public struct FunnelCounts: Sendable, Hashable {
+    public let received: Int
+    public let evaluated: Int
+    public let candidate: Int
+    public let procedureBooked: Int
+    public let done: Int
+    public init(received: Int, evaluated: Int, candidate: Int, procedureBooked: Int, done: Int) {
+        self.received = received
+        self.evaluated = evaluated
+        self.candidate = candidate
+        self.procedureBooked = procedureBooked
+        self.done = done
+    }
+}
+
+/// An open referral with what the report needs to say how late it is and what to do next.
+public struct ReferralActionRow: Sendable, Hashable {
+    public let referralID: ReferralID
+    public let patientName: String
+    public let mrn: String
+    public let urgency: String?
+    /// The status code at `asOf`, from the event log.
+    public let status: String
+    public let receivedAt: Date
+    public let evaluationDueOn: LocalDate?
+    public let windowClosesOn: LocalDate?
+    /// The next live visit of the kind the status waits for (an evaluation or a procedure).
+    public let nextVisit: Date?
+    /// For a deferred referral, the re-evaluation date its evaluation set.
+    public let reevaluateOn: LocalDate?
+    public init(referralID: ReferralID, patientName: String, mrn: String, urgency: String?, status: String, receivedAt: Date,
+                evaluationDueOn: LocalDate?, windowClosesOn: LocalDate?, nextVisit: Date?, reevaluateOn: LocalDate?) {
+        self.referralID = referralID
+        self.patientName = patientName
+        self.mrn = mrn
+        self.urgency = urgency
+        self.status = status
+        self.receivedAt = receivedAt
+        self.evaluationDueOn = evaluationDueOn
+        self.windowClosesOn = windowClosesOn
+        self.nextVisit = nextVisit
+        self.reevaluateOn = reevaluateOn
+    }
+}
+
+/// One resource's week and what takes its time.
+public struct ResourceUsageRow: Sendable, Hashable {
+    public let resource: Resource
+    public let weekly: [WeeklyWindow]
+    public let blocks: [Range<Date>]
+    public let booked: [Range<Date>]
+    public init(resource: Resource, weekly: [WeeklyWindow], blocks: [Range<Date>], booked: [Range<Date>]) {
+        self.resource = resource
+        self.weekly = weekly
+        self.blocks = blocks
+        self.booked = booked
+    }
+}
+
+/// A cancelled or missed visit.
+public struct DisruptionRow: Sendable, Hashable {
+    public let appointmentID: AppointmentID
+    public let kind: VisitKind
+    public let state: AppointmentState
+    public let start: Date
+    public let patientName: String
+    public let reason: String?
+    public init(appointmentID: AppointmentID, kind: VisitKind, state: AppointmentState, start: Date, patientName: String, reason: String?) {
+        self.appointmentID = appointmentID
+        self.kind = kind
+        self.state = state
+        self.start = start
+        self.patientName = patientName
+        self.reason = reason
+    }
+}
+
+/// A candidate waiting for a procedure, since their first candidacy decision.
+public struct WaitingRow: Sendable, Hashable {
+    public let referralID: ReferralID
+    public let patientName: String
+    public let candidateSince: Date
+    public init(referralID: ReferralID, patientName: String, candidateSince: Date) {
+        self.referralID = referralID
+        self.patientName = patientName
+        self.candidateSince = candidateSince
+    }
+}
