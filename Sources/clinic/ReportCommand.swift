@@ -1,0 +1,84 @@
+import ArgumentParser
+import ClinicPostgres
+import ClinicServices
+import Foundation
+
+/// `clinic report nightly`: the morning report for a clinic's day, as text, JSON, CSV or one HTML file.
+struct ReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report", abstract: "Reports on the pathway.", subcommands: [Nightly.self])
+
+    /// The forms the report is written in.
+    enum Format: String, CaseIterable, ExpressibleByArgument {
+        case text, json, csv, html
+    }
+
+    struct Nightly: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The nightly admin report for one clinic's day.",
+            discussion: """
+                A finished day's report is recorded in the database the first time it is made; later and \
+                concurrent runs (every server may run the nightly job) read that record, so each copy shows \
+                the same numbers. --recompute replaces the record. Today's report is made afresh each time.
+                """)
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "The day in the clinic's time zone: YYYY-MM-DD, today or yesterday.") var date = "yesterday"
+        @Option(help: "The clinic's id; may be left out when there is only one clinic.") var clinic: String?
+        @Option(help: "text, json, csv or html.") var format: Format = .text
+        @Option(help: "Write to this file instead of standard output.") var output: String?
+        @Option(help: "Write to DIR/nightly-<clinic id>-<date>.<format>, creating DIR if needed.") var outputDir: String?
+        @Flag(help: "Compute the report again and replace the recorded one.") var recompute = false
+
+        func validate() throws {
+            if output != nil && outputDir != nil { throw ValidationError("give --output or --output-dir, not both") }
+        }
+
+        func run() async throws {
+            // A destination that cannot be written is found before anything is computed or recorded.
+            let directory = outputDir ?? output.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path }
+            if let directory { try await CommandRuntime.run { try Self.prepare(directory) } }
+            try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
+                let services = try APIServices.postgres(db)
+                let recorded = try await services.reports.nightly(
+                    clinicID: clinic, date: date, recompute: recompute,
+                    actor: Actor(principal: .commandLine("clinic report nightly"), requestID: nil))
+                let report = recorded.report
+                let body: String = switch format {
+                case .text: report.text()
+                case .json: String(decoding: try NightlyReport.encoder().encode(report), as: UTF8.self) + "\n"
+                case .csv: report.csv()
+                case .html: report.html()
+                }
+                let path = outputDir.map { "\($0)/nightly-\(report.clinic.id)-\(report.date).\(format.rawValue)" } ?? output
+                guard let path else {
+                    FileHandle.standardOutput.write(Data(body.utf8))
+                    return
+                }
+                try Self.write(body, to: path)
+                let origin = recorded.reused ? "from the record made at \(report.generatedAt.formatted(.iso8601))" : "computed now"
+                FileHandle.standardError.write(Data("Wrote the \(report.date) report for \(report.clinic.name) to \(path) (\(origin)).\n".utf8))
+            }
+        }
+
+        /// Creates the output directory if needed and checks it can be written to.
+        static func prepare(_ directory: String) throws {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw CLIError.failed("cannot write to \(directory): \((error as NSError).localizedDescription)")
+            }
+            guard FileManager.default.isWritableFile(atPath: directory) else {
+                throw CLIError.failed("cannot write to \(directory): permission denied")
+            }
+        }
+
+        /// Writes next to the target and renames, so a reader (or a crash) never sees half a report.
+        static func write(_ body: String, to path: String) throws {
+            do {
+                try Data(body.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            } catch {
+                throw CLIError.failed("cannot write \(path): \((error as NSError).localizedDescription)")
+            }
+        }
+    }
+}
