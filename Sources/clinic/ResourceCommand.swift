@@ -57,10 +57,19 @@ struct ResourceCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List a clinic's resources and their weekly templates.")
         @OptionGroup var database: DatabaseOptions
         @Option(help: "The clinic's id.") var clinic: String
+        @Flag(help: "Print a JSON array instead of text.") var json = false
 
         func run() async throws {
             try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
                 let list = try await ClinicSetupService(store: PostgresClinicStore(database: db)).resources(clinicID: clinic)
+                if json {
+                    let rows: [[String: Any]] = list.map { setup in
+                        ["id": setup.resource.id.description, "kind": setup.resource.kind.rawValue, "name": setup.resource.name.description,
+                         "windows": setup.windows.map { ["weekday": $0.weekday, "starts": "\($0.starts)", "ends": "\($0.ends)"] as [String: Any] }]
+                    }
+                    print(String(decoding: try JSONSerialization.data(withJSONObject: rows, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self))
+                    return
+                }
                 if list.isEmpty { print("No resources."); return }
                 for setup in list {
                     let week = setup.windows.map { "\($0.weekday)=\($0.starts)-\($0.ends)" }.joined(separator: " ")
@@ -71,38 +80,16 @@ struct ResourceCommand: AsyncParsableCommand {
     }
 
     struct Template: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Replace a resource's weekly template.")
-        @OptionGroup var database: DatabaseOptions
-        @Argument(help: "The resource's id.") var resource: String
-        @Option(name: .customLong("window"), help: "DAYS=HH:MM-HH:MM (repeatable); none clears the template.") var windows: [String] = []
+        static let configuration = CommandConfiguration(abstract: "Replace a resource's weekly template (also `clinic template set`).")
+        @OptionGroup var arguments: TemplateArguments
 
-        func run() async throws {
-            try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
-                let setup = try await ClinicSetupService(store: PostgresClinicStore(database: db))
-                    .setTemplate(resourceID: resource, windows: try WeeklySpec.parse(windows), actor: cli)
-                print("\(setup.resource.name): \(setup.windows.count) weekly window(s).")
-            }
-        }
+        func run() async throws { try await arguments.replace(as: "clinic resource template") }
     }
 
     struct Block: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Block a resource (holiday, leave, maintenance) with a reason.")
-        @OptionGroup var database: DatabaseOptions
-        @Argument(help: "The resource's id.") var resource: String
-        @Option(help: "Start, RFC 3339 with offset, e.g. 2026-12-24T00:00:00-07:00.") var starts: String
-        @Option(help: "End, RFC 3339 with offset.") var ends: String
-        @Option(help: "holiday, leave, maintenance or other.") var kind: BlockKind
-        @Option(help: "Why.") var reason: String
+        static let configuration = CommandConfiguration(abstract: "Block a resource (holiday, leave, maintenance) with a reason (also `clinic block add`).")
+        @OptionGroup var arguments: BlockArguments
 
-        func run() async throws {
-            try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
-                guard let from = try? Date(starts, strategy: .iso8601), let to = try? Date(ends, strategy: .iso8601) else {
-                    throw CLIError.failed("--starts and --ends must be RFC 3339 date-times with an offset, e.g. 2026-12-24T00:00:00-07:00")
-                }
-                let block = try await ClinicSetupService(store: PostgresClinicStore(database: db))
-                    .addBlock(resourceID: resource, starts: from, ends: to, kind: kind, reason: reason, actor: cli)
-                print("Blocked \(resource) from \(starts) to \(ends) (\(block.kind.rawValue)).")
-            }
-        }
+        func run() async throws { try await arguments.add(as: "clinic resource block") }
     }
 }
