@@ -8,7 +8,7 @@ FUZZ_EXAMPLES ?= 100
 CLUSTER := bash deploy/dev-cluster.sh
 
 .DEFAULT_GOAL := help
-.PHONY: help run stop build test fuzz fuzz-ci clean-local
+.PHONY: help run stop build test fuzz fuzz-ci bench clean-local
 
 help:
 	@echo 'make run          dev PostgreSQL + migrate + demo seed + admin token, then serve on $(HOST):$(PORT)'
@@ -20,6 +20,8 @@ help:
 	@echo '                  database, every operation, admin token; fails on any 5xx or off-contract response'
 	@echo '                  (FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) per operation; FUZZ_PORT, FUZZ_SEED; logs in .local/fuzz/)'
 	@echo 'make fuzz-ci      the same, shorter: FUZZ_EXAMPLES=25'
+	@echo 'make bench        the nightly report over growing synthetic histories (release build; SIZES, RUNS);'
+	@echo '                  prints rows for bench/RESULTS.md'
 	@echo 'make clean-local  stop the dev cluster and delete .local/'
 
 run:
@@ -45,6 +47,9 @@ fuzz:
 
 fuzz-ci:
 	FUZZ_EXAMPLES=25 bash deploy/fuzz.sh
+
+bench:
+	bash bench/nightly-report.sh
 
 clean-local:
 	$(CLUSTER) clean

@@ -30,7 +30,8 @@ public struct Actor: Hashable, Sendable {
     public let requestID: String?
     /// When the acts happened, for data replayed on another clock (the demo and synthetic seeds,
     /// which build weeks of history in one run). `nil`, as for every live request, means the
-    /// database's clock stamps referrals, events, evaluations and appointments.
+    /// database's clock stamps referrals, their events and evaluations: what the nightly report
+    /// reads. Other rows (appointments, consent, audit) keep the database's clock.
     public let recordedAt: Date?
 
     public init(principal: Principal, requestID: String?, recordedAt: Date? = nil) {
