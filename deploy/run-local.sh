@@ -26,6 +26,8 @@ cat <<BANNER
   clinic dev server on http://$CLINIC_HTTP_HOST:$CLINIC_HTTP_PORT  (database: $DATABASE_URL)
   admin token: $token
   try: curl -s -H "Authorization: Bearer $token" http://$CLINIC_HTTP_HOST:$CLINIC_HTTP_PORT/v1/referrals
+  yesterday's nightly report, from another shell:
+       DATABASE_URL=$DATABASE_URL $clinic report nightly --format html --output report.html
   stop the server with Ctrl-C, the database with: make stop
 
 BANNER

@@ -56,6 +56,17 @@ struct ClinicAdminCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show a clinic's zone and triage targets.")
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The clinic's id.") var id: String
+        @Flag(help: "Print JSON for scripts.") var json = false
+
+        /// What `--json` prints.
+        struct Shown: Encodable {
+            let id: String
+            let name: String
+            let timeZone: String
+            let urgentDueDays: Int
+            let routineDueDays: Int
+            let candidacyWindowDays: Int
+        }
 
         func run() async throws {
             try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
@@ -63,6 +74,15 @@ struct ClinicAdminCommand: AsyncParsableCommand {
                 let store = PostgresClinicStore(database: db)
                 guard let clinic = try await store.clinic(id: clinicID) else { throw CLIError.failed("no clinic has id \(id)") }
                 let targets = try await store.triageTargets(clinicID: clinicID)
+                if json {
+                    let shown = Shown(id: clinic.id.description, name: clinic.name.value, timeZone: clinic.timeZone.identifier,
+                                      urgentDueDays: targets.urgentDueDays, routineDueDays: targets.routineDueDays,
+                                      candidacyWindowDays: targets.candidacyWindowDays)
+                    let encoder = JSONEncoder()
+                    encoder.outputFormatting = [.sortedKeys]
+                    print(String(decoding: try encoder.encode(shown), as: UTF8.self))
+                    return
+                }
                 print("""
                     \(clinic.name) (\(clinic.id))
                     time zone:          \(clinic.timeZone)

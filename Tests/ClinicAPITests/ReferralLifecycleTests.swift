@@ -43,6 +43,29 @@ struct ReferralLifecycleTests {
         }
     }
 
+    @Test("cancelling a referral releases its booked evaluation: the consult room and evaluator are free for the next patient")
+    func cancelReleasesBookings() async throws {
+        try await withApp { client, db in
+            let (clinic, _) = try await Fixtures(db).schedulableClinic()
+            let scheduler = try await Fixtures(db).token(.scheduler)
+            let first = try await referral(client, token: scheduler, clinicID: clinic.id, mrn: "MRN-1")
+            let second = try await referral(client, token: scheduler, clinicID: clinic.id, mrn: "MRN-2")
+            let start = iso(Fixtures.nextMondayMorning(in: clinic))
+            let (booked, appointment) = try await post(client, scheduler, "/v1/appointments",
+                                                       "{\"referralId\":\"\(first)\",\"kind\":\"evaluation\",\"start\":\"\(start)\"}")
+            #expect(booked == 201)
+            let (cancelled, _) = try await post(client, scheduler, "/v1/referrals/\(first)/cancel", #"{"reason":"Moved out of state"}"#)
+            #expect(cancelled == 200)
+            try await client.execute(uri: "/v1/appointments/\(appointment.string("id")!)", method: .get, headers: .bearer(scheduler, json: false)) {
+                #expect(JSONBody($0).string("state") == "cancelled")
+                #expect(JSONBody($0).string("cancelReason") == "Referral cancelled: Moved out of state")
+            }
+            let (rebooked, _) = try await post(client, scheduler, "/v1/appointments",
+                                               "{\"referralId\":\"\(second)\",\"kind\":\"evaluation\",\"start\":\"\(start)\"}")
+            #expect(rebooked == 201)
+        }
+    }
+
     @Test("PATCH without If-Match is 428; with a stale one 412 and nothing changes; with the current one it applies")
     func patchNeedsCurrentVersion() async throws {
         try await withApp { client, db in

@@ -20,6 +20,9 @@ struct CLICommandTests {
             #expect(set.output.contains("routine 7 days"))
             let shown = try await clinic(["clinic", "show", desert.id.description], db)
             #expect(shown.status == 0 && shown.output.contains("routine due in:     7 days"))
+            let json = try await clinic(["clinic", "show", desert.id.description, "--json"], db)
+            let object = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any]
+            #expect(object?["routineDueDays"] as? Int == 7 && object?["timeZone"] as? String == "America/Phoenix")
             let referral = try await Fixtures(db).services().referrals.create(Fixtures.l1WedgeDraft(clinicID: desert.id),
                                                                              idempotencyKey: nil, actor: Fixtures.operator_).referral
             #expect(referral.evaluationDueOn == desert.today(at: Date()).adding(days: 7))
