@@ -183,6 +183,36 @@ struct NightlyReportTests {
         }
     }
 
+    @Test("the Saturday before the change: its history as it stood that night, and a week of use that spans the 23-hour Sunday")
+    func saturdayBeforeTheChange() async throws {
+        try await withTestDatabase { (db: TestDatabase) async throws -> Void in
+            let (story, ids) = try await Self.story(db)
+            let report = try await story.services.reports.nightly(clinicID: nil, date: "2026-03-07", actor: story.clock.actor).report
+
+            // Brooks arrived that day; of the 30 days' five arrivals only Abbott had been evaluated.
+            #expect(report.rollingFrom == "2026-02-06")
+            #expect(report.funnel.day.stages.map(\.count) == [1, 0, 0, 0, 0])
+            #expect(report.funnel.rolling30Days.stages.map(\.count) == [5, 1, 1, 1, 0])
+            #expect(report.funnel.rolling30Days.stages.map(\.conversionPercent) == [nil, 20, 100, 100, 0])
+            #expect(report.timings.referralToEvaluation.count == 1 && report.timings.referralToEvaluation.medianDays == 7)
+            #expect(report.timings.evaluationToProcedure.count == 0 && report.timings.evaluationToProcedure.medianDays == nil)
+
+            // Foster's evaluation was still booked that night (cancelled only on the 9th), and is gone now.
+            #expect(report.overdue.map(\.patientName) == ["Duarte, Luis", "Foster, Ann"])
+            #expect(report.overdue.map(\.daysOverdue) == [11, 5] && report.overdue.map(\.ageDays) == [25, 19])
+            #expect(report.overdue.map(\.status) == ["triaged", "evaluation_scheduled"])
+            #expect(report.overdue.map(\.nextAction) == ["Book an evaluation", "Rebook the evaluation"])
+
+            let room = try #require(report.utilisation.first { $0.kind == "procedure_room" })
+            #expect(room.days.map(\.date) == ["2026-03-07", "2026-03-08", "2026-03-09", "2026-03-10", "2026-03-11", "2026-03-12", "2026-03-13", "2026-03-14"])
+            #expect(room.days.map(\.availableMinutes) == [0, 0, 600, 600, 600, 600, 600, 0])
+            #expect(room.days.map(\.bookedMinutes) == [0, 0, 0, 75, 0, 75, 0, 0])
+
+            #expect(report.waitlist.length == 1 && report.waitlist.oldest?.referralId == ids["ellis"]! && report.waitlist.oldest?.waitingDays == 59)
+            #expect(report.tomorrow.date == "2026-03-08" && report.tomorrow.visits.isEmpty)
+        }
+    }
+
     @Test("a finished day is recorded once: asking again gives the same report, byte for byte, from the record")
     func recordedOnce() async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in

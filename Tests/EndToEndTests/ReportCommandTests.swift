@@ -69,6 +69,22 @@ struct ReportCommandTests {
         }
     }
 
+    @Test("four servers' nightly jobs started at once: one record, and every copy of the report is the same")
+    func concurrentProcesses() async throws {
+        try await withTestDatabase { (db: TestDatabase) async throws -> Void in
+            try await Fixtures(db).schedulableClinic()
+            let runs = try await withThrowingTaskGroup(of: (status: Int32, output: String).self) { group in
+                for _ in 0..<4 {
+                    group.addTask { try await clinic(["report", "nightly", "--date", "yesterday", "--format", "json"], db) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(runs.allSatisfy { $0.status == 0 })
+            #expect(Set(runs.map(\.output)).count == 1)
+            #expect(try await db.count("report_runs") == 1)
+        }
+    }
+
     @Test("--output-dir names the file by clinic and date")
     func outputDirectory() async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
