@@ -51,6 +51,11 @@ public struct PostgresImagingStore: ImagingResultStore {
                 WHERE source_system = \(result.sourceSystem) AND accession_number = \(result.accessionNumber)
                 """, logger: logger).collect()
             let current = try existing.first.map { try $0.decode((UUID, String, Data, Int, UUID, UUID).self) }
+            // An accession is one clinic's: the same one sent for another clinic is neither a
+            // replay (whose answer would show the first clinic's patient) nor a revision.
+            if let current, current.5 != result.clinicID.rawValue {
+                throw ServiceError.conflict("this accession belongs to another clinic")
+            }
             let decision = ImagingRevisionPolicy.decide(
                 current: current.map { (ResultStatus(rawValue: $0.1) ?? .final, Array($0.2)) },
                 incoming: result.status, contentHash: result.contentHash)
@@ -73,11 +78,8 @@ public struct PostgresImagingStore: ImagingResultStore {
                                                       entityID: newID.rawValue), on: connection, logger: logger)
                 return .created(newID)
             case .revise:
-                let (rawID, _, _, revision, patientID, clinicID) = current!
+                let (rawID, _, _, revision, patientID, _) = current!
                 let id = ImagingResultID(rawID)
-                guard clinicID == result.clinicID.rawValue else {
-                    throw ServiceError.conflict("this accession belongs to another clinic")
-                }
                 let matched = try await PatientRows.match(result.patient, clinicID: result.clinicID, on: connection, logger: logger)
                 guard matched.rawValue == patientID else {
                     throw ServiceError.conflict("a revision names a different patient than the original result")

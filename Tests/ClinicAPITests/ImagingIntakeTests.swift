@@ -45,6 +45,24 @@ struct ImagingIntakeTests {
         }
     }
 
+    @Test("the same accession sent for another clinic is 409, and the answer shows nothing of the first clinic's patient")
+    func accessionOfAnotherClinic() async throws {
+        try await withApp { client, db in
+            let desert = try await Fixtures(db).clinic()
+            let mesa = try await Fixtures(db).clinic(name: "Mesa Spine", timeZone: "America/Denver")
+            let pacs = try await Fixtures(db).token(.intake)
+            _ = try await client.postImaging(token: pacs, ImagingJSON.mri(clinicID: desert.id)) { JSONBody($0).string("id") }
+            try await client.execute(uri: "/v1/imaging-results", method: .post, headers: .bearer(pacs),
+                                     body: ByteBuffer(json: ImagingJSON.mri(clinicID: mesa.id))) { response in
+                #expect(response.status == .conflict)
+                let text = String(buffer: response.body)
+                #expect(!text.contains("Whitfield") && !text.contains(desert.id.description))
+            }
+            #expect(try await db.count("imaging_results") == 1)
+            #expect(try await db.count("patients") == 1)
+        }
+    }
+
     @Test("ten identical deliveries at once store one result")
     func concurrentDeliveries() async throws {
         try await withApp { client, db in
