@@ -118,7 +118,7 @@ public struct PostgresReportStore: ReportStore {
                 WHERE r.clinic_id = \(clinicID.rawValue) AND r.created_at < \(asOf)
                   AND (r.evaluation_due_on < \(dueBefore.description)::date
                        OR r.window_closes_on BETWEEN \(windowFrom.description)::date AND \(windowThrough.description)::date)
-                  AND s.to_status IN ('received', 'triaged', 'evaluation_scheduled', 'candidate', 'deferred')
+                  AND s.to_status IN ('received', 'triaged', 'surgical_review', 'evaluation_scheduled', 'candidate', 'deferred')
                 ORDER BY r.evaluation_due_on NULLS LAST, r.window_closes_on NULLS LAST, r.created_at, r.id
                 """, logger: logger).collect().map { row in
                 let (id, name, mrn, urgency, status, received, due, window, visit, reevaluate) =

@@ -45,14 +45,16 @@ struct ReportStory {
     let clinic: Clinic
 
     /// An MRI with an acute L1 wedge fracture (30% height loss, STIR edema) and the referral made from it.
-    func refer(_ given: String, _ family: String, mrn: String, at local: String, onset: String? = nil) async throws -> String {
+    func refer(_ given: String, _ family: String, mrn: String, at local: String, onset: String? = nil,
+               retropulsion: Bool = false) async throws -> String {
         clock.set(local)
         let imaging = try await services.imaging.submit(ImagingResultDraft(
             clinicID: clinic.id.description, sourceSystem: "valley-ris", accessionNumber: "MR-\(mrn)", status: .final, modality: .mri,
             performedAt: clock.now.addingTimeInterval(-3600),
             patient: .init(mrn: mrn, givenName: given, familyName: family, birthDate: "1958-03-14", sex: .female),
             impression: "Acute L1 wedge compression fracture, 30% height loss, STIR edema.",
-            findings: [.init(level: "L1", heightLossPercent: 30, morphology: .wedge, edema: .present)]), actor: clock.actor)
+            findings: [.init(level: "L1", heightLossPercent: 30, morphology: .wedge, edema: .present, retropulsion: retropulsion)]),
+            actor: clock.actor)
         var draft = ReferralDraft(clinicID: nil, patient: nil, referringClinicianName: "Dr. Samuel Ortiz", referringClinicianNPI: nil,
                                   reason: "Painful L1 wedge fracture; NRS 7 despite bracing.", symptomOnset: onset)
         draft.imagingResultIDs = [imaging.result.id.description]
@@ -210,6 +212,24 @@ struct NightlyReportTests {
 
             #expect(report.waitlist.length == 1 && report.waitlist.oldest?.referralId == ids["ellis"]! && report.waitlist.oldest?.waitingDays == 59)
             #expect(report.tomorrow.date == "2026-03-08" && report.tomorrow.visits.isEmpty)
+        }
+    }
+
+    @Test("a red-flag referral left in surgical review is overdue, with the review to chase")
+    func surgicalReviewIsOverdue() async throws {
+        try await withTestDatabase { (db: TestDatabase) async throws -> Void in
+            let fixtures = Fixtures(db)
+            let clock = StoryClock(zone: "America/Denver")
+            clock.set("2026-03-01 08:00")
+            let (clinic, _) = try await fixtures.schedulableClinic(timeZone: "America/Denver")
+            let story = ReportStory(services: try fixtures.services(now: { clock.now }), clock: clock, clinic: clinic)
+            let id = try await story.refer("Rosa", "Delgado", mrn: "DEN-9", at: "2026-03-02 09:00", retropulsion: true)
+            clock.set("2026-03-11 08:00")
+            let report = try await story.services.reports.nightly(clinicID: nil, date: "2026-03-10", actor: clock.actor).report
+            let row = try #require(report.overdue.first)
+            #expect(report.overdue.count == 1 && row.referralId == id && row.status == "surgical_review")
+            #expect(row.nextAction == "Chase the surgical review: close it or return it to the pathway")
+            #expect(report.windowClosing.isEmpty)
         }
     }
 

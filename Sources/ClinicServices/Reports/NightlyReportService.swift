@@ -12,6 +12,9 @@ public struct NightlyReportService: Sendable {
 
     /// The candidacy-window horizon the at-risk list looks ahead.
     public static let windowHorizonDays = 14
+    /// Still on the kyphoplasty pathway with no procedure booked: what a closing window threatens.
+    static let withoutProcedure: Set<String> = Set([ReferralStatus.received, .triaged, .evaluationScheduled,
+                                                    .evaluated(.candidate), .evaluated(.deferred)].map(\.code))
     /// The rolling period, in days, ending with the report's day.
     public static let rollingDays = 30
     /// Time-to-evaluation histogram bars.
@@ -103,9 +106,13 @@ public struct NightlyReportService: Sendable {
         let disruptions = try await store.disruptions(clinicID: clinic.id, from: dayStart, to: dayEnd)
         let waiting = try await store.waitlist(clinicID: clinic.id, asOf: dayEnd)
 
-        let overdueStatuses: Set<String> = ["received", "triaged", "evaluation_scheduled"]
-        let overdue = open.filter { row in row.evaluationDueOn.map { $0 < date } == true && overdueStatuses.contains(row.status) }
-        let closing = open.filter { row in row.windowClosesOn.map { $0 >= date && $0 <= horizon } == true }
+        // The same states the referral list's overdue filter uses; surgical review included,
+        // since a red-flag referral nobody has acted on is the most overdue of all.
+        let awaiting = Set(ReferralStatus.allCases.filter(\.awaitsEvaluation).map(\.code))
+        let overdue = open.filter { row in row.evaluationDueOn.map { $0 < date } == true && awaiting.contains(row.status) }
+        let closing = open.filter { row in
+            row.windowClosesOn.map { $0 >= date && $0 <= horizon } == true && Self.withoutProcedure.contains(row.status)
+        }
             .sorted { ($0.windowClosesOn!, $0.receivedAt) < ($1.windowClosesOn!, $1.receivedAt) }
 
         return NightlyReport(
@@ -186,6 +193,7 @@ public struct NightlyReportService: Sendable {
         let visit = row.nextVisit.map { LocalDate($0, in: zone.zone).description }
         switch row.status {
         case "received": return "Triage the referral"
+        case "surgical_review": return "Chase the surgical review: close it or return it to the pathway"
         case "triaged": return visit.map { "Confirm the evaluation held for \($0)" } ?? "Book an evaluation"
         case "evaluation_scheduled":
             guard let visit else { return "Rebook the evaluation" }

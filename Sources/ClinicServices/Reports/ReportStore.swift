@@ -14,8 +14,9 @@ public protocol ReportStore: Sendable {
     /// in `[from, to)`; and from first candidacy decision to procedure, for procedures done then.
     func durations(clinicID: ClinicID, zone: ClinicTimeZone, from: Date, to: Date) async throws
         -> (toEvaluation: DayDistribution, toProcedure: DayDistribution)
-    /// Open referrals at `asOf` that are past their evaluation due date (before `dueBefore`) or
-    /// whose candidacy window closes in `windowFrom...windowThrough`.
+    /// Referrals open at `asOf` (awaiting evaluation, surgical review included, or a procedure
+    /// booking) that are past their evaluation due date (before `dueBefore`) or whose candidacy
+    /// window closes in `windowFrom...windowThrough`.
     func referralsNeedingAction(clinicID: ClinicID, asOf: Date, dueBefore: LocalDate, windowFrom: LocalDate,
                                 windowThrough: LocalDate) async throws -> [ReferralActionRow]
     /// Every active resource with its template, blocks and live claims overlapping `[from, to)`.
