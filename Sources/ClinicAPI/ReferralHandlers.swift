@@ -58,7 +58,7 @@ extension APIHandler {
 
     func cancelReferral(_ input: Operations.CancelReferral.Input) async throws -> Operations.CancelReferral.Output {
         guard case .json(let body) = input.body else { throw APIProblem.validation("", "send the reason as application/json") }
-        let referral = try await services.referrals.cancel(referralID: input.path.id, reason: body.reason,
+        let referral = try await services.waitlist.cancelReferral(referralID: input.path.id, reason: body.reason,
                                                            expectedVersion: try input.headers.ifMatch.map(ETag.version),
                                                            actor: RequestScope.actor())
         return .ok(.init(headers: .init(eTag: ETag.make(referral.version)), body: .json(.init(referral))))

@@ -10,8 +10,9 @@ extension APIServices {
         let referrals = PostgresReferralStore(database: database)
         let scheduling = SchedulingService(store: PostgresSchedulingStore(database: database), referrals: referrals, setup: clinics,
                                            evaluations: PostgresEvaluationStore(database: database), now: now)
+        let referralService = ReferralService(referrals: referrals, clinics: clinics, imaging: imaging, audit: audit, now: now)
         return APIServices(
-            referrals: ReferralService(referrals: referrals, clinics: clinics, imaging: imaging, audit: audit, now: now),
+            referrals: referralService,
             imaging: ImagingService(store: imaging, clinics: clinics, audit: audit, now: now),
             evaluations: EvaluationService(evaluations: PostgresEvaluationStore(database: database),
                                            ruleSets: PostgresRuleSetStore(database: database), referrals: referrals,
@@ -19,7 +20,7 @@ extension APIServices {
             setup: ClinicSetupService(store: clinics),
             scheduling: scheduling,
             waitlist: WaitlistService(store: PostgresWaitlistStore(database: database), scheduling: scheduling,
-                                      evaluations: PostgresEvaluationStore(database: database), setup: clinics, now: now),
+                                      referrals: referralService, evaluations: PostgresEvaluationStore(database: database), setup: clinics, now: now),
             reports: NightlyReportService(store: PostgresReportStore(database: database), setup: clinics, scheduling: scheduling,
                                           audit: audit, now: now),
             tokens: TokenService(store: PostgresTokenStore(database: database)),

@@ -59,14 +59,16 @@ public protocol WaitlistStore: Sendable {
 public struct WaitlistService: Sendable {
     private let store: any WaitlistStore
     private let scheduling: SchedulingService
+    private let referrals: ReferralService
     private let evaluations: any EvaluationStore
     private let setup: any ClinicSetupStore
     private let now: @Sendable () -> Date
 
-    public init(store: any WaitlistStore, scheduling: SchedulingService, evaluations: any EvaluationStore, setup: any ClinicSetupStore,
-                now: @escaping @Sendable () -> Date = Date.init) {
+    public init(store: any WaitlistStore, scheduling: SchedulingService, referrals: ReferralService, evaluations: any EvaluationStore,
+                setup: any ClinicSetupStore, now: @escaping @Sendable () -> Date = Date.init) {
         self.store = store
         self.scheduling = scheduling
+        self.referrals = referrals
         self.evaluations = evaluations
         self.setup = setup
         self.now = now
@@ -107,6 +109,17 @@ public struct WaitlistService: Sendable {
         let cancelled = try await scheduling.cancel(appointmentID: text, reason: reason, actor: actor)
         try await offerFreedTime(cancelled, actor: actor)
         return cancelled
+    }
+
+    /// Cancels a referral (its holds and bookings are released with it, in one transaction) and
+    /// offers each freed procedure time to the waitlist, as a cancelled booking's would be.
+    public func cancelReferral(referralID text: String, reason: String, expectedVersion: Int?, actor: Actor) async throws -> Referral {
+        let booked = try await scheduling.liveAppointments(referralID: try ReferralService.parseID(text))
+        let referral = try await referrals.cancel(referralID: text, reason: reason, expectedVersion: expectedVersion, actor: actor)
+        for appointment in booked where appointment.kind == .procedure {
+            try await offerFreedTime(try await scheduling.appointment(id: appointment.id.description), actor: actor)
+        }
+        return referral
     }
 
     /// Accepting books the offered time for the candidate.

@@ -63,6 +63,22 @@ struct WaitlistTests {
         }
     }
 
+    @Test("cancelling a referral with a booked procedure frees the time and offers it to the most urgent candidate")
+    func referralCancelled() async throws {
+        try await withApp { client, db in
+            let s = try await scenario(client, db)
+            let booked = try await client.execute(uri: "/v1/appointments/\(s.appointment)", method: .get, headers: .bearer(s.scheduler, json: false)) {
+                JSONBody($0).string("referralId")!
+            }
+            #expect(try await post(client, s.scheduler, "/v1/referrals/\(booked)/cancel", #"{"reason":"Chose conservative care"}"#).0 == 200)
+            try await client.execute(uri: "/v1/appointments/\(s.appointment)", method: .get, headers: .bearer(s.scheduler, json: false)) {
+                #expect(JSONBody($0).string("state") == "cancelled")
+            }
+            let open = try await offers(client, s.scheduler, s.clinic)
+            #expect(open.map { $0["referralId"] as? String } == [s.urgent])
+        }
+    }
+
     @Test("a declined offer passes the time to the next candidate")
     func declined() async throws {
         try await withApp { client, db in
