@@ -60,8 +60,7 @@ public enum Availability {
     public static func search(zone: ClinicTimeZone, hours: [OpeningHours], resources: [ResourceCalendar],
                               requirement: VisitRequirement, from: Date, to: Date, limit: Int,
                               stepMinutes: Int = 15) -> [AvailableSlot] {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone.zone
+        let calendar = zone.calendar
         var slots: [AvailableSlot] = []
         var day = LocalDate(from, in: zone.zone)
         let lastDay = LocalDate(to, in: zone.zone)
@@ -91,8 +90,7 @@ public enum Availability {
     /// closing, and one working, free resource of each needed kind (from `resources`, in order).
     public static func fit(at start: Date, zone: ClinicTimeZone, hours: [OpeningHours], resources: [ResourceCalendar],
                            requirement: VisitRequirement) -> AvailableSlot? {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone.zone
+        let calendar = zone.calendar
         let day = LocalDate(start, in: zone.zone)
         let weekday = isoWeekday(day, calendar)
         guard let open = hours.first(where: { $0.weekday == weekday }),

@@ -19,6 +19,26 @@ public struct ClinicTimeZone: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { identifier }
+
+    /// The Gregorian calendar in this zone: what "a day" and wall-clock times are computed with.
+    public var calendar: Calendar {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        return calendar
+    }
+
+    /// The instant `date` begins here. Days are 23 or 25 hours long when the clocks change, so
+    /// the next day's start is `startOfDay(date.adding(days: 1))`, never 24 hours later.
+    public func startOfDay(_ date: LocalDate) -> Date {
+        // Every IANA zone has a first instant on every date, so the lookup cannot fail.
+        calendar.date(from: DateComponents(year: date.year, month: date.month, day: date.day))!
+    }
+
+    /// `HH:MM` on this zone's wall clock.
+    public func wallClock(_ instant: Date) -> String {
+        let parts = calendar.dateComponents([.hour, .minute], from: instant)
+        return String(format: "%02d:%02d", parts.hour ?? 0, parts.minute ?? 0)
+    }
 }
 
 /// A clinic as the referral pathway needs it: where it is in time.

@@ -20,31 +20,22 @@ public enum Utilisation {
     /// within the day's own midnight-to-midnight, which is 23 or 25 hours long on those days.
     public static func days(_ dates: [LocalDate], zone: ClinicTimeZone, weekly: [WeeklyWindow],
                             blocks: [Range<Date>], booked: [Range<Date>]) -> [Day] {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone.zone
+        let calendar = zone.calendar
         let blocked = union(blocks)
         let taken = union(booked)
-        return dates.compactMap { date in
-            guard let midnight = calendar.date(from: DateComponents(year: date.year, month: date.month, day: date.day)),
-                  let nextMidnight = calendar.date(byAdding: .day, value: 1, to: midnight) else { return nil }
-            let weekday = (calendar.component(.weekday, from: midnight) + 5) % 7 + 1
+        return dates.map { date in
+            let weekday = Availability.isoWeekday(date, calendar)
+            // A window whose start or end the clocks skip offers nothing that day, as in the search.
             let offered = weekly.filter { $0.weekday == weekday }.compactMap { window -> Range<Date>? in
-                guard let start = wallClock(date, window.starts, calendar), let end = wallClock(date, window.ends, calendar),
-                      start < end else { return nil }
+                guard let start = Availability.instant(date, window.starts, calendar),
+                      let end = Availability.instant(date, window.ends, calendar), start < end else { return nil }
                 return start..<end
             }
             let available = subtract(union(offered), blocked)
-            let day = midnight..<nextMidnight
+            let day = zone.startOfDay(date)..<zone.startOfDay(date.adding(days: 1))
             let bookedToday = taken.compactMap { clamp($0, to: day) }
             return Day(date: date, availableMinutes: minutes(available), bookedMinutes: minutes(bookedToday))
         }
-    }
-
-    /// The instant a wall-clock time falls on that day: 07:00 is 7 hours after midnight, or 6 or
-    /// 8 on a day the clocks change overnight.
-    private static func wallClock(_ date: LocalDate, _ time: LocalTime, _ calendar: Calendar) -> Date? {
-        calendar.date(from: DateComponents(year: date.year, month: date.month, day: date.day,
-                                           hour: time.minutesSinceMidnight / 60, minute: time.minutesSinceMidnight % 60))
     }
 
     private static func minutes(_ ranges: [Range<Date>]) -> Int {

@@ -243,8 +243,7 @@ public struct SchedulingService: Sendable {
         }
         let done = try await moveAppointment(text, to: .completed, from: [.booked, .confirmed, .checkedIn], transition: transition, actor: actor)
         guard done.kind == .procedure, let clinic = try await setup.clinicSetup(id: done.clinicID) else { return (done, []) }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = clinic.clinic.timeZone.zone
+        let calendar = clinic.clinic.timeZone.calendar
         let day = calendar.startOfDay(for: done.start)
         let from = max(calendar.date(byAdding: .day, value: 13, to: day)!, now())
         let to = calendar.date(byAdding: .day, value: 16, to: day)!
@@ -310,10 +309,8 @@ public struct SchedulingService: Sendable {
         let day = collector.check("/date") { try LocalDate(iso8601: date) }
         do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
         guard let clinic = try await setup.clinicSetup(id: clinicID!) else { throw ServiceError.unknownReference(pointer: "/clinicId", entity: "clinic") }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = clinic.clinic.timeZone.zone
-        let start = calendar.date(from: DateComponents(year: day!.year, month: day!.month, day: day!.day))!
-        let end = calendar.date(byAdding: .day, value: 1, to: start)!
+        let start = clinic.clinic.timeZone.startOfDay(day!)
+        let end = clinic.clinic.timeZone.startOfDay(day!.adding(days: 1))
         var entries: [DaySheetEntry] = []
         for (appointment, patient) in try await store.appointments(clinicID: clinic.clinic.id, from: start, to: end) {
             var plan: PreProcedurePlan?

@@ -44,7 +44,7 @@ struct DemoSeed {
             // Everyone works the clinic's hours, so the demo is bookable from the first run.
             _ = try await services.setup.setTemplate(resourceID: id, windows: (1...5).map { ($0, "07:00", "17:00") }, actor: setupActor)
         }
-        let calendar = LocalCalendar(zone: clinic.timeZone.zone)
+        let calendar = LocalCalendar(zone: clinic.timeZone)
         let today = clinic.today(at: Date())
         var created = 0
         var loadedBefore = existed

@@ -87,10 +87,10 @@ public struct NightlyReportService: Sendable {
     private func compute(_ setup: ClinicSetup, _ date: LocalDate, actor: Actor) async throws -> NightlyReport {
         let clinic = setup.clinic
         let zone = clinic.timeZone
-        let dayStart = midnight(date, zone)
-        let dayEnd = midnight(date.adding(days: 1), zone)
+        let dayStart = zone.startOfDay(date)
+        let dayEnd = zone.startOfDay(date.adding(days: 1))
         let rollingFrom = date.adding(days: 1 - Self.rollingDays)
-        let rollingStart = midnight(rollingFrom, zone)
+        let rollingStart = zone.startOfDay(rollingFrom)
 
         let arrivals = try await store.newReferrals(clinicID: clinic.id, from: dayStart, to: dayEnd)
         let dayFunnel = try await store.funnel(clinicID: clinic.id, from: dayStart, to: dayEnd, asOf: dayEnd)
@@ -102,7 +102,7 @@ public struct NightlyReportService: Sendable {
         let tomorrow = try await scheduling.daySheet(clinicID: clinic.id.description, date: date.adding(days: 1).description,
                                                      actor: actor, audit: audit).2
         let week = (0...7).map { date.adding(days: $0) }
-        let usage = try await store.usage(clinicID: clinic.id, from: dayStart, to: midnight(date.adding(days: 8), zone))
+        let usage = try await store.usage(clinicID: clinic.id, from: dayStart, to: zone.startOfDay(date.adding(days: 8)))
         let disruptions = try await store.disruptions(clinicID: clinic.id, from: dayStart, to: dayEnd)
         let waiting = try await store.waitlist(clinicID: clinic.id, asOf: dayEnd)
 
@@ -136,7 +136,7 @@ public struct NightlyReportService: Sendable {
                 cancelled: disruptions.filter { $0.state == .cancelled }.count, noShows: disruptions.filter { $0.state == .noShow }.count,
                 visits: disruptions.map {
                     .init(appointmentId: $0.appointmentID.description, kind: $0.kind.rawValue, state: $0.state.rawValue,
-                          starts: Self.clock($0.start, zone), patientName: $0.patientName, reason: $0.reason)
+                          starts: zone.wallClock($0.start), patientName: $0.patientName, reason: $0.reason)
                 }),
             waitlist: .init(length: waiting.length, oldest: waiting.oldest.map {
                 let since = LocalDate($0.candidateSince, in: zone.zone)
@@ -211,25 +211,9 @@ public struct NightlyReportService: Sendable {
         let appointment = entry.appointment
         return .init(appointmentId: appointment.id.description, referralId: appointment.referralID.description,
                      kind: appointment.kind.rawValue, state: appointment.state.rawValue,
-                     starts: Self.clock(appointment.start, zone), ends: Self.clock(appointment.end, zone),
+                     starts: zone.wallClock(appointment.start), ends: zone.wallClock(appointment.end),
                      patientName: "\(entry.patient.details.familyName.value), \(entry.patient.details.givenName.value)", mrn: entry.patient.details.mrn.value,
                      levels: entry.plan?.levels.map(\.description) ?? [], resources: appointment.resources.map(\.name.value),
                      openItems: entry.openItems.map(\.detail))
-    }
-
-    /// `HH:MM` on the clinic's wall clock.
-    static func clock(_ instant: Date, _ zone: ClinicTimeZone) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone.zone
-        let parts = calendar.dateComponents([.hour, .minute], from: instant)
-        return String(format: "%02d:%02d", parts.hour ?? 0, parts.minute ?? 0)
-    }
-
-    private func midnight(_ date: LocalDate, _ zone: ClinicTimeZone) -> Date {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone.zone
-        // A date from LocalDate always exists on the Gregorian calendar; midnight always exists
-        // in IANA zones that change clocks at 01:00-03:00, and Calendar resolves the rest forward.
-        return calendar.date(from: DateComponents(year: date.year, month: date.month, day: date.day)) ?? Date(timeIntervalSince1970: 0)
     }
 }

@@ -77,7 +77,7 @@ final class ClinicSimulation {
         self.services = services
         self.clock = clock
         self.plan = plan
-        local = LocalCalendar(zone: plan.clinic.clinic.timeZone.zone)
+        local = LocalCalendar(zone: plan.clinic.clinic.timeZone)
         principal = .commandLine(plan.actorName)
         endInstant = local.startOfDay(plan.lastDay.adding(days: 1))
         random = SplitMix64(seed: plan.seed)

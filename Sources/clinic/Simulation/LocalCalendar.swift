@@ -5,12 +5,12 @@ import Foundation
 /// Wall-clock arithmetic in a clinic's zone: every instant the seeds make comes from here, so days
 /// and hours follow the clinic's calendar across DST changes.
 struct LocalCalendar {
+    let zone: ClinicTimeZone
     let calendar: Calendar
 
-    init(zone: TimeZone) {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
-        self.calendar = calendar
+    init(zone: ClinicTimeZone) {
+        self.zone = zone
+        calendar = zone.calendar
     }
 
     /// The instant of a wall-clock minute on a day. A minute a DST change skips (never within
@@ -20,8 +20,7 @@ struct LocalCalendar {
         return calendar.date(from: components) ?? Date(timeIntervalSince1970: 0)
     }
 
-    /// Midnight, or the day's first instant where a zone skips midnight.
-    func startOfDay(_ day: LocalDate) -> Date { calendar.startOfDay(for: instant(day, minute: 12 * 60)) }
+    func startOfDay(_ day: LocalDate) -> Date { zone.startOfDay(day) }
 
     func day(_ instant: Date) -> LocalDate { LocalDate(instant, in: calendar.timeZone) }
 
