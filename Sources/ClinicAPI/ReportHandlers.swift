@@ -8,7 +8,7 @@ extension APIHandler {
         // The report's own JSON is the contract's schema field for field (the CLI's --format json
         // prints it too), so it is carried across as JSON rather than copied member by member; a
         // drift between the two fails decoding in the API tests.
-        let json = try NightlyReport.encoder().encode(recorded.report)
+        let json = try recorded.report.json()
         let body = try NightlyReport.decoder().decode(Components.Schemas.NightlyReport.self, from: json)
         return .ok(.init(body: .json(body)))
     }

@@ -3,7 +3,7 @@ import Foundation
 /// Whole-day durations (referral to evaluation, say) as a frequency table: how many took 0 days,
 /// 1 day, and so on. A table is as small as the range of values, however long the history behind
 /// it, which is what lets the nightly report aggregate in the database and stay flat in memory.
-public struct DayDistribution: Hashable, Sendable {
+public struct DayDistribution: Sendable {
     /// Count per number of days, sorted by days; no negative days, no empty counts.
     public let counts: [(days: Int, count: Int)]
     public let total: Int
@@ -36,13 +36,5 @@ public struct DayDistribution: Hashable, Sendable {
             if rank < seen { return entry.days }
         }
         return counts.last?.days ?? 0
-    }
-
-    public static func == (lhs: DayDistribution, rhs: DayDistribution) -> Bool {
-        lhs.counts.map(\.days) == rhs.counts.map(\.days) && lhs.counts.map(\.count) == rhs.counts.map(\.count)
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        for entry in counts { hasher.combine(entry.days); hasher.combine(entry.count) }
     }
 }

@@ -101,8 +101,7 @@ public struct Referral: Hashable, Sendable {
 
     /// Still waiting for its evaluation visit, past the due date, on the clinic's calendar.
     public func isOverdue(today: LocalDate) -> Bool {
-        guard let due = evaluationDueOn else { return false }
-        return status.awaitsEvaluation && due < today
+        status.isOverdue(due: evaluationDueOn, today: today)
     }
 }
 
@@ -113,5 +112,20 @@ extension ReferralStatus {
         case .received, .triaged, .surgicalReview, .evaluationScheduled: true
         default: false
         }
+    }
+
+    /// States still on the kyphoplasty pathway with no procedure booked: the ones a closing
+    /// candidacy window threatens.
+    public var awaitsProcedure: Bool {
+        switch self {
+        case .received, .triaged, .evaluationScheduled, .evaluated(.candidate), .evaluated(.deferred): true
+        default: false
+        }
+    }
+
+    /// Past its evaluation due date while still waiting for the evaluation.
+    public func isOverdue(due: LocalDate?, today: LocalDate) -> Bool {
+        guard let due else { return false }
+        return awaitsEvaluation && due < today
     }
 }

@@ -108,8 +108,7 @@ public struct PostgresReferralStore: ReferralStore {
     /// States whose evaluation visit is still to come: the ones that can be overdue.
     static let awaitingEvaluation = ReferralStatus.allCases.filter(\.awaitsEvaluation).map(\.code)
     /// States still on the kyphoplasty pathway without a procedure: the ones at risk of ageing out.
-    static let withoutProcedure: [String] = [ReferralStatus.received, .triaged, .evaluationScheduled,
-                                             .evaluated(.candidate), .evaluated(.deferred)].map(\.code)
+    static let withoutProcedure = ReferralStatus.allCases.filter(\.awaitsProcedure).map(\.code)
 
     public func events(referralID: ReferralID) async throws -> [ReferralEvent]? {
         let logger = database.logger

@@ -42,11 +42,12 @@ public struct PostgresReportStore: ReportStore {
         }
     }
 
-    public func funnel(clinicID: ClinicID, from: Date, to: Date, asOf: Date) async throws -> FunnelCounts {
+    public func funnels(clinicID: ClinicID, dayFrom: Date, rollingFrom: Date, to: Date) async throws -> (day: FunnelCounts, rolling: FunnelCounts) {
         let logger = database.logger
         return try await database.withConnection { connection in
+            // Grouped by cohort: false is the rest of the period, true the day itself.
             let rows = try await connection.query("""
-                SELECT count(*)::int,
+                SELECT r.created_at >= \(dayFrom) AS today, count(*)::int,
                        count(*) FILTER (WHERE reached.evaluated)::int, count(*) FILTER (WHERE reached.candidate)::int,
                        count(*) FILTER (WHERE reached.booked)::int, count(*) FILTER (WHERE reached.done)::int
                 FROM referrals r
@@ -55,11 +56,16 @@ public struct PostgresReportStore: ReportStore {
                            coalesce(bool_or(e.kind = 'record_evaluation_candidate'), false) AS candidate,
                            coalesce(bool_or(e.to_status = 'procedure_scheduled'), false) AS booked,
                            coalesce(bool_or(e.to_status = 'procedure_done'), false) AS done
-                    FROM referral_events e WHERE e.referral_id = r.id AND e.occurred_at < \(asOf)) reached
-                WHERE r.clinic_id = \(clinicID.rawValue) AND r.created_at >= \(from) AND r.created_at < \(to)
-                """, logger: logger).collect()
-            let (received, evaluated, candidate, booked, done) = try rows[0].decode((Int, Int, Int, Int, Int).self)
-            return FunnelCounts(received: received, evaluated: evaluated, candidate: candidate, procedureBooked: booked, done: done)
+                    FROM referral_events e WHERE e.referral_id = r.id AND e.occurred_at < \(to)) reached
+                WHERE r.clinic_id = \(clinicID.rawValue) AND r.created_at >= \(rollingFrom) AND r.created_at < \(to)
+                GROUP BY 1
+                """, logger: logger).collect().map { try $0.decode((Bool, Int, Int, Int, Int, Int).self) }
+            let empty = FunnelCounts(received: 0, evaluated: 0, candidate: 0, procedureBooked: 0, done: 0)
+            let counts = Dictionary(uniqueKeysWithValues: rows.map {
+                ($0.0, FunnelCounts(received: $0.1, evaluated: $0.2, candidate: $0.3, procedureBooked: $0.4, done: $0.5))
+            })
+            let day = counts[true] ?? empty
+            return (day, day + (counts[false] ?? empty))
         }
     }
 
@@ -98,8 +104,9 @@ public struct PostgresReportStore: ReportStore {
         }
     }
 
-    public func referralsNeedingAction(clinicID: ClinicID, asOf: Date, dueBefore: LocalDate, windowFrom: LocalDate,
-                                       windowThrough: LocalDate) async throws -> [ReferralActionRow] {
+    public func referralsNeedingAction(clinicID: ClinicID, asOf: Date, statuses: [ReferralStatus], dueBefore: LocalDate,
+                                       windowFrom: LocalDate, windowThrough: LocalDate) async throws -> [ReferralActionRow] {
+        let codes = statuses.map(\.code)
         let logger = database.logger
         return try await database.withConnection { connection in
             try await connection.query("""
@@ -118,11 +125,12 @@ public struct PostgresReportStore: ReportStore {
                 WHERE r.clinic_id = \(clinicID.rawValue) AND r.created_at < \(asOf)
                   AND (r.evaluation_due_on < \(dueBefore.description)::date
                        OR r.window_closes_on BETWEEN \(windowFrom.description)::date AND \(windowThrough.description)::date)
-                  AND s.to_status IN ('received', 'triaged', 'surgical_review', 'evaluation_scheduled', 'candidate', 'deferred')
+                  AND s.to_status = ANY(\(codes)::text[])
                 ORDER BY r.evaluation_due_on NULLS LAST, r.window_closes_on NULLS LAST, r.created_at, r.id
-                """, logger: logger).collect().map { row in
+                """, logger: logger).collect().compactMap { row in
                 let (id, name, mrn, urgency, status, received, due, window, visit, reevaluate) =
                     try row.decode((UUID, String, String, String?, String, Date, String?, String?, Date?, String?).self)
+                guard let status = ReferralStatus(code: status) else { return nil }
                 return ReferralActionRow(referralID: ReferralID(id), patientName: name, mrn: mrn, urgency: urgency, status: status,
                                          receivedAt: received, evaluationDueOn: due.flatMap { try? LocalDate(iso8601: $0) },
                                          windowClosesOn: window.flatMap { try? LocalDate(iso8601: $0) }, nextVisit: visit,
@@ -208,7 +216,7 @@ public struct PostgresReportStore: ReportStore {
         // Computed with no connection held, so runs waiting on the lock below cannot starve the
         // computing one of connections; the lock then decides whose result is the record.
         let report = try await compute()
-        let json = String(decoding: try NightlyReport.encoder().encode(report), as: UTF8.self)
+        let json = String(decoding: try report.json(), as: UTF8.self)
         let logger = database.logger
         return try await database.transaction { connection in
             try await connection.query("""

@@ -12,8 +12,6 @@ public struct ServerDiagnostics: Sendable {
         public let btreeGistAvailable: Bool
         /// The installed version, nil when `CREATE EXTENSION btree_gist` has not run here.
         public let btreeGistInstalled: String?
-        /// The session's `TimeZone` setting; timestamps are stored in UTC whatever it says.
-        public let sessionTimeZone: String
     }
 
     /// The database's clock read between two local readings, so the round trip bounds the error.
@@ -44,19 +42,17 @@ public struct ServerDiagnostics: Sendable {
         self.database = database
     }
 
-    /// Version, btree_gist and the session's zone, in one round trip.
+    /// Version and btree_gist, in one round trip.
     public func server() async throws -> Server {
         let logger = database.logger
         return try await database.withConnection { connection in
             let rows = try await connection.query("""
                 SELECT current_setting('server_version_num')::int, current_setting('server_version'),
                        EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'btree_gist'),
-                       (SELECT extversion FROM pg_extension WHERE extname = 'btree_gist'),
-                       current_setting('TimeZone')
+                       (SELECT extversion FROM pg_extension WHERE extname = 'btree_gist')
                 """, logger: logger).collect()
-            let (number, version, available, installed, zone) = try rows[0].decode((Int, String, Bool, String?, String).self)
-            return Server(versionNumber: number, version: version, btreeGistAvailable: available,
-                          btreeGistInstalled: installed, sessionTimeZone: zone)
+            let (number, version, available, installed) = try rows[0].decode((Int, String, Bool, String?).self)
+            return Server(versionNumber: number, version: version, btreeGistAvailable: available, btreeGistInstalled: installed)
         }
     }
 

@@ -300,6 +300,26 @@ public struct SchedulingService: Sendable {
         return try await appointment(id: text)
     }
 
+    /// The day sheet's lines for a clinic already loaded: what `daySheet` answers and the nightly
+    /// report lists for the next day (each audits its own read).
+    func daySheetEntries(_ clinic: ClinicSetup, day: LocalDate) async throws -> [DaySheetEntry] {
+        var entries: [DaySheetEntry] = []
+        let zone = clinic.clinic.timeZone
+        for (appointment, patient) in try await store.appointments(clinicID: clinic.clinic.id, from: zone.startOfDay(day),
+                                                                   to: zone.startOfDay(day.adding(days: 1))) {
+            var plan: PreProcedurePlan?
+            if appointment.kind == .procedure, let evaluation = try await evaluations.evaluations(referralID: appointment.referralID)?.last,
+               evaluation.outcome == .candidate {
+                plan = PreProcedurePlan.make(evaluation.findings, parameters: evaluation.ruleSet.parameters,
+                                             minutesPerLevel: clinic.minutesPerLevel, procedureDate: day)
+            }
+            let open = [.held, .booked].contains(appointment.state)
+                ? ((try? await readiness(appointment)) ?? []).filter { !$0.met } : []
+            entries.append(DaySheetEntry(appointment: appointment, patient: patient, plan: plan, openItems: open))
+        }
+        return entries
+    }
+
     /// The clinic's day (midnight to midnight in its zone): every visit with its patient, and for
     /// procedures the levels, anesthesia, lab checks and anticoagulant holds for that date.
     public func daySheet(clinicID text: String, date: String, actor: Actor, audit: any AuditStore) async throws -> (ClinicSetup, LocalDate, [DaySheetEntry]) {
@@ -309,20 +329,7 @@ public struct SchedulingService: Sendable {
         let day = collector.check("/date") { try LocalDate(iso8601: date) }
         do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
         guard let clinic = try await setup.clinicSetup(id: clinicID!) else { throw ServiceError.unknownReference(pointer: "/clinicId", entity: "clinic") }
-        let start = clinic.clinic.timeZone.startOfDay(day!)
-        let end = clinic.clinic.timeZone.startOfDay(day!.adding(days: 1))
-        var entries: [DaySheetEntry] = []
-        for (appointment, patient) in try await store.appointments(clinicID: clinic.clinic.id, from: start, to: end) {
-            var plan: PreProcedurePlan?
-            if appointment.kind == .procedure, let evaluation = try await evaluations.evaluations(referralID: appointment.referralID)?.last,
-               evaluation.outcome == .candidate {
-                plan = PreProcedurePlan.make(evaluation.findings, parameters: evaluation.ruleSet.parameters,
-                                             minutesPerLevel: clinic.minutesPerLevel, procedureDate: day!)
-            }
-            let open = [.held, .booked].contains(appointment.state)
-                ? ((try? await readiness(appointment)) ?? []).filter { !$0.met } : []
-            entries.append(DaySheetEntry(appointment: appointment, patient: patient, plan: plan, openItems: open))
-        }
+        let entries = try await daySheetEntries(clinic, day: day!)
         try await audit.record(AuditEntry(actor: actor, action: "schedule.read", entityType: "clinic", entityID: clinic.clinic.id.rawValue))
         return (clinic, day!, entries)
     }

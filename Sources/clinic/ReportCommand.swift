@@ -45,7 +45,7 @@ struct ReportCommand: AsyncParsableCommand {
                 let report = recorded.report
                 let body: String = switch format {
                 case .text: report.text()
-                case .json: String(decoding: try NightlyReport.encoder().encode(report), as: UTF8.self) + "\n"
+                case .json: String(decoding: try report.json(), as: UTF8.self) + "\n"
                 case .csv: report.csv()
                 case .html: report.html()
                 }

@@ -323,6 +323,9 @@ extension NightlyReport {
         return encoder
     }
 
+    /// The report as that JSON.
+    public func json() throws -> Data { try Self.encoder().encode(self) }
+
     public static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601

@@ -12,9 +12,6 @@ public struct NightlyReportService: Sendable {
 
     /// The candidacy-window horizon the at-risk list looks ahead.
     public static let windowHorizonDays = 14
-    /// Still on the kyphoplasty pathway with no procedure booked: what a closing window threatens.
-    static let withoutProcedure: Set<String> = Set([ReferralStatus.received, .triaged, .evaluationScheduled,
-                                                    .evaluated(.candidate), .evaluated(.deferred)].map(\.code))
     /// The rolling period, in days, ending with the report's day.
     public static let rollingDays = 30
     /// Time-to-evaluation histogram bars.
@@ -42,10 +39,10 @@ public struct NightlyReportService: Sendable {
         let result: RecordedReport
         if date < today {
             result = try await store.recorded(clinicID: clinic.clinic.id, date: date, generatedBy: actor.principal.name, recompute: recompute) {
-                try await compute(clinic, date, actor: actor)
+                try await compute(clinic, date)
             }
         } else {
-            result = RecordedReport(report: try await compute(clinic, date, actor: actor), reused: false)
+            result = RecordedReport(report: try await compute(clinic, date), reused: false)
         }
         try await audit.record(AuditEntry(actor: actor, action: "report.read", entityType: "clinic", entityID: clinic.clinic.id.rawValue))
         return result
@@ -84,7 +81,7 @@ public struct NightlyReportService: Sendable {
         return date
     }
 
-    private func compute(_ setup: ClinicSetup, _ date: LocalDate, actor: Actor) async throws -> NightlyReport {
+    private func compute(_ setup: ClinicSetup, _ date: LocalDate) async throws -> NightlyReport {
         let clinic = setup.clinic
         let zone = clinic.timeZone
         let dayStart = zone.startOfDay(date)
@@ -93,26 +90,22 @@ public struct NightlyReportService: Sendable {
         let rollingStart = zone.startOfDay(rollingFrom)
 
         let arrivals = try await store.newReferrals(clinicID: clinic.id, from: dayStart, to: dayEnd)
-        let dayFunnel = try await store.funnel(clinicID: clinic.id, from: dayStart, to: dayEnd, asOf: dayEnd)
-        let rollingFunnel = try await store.funnel(clinicID: clinic.id, from: rollingStart, to: dayEnd, asOf: dayEnd)
+        let funnels = try await store.funnels(clinicID: clinic.id, dayFrom: dayStart, rollingFrom: rollingStart, to: dayEnd)
         let durations = try await store.durations(clinicID: clinic.id, zone: zone, from: rollingStart, to: dayEnd)
         let horizon = date.adding(days: Self.windowHorizonDays)
-        let open = try await store.referralsNeedingAction(clinicID: clinic.id, asOf: dayEnd, dueBefore: date, windowFrom: date,
-                                                          windowThrough: horizon)
-        let tomorrow = try await scheduling.daySheet(clinicID: clinic.id.description, date: date.adding(days: 1).description,
-                                                     actor: actor, audit: audit).2
+        // Overdue uses the same states as the referral list's filter; surgical review included,
+        // since a red-flag referral nobody has acted on is the most overdue of all.
+        let open = try await store.referralsNeedingAction(
+            clinicID: clinic.id, asOf: dayEnd, statuses: ReferralStatus.allCases.filter { $0.awaitsEvaluation || $0.awaitsProcedure },
+            dueBefore: date, windowFrom: date, windowThrough: horizon)
+        let tomorrow = try await scheduling.daySheetEntries(setup, day: date.adding(days: 1))
         let week = (0...7).map { date.adding(days: $0) }
         let usage = try await store.usage(clinicID: clinic.id, from: dayStart, to: zone.startOfDay(date.adding(days: 8)))
         let disruptions = try await store.disruptions(clinicID: clinic.id, from: dayStart, to: dayEnd)
         let waiting = try await store.waitlist(clinicID: clinic.id, asOf: dayEnd)
 
-        // The same states the referral list's overdue filter uses; surgical review included,
-        // since a red-flag referral nobody has acted on is the most overdue of all.
-        let awaiting = Set(ReferralStatus.allCases.filter(\.awaitsEvaluation).map(\.code))
-        let overdue = open.filter { row in row.evaluationDueOn.map { $0 < date } == true && awaiting.contains(row.status) }
-        let closing = open.filter { row in
-            row.windowClosesOn.map { $0 >= date && $0 <= horizon } == true && Self.withoutProcedure.contains(row.status)
-        }
+        let overdue = open.filter { $0.status.isOverdue(due: $0.evaluationDueOn, today: date) }
+        let closing = open.filter { row in row.status.awaitsProcedure && row.windowClosesOn.map { $0 >= date && $0 <= horizon } == true }
             .sorted { ($0.windowClosesOn!, $0.receivedAt) < ($1.windowClosesOn!, $1.receivedAt) }
 
         return NightlyReport(
@@ -120,7 +113,7 @@ public struct NightlyReportService: Sendable {
             date: date.description, rollingFrom: rollingFrom.description,
             generatedAt: Date(timeIntervalSince1970: now().timeIntervalSince1970.rounded(.down)),
             newReferrals: Self.newReferrals(arrivals),
-            funnel: .init(day: Self.funnel(dayFunnel, from: date, to: date), rolling30Days: Self.funnel(rollingFunnel, from: rollingFrom, to: date)),
+            funnel: .init(day: Self.funnel(funnels.day, from: date, to: date), rolling30Days: Self.funnel(funnels.rolling, from: rollingFrom, to: date)),
             timings: .init(referralToEvaluation: Self.stats(durations.toEvaluation), evaluationToProcedure: Self.stats(durations.toProcedure)),
             overdue: overdue.map { atRisk($0, on: date, zone: zone, overdue: true) },
             windowClosing: closing.map { atRisk($0, on: date, zone: zone, overdue: false) },
@@ -180,7 +173,7 @@ public struct NightlyReportService: Sendable {
     private func atRisk(_ row: ReferralActionRow, on date: LocalDate, zone: ClinicTimeZone, overdue: Bool) -> NightlyReport.ReferralAtRisk {
         let received = LocalDate(row.receivedAt, in: zone.zone)
         return .init(referralId: row.referralID.description, patientName: row.patientName, mrn: row.mrn, urgency: row.urgency,
-                     status: row.status, receivedOn: received.description, ageDays: date.days(since: received),
+                     status: row.status.code, receivedOn: received.description, ageDays: date.days(since: received),
                      evaluationDueOn: row.evaluationDueOn?.description,
                      daysOverdue: overdue ? row.evaluationDueOn.map { date.days(since: $0) } : nil,
                      windowClosesOn: row.windowClosesOn?.description,
@@ -192,17 +185,17 @@ public struct NightlyReportService: Sendable {
     static func nextAction(_ row: ReferralActionRow, zone: ClinicTimeZone) -> String {
         let visit = row.nextVisit.map { LocalDate($0, in: zone.zone).description }
         switch row.status {
-        case "received": return "Triage the referral"
-        case "surgical_review": return "Chase the surgical review: close it or return it to the pathway"
-        case "triaged": return visit.map { "Confirm the evaluation held for \($0)" } ?? "Book an evaluation"
-        case "evaluation_scheduled":
+        case .received: return "Triage the referral"
+        case .surgicalReview: return "Chase the surgical review: close it or return it to the pathway"
+        case .triaged: return visit.map { "Confirm the evaluation held for \($0)" } ?? "Book an evaluation"
+        case .evaluationScheduled:
             guard let visit else { return "Rebook the evaluation" }
             if let due = row.evaluationDueOn, let day = row.nextVisit.map({ LocalDate($0, in: zone.zone) }), day > due {
                 return "Bring the evaluation on \(visit) forward (due \(due))"
             }
             return "Evaluate on \(visit)"
-        case "candidate": return visit.map { "Confirm the procedure held for \($0)" } ?? "Book the procedure"
-        case "deferred": return row.reevaluateOn.map { "Re-evaluate from \($0)" } ?? "Book a re-evaluation"
+        case .evaluated(.candidate): return visit.map { "Confirm the procedure held for \($0)" } ?? "Book the procedure"
+        case .evaluated(.deferred): return row.reevaluateOn.map { "Re-evaluate from \($0)" } ?? "Book a re-evaluation"
         default: return "Review the referral"
         }
     }

@@ -8,26 +8,27 @@ public protocol ReportStore: Sendable {
     func clinicIDs(limit: Int) async throws -> [ClinicID]
     /// Referrals received in `[from, to)`, counted by their urgency at `to` and by source.
     func newReferrals(clinicID: ClinicID, from: Date, to: Date) async throws -> [NewReferralCount]
-    /// The cohort received in `[from, to)`: how many had reached each step by `asOf`.
-    func funnel(clinicID: ClinicID, from: Date, to: Date, asOf: Date) async throws -> FunnelCounts
+    /// Two cohorts, received in `[dayFrom, to)` and in `[rollingFrom, to)`: how many of each had
+    /// reached each step by `to`. One pass over the longer period.
+    func funnels(clinicID: ClinicID, dayFrom: Date, rollingFrom: Date, to: Date) async throws -> (day: FunnelCounts, rolling: FunnelCounts)
     /// Days (on the clinic's calendar) from referral to first evaluation, for first evaluations
     /// in `[from, to)`; and from first candidacy decision to procedure, for procedures done then.
     func durations(clinicID: ClinicID, zone: ClinicTimeZone, from: Date, to: Date) async throws
         -> (toEvaluation: DayDistribution, toProcedure: DayDistribution)
-    /// Referrals open at `asOf` (awaiting evaluation, surgical review included, or a procedure
-    /// booking) that are past their evaluation due date (before `dueBefore`) or whose candidacy
-    /// window closes in `windowFrom...windowThrough`.
-    func referralsNeedingAction(clinicID: ClinicID, asOf: Date, dueBefore: LocalDate, windowFrom: LocalDate,
-                                windowThrough: LocalDate) async throws -> [ReferralActionRow]
+    /// Referrals whose status at `asOf` is one of `statuses` and that are past their evaluation
+    /// due date (before `dueBefore`) or whose candidacy window closes in `windowFrom...windowThrough`.
+    func referralsNeedingAction(clinicID: ClinicID, asOf: Date, statuses: [ReferralStatus], dueBefore: LocalDate,
+                                windowFrom: LocalDate, windowThrough: LocalDate) async throws -> [ReferralActionRow]
     /// Every active resource with its template, blocks and live claims overlapping `[from, to)`.
     func usage(clinicID: ClinicID, from: Date, to: Date) async throws -> [ResourceUsageRow]
     /// Visits that were due in `[from, to)` and were cancelled or missed.
     func disruptions(clinicID: ClinicID, from: Date, to: Date) async throws -> [DisruptionRow]
     /// Candidates waiting for a procedure booking at `asOf`, and the longest-waiting one.
     func waitlist(clinicID: ClinicID, asOf: Date) async throws -> (length: Int, oldest: WaitingRow?)
-    /// The clinic-day's recorded report; or, under a lock every server's run takes, `compute` it
-    /// and record it. Concurrent runs get one record: the first computes, the rest read it.
-    /// `recompute` replaces an existing record's report.
+    /// The clinic-day's recorded report; or `compute` it and record it. Runs that find no record
+    /// each compute (holding no connection meanwhile); under a lock every run takes, the first to
+    /// finish becomes the record and the others return it instead of their own. `recompute`
+    /// replaces an existing record's report.
     func recorded(clinicID: ClinicID, date: LocalDate, generatedBy: String, recompute: Bool,
                   compute: @escaping @Sendable () async throws -> NightlyReport) async throws -> RecordedReport
 }
@@ -69,6 +70,13 @@ public struct FunnelCounts: Sendable, Hashable {
         self.procedureBooked = procedureBooked
         self.done = done
     }
+
+    /// Two disjoint cohorts as one.
+    public static func + (lhs: FunnelCounts, rhs: FunnelCounts) -> FunnelCounts {
+        FunnelCounts(received: lhs.received + rhs.received, evaluated: lhs.evaluated + rhs.evaluated,
+                     candidate: lhs.candidate + rhs.candidate, procedureBooked: lhs.procedureBooked + rhs.procedureBooked,
+                     done: lhs.done + rhs.done)
+    }
 }
 
 /// An open referral with what the report needs to say how late it is and what to do next.
@@ -77,8 +85,8 @@ public struct ReferralActionRow: Sendable, Hashable {
     public let patientName: String
     public let mrn: String
     public let urgency: String?
-    /// The status code at `asOf`, from the event log.
-    public let status: String
+    /// The status at `asOf`, from the event log.
+    public let status: ReferralStatus
     public let receivedAt: Date
     public let evaluationDueOn: LocalDate?
     public let windowClosesOn: LocalDate?
@@ -86,7 +94,7 @@ public struct ReferralActionRow: Sendable, Hashable {
     public let nextVisit: Date?
     /// For a deferred referral, the re-evaluation date its evaluation set.
     public let reevaluateOn: LocalDate?
-    public init(referralID: ReferralID, patientName: String, mrn: String, urgency: String?, status: String, receivedAt: Date,
+    public init(referralID: ReferralID, patientName: String, mrn: String, urgency: String?, status: ReferralStatus, receivedAt: Date,
                 evaluationDueOn: LocalDate?, windowClosesOn: LocalDate?, nextVisit: Date?, reevaluateOn: LocalDate?) {
         self.referralID = referralID
         self.patientName = patientName
