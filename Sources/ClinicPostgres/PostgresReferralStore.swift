@@ -133,15 +133,46 @@ public struct PostgresReferralStore: ReferralStore {
                        decide: @escaping @Sendable (ReferralSnapshot) throws -> ReferralChange) async throws {
         let logger = database.logger
         try await database.transaction { connection in
-            guard let snapshot = try await TriageRows.snapshot(id, on: connection, logger: logger) else {
-                throw ServiceError.notFound(entity: "referral")
-            }
-            if let expectedVersion, expectedVersion != snapshot.referral.version {
-                throw ServiceError.versionMismatch(current: snapshot.referral.version)
-            }
-            let change = try decide(snapshot)
-            try await TriageRows.apply(change, to: snapshot, actor: actor, on: connection, logger: logger)
+            _ = try await Self.change(id, expectedVersion, actor, decide, on: connection, logger: logger)
         }
+    }
+
+    public func cancel(id: ReferralID, expectedVersion: Int?, actor: Actor,
+                       decide: @escaping @Sendable (ReferralSnapshot) throws -> ReferralChange) async throws -> [AppointmentID] {
+        let logger = database.logger
+        return try await database.transaction { connection in
+            let change = try await Self.change(id, expectedVersion, actor, decide, on: connection, logger: logger)
+            let released = try await connection.query("""
+                WITH released AS (
+                    UPDATE appointments SET state = 'cancelled', hold_expires_at = NULL,
+                        cancel_reason = 'Referral cancelled: ' || \(change.cancelReason ?? "no reason given"),
+                        version = version + 1, updated_at = now()
+                    WHERE referral_id = \(id.rawValue) AND state IN ('held', 'booked', 'confirmed')
+                    RETURNING id),
+                freed AS (UPDATE appointment_resources SET active = false WHERE appointment_id IN (SELECT id FROM released))
+                SELECT id FROM released ORDER BY id
+                """, logger: logger).collect().map { AppointmentID(try $0.decode(UUID.self)) }
+            for appointment in released {
+                try await AuditRows.insert(AuditEntry(actor: actor, action: "appointment.cancel", entityType: "appointment",
+                                                      entityID: appointment.rawValue), on: connection, logger: logger)
+            }
+            return released
+        }
+    }
+
+    /// Locks the referral, checks the version, applies what `decide` says; the change applied.
+    private static func change(_ id: ReferralID, _ expectedVersion: Int?, _ actor: Actor,
+                               _ decide: @Sendable (ReferralSnapshot) throws -> ReferralChange,
+                               on connection: PostgresConnection, logger: Logger) async throws -> ReferralChange {
+        guard let snapshot = try await TriageRows.snapshot(id, on: connection, logger: logger) else {
+            throw ServiceError.notFound(entity: "referral")
+        }
+        if let expectedVersion, expectedVersion != snapshot.referral.version {
+            throw ServiceError.versionMismatch(current: snapshot.referral.version)
+        }
+        let change = try decide(snapshot)
+        try await TriageRows.apply(change, to: snapshot, actor: actor, on: connection, logger: logger)
+        return change
     }
 }
 

@@ -97,16 +97,6 @@ public struct PostgresSchedulingStore: SchedulingStore {
         }
     }
 
-    public func liveAppointments(referralID: ReferralID) async throws -> [AppointmentID] {
-        let logger = database.logger
-        return try await database.withConnection { connection in
-            try await connection.query("""
-                SELECT id FROM appointments WHERE referral_id = \(referralID.rawValue) AND state IN ('held', 'booked', 'confirmed')
-                ORDER BY lower(during), id
-                """, logger: logger).collect().map { AppointmentID(try $0.decode(UUID.self)) }
-        }
-    }
-
     public func appointment(id: AppointmentID) async throws -> Appointment? {
         let logger = database.logger
         return try await database.withConnection { connection in

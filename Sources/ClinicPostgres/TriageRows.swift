@@ -68,19 +68,6 @@ enum TriageRows {
                 cancel_reason = \(change.cancelReason), version = version + 1, updated_at = now()
             WHERE id = \(referral.id.rawValue)
             """, logger: logger)
-        if change.status == .cancelled && referral.status != .cancelled {
-            // A cancelled referral's bookings and holds would otherwise keep their rooms and
-            // clinicians for nobody. A visit already checked in is left to finish.
-            try await connection.query("""
-                WITH released AS (
-                    UPDATE appointments SET state = 'cancelled', hold_expires_at = NULL,
-                        cancel_reason = 'Referral cancelled: ' || \(change.cancelReason ?? "no reason given"),
-                        version = version + 1, updated_at = now()
-                    WHERE referral_id = \(referral.id.rawValue) AND state IN ('held', 'booked', 'confirmed')
-                    RETURNING id)
-                UPDATE appointment_resources SET active = false WHERE appointment_id IN (SELECT id FROM released)
-                """, logger: logger)
-        }
         let urgencyChanged = referral.urgency != change.triage.urgency
         try await EventRows.insert(referral: referral.id, kind: change.eventKind, from: referral.status, to: change.status,
                                    reason: change.eventReason,

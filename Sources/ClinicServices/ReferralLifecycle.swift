@@ -30,18 +30,20 @@ extension ReferralService {
         return events
     }
 
-    /// Cancels with a reason; refused (409) for a closed or cancelled referral.
-    public func cancel(referralID text: String, reason: String, expectedVersion: Int?, actor: Actor) async throws -> Referral {
+    /// Cancels with a reason, releasing its holds and bookings; refused (409) for a closed or
+    /// cancelled referral. Returns the referral and the appointments released.
+    public func cancel(referralID text: String, reason: String, expectedVersion: Int?,
+                       actor: Actor) async throws -> (referral: Referral, released: [AppointmentID]) {
         let id = try Self.parseID(text)
         let reason = try validated("/reason") { try BoundedText(reason, maxLength: 1000) }
-        try await referrals.change(id: id, expectedVersion: expectedVersion, actor: actor) { snapshot in
+        let released = try await referrals.cancel(id: id, expectedVersion: expectedVersion, actor: actor) { snapshot in
             var change = ReferralChange(from: snapshot, eventKind: ReferralTransition.cancel.code)
             change.status = try Self.move(snapshot.referral.status, .cancel, attempted: "cancel")
             change.cancelReason = reason.value
             change.eventReason = reason.value
             return change
         }
-        return try await reread(id)
+        return (try await reread(id), released)
     }
 
     /// Edits the referral's own fields under `If-Match`; re-runs triage when flags or onset change.

@@ -96,6 +96,11 @@ public protocol ReferralStore: Sendable {
     /// referral changed since is refused with `ServiceError.versionMismatch`.
     func change(id: ReferralID, expectedVersion: Int?, actor: Actor,
                 decide: @escaping @Sendable (ReferralSnapshot) throws -> ReferralChange) async throws
+    /// `change` for a cancellation: in the same transaction the referral's holds and bookings are
+    /// cancelled and their resources freed (a visit already checked in is left to finish), each
+    /// with its audit row. Returns the appointments released.
+    func cancel(id: ReferralID, expectedVersion: Int?, actor: Actor,
+                decide: @escaping @Sendable (ReferralSnapshot) throws -> ReferralChange) async throws -> [AppointmentID]
 }
 
 /// Reads clinics.

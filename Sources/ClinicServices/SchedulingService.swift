@@ -52,8 +52,6 @@ public protocol SchedulingStore: Sendable {
     /// What readiness needs beyond the plan: the latest imaging date and the prior authorization.
     func readinessFacts(referralID: ReferralID, zone: ClinicTimeZone) async throws -> (latestImaging: LocalDate?, priorAuthorization: String?)
     func holdMinutes(clinicID: ClinicID) async throws -> Int
-    /// A referral's appointments that still hold time: held, booked or confirmed.
-    func liveAppointments(referralID: ReferralID) async throws -> [AppointmentID]
     /// Appointments (all but cancelled ones) overlapping an interval, with their patients.
     func appointments(clinicID: ClinicID, from: Date, to: Date) async throws -> [(Appointment, Patient)]
     /// Cancels `old` and books `new` in one transaction: both happen, or neither.
@@ -176,15 +174,6 @@ public struct SchedulingService: Sendable {
         }
         guard let appointment = try await store.appointment(id: outcome.id) else { throw ServiceError.notFound(entity: "appointment") }
         return (appointment, outcome != .created(outcome.id))
-    }
-
-    /// A referral's appointments that still hold time (held, booked or confirmed).
-    public func liveAppointments(referralID: ReferralID) async throws -> [Appointment] {
-        var live: [Appointment] = []
-        for id in try await store.liveAppointments(referralID: referralID) {
-            if let appointment = try await store.appointment(id: id) { live.append(appointment) }
-        }
-        return live
     }
 
     public func appointment(id text: String) async throws -> Appointment {

@@ -114,10 +114,10 @@ public struct WaitlistService: Sendable {
     /// Cancels a referral (its holds and bookings are released with it, in one transaction) and
     /// offers each freed procedure time to the waitlist, as a cancelled booking's would be.
     public func cancelReferral(referralID text: String, reason: String, expectedVersion: Int?, actor: Actor) async throws -> Referral {
-        let booked = try await scheduling.liveAppointments(referralID: try ReferralService.parseID(text))
-        let referral = try await referrals.cancel(referralID: text, reason: reason, expectedVersion: expectedVersion, actor: actor)
-        for appointment in booked where appointment.kind == .procedure {
-            try await offerFreedTime(try await scheduling.appointment(id: appointment.id.description), actor: actor)
+        let (referral, released) = try await referrals.cancel(referralID: text, reason: reason, expectedVersion: expectedVersion,
+                                                              actor: actor)
+        for id in released {
+            try await offerFreedTime(try await scheduling.appointment(id: id.description), actor: actor)
         }
         return referral
     }

@@ -60,6 +60,7 @@ struct ReferralLifecycleTests {
                 #expect(JSONBody($0).string("state") == "cancelled")
                 #expect(JSONBody($0).string("cancelReason") == "Referral cancelled: Moved out of state")
             }
+            #expect(try await db.count("audit_log", where: "action = 'appointment.cancel' AND entity_id = '\(appointment.string("id")!)'") == 1)
             let (rebooked, _) = try await post(client, scheduler, "/v1/appointments",
                                                "{\"referralId\":\"\(second)\",\"kind\":\"evaluation\",\"start\":\"\(start)\"}")
             #expect(rebooked == 201)
