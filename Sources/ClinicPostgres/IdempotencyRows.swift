@@ -22,6 +22,19 @@ enum IdempotencyRows {
         return entity
     }
 
+    /// What an earlier request with this key created, without claiming it; nil when the key is
+    /// unused (or its first request is still running).
+    /// - Throws: `ServiceError.idempotencyKeyReused` when the key came with another request.
+    static func earlier(_ claim: IdempotencyClaim, on connection: PostgresConnection, logger: Logger) async throws -> UUID? {
+        let rows = try await connection.query("""
+            SELECT request_hash, entity_id FROM idempotency_keys WHERE scope = \(claim.scope) AND key = \(claim.key)
+            """, logger: logger).collect()
+        guard let row = rows.first else { return nil }
+        let (hash, entity) = try row.decode((Data, UUID?).self)
+        guard hash == Data(claim.requestHash) else { throw ServiceError.idempotencyKeyReused }
+        return entity
+    }
+
     /// Records what the claimed key created, for its replays.
     static func record(_ claim: IdempotencyClaim, entity: UUID, on connection: PostgresConnection, logger: Logger) async throws {
         try await connection.query("""

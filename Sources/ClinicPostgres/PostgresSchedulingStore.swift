@@ -50,6 +50,13 @@ public struct PostgresSchedulingStore: SchedulingStore {
         }
     }
 
+    public func earlierBooking(_ claim: IdempotencyClaim) async throws -> AppointmentID? {
+        let logger = database.logger
+        return try await database.withConnection { connection in
+            try await IdempotencyRows.earlier(claim, on: connection, logger: logger).map(AppointmentID.init)
+        }
+    }
+
     public func book(_ booking: NewBooking, actor: Actor, idempotency: IdempotencyClaim?,
                      decide: @escaping @Sendable (ReferralSnapshot) throws -> ReferralChange?) async throws -> CreateOutcome<AppointmentID> {
         let logger = database.logger
@@ -75,11 +82,19 @@ public struct PostgresSchedulingStore: SchedulingStore {
     /// constraint (an overlap is 23P01, answered 409 by `ClinicDatabase`) unless overbooked.
     /// Expired holds must never block anyone: any overlapping the new time are released first.
     private static func insert(_ booking: NewBooking, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        // The lapsed holds' rows are locked first: a confirmation of one of them either finished
+        // before (it is no longer held, and is skipped) or waits and then finds its claims gone.
+        let resources = booking.resourceIDs.map(\.rawValue)
         try await connection.query("""
-            UPDATE appointment_resources ar SET active = false FROM appointments a
-            WHERE a.id = ar.appointment_id AND a.state = 'held' AND a.hold_expires_at <= now() AND ar.active
-              AND ar.resource_id = ANY(\(booking.resourceIDs.map(\.rawValue)))
-              AND ar.during && tstzrange(\(booking.start), \(booking.end))
+            WITH lapsed AS (
+                SELECT a.id FROM appointments a
+                WHERE a.state = 'held' AND a.hold_expires_at <= now()
+                  AND EXISTS (SELECT 1 FROM appointment_resources c WHERE c.appointment_id = a.id AND c.active
+                              AND c.resource_id = ANY(\(resources)) AND c.during && tstzrange(\(booking.start), \(booking.end)))
+                FOR UPDATE OF a)
+            UPDATE appointment_resources SET active = false
+            WHERE appointment_id IN (SELECT id FROM lapsed) AND active
+              AND resource_id = ANY(\(resources)) AND during && tstzrange(\(booking.start), \(booking.end))
             """, logger: logger)
         let overbooked = booking.overbookReason != nil
         let state = booking.holdMinutes == nil ? "booked" : "held"
@@ -156,6 +171,16 @@ public struct PostgresSchedulingStore: SchedulingStore {
         let logger = database.logger
         try await database.transaction { connection in
             let (appointment, snapshot) = try await Self.lock(id, connection, logger)
+            if appointment.state == .held {
+                // A hold lapses on the database's clock, the one bookings release it by; with its
+                // row locked, its claims are as the last booking left them.
+                let live = try await connection.query("""
+                    SELECT a.hold_expires_at > now() AND coalesce(bool_and(c.active), false)
+                    FROM appointments a LEFT JOIN appointment_resources c ON c.appointment_id = a.id
+                    WHERE a.id = \(id.rawValue) GROUP BY a.hold_expires_at
+                    """, logger: logger).collect().first?.decode(Bool.self) ?? false
+                guard live else { throw ServiceError.conflict("the hold has expired; book the time again") }
+            }
             let change = try decide(snapshot, appointment)
             try await connection.query("""
                 UPDATE appointments SET state = \(state.rawValue), hold_expires_at = NULL, version = version + 1, updated_at = now()

@@ -242,8 +242,7 @@ public struct ReferralService: Sendable {
                          draft.referringClinicianName, draft.referringClinicianNPI ?? "", draft.reason, draft.symptomOnset ?? "",
                          draft.imagingResultIDs.map { $0.lowercased() }.joined(separator: ","), draft.payer ?? "",
                          "\(flags.neurologicalDeficit)\(flags.cancerHistory)\(flags.longTermSteroids)\(flags.knownOsteoporosis)\(flags.severePain)\(flags.hospitalised)"]
-            .map { "\($0.utf8.count):\($0)" }.joined()
-        return Array(SHA256.hash(data: Data(canonical.utf8)))
+        return IdempotencyClaim.fingerprint(canonical)
     }
 }
 

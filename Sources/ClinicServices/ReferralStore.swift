@@ -1,4 +1,5 @@
 import ClinicDomain
+import Crypto
 import Foundation
 
 /// A claim on an Idempotency-Key, made in the same transaction as the creation it guards.
@@ -13,6 +14,12 @@ public struct IdempotencyClaim: Hashable, Sendable {
         self.scope = scope
         self.key = key
         self.requestHash = requestHash
+    }
+
+    /// A request's hash from its fields in a fixed order, each length-prefixed so that no two
+    /// different field lists run together into the same text.
+    public static func fingerprint(_ fields: [String]) -> [UInt8] {
+        Array(SHA256.hash(data: Data(fields.map { "\($0.utf8.count):\($0)" }.joined().utf8)))
     }
 
     /// Checks a caller's Idempotency-Key: 1 to 200 visible ASCII characters.

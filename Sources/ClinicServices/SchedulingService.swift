@@ -38,6 +38,9 @@ public protocol SchedulingStore: Sendable {
     func book(_ booking: NewBooking, actor: Actor, idempotency: IdempotencyClaim?,
               decide: @escaping @Sendable (ReferralSnapshot) throws -> ReferralChange?) async throws -> CreateOutcome<AppointmentID>
     func appointment(id: AppointmentID) async throws -> Appointment?
+    /// The appointment an earlier request with this Idempotency-Key booked, if any.
+    /// - Throws: `ServiceError.idempotencyKeyReused` when the key came with another request.
+    func earlierBooking(_ claim: IdempotencyClaim) async throws -> AppointmentID?
     /// Cancels, frees its resources and lets `decide` move the referral, in one transaction.
     func cancel(id: AppointmentID, reason: String, actor: Actor,
                 decide: @escaping @Sendable (ReferralSnapshot, Appointment) throws -> ReferralChange) async throws
@@ -129,38 +132,35 @@ public struct SchedulingService: Sendable {
             throw ServiceError.invalid("/overbook", "only a scheduler or an admin may overbook")
         }
         let (referral, clinic, requirement) = try await context(text, kind)
-        var chosenIDs: [ResourceID]?
-        if let resourceIDs {
-            var collector = ViolationCollector()
-            chosenIDs = resourceIDs.enumerated().compactMap { index, id in
-                let parsed = ResourceID(string: id)
-                if parsed == nil { collector.add("/resourceIds/\(index)", "must be a UUID") }
-                return parsed
-            }
-            do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
+        let chosenIDs = try Self.parseResourceIDs(resourceIDs)
+        let claim = idempotencyKey.map {
+            IdempotencyClaim(scope: "createAppointment:\(actor.principal.tokenID?.description ?? actor.principal.name)", key: $0,
+                             requestHash: IdempotencyClaim.fingerprint([
+                                 referral.id.description, kind.rawValue, "\(start.timeIntervalSince1970)",
+                                 resourceIDs.map { $0.map { $0.lowercased() }.joined(separator: ",") } ?? "(any)", "\(hold)",
+                                 overbook?.value ?? ""]))
         }
+        // A retry must get the first answer, though the time it asks for is now its own booking's.
+        if let replayed = try await earlierBooking(claim) { return (replayed, true) }
         if start < now().addingTimeInterval(-300) { throw ServiceError.invalid("/start", "must not be in the past") }
         let calendars = try await store.calendars(clinicID: clinic.clinic.id, from: start.addingTimeInterval(-86_400),
                                                   to: start.addingTimeInterval(2 * 86_400))
         // An overbooking is the one way past a conflict: busy time does not count for it.
         let visible = overbook == nil ? calendars : calendars.map { ResourceCalendar(id: $0.id, kind: $0.kind, weekly: $0.weekly, busy: []) }
-        let candidates = chosenIDs.map { ids in visible.filter { ids.contains($0.id) } } ?? visible
-        if let chosenIDs, candidates.count != chosenIDs.count {
-            throw ServiceError.unknownReference(pointer: "/resourceIds", entity: "resource at this clinic")
-        }
+        let candidates = try Self.choose(chosenIDs, from: visible)
         guard let slot = Availability.fit(at: start, zone: clinic.clinic.timeZone, hours: clinic.hours, resources: candidates,
                                           requirement: requirement) else {
+            // A twin sent at the same moment may have taken the time: then this is its replay.
+            if let replayed = try await earlierBooking(claim) { return (replayed, true) }
             throw ServiceError.conflict("no \(requirement.kinds.map(\.rawValue).joined(separator: " + ")) is free and working for the whole \(kind.rawValue) at this time, or the stay would not end before closing; ask GET /v1/availability")
         }
         var booking = NewBooking(id: .random(), referralID: referral.id, clinicID: clinic.clinic.id, kind: kind, start: slot.start,
                                  end: slot.end, resourceIDs: slot.resources)
         booking.overbookReason = overbook?.value
         if hold { booking.holdMinutes = try await store.holdMinutes(clinicID: clinic.clinic.id) }
-        let claim = idempotencyKey.map {
-            IdempotencyClaim(scope: "createAppointment:\(actor.principal.tokenID?.description ?? actor.principal.name)", key: $0,
-                             requestHash: Array("\(referral.id)|\(kind.rawValue)|\(start.timeIntervalSince1970)|\(resourceIDs ?? [])".utf8))
-        }
-        let outcome = try await store.book(booking, actor: actor, idempotency: claim) { snapshot in
+        let outcome: CreateOutcome<AppointmentID>
+        do {
+            outcome = try await store.book(booking, actor: actor, idempotency: claim) { snapshot in
             let transition = kind.bookingTransition
             if hold {
                 // A hold reserves the time; the referral moves when the hold is confirmed. Its state must allow that.
@@ -171,9 +171,42 @@ public struct SchedulingService: Sendable {
             change.status = try ReferralService.move(snapshot.referral.status, transition, attempted: "book a \(kind.rawValue) for")
             change.eventReason = "Booked for \(slot.start)."
             return change
+            }
+        } catch ServiceError.conflict(let detail) {
+            // A twin sent at the same moment may have won the time: then this is its replay.
+            if let replayed = try await earlierBooking(claim) { return (replayed, true) }
+            throw ServiceError.conflict(detail)
         }
         guard let appointment = try await store.appointment(id: outcome.id) else { throw ServiceError.notFound(entity: "appointment") }
         return (appointment, outcome != .created(outcome.id))
+    }
+
+    /// The appointment an earlier request with the same key booked, if there was one.
+    private func earlierBooking(_ claim: IdempotencyClaim?) async throws -> Appointment? {
+        guard let claim, let id = try await store.earlierBooking(claim) else { return nil }
+        return try await store.appointment(id: id)
+    }
+
+    /// The `resourceIds` a caller chose, each a UUID; nil when none were chosen.
+    private static func parseResourceIDs(_ texts: [String]?) throws -> [ResourceID]? {
+        guard let texts else { return nil }
+        var collector = ViolationCollector()
+        let ids = texts.enumerated().compactMap { index, id in
+            let parsed = ResourceID(string: id)
+            if parsed == nil { collector.add("/resourceIds/\(index)", "must be a UUID") }
+            return parsed
+        }
+        do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
+        return ids
+    }
+
+    /// The calendars of the chosen resources (all when none were chosen); a chosen id that is not
+    /// an active resource of the clinic is an unknown reference.
+    private static func choose(_ ids: [ResourceID]?, from calendars: [ResourceCalendar]) throws -> [ResourceCalendar] {
+        guard let ids else { return calendars }
+        let chosen = calendars.filter { ids.contains($0.id) }
+        guard chosen.count == ids.count else { throw ServiceError.unknownReference(pointer: "/resourceIds", entity: "resource at this clinic") }
+        return chosen
     }
 
     public func appointment(id text: String) async throws -> Appointment {
@@ -248,20 +281,22 @@ public struct SchedulingService: Sendable {
         }
         if start < now().addingTimeInterval(-300) { throw ServiceError.invalid("/start", "must not be in the past") }
         let (_, clinic, requirement) = try await context(old.referralID.description, old.kind)
-        let wanted = resourceIDs.map { $0.compactMap(ResourceID.init(string:)) }
+        let wanted = try Self.parseResourceIDs(resourceIDs)
         // The old booking's own claims do not block its new time.
         let calendars = try await store.calendars(clinicID: clinic.clinic.id, from: start.addingTimeInterval(-86_400),
                                                   to: start.addingTimeInterval(2 * 86_400)).map { calendar in
             ResourceCalendar(id: calendar.id, kind: calendar.kind, weekly: calendar.weekly,
                              busy: calendar.busy.filter { !(old.resources.map(\.id).contains(calendar.id) && $0 == old.start..<old.end) })
         }
-        let candidates = wanted.map { ids in calendars.filter { ids.contains($0.id) } } ?? calendars
+        let candidates = try Self.choose(wanted, from: calendars)
         guard let slot = Availability.fit(at: start, zone: clinic.clinic.timeZone, hours: clinic.hours, resources: candidates,
                                           requirement: requirement) else {
             throw ServiceError.conflict("no \(requirement.kinds.map(\.rawValue).joined(separator: " + ")) is free and working for the whole \(old.kind.rawValue) at the new time; the booking is unchanged")
         }
-        let booking = NewBooking(id: .random(), referralID: old.referralID, clinicID: old.clinicID, kind: old.kind, start: slot.start,
+        var booking = NewBooking(id: .random(), referralID: old.referralID, clinicID: old.clinicID, kind: old.kind, start: slot.start,
                                  end: slot.end, resourceIDs: slot.resources)
+        // A hold moved is still a hold: the referral moves only when it is confirmed.
+        if old.state == .held { booking.holdMinutes = try await store.holdMinutes(clinicID: clinic.clinic.id) }
         try await store.reschedule(old: old.id, new: booking, actor: actor) { snapshot, appointment in
             guard [.held, .booked, .confirmed].contains(appointment.state) else {
                 throw ServiceError.conflict("the appointment is \(appointment.state.rawValue); only held, booked or confirmed ones can be rescheduled")
@@ -329,9 +364,6 @@ public struct SchedulingService: Sendable {
         let current = try await appointment(id: text)
         guard [.held, .booked].contains(current.state) else {
             throw ServiceError.conflict("the appointment is \(current.state.rawValue); only a hold or a booking can be confirmed")
-        }
-        if current.state == .held, let expires = current.holdExpiresAt, expires <= now() {
-            throw ServiceError.conflict("the hold expired at \(expires); book the time again")
         }
         let items = try await readiness(current)
         let unmet = items.filter { !$0.met }

@@ -46,6 +46,80 @@ struct HoldAndReadinessTests {
             let (code, moved) = try await post(client, scheduler, "/v1/appointments/\(booked.string("id")!)/reschedule", "{\"start\":\"\(nine)\"}")
             #expect(code == 200)
             #expect(moved.string("state") == "booked")
+            #expect(moved.string("start") == RFC3339.format(monday.addingTimeInterval(2 * 3600)))
+            #expect(try await db.count("appointment_resources", where: "appointment_id = '\(held.string("id")!)' AND active") == 0)
+        }
+    }
+
+    @Test("a hold moved to another time is still a hold: the referral stays triaged until it is confirmed")
+    func rescheduledHoldStaysHeld() async throws {
+        try await withApp { client, db in
+            let (clinic, _) = try await Fixtures(db).schedulableClinic()
+            let scheduler = try await Fixtures(db).token(.scheduler)
+            let a = try await client.createReferral(token: scheduler, clinicID: clinic.id, mrn: "MRN-A") { JSONBody($0).string("id")! }
+            let monday = Fixtures.nextMondayMorning(in: clinic)
+            let (_, held) = try await post(client, scheduler, "/v1/appointments",
+                                           "{\"referralId\":\"\(a)\",\"kind\":\"evaluation\",\"start\":\"\(iso(monday))\",\"hold\":true}")
+            let nine = iso(monday.addingTimeInterval(2 * 3600))
+            let (code, moved) = try await post(client, scheduler, "/v1/appointments/\(held.string("id")!)/reschedule", "{\"start\":\"\(nine)\"}")
+            #expect(code == 200)
+            #expect(moved.string("state") == "held" && moved.string("holdExpiresAt") != nil)
+            #expect(moved.string("start") == RFC3339.format(monday.addingTimeInterval(2 * 3600)))
+            try await client.execute(uri: "/v1/referrals/\(a)", method: .get, headers: .bearer(scheduler, json: false)) {
+                #expect(JSONBody($0).string("status") == "triaged")
+            }
+        }
+    }
+
+    @Test("a booking retried with its Idempotency-Key answers the first booking, though its time is now taken; ten at once book once")
+    func bookingReplays() async throws {
+        try await withApp { client, db in
+            let (clinic, _) = try await Fixtures(db).schedulableClinic()
+            let scheduler = try await Fixtures(db).token(.scheduler)
+            let a = try await client.createReferral(token: scheduler, clinicID: clinic.id, mrn: "MRN-A") { JSONBody($0).string("id")! }
+            let headers: HTTPFields = {
+                var fields = HTTPFields.bearer(scheduler)
+                fields[HTTPField.Name("Idempotency-Key")!] = "book-eval-1"
+                return fields
+            }()
+            let body = "{\"referralId\":\"\(a)\",\"kind\":\"evaluation\",\"start\":\"\(iso(Fixtures.nextMondayMorning(in: clinic)))\"}"
+            let answers = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
+                for _ in 0..<10 {
+                    group.addTask {
+                        try await client.execute(uri: "/v1/appointments", method: .post, headers: headers, body: ByteBuffer(json: body)) {
+                            (Int($0.status.code), JSONBody($0).string("id"))
+                        }
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(answers.filter { $0.0 == 201 }.count == 1)
+            #expect(answers.filter { $0.0 == 200 }.count == 9)
+            #expect(answers.allSatisfy { $0.1 != nil } && Set(answers.compactMap(\.1)).count == 1)
+            let retried = try await client.execute(uri: "/v1/appointments", method: .post, headers: headers, body: ByteBuffer(json: body)) {
+                (Int($0.status.code), JSONBody($0).string("id"))
+            }
+            #expect(retried.0 == 200 && retried.1 == answers.first?.1)
+            #expect(try await db.count("appointments") == 1)
+        }
+    }
+
+    @Test("one Idempotency-Key for a hold and then for a booking of the same time is refused (422), not replayed")
+    func idempotencyKeyCoversHold() async throws {
+        try await withApp { client, db in
+            let (clinic, _) = try await Fixtures(db).schedulableClinic()
+            let scheduler = try await Fixtures(db).token(.scheduler)
+            let a = try await client.createReferral(token: scheduler, clinicID: clinic.id, mrn: "MRN-A") { JSONBody($0).string("id")! }
+            let start = iso(Fixtures.nextMondayMorning(in: clinic))
+            var headers = HTTPFields.bearer(scheduler)
+            headers[HTTPField.Name("Idempotency-Key")!] = "hold-then-book-1"
+            for (hold, expected) in [(true, 201), (false, 422)] {
+                let body = "{\"referralId\":\"\(a)\",\"kind\":\"evaluation\",\"start\":\"\(start)\",\"hold\":\(hold)}"
+                try await client.execute(uri: "/v1/appointments", method: .post, headers: headers, body: ByteBuffer(json: body)) {
+                    #expect(Int($0.status.code) == expected, "hold: \(hold)")
+                }
+            }
+            #expect(try await db.count("appointments") == 1)
         }
     }
 
