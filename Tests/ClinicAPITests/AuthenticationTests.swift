@@ -132,6 +132,7 @@ struct AuthenticationTests {
                                          body: request.body.map { ByteBuffer(json: $0) }) { response in
                     if PermissionMatrix.allows(role, request.operation) {
                         #expect(response.status != .forbidden && response.status != .unauthorized, "\(role) \(request.operation)")
+                        #expect(response.status.code < 500, "\(role) \(request.operation): \(response.status)")
                     } else {
                         #expect(response.status == .forbidden, "\(role) \(request.operation)")
                     }

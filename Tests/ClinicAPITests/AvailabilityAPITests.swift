@@ -16,6 +16,24 @@ struct AvailabilityAPITests {
         }
     }
 
+    @Test("a consult room on leave from 07:00 to 09:00 offers its first evaluation at 09:00, and a booking at 07:00 is refused")
+    func blockedTimeIsNotOffered() async throws {
+        try await withApp { client, db in
+            let (clinic, resources) = try await Fixtures(db).schedulableClinic()
+            let scheduler = try await Fixtures(db).token(.scheduler)
+            let referral = try await client.createReferral(token: scheduler, clinicID: clinic.id) { JSONBody($0).string("id")! }
+            let monday = Fixtures.nextMondayMorning(in: clinic)
+            let (blocked, _) = try await post(client, scheduler, "/v1/resources/\(resources[.consultRoom]!)/blocks",
+                                              "{\"starts\":\"\(iso(monday))\",\"ends\":\"\(iso(monday.addingTimeInterval(2 * 3600)))\",\"kind\":\"leave\",\"reason\":\"Deep clean\"}")
+            #expect(blocked == 201)
+            let first = try await slots(client, scheduler, "referralId=\(referral)&kind=evaluation&limit=1&from=\(iso(monday))")
+            #expect(first.first?["start"] as? String == RFC3339.format(monday.addingTimeInterval(2 * 3600)))
+            let (booked, _) = try await post(client, scheduler, "/v1/appointments",
+                                             "{\"referralId\":\"\(referral)\",\"kind\":\"evaluation\",\"start\":\"\(iso(monday))\"}")
+            #expect(booked == 409)
+        }
+    }
+
     @Test("a chosen evaluator replaces the others; their booked time is skipped")
     func chosenClinician() async throws {
         try await withApp { client, db in
@@ -59,7 +77,8 @@ struct AvailabilityAPITests {
             let token = try await fixtures.token(.scheduler)
             let referral = try await client.createReferral(token: token, clinicID: clinic.id) { JSONBody($0).string("id")! }
             let zone = TimeZone(identifier: "America/Denver")!
-            let change = try #require(zone.nextDaylightSavingTimeTransition(after: Date().addingTimeInterval(86_400)))
+            // A change at least a week away, so the weekday before it is still to come.
+            let change = try #require(zone.nextDaylightSavingTimeTransition(after: Date().addingTimeInterval(7 * 86_400)))
             // The weekday mornings just before and just after the change.
             func firstWeekday(from start: Date, step: Double) -> Date {
                 var calendar = Calendar(identifier: .gregorian)
@@ -70,13 +89,18 @@ struct AvailabilityAPITests {
             }
             let before = firstWeekday(from: change.addingTimeInterval(-86_400), step: -1)
             let after = firstWeekday(from: change.addingTimeInterval(86_400), step: 1)
-            guard before > Date() else { return }
+            try #require(before > Date())
             let early = try await slots(client, token, "referralId=\(referral)&kind=evaluation&limit=1&from=\(iso(before))")
             let late = try await slots(client, token, "referralId=\(referral)&kind=evaluation&limit=1&from=\(iso(after))")
             #expect(early.first?["start"] as? String == RFC3339.format(before))
             #expect(late.first?["start"] as? String == RFC3339.format(after))
-            let offsets = (zone.secondsFromGMT(for: before), zone.secondsFromGMT(for: after))
-            #expect(abs(offsets.0 - offsets.1) == 3600)
+            // The server's own answers are 07:00 on both sides: an hour apart in UTC.
+            let utcHour = { (text: String?) -> Int? in
+                text.flatMap { try? Date($0, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true)) }
+                    .map { Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: $0).hour! }
+            }
+            let hours = (utcHour(early.first?["start"] as? String), utcHour(late.first?["start"] as? String))
+            #expect(hours.0 != nil && hours.1 != nil && abs((hours.0 ?? 0) - (hours.1 ?? 0)) == 1)
         }
     }
 }

@@ -1,6 +1,7 @@
 import ClinicDomain
 import ClinicTestSupport
 import Foundation
+import PostgresNIO
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -195,7 +196,12 @@ struct EvaluationFlowTests {
                 let first = (JSONBody(response)["items"] as? [[String: Any]])?.first
                 #expect((first?["ruleSet"] as? [String: Any])?["version"] as? Int == 1)
             }
-            await #expect(throws: (any Error).self) { _ = try await db.query("UPDATE candidacy_rule_sets SET version = 9") }
+            // Rows no constraint could object to: only the trigger refuses them.
+            for statement: PostgresQuery in ["UPDATE candidacy_rule_sets SET parameters = parameters WHERE name = 'commercial-example'",
+                                             "DELETE FROM candidacy_rule_sets WHERE name = 'commercial-example'"] {
+                let error = await #expect(throws: PSQLError.self) { _ = try await db.query(statement) }
+                #expect(error?.serverInfo?[.sqlState] == "42501")
+            }
         }
     }
 

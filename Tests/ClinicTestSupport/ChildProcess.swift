@@ -79,3 +79,13 @@ public struct ChildProcess: Sendable {
 
 /// A free loopback port for a server under test.
 public func freeLoopbackPort() throws -> Int { try LocalCluster.freePort() }
+
+/// Runs the built `clinic` binary against a test database (its `DATABASE_URL`), to completion.
+public func runClinic(_ arguments: [String], _ db: TestDatabase) async throws -> (status: Int32, output: String) {
+    try await runClinic(arguments, environment: ["DATABASE_URL": db.url])
+}
+
+/// Runs the built `clinic` binary with exactly this environment, to completion.
+public func runClinic(_ arguments: [String], environment: [String: String]) async throws -> (status: Int32, output: String) {
+    try await ChildProcess.run(try ChildProcess.clinicExecutable(), arguments, environment: environment)
+}

@@ -8,21 +8,13 @@ import Testing
 /// `block add` and shell completion, with their exit codes.
 @Suite("clinic admin CLI")
 struct AdminCLITests {
-    private func clinic(_ arguments: [String], _ db: TestDatabase) async throws -> (status: Int32, output: String) {
-        try await ChildProcess.run(try ChildProcess.clinicExecutable(), arguments, environment: ["DATABASE_URL": db.url])
-    }
-
-    private func clinic(_ arguments: [String], environment: [String: String]) async throws -> (status: Int32, output: String) {
-        try await ChildProcess.run(try ChildProcess.clinicExecutable(), arguments, environment: environment)
-    }
-
     // MARK: check
 
     @Test("check passes on a migrated database and names every check")
     func checkPasses() async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
             try await Fixtures(db).clinic()
-            let result = try await clinic(["check"], db)
+            let result = try await runClinic(["check"], db)
             #expect(result.status == 0, "\(result.output)")
             for name in ["database_url", "http_port", "pool_max", "log_level", "database", "migrations", "server_version",
                          "btree_gist", "clock", "time_zones"] {
@@ -36,14 +28,14 @@ struct AdminCLITests {
     func checkSchemaNotCurrent() async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
             _ = try await db.query("UPDATE schema_migrations SET checksum = 'edited' WHERE name = '0001_schema.sql'")
-            let edited = try await clinic(["check"], db)
+            let edited = try await runClinic(["check"], db)
             #expect(edited.status == 4)
             #expect(edited.output.contains("FAIL  migrations") && edited.output.contains("0001_schema.sql was applied and has since been edited"))
         }
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
             _ = try await db.query("DROP SCHEMA public CASCADE")
             _ = try await db.query("CREATE SCHEMA public")
-            let result = try await clinic(["check"], db)
+            let result = try await runClinic(["check"], db)
             #expect(result.status == 4)
             #expect(result.output.contains("FAIL  migrations") && result.output.contains("run `clinic migrate`"))
             #expect(result.output.contains("ok    database "))
@@ -53,12 +45,12 @@ struct AdminCLITests {
 
     @Test("check exits 2 without DATABASE_URL and with a malformed setting, and still checks the rest")
     func checkConfiguration() async throws {
-        let missing = try await clinic(["check"], environment: ["DATABASE_URL": ""])
+        let missing = try await runClinic(["check"], environment: ["DATABASE_URL": ""])
         #expect(missing.status == 2)
         #expect(missing.output.contains("FAIL  database_url") && missing.output.contains("DATABASE_URL is not set"))
         #expect(missing.output.contains("ok    log_level"))
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
-            let badPool = try await clinic(["check"], environment: ["DATABASE_URL": db.url, "CLINIC_DB_POOL_MAX": "zero"])
+            let badPool = try await runClinic(["check"], environment: ["DATABASE_URL": db.url, "CLINIC_DB_POOL_MAX": "zero"])
             #expect(badPool.status == 2)
             #expect(badPool.output.contains("CLINIC_DB_POOL_MAX must be a whole number"))
             #expect(badPool.output.contains("ok    migrations"))
@@ -68,7 +60,7 @@ struct AdminCLITests {
     @Test("check exits 3 when nothing listens on the database port")
     func checkUnreachable() async throws {
         let port = try freeLoopbackPort()
-        let result = try await clinic(["check", "--database-url", "postgres://clinic@127.0.0.1:\(port)/clinic"], environment: [:])
+        let result = try await runClinic(["check", "--database-url", "postgres://clinic@127.0.0.1:\(port)/clinic"], environment: [:])
         #expect(result.status == 3)
         #expect(result.output.contains("FAIL  database") && result.output.contains("127.0.0.1:\(port)"))
         #expect(result.output.contains("skip  migrations"))
@@ -77,7 +69,7 @@ struct AdminCLITests {
     @Test("check --json is one JSON object with ok and every check's name, status and detail")
     func checkJSON() async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
-            let passing = try await clinic(["check", "--json"], db)
+            let passing = try await runClinic(["check", "--json"], db)
             #expect(passing.status == 0)
             let object = try #require(try JSONSerialization.jsonObject(with: Data(passing.output.utf8)) as? [String: Any])
             #expect(object["ok"] as? Bool == true)
@@ -86,7 +78,7 @@ struct AdminCLITests {
             #expect(checks.allSatisfy { ["ok", "warn"].contains($0["status"]) && !($0["detail"] ?? "").isEmpty })
             #expect(checks.contains { $0["name"] == "migrations" && $0["status"] == "ok" })
         }
-        let failing = try await clinic(["check", "--json"], environment: ["DATABASE_URL": ""])
+        let failing = try await runClinic(["check", "--json"], environment: ["DATABASE_URL": ""])
         #expect(failing.status == 2)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(failing.output.utf8)) as? [String: Any])
         #expect(object["ok"] as? Bool == false)
@@ -111,14 +103,14 @@ struct AdminCLITests {
             let desert = try await Fixtures(db).clinic()
             let late = try await referral(db, clinic: desert, mrn: "MRN-LATE", daysAgo: 20, onsetDaysBefore: 10)
             let fresh = try await referral(db, clinic: desert, mrn: "MRN-FRESH", daysAgo: 0, onsetDaysBefore: 10)
-            let result = try await clinic(["referrals", "list", "--overdue", "--clinic", desert.id.description], db)
+            let result = try await runClinic(["referrals", "list", "--overdue", "--clinic", desert.id.description], db)
             #expect(result.status == 0, "\(result.output)")
             #expect(result.output.contains(late.id.description) && result.output.contains("MRN-LATE"))
             #expect(!result.output.contains(fresh.id.description))
             #expect(result.output.contains("RECEIVED") && result.output.contains("overdue"))
             #expect(result.output.hasSuffix("1 referral.\n"))
 
-            let json = try await clinic(["referrals", "list", "--json"], db)
+            let json = try await runClinic(["referrals", "list", "--json"], db)
             let rows = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [[String: Any]])
             #expect(rows.count == 2)
             #expect(Set(rows.compactMap { $0["id"] as? String }) == [late.id.description, fresh.id.description])
@@ -136,18 +128,18 @@ struct AdminCLITests {
             // The default candidacy window is 84 days from onset: this one closes today.
             let closing = try await referral(db, clinic: desert, mrn: "MRN-CLOSING", daysAgo: 0, onsetDaysBefore: 84)
             let open = try await referral(db, clinic: desert, mrn: "MRN-OPEN", daysAgo: 0, onsetDaysBefore: 10)
-            let today = try await clinic(["referrals", "list", "--window-closing-within", "0"], db)
+            let today = try await runClinic(["referrals", "list", "--window-closing-within", "0"], db)
             #expect(today.status == 0, "\(today.output)")
             #expect(today.output.contains(closing.id.description) && !today.output.contains(open.id.description))
-            let negative = try await clinic(["referrals", "list", "--window-closing-within", "-1"], db)
+            let negative = try await runClinic(["referrals", "list", "--window-closing-within", "-1"], db)
             #expect(negative.status == 64)
             #expect(negative.output.contains("--window-closing-within"))
-            let tooFar = try await clinic(["referrals", "list", "--window-closing-within", "366"], db)
+            let tooFar = try await runClinic(["referrals", "list", "--window-closing-within", "366"], db)
             #expect(tooFar.status == 1)
             #expect(tooFar.output.contains("error: /windowClosingWithinDays: must be from 0 to 365"))
-            let badStatus = try await clinic(["referrals", "list", "--status", "waiting"], db)
+            let badStatus = try await runClinic(["referrals", "list", "--status", "waiting"], db)
             #expect(badStatus.status == 1 && badStatus.output.contains("error: /status: is not a referral status"))
-            #expect(try await clinic(["referrals", "list", "--limit", "0"], db).status == 64)
+            #expect(try await runClinic(["referrals", "list", "--limit", "0"], db).status == 64)
         }
     }
 
@@ -156,10 +148,10 @@ struct AdminCLITests {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
             let desert = try await Fixtures(db).clinic()
             for index in 0..<3 { _ = try await referral(db, clinic: desert, mrn: "MRN-\(index)", daysAgo: 0, onsetDaysBefore: 10) }
-            let two = try await clinic(["referrals", "list", "--limit", "2"], db)
+            let two = try await runClinic(["referrals", "list", "--limit", "2"], db)
             #expect(two.status == 0)
             #expect(two.output.hasSuffix("2 referrals (more match: raise --limit).\n"))
-            #expect(try await clinic(["referrals", "list"], db).output.hasSuffix("3 referrals.\n"))
+            #expect(try await runClinic(["referrals", "list"], db).output.hasSuffix("3 referrals.\n"))
         }
     }
 
@@ -170,32 +162,32 @@ struct AdminCLITests {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
             let (_, resources) = try await Fixtures(db).schedulableClinic()
             let room = try #require(resources[.procedureRoom]).description
-            let set = try await clinic(["template", "set", room, "--window", "1-3=08:00-12:00", "--window", "5=13:00-15:00"], db)
+            let set = try await runClinic(["template", "set", room, "--window", "1-3=08:00-12:00", "--window", "5=13:00-15:00"], db)
             #expect(set.status == 0, "\(set.output)")
             #expect(set.output.contains("Procedure Suite 1: 4 weekly window(s)."))
             #expect(try await db.count("availability_templates", where: "resource_id = '\(room)'") == 4)
 
-            let bad = try await clinic(["template", "set", room, "--window", "weekdays=08:00-12:00"], db)
+            let bad = try await runClinic(["template", "set", room, "--window", "weekdays=08:00-12:00"], db)
             #expect(bad.status == 1)
             #expect(bad.output.contains("error: weekdays=08:00-12:00 is not DAYS=HH:MM-HH:MM"))
-            let backwards = try await clinic(["template", "set", room, "--window", "1=12:00-08:00"], db)
+            let backwards = try await runClinic(["template", "set", room, "--window", "1=12:00-08:00"], db)
             #expect(backwards.status == 1 && backwards.output.contains("must be after the start"))
             #expect(try await db.count("availability_templates", where: "resource_id = '\(room)'") == 4)
 
-            let block = try await clinic(["block", "add", room, "--starts", "2026-12-24T00:00:00-07:00", "--ends", "2026-12-26T00:00:00-07:00",
+            let block = try await runClinic(["block", "add", room, "--starts", "2026-12-24T00:00:00-07:00", "--ends", "2026-12-26T00:00:00-07:00",
                                           "--kind", "holiday", "--reason", "Christmas"], db)
             #expect(block.status == 0, "\(block.output)")
             #expect(try await db.count("resource_blocks", where: "resource_id = '\(room)' AND reason = 'Christmas'") == 1)
-            #expect(try await clinic(["block", "add", room, "--starts", "2026-12-24", "--ends", "2026-12-26T00:00:00-07:00",
+            #expect(try await runClinic(["block", "add", room, "--starts", "2026-12-24", "--ends", "2026-12-26T00:00:00-07:00",
                                       "--kind", "holiday", "--reason", "X"], db).status == 1)
-            #expect(try await clinic(["block", "add", room, "--starts", "2026-12-24T00:00:00-07:00", "--ends", "2026-12-26T00:00:00-07:00",
+            #expect(try await runClinic(["block", "add", room, "--starts", "2026-12-24T00:00:00-07:00", "--ends", "2026-12-26T00:00:00-07:00",
                                       "--kind", "vacation", "--reason", "X"], db).status == 64)
             #expect(try await db.count("audit_log", where: "outcome = 'success' AND actor_name IN ('clinic template set', 'clinic block add')") == 2)
 
             // The older spelling is the same implementation.
-            #expect(try await clinic(["resource", "template", room, "--window", "1-5=07:00-17:00"], db).status == 0)
+            #expect(try await runClinic(["resource", "template", room, "--window", "1-5=07:00-17:00"], db).status == 0)
             #expect(try await db.count("availability_templates", where: "resource_id = '\(room)'") == 5)
-            let listed = try await clinic(["resource", "list", "--clinic", try #require(Self.clinicID(of: room, db)), "--json"], db)
+            let listed = try await runClinic(["resource", "list", "--clinic", try #require(Self.clinicID(of: room, db)), "--json"], db)
             let rows = try #require(try JSONSerialization.jsonObject(with: Data(listed.output.utf8)) as? [[String: Any]])
             #expect((rows.first { $0["id"] as? String == room }?["windows"] as? [[String: Any]])?.count == 5)
         }
@@ -210,13 +202,13 @@ struct AdminCLITests {
     @Test("shell completion scripts are generated for bash, zsh and fish and know the commands")
     func completion() async throws {
         for shell in ["bash", "zsh", "fish"] {
-            let result = try await clinic(["--generate-completion-script", shell], environment: [:])
+            let result = try await runClinic(["--generate-completion-script", shell], environment: [:])
             #expect(result.status == 0)
             for command in ["report", "referrals", "check", "template", "block"] {
                 #expect(result.output.contains(command), "\(shell) completion lacks \(command)")
             }
         }
-        let bash = try await clinic(["--generate-completion-script", "bash"], environment: [:])
+        let bash = try await runClinic(["--generate-completion-script", "bash"], environment: [:])
         #expect(bash.output.contains("_clinic_report()"), "the bash completion has no function for `clinic report`")
         #expect(bash.output.contains("_clinic_referrals_list()"))
     }

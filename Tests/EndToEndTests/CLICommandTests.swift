@@ -7,20 +7,16 @@ import Testing
 /// The admin commands of the built binary against a real database, with their exit codes.
 @Suite("clinic CLI commands")
 struct CLICommandTests {
-    private func clinic(_ arguments: [String], _ db: TestDatabase) async throws -> (status: Int32, output: String) {
-        try await ChildProcess.run(try ChildProcess.clinicExecutable(), arguments, environment: ["DATABASE_URL": db.url])
-    }
-
     @Test("a clinic's triage targets are set from the CLI and used for the next referral")
     func triageTargets() async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
             let desert = try await Fixtures(db).clinic()
-            let set = try await clinic(["clinic", "targets", desert.id.description, "--routine-days", "7"], db)
+            let set = try await runClinic(["clinic", "targets", desert.id.description, "--routine-days", "7"], db)
             #expect(set.status == 0)
             #expect(set.output.contains("routine 7 days"))
-            let shown = try await clinic(["clinic", "show", desert.id.description], db)
+            let shown = try await runClinic(["clinic", "show", desert.id.description], db)
             #expect(shown.status == 0 && shown.output.contains("routine due in:     7 days"))
-            let json = try await clinic(["clinic", "show", desert.id.description, "--json"], db)
+            let json = try await runClinic(["clinic", "show", desert.id.description, "--json"], db)
             let object = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any]
             #expect(object?["routineDueDays"] as? Int == 7 && object?["timeZone"] as? String == "America/Phoenix")
             let referral = try await Fixtures(db).services().referrals.create(Fixtures.l1WedgeDraft(clinicID: desert.id),
@@ -33,11 +29,11 @@ struct CLICommandTests {
     func badTargets() async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
             let desert = try await Fixtures(db).clinic()
-            let result = try await clinic(["clinic", "targets", desert.id.description, "--urgent-days", "30", "--routine-days", "14"], db)
+            let result = try await runClinic(["clinic", "targets", desert.id.description, "--urgent-days", "30", "--routine-days", "14"], db)
             #expect(result.status == 1)
             #expect(result.output.contains("/urgentDueDays"))
             #expect(try await db.count("clinics", where: "urgent_due_days = 3") == 1)
-            let unknown = try await clinic(["clinic", "show", UUID().uuidString], db)
+            let unknown = try await runClinic(["clinic", "show", UUID().uuidString], db)
             #expect(unknown.status == 1)
         }
     }
@@ -45,16 +41,16 @@ struct CLICommandTests {
     @Test("tokens are listed without secrets, and a revoked one shows as revoked")
     func tokenListAndRevoke() async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
-            let created = try await clinic(["token", "create", "--role", "reporter", "--name", "nightly report", "--json"], db)
+            let created = try await runClinic(["token", "create", "--role", "reporter", "--name", "nightly report", "--json"], db)
             #expect(created.status == 0)
             let json = try #require(try JSONSerialization.jsonObject(with: Data(created.output.utf8)) as? [String: String])
             let id = try #require(json["id"])
             let secret = try #require(json["token"])
-            let listed = try await clinic(["token", "list"], db)
+            let listed = try await runClinic(["token", "list"], db)
             #expect(listed.output.contains("nightly report") && listed.output.contains("active") && !listed.output.contains(secret))
-            #expect(try await clinic(["token", "revoke", id], db).status == 0)
-            #expect(try await clinic(["token", "list"], db).output.contains("revoked"))
-            #expect(try await clinic(["token", "revoke", UUID().uuidString], db).status == 1)
+            #expect(try await runClinic(["token", "revoke", id], db).status == 0)
+            #expect(try await runClinic(["token", "list"], db).output.contains("revoked"))
+            #expect(try await runClinic(["token", "revoke", UUID().uuidString], db).status == 1)
         }
     }
 
@@ -62,7 +58,7 @@ struct CLICommandTests {
     func auditCommand() async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
             let desert = try await Fixtures(db).clinic()
-            let result = try await clinic(["audit", "--entity", desert.id.description], db)
+            let result = try await runClinic(["audit", "--entity", desert.id.description], db)
             #expect(result.status == 0)
             #expect(result.output.contains("clinic.create") && result.output.contains("test-fixtures"))
         }
@@ -71,24 +67,24 @@ struct CLICommandTests {
     @Test("a clinic is set up from the CLI: create, resources with weekly windows, a block; bad input exits 1 and says what to fix")
     func clinicSetupFromCLI() async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
-            let created = try await clinic(["clinic", "create", "--name", "Front Range Spine", "--time-zone", "America/Denver", "--hours", "1-5=07:00-17:00"], db)
+            let created = try await runClinic(["clinic", "create", "--name", "Front Range Spine", "--time-zone", "America/Denver", "--hours", "1-5=07:00-17:00"], db)
             #expect(created.status == 0)
             let id = try #require(Self.firstUUID(created.output))
-            let room = try await clinic(["resource", "add", "--clinic", id, "--kind", "procedure_room", "--name", "Suite 1", "--window", "1-5=07:00-17:00"], db)
+            let room = try await runClinic(["resource", "add", "--clinic", id, "--kind", "procedure_room", "--name", "Suite 1", "--window", "1-5=07:00-17:00"], db)
             #expect(room.status == 0 && room.output.contains("5 weekly window(s)"))
             let resourceID = try #require(Self.firstUUID(room.output))
-            #expect(try await clinic(["resource", "block", resourceID, "--starts", "2026-12-24T00:00:00-07:00", "--ends", "2026-12-26T00:00:00-07:00",
+            #expect(try await runClinic(["resource", "block", resourceID, "--starts", "2026-12-24T00:00:00-07:00", "--ends", "2026-12-26T00:00:00-07:00",
                                       "--kind", "holiday", "--reason", "Christmas"], db).status == 0)
-            let listed = try await clinic(["resource", "list", "--clinic", id], db)
+            let listed = try await runClinic(["resource", "list", "--clinic", id], db)
             #expect(listed.output.contains("Suite 1") && listed.output.contains("1=07:00-17:00"))
-            #expect(try await clinic(["resource", "template", resourceID, "--window", "1-5=17:00-07:00"], db).status == 1)
-            let badZone = try await clinic(["clinic", "create", "--name", "X", "--time-zone", "MST"], db)
+            #expect(try await runClinic(["resource", "template", resourceID, "--window", "1-5=17:00-07:00"], db).status == 1)
+            let badZone = try await runClinic(["clinic", "create", "--name", "X", "--time-zone", "MST"], db)
             #expect(badZone.status == 1 && badZone.output.contains("/timeZone"))
             #expect(try await db.count("availability_templates") == 5)
             #expect(try await db.count("resource_blocks") == 1)
-            let settings = try await clinic(["clinic", "settings", id, "--minutes-per-level", "45", "--recovery-minutes", "120"], db)
+            let settings = try await runClinic(["clinic", "settings", id, "--minutes-per-level", "45", "--recovery-minutes", "120"], db)
             #expect(settings.status == 0 && settings.output.contains("45 min per level"))
-            #expect(try await clinic(["clinic", "settings", id, "--turnover-minutes", "999"], db).status == 1)
+            #expect(try await runClinic(["clinic", "settings", id, "--turnover-minutes", "999"], db).status == 1)
         }
     }
 
@@ -98,22 +94,8 @@ struct CLICommandTests {
 
     @Test("clinic roles prints the matrix the server enforces")
     func roles() async throws {
-        let result = try await ChildProcess.run(try ChildProcess.clinicExecutable(), ["roles", "--markdown"], environment: [:])
+        let result = try await runClinic(["roles", "--markdown"], environment: [:])
         #expect(result.status == 0)
         #expect(result.output.trimmingCharacters(in: .whitespacesAndNewlines) == PermissionMatrix.table(markdown: true))
-    }
-
-    @Test("seed --demo twice loads the demo once")
-    func seedTwice() async throws {
-        try await withTestDatabase { (db: TestDatabase) async throws -> Void in
-            #expect(try await clinic(["seed", "--demo"], db).status == 0)
-            #expect(try await clinic(["seed", "--demo"], db).output.contains("0 new referrals"))
-            // The five named patients, once each, beside the generated history.
-            let named = "patient_id IN (SELECT id FROM patients WHERE mrn NOT LIKE 'DSC-H%')"
-            #expect(try await db.count("referrals", where: named) == 5)
-            #expect(try await db.count("referrals", where: "\(named) AND status = 'surgical_review'") == 1)
-            #expect(try await db.count("referrals") > 100)
-            #expect(try await db.count("availability_templates") == 6 * 5)
-        }
     }
 }

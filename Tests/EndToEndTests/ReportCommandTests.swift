@@ -1,4 +1,5 @@
 import ClinicDomain
+import ClinicPostgres
 import ClinicServices
 import ClinicTestSupport
 import Foundation
@@ -10,10 +11,6 @@ import Testing
 /// `clinic report nightly` from the built binary against a real database.
 @Suite("clinic report nightly")
 struct ReportCommandTests {
-    private func clinic(_ arguments: [String], _ db: TestDatabase) async throws -> (status: Int32, output: String) {
-        try await ChildProcess.run(try ChildProcess.clinicExecutable(), arguments, environment: ["DATABASE_URL": db.url])
-    }
-
     private func scratch() throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -27,7 +24,7 @@ struct ReportCommandTests {
             _ = try await Fixtures(db).services().referrals.create(Fixtures.l1WedgeDraft(clinicID: desert.id), idempotencyKey: nil,
                                                                    actor: Fixtures.operator_)
             let path = try scratch().appendingPathComponent("report.html")
-            let run = try await clinic(["report", "nightly", "--date", "today", "--format", "html", "--output", path.path], db)
+            let run = try await runClinic(["report", "nightly", "--date", "today", "--format", "html", "--output", path.path], db)
             #expect(run.status == 0)
             let html = try String(contentsOf: path, encoding: .utf8)
             #expect(html.hasPrefix("<!DOCTYPE html>"))
@@ -44,25 +41,62 @@ struct ReportCommandTests {
     @Test("json and csv forms: JSON decodes to the report, CSV has four columns on every row")
     func jsonAndCSV() async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
-            try await Fixtures(db).schedulableClinic()
-            let json = try await clinic(["report", "nightly", "--format", "json"], db)
+            let desert = try await Fixtures(db).schedulableClinic().clinic
+            // A name with a comma and quotes, which CSV must quote.
+            try await ClinicSetupService(store: PostgresClinicStore(database: db.database))
+                .addResource(clinicID: desert.id.description, kind: .anesthesia, name: #"Dr. Priya "PP" Patel, CRNA"#, actor: Fixtures.operator_)
+            let json = try await runClinic(["report", "nightly", "--format", "json"], db)
             #expect(json.status == 0)
             let report = try NightlyReport.decoder().decode(NightlyReport.self, from: Data(json.output.utf8))
-            #expect(report.utilisation.count == 4)
-            let csv = try await clinic(["report", "nightly", "--format", "csv"], db)
+            #expect(report.utilisation.count == 5)
+            let csv = try await runClinic(["report", "nightly", "--format", "csv"], db)
             #expect(csv.status == 0)
-            let lines = csv.output.split(separator: "\r\n")
-            #expect(lines.first == "section,item,field,value")
-            #expect(lines.count > 20)
+            let records = Self.csvRecords(csv.output)
+            #expect(records.first == ["section", "item", "field", "value"])
+            #expect(records.count > 20)
+            #expect(records.allSatisfy { $0.count == 4 })
+            #expect(records.contains(["resource", #"Dr. Priya "PP" Patel, CRNA"#, "kind", "anesthesia"]))
         }
+    }
+
+    /// RFC 4180 records: fields split on commas outside quotes, `""` inside quotes is one quote.
+    static func csvRecords(_ text: String) -> [[String]] {
+        var records: [[String]] = []
+        var record: [String] = []
+        var field = ""
+        var quoted = false
+        var characters = Array(text)[...]
+        while let character = characters.popFirst() {
+            if quoted {
+                if character == "\"" {
+                    if characters.first == "\"" { field.append("\""); characters.removeFirst() } else { quoted = false }
+                } else {
+                    field.append(character)
+                }
+            } else if character == "\"" {
+                quoted = true
+            } else if character == "," {
+                record.append(field)
+                field = ""
+            } else if character == "\r\n" || character == "\n" {
+                record.append(field)
+                records.append(record)
+                record = []
+                field = ""
+            } else {
+                field.append(character)
+            }
+        }
+        if !field.isEmpty || !record.isEmpty { record.append(field); records.append(record) }
+        return records
     }
 
     @Test("a second run for a finished day reads the record: same bytes, one report_runs row")
     func rerunReadsTheRecord() async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
             try await Fixtures(db).schedulableClinic()
-            let first = try await clinic(["report", "nightly", "--format", "text"], db)
-            let second = try await clinic(["report", "nightly", "--format", "text"], db)
+            let first = try await runClinic(["report", "nightly", "--format", "text"], db)
+            let second = try await runClinic(["report", "nightly", "--format", "text"], db)
             #expect(first.status == 0 && second.status == 0)
             #expect(first.output == second.output)
             #expect(try await db.count("report_runs") == 1)
@@ -75,7 +109,7 @@ struct ReportCommandTests {
             try await Fixtures(db).schedulableClinic()
             let runs = try await withThrowingTaskGroup(of: (status: Int32, output: String).self) { group in
                 for _ in 0..<4 {
-                    group.addTask { try await clinic(["report", "nightly", "--date", "yesterday", "--format", "json"], db) }
+                    group.addTask { try await runClinic(["report", "nightly", "--date", "yesterday", "--format", "json"], db) }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
@@ -90,7 +124,7 @@ struct ReportCommandTests {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
             let desert = try await Fixtures(db).schedulableClinic().clinic
             let dir = try scratch().appendingPathComponent("reports")
-            let run = try await clinic(["report", "nightly", "--date", "2026-03-10", "--format", "html", "--output-dir", dir.path], db)
+            let run = try await runClinic(["report", "nightly", "--date", "2026-03-10", "--format", "html", "--output-dir", dir.path], db)
             #expect(run.status == 0)
             #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("nightly-\(desert.id)-2026-03-10.html").path))
         }
@@ -100,15 +134,15 @@ struct ReportCommandTests {
     func badInput() async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
             try await Fixtures(db).schedulableClinic()
-            let badDate = try await clinic(["report", "nightly", "--date", "2026-13-01"], db)
+            let badDate = try await runClinic(["report", "nightly", "--date", "2026-13-01"], db)
             #expect(badDate.status == 1 && badDate.output.contains("/date"))
-            let badFormat = try await clinic(["report", "nightly", "--format", "pdf"], db)
+            let badFormat = try await runClinic(["report", "nightly", "--format", "pdf"], db)
             #expect(badFormat.status == 64)
-            let unknown = try await clinic(["report", "nightly", "--clinic", UUID().uuidString], db)
-            #expect(unknown.status == 1 && unknown.output.contains("clinic"))
-            let both = try await clinic(["report", "nightly", "--output", "/tmp/x.html", "--output-dir", "/tmp"], db)
+            let unknown = try await runClinic(["report", "nightly", "--clinic", UUID().uuidString], db)
+            #expect(unknown.status == 1 && unknown.output.contains("/clinicId: no clinic has this id"))
+            let both = try await runClinic(["report", "nightly", "--output", "/tmp/x.html", "--output-dir", "/tmp"], db)
             #expect(both.status == 64)
-            let unwritable = try await clinic(["report", "nightly", "--output", "/proc/no-such-dir/report.txt"], db)
+            let unwritable = try await runClinic(["report", "nightly", "--output", "/proc/no-such-dir/report.txt"], db)
             #expect(unwritable.status == 1 && unwritable.output.contains("cannot write"))
             #expect(try await db.count("report_runs") == 0)
         }

@@ -1,18 +1,15 @@
 import ClinicTestSupport
+import ClinicServices
 import Foundation
 import Testing
 
 /// `clinic seed --synthetic` and `--demo` from the built binary against a real database.
 @Suite("clinic seed")
 struct SeedCommandTests {
-    private func clinic(_ arguments: [String], _ db: TestDatabase) async throws -> (status: Int32, output: String) {
-        try await ChildProcess.run(try ChildProcess.clinicExecutable(), arguments, environment: ["DATABASE_URL": db.url])
-    }
-
     @Test("seed --synthetic replays weeks of history: every referral, events over many days, procedures done, bookings ahead, no double booking")
     func synthetic() async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
-            let run = try await clinic(["seed", "--synthetic", "--referrals", "60", "--seed", "7"], db)
+            let run = try await runClinic(["seed", "--synthetic", "--referrals", "60", "--seed", "7"], db)
             #expect(run.status == 0, "\(run.output)")
             #expect(run.output.contains("60 referrals created"))
             #expect(run.output.contains("seed: 60/60 referrals (100%)"))  // Not a terminal: a line per 10%.
@@ -44,12 +41,12 @@ struct SeedCommandTests {
     @Test("the same seed twice is refused with exit code 1 and changes nothing; another seed adds its own history")
     func sameSeedTwice() async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
-            #expect(try await clinic(["seed", "--synthetic", "--referrals", "5", "--seed", "11", "--days", "7"], db).status == 0)
-            let again = try await clinic(["seed", "--synthetic", "--referrals", "5", "--seed", "11", "--days", "7"], db)
+            #expect(try await runClinic(["seed", "--synthetic", "--referrals", "5", "--seed", "11", "--days", "7"], db).status == 0)
+            let again = try await runClinic(["seed", "--synthetic", "--referrals", "5", "--seed", "11", "--days", "7"], db)
             #expect(again.status == 1)
             #expect(again.output.contains("seed 11 is already loaded"))
             #expect(try await db.count("referrals") == 5)
-            #expect(try await clinic(["seed", "--synthetic", "--referrals", "5", "--seed", "12", "--days", "7"], db).status == 0)
+            #expect(try await runClinic(["seed", "--synthetic", "--referrals", "5", "--seed", "12", "--days", "7"], db).status == 0)
             #expect(try await db.count("referrals") == 10)
             #expect(try await db.count("clinics") == 1)
         }
@@ -66,7 +63,7 @@ struct SeedCommandTests {
         (["seed"], "--demo"),
     ])
     func usage(arguments: [String], message: String) async throws {
-        let result = try await ChildProcess.run(try ChildProcess.clinicExecutable(), arguments,
+        let result = try await runClinic(arguments,
                                                 environment: ["DATABASE_URL": "postgres://nobody@127.0.0.1:1/none"])
         #expect(result.status == 64)
         #expect(result.output.contains(message), "\(result.output)")
@@ -75,7 +72,7 @@ struct SeedCommandTests {
     @Test("an unknown clinic exits 1 and says so")
     func unknownClinic() async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
-            let result = try await clinic(["seed", "--synthetic", "--referrals", "5", "--clinic", UUID().uuidString], db)
+            let result = try await runClinic(["seed", "--synthetic", "--referrals", "5", "--clinic", UUID().uuidString], db)
             #expect(result.status == 1)
             #expect(result.output.contains("no such clinic"))
         }
@@ -84,12 +81,12 @@ struct SeedCommandTests {
     @Test("seed --demo twice: the history once, the named referrals once, the nightly report's sections filled")
     func demoTwice() async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
-            let first = try await clinic(["seed", "--demo"], db)
+            let first = try await runClinic(["seed", "--demo"], db)
             #expect(first.status == 0, "\(first.output)")
             #expect(first.output.contains("5 new referrals; history: 150 referrals"))
             let referrals = try await db.count("referrals")
             #expect(referrals == 155)
-            let second = try await clinic(["seed", "--demo"], db)
+            let second = try await runClinic(["seed", "--demo"], db)
             #expect(second.status == 0, "\(second.output)")
             #expect(second.output.contains("0 new referrals; history already loaded, skipped."))
             #expect(try await db.count("referrals") == referrals)
@@ -106,6 +103,23 @@ struct SeedCommandTests {
                 #expect(try await db.count("appointments", where: "state IN ('cancelled', 'no_show') AND (lower(during) AT TIME ZONE '\(zone)')::date = \(yesterday)") >= 1)
             }
             #expect(try await db.count("referrals", where: "status = 'candidate'") > 0)
+            // The five named patients, once each, beside the generated history; every resource bookable.
+            let named = "patient_id IN (SELECT id FROM patients WHERE mrn NOT LIKE 'DSC-H%')"
+            #expect(try await db.count("referrals", where: named) == 5)
+            #expect(try await db.count("referrals", where: "\(named) AND status = 'surgical_review'") == 1)
+            #expect(try await db.count("availability_templates") == 6 * 5)
+
+            // And the report a manager reads the next morning has something in every list.
+            let run = try await runClinic(["report", "nightly", "--format", "json"], db)
+            #expect(run.status == 0)
+            let report = try NightlyReport.decoder().decode(NightlyReport.self, from: Data(run.output.utf8))
+            #expect(report.newReferrals.total >= 2)
+            #expect(report.funnel.rolling30Days.stages.first?.count ?? 0 > 0)
+            #expect(report.timings.referralToEvaluation.count > 0)
+            #expect(report.overdue.contains { $0.patientName == "Benally, Harold" })
+            #expect(report.windowClosing.contains { $0.patientName == "Kowalczyk, Walter" })
+            #expect(report.utilisation.count == 6)
+            #expect(report.waitlist.length > 0 && report.waitlist.oldest != nil)
         }
     }
 

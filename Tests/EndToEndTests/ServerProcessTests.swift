@@ -64,7 +64,7 @@ struct ServerProcessTests {
         try await withTestDatabase { db in
             _ = try await db.query("DROP SCHEMA public CASCADE")
             _ = try await db.query("CREATE SCHEMA public")
-            let result = try await ChildProcess.run(try ChildProcess.clinicExecutable(), ["serve", "--port", "\(try freeLoopbackPort())"],
+            let result = try await runClinic(["serve", "--port", "\(try freeLoopbackPort())"],
                                                     environment: ["DATABASE_URL": db.url])
             #expect(result.status == 4)
             #expect(result.output.contains("clinic migrate"))
@@ -77,7 +77,7 @@ struct ServerProcessTests {
         (["serve"], ["DATABASE_URL": "postgres://clinic@127.0.0.1:1/clinic", "CLINIC_HTTP_PORT": "eighty"], "CLINIC_HTTP_PORT"),
     ])
     func configurationErrors(arguments: [String], environment: [String: String], message: String) async throws {
-        let result = try await ChildProcess.run(try ChildProcess.clinicExecutable(), arguments, environment: environment)
+        let result = try await runClinic(arguments, environment: environment)
         #expect(result.status == 2)
         #expect(result.output.contains(message))
     }
@@ -85,7 +85,7 @@ struct ServerProcessTests {
     @Test("an unreachable database is exit code 3 with a clear message")
     func unreachableDatabase() async throws {
         let port = try freeLoopbackPort()
-        let result = try await ChildProcess.run(try ChildProcess.clinicExecutable(), ["migrate"],
+        let result = try await runClinic(["migrate"],
                                                 environment: ["DATABASE_URL": "postgres://clinic@127.0.0.1:\(port)/clinic"])
         #expect(result.status == 3)
         #expect(result.output.contains("cannot reach the database"))
@@ -93,7 +93,7 @@ struct ServerProcessTests {
 
     @Test("an unknown role is a usage error (64) naming the roles")
     func unknownRole() async throws {
-        let result = try await ChildProcess.run(try ChildProcess.clinicExecutable(), ["token", "create", "--role", "wizard", "--name", "x"],
+        let result = try await runClinic(["token", "create", "--role", "wizard", "--name", "x"],
                                                 environment: ["DATABASE_URL": "postgres://clinic@127.0.0.1:1/clinic"])
         #expect(result.status == 64)
         #expect(result.output.contains("admin"))
