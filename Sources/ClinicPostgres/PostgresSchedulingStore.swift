@@ -12,28 +12,8 @@ public struct PostgresSchedulingStore: SchedulingStore {
     public func calendars(clinicID: ClinicID, from: Date, to: Date) async throws -> [ResourceCalendar] {
         let logger = database.logger
         return try await database.withConnection { connection in
-            let resources = try await connection.query("""
-                SELECT id, kind FROM resources WHERE clinic_id = \(clinicID.rawValue) AND active ORDER BY kind, name, id
-                """, logger: logger).collect().map { try $0.decode((UUID, String).self) }
-            let windows = try await connection.query("""
-                SELECT t.resource_id, t.weekday, to_char(t.starts_at, 'HH24:MI'), to_char(t.ends_at, 'HH24:MI')
-                FROM availability_templates t JOIN resources r ON r.id = t.resource_id WHERE r.clinic_id = \(clinicID.rawValue)
-                """, logger: logger).collect().map { try $0.decode((UUID, Int, String, String).self) }
-            // Busy: blocks, and claims that are live (an expired hold never blocks anyone).
-            let busy = try await connection.query("""
-                SELECT b.resource_id, lower(b.during), upper(b.during) FROM resource_blocks b JOIN resources r ON r.id = b.resource_id
-                WHERE r.clinic_id = \(clinicID.rawValue) AND b.during && tstzrange(\(from), \(to))
-                UNION ALL
-                SELECT ar.resource_id, lower(ar.during), upper(ar.during)
-                FROM appointment_resources ar JOIN appointments a ON a.id = ar.appointment_id
-                WHERE a.clinic_id = \(clinicID.rawValue) AND ar.active AND ar.during && tstzrange(\(from), \(to))
-                  AND NOT (a.state = 'held' AND a.hold_expires_at <= now())
-                """, logger: logger).collect().map { try $0.decode((UUID, Date, Date).self) }
-            return try resources.map { id, kind in
-                ResourceCalendar(
-                    id: ResourceID(id), kind: ResourceKind(rawValue: kind) ?? .consultRoom,
-                    weekly: try windows.filter { $0.0 == id }.map { try WeeklyWindow(weekday: $0.1, starts: LocalTime($0.2), ends: LocalTime($0.3)) },
-                    busy: busy.filter { $0.0 == id }.map { $0.1..<$0.2 })
+            try await ResourceWeekRows.load(clinicID: clinicID, from: from, to: to, on: connection, logger: logger).map { row in
+                ResourceCalendar(id: row.resource.id, kind: row.resource.kind, weekly: row.weekly, busy: row.blocks + row.booked)
             }
         }
     }

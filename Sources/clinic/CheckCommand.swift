@@ -192,21 +192,12 @@ struct CheckReport: Sendable {
     }
 
     mutating func fail(_ name: String, _ error: any Error, exitCode: Int32) {
-        fail(name, Self.describe(error), exitCode: exitCode)
+        fail(name, CommandRuntime.describe(error), exitCode: exitCode)
     }
 
     mutating func skip(_ names: [String], because reason: String) {
         skipped += names
         skipReasons.append("\(names.joined(separator: ", ")): \(reason)")
-    }
-
-    static func describe(_ error: any Error) -> String {
-        switch error {
-        case let error as CLIError: error.description
-        case let error as ServiceError: CommandRuntime.describe(error)
-        case let error as PSQLError: "database error: \(error.serverInfo?[.message] ?? String(describing: error.code))"
-        default: String(describing: error)
-        }
     }
 
     func text() -> String {

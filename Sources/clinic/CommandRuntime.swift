@@ -34,8 +34,18 @@ enum CommandRuntime {
             } catch let error as ServiceError {
                 throw CLIError.failed(Self.describe(error))
             } catch let error as PSQLError {
-                throw CLIError.unreachable("database error: \(error.serverInfo?[.message] ?? String(describing: error.code))")
+                throw CLIError.unreachable(describe(error))
             }
+        }
+    }
+
+    /// Any failure as one line for stderr.
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case let error as CLIError: error.description
+        case let error as ServiceError: describe(error)
+        case let error as PSQLError: "database error: \(error.serverInfo?[.message] ?? String(describing: error.code))"
+        default: String(describing: error)
         }
     }
 
