@@ -17,15 +17,9 @@ struct AppointmentLifecycleTests {
         try await withApp { client, db in
             let fixtures = Fixtures(db)
             let (clinic, _) = try await fixtures.schedulableClinic()
-            let pacs = try await fixtures.token(.intake)
             let clinician = try await fixtures.token(.clinician)
             let scheduler = try await fixtures.token(.scheduler)
-            let result = try await client.postImaging(token: pacs, ImagingJSON.mri(clinicID: clinic.id)) { JSONBody($0).string("id")! }
-            let referral = try await client.postReferral(token: pacs, """
-                {"imagingResultIds":["\(result)"],"referringClinician":{"name":"Dr. Ortiz"},"reason":"Painful L1 fracture"}
-                """) { JSONBody($0).string("id")! }
-            #expect(try await post(client, clinician, "/v1/referrals/\(referral)/evaluations",
-                                   EvaluationFlowTests.vignette(decision: #"{"outcome":"candidate"}"#)).0 == 201)
+            let referral = try await candidateReferral(client, db, clinic)
             let monday = Fixtures.nextMondayMorning(in: clinic)
             let (code, booked) = try await post(client, scheduler, "/v1/appointments",
                                                 "{\"referralId\":\"\(referral)\",\"kind\":\"procedure\",\"start\":\"\(iso(monday))\"}")

@@ -53,7 +53,7 @@ struct AvailabilityAPITests {
         }
     }
 
-    @Test("a referral whose window closes before any free time: every slot says so, and routine targets are flagged as missed")
+    @Test("a referral whose window closes before any free time: every slot says so, while still within its routine evaluation target")
     func windowClosesFirst() async throws {
         try await withApp { client, db in
             let fixtures = Fixtures(db)
@@ -66,6 +66,8 @@ struct AvailabilityAPITests {
             let found = try await slots(client, token, "referralId=\(referral.id)&kind=evaluation&limit=3&from=\(iso(Fixtures.nextMondayMorning(in: clinic)))")
             #expect(found.count == 3)
             #expect(found.allSatisfy { $0["beforeWindowCloses"] as? Bool == false })
+            // Next week is within the 14 days a routine referral has until its evaluation.
+            #expect(found.allSatisfy { $0["withinEvaluationTarget"] as? Bool == true })
         }
     }
 

@@ -33,7 +33,7 @@ struct ClinicSetupTests {
     @Test("visit settings change how long a procedure books; out-of-range values are 400 naming the field")
     func visitSettings() async throws {
         try await withApp { client, db in
-            let clinic = try await Fixtures(db).clinic()
+            let (clinic, _) = try await Fixtures(db).schedulableClinic()
             let admin = try await Fixtures(db).token(.admin)
             try await client.execute(uri: "/v1/clinics/\(clinic.id)/visit-settings", method: .put, headers: .bearer(admin),
                                      body: ByteBuffer(json: #"{"minutesPerLevel":45,"recoveryMinutes":120}"#)) { response in
@@ -42,6 +42,13 @@ struct ClinicSetupTests {
                 #expect(JSONBody(response)["recoveryMinutes"] as? Int == 120)
                 #expect(JSONBody(response)["turnoverMinutes"] as? Int == 15)
             }
+            // An L1 candidate's procedure now holds its room for 45 minutes plus 15 of turnover.
+            let referral = try await candidateReferral(client, db, clinic)
+            let monday = Fixtures.nextMondayMorning(in: clinic)
+            let (booked, procedure) = try await post(client, admin, "/v1/appointments",
+                                                     "{\"referralId\":\"\(referral)\",\"kind\":\"procedure\",\"start\":\"\(iso(monday))\"}")
+            #expect(booked == 201)
+            #expect(procedure.string("end") == RFC3339.format(monday.addingTimeInterval(60 * 60)))
             try await client.execute(uri: "/v1/clinics/\(clinic.id)/visit-settings", method: .put, headers: .bearer(admin),
                                      body: ByteBuffer(json: #"{"minutesPerLevel":5}"#)) { response in
                 #expect(response.status == .badRequest)

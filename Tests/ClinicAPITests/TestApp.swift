@@ -107,3 +107,20 @@ func post(_ client: any TestClientProtocol, _ token: String, _ uri: String, _ bo
 
 /// An instant as the tests send it (RFC 3339, seconds, UTC).
 func iso(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
+
+/// An MRI with an acute L1 wedge fracture, the referral made from it, and the outpatient vignette
+/// recorded as a candidate: ready for a procedure booking. Returns the referral's id.
+func candidateReferral(_ client: any TestClientProtocol, _ db: TestDatabase, _ clinic: Clinic, mrn: String = "MRN-0001") async throws -> String {
+    let pacs = try await Fixtures(db).token(.intake)
+    let clinician = try await Fixtures(db).token(.clinician)
+    let result = try await client.postImaging(token: pacs, ImagingJSON.mri(clinicID: clinic.id, accession: "MR-\(mrn)", mrn: mrn)) {
+        JSONBody($0).string("id")!
+    }
+    let referral = try await client.postReferral(token: pacs, """
+        {"imagingResultIds":["\(result)"],"referringClinician":{"name":"Dr. Ortiz"},"reason":"Painful L1 fracture"}
+        """) { JSONBody($0).string("id")! }
+    let (evaluated, _) = try await post(client, clinician, "/v1/referrals/\(referral)/evaluations",
+                                        EvaluationFlowTests.vignette(decision: #"{"outcome":"candidate"}"#))
+    #expect(evaluated == 201)
+    return referral
+}
