@@ -43,8 +43,7 @@ struct ReferralsCommand: AsyncParsableCommand {
             try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
                 let actor = Actor(principal: .commandLine("clinic referrals list"), requestID: nil)
                 let clinics = PostgresClinicStore(database: db)
-                let service = ReferralService(referrals: PostgresReferralStore(database: db), clinics: clinics,
-                                              imaging: PostgresImagingStore(database: db), audit: PostgresAuditStore(database: db))
+                let service = try APIServices.postgres(db).referrals
                 let now = Date()
                 var referrals: [Referral] = []
                 var cursor: String?
