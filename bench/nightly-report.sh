@@ -27,8 +27,7 @@ if [[ ! -x $BIN ]]; then
 fi
 bash deploy/dev-cluster.sh ensure-postgres >&2
 bash deploy/dev-cluster.sh start >&2
-base=$(bash deploy/dev-cluster.sh url)
-server=${base%/*}
+admin=$(bash deploy/dev-cluster.sh url admin postgres)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -36,9 +35,9 @@ echo "| referrals | events | seed | seed rate | report (median of $RUNS) | repor
 echo "| --- | --- | --- | --- | --- | --- |"
 for n in $SIZES; do
   db="bench_report_$n"
-  psql "$base" -qX -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
-  url="$server/$db"
-  "$BIN" migrate --database-url "$url" >/dev/null
+  psql "$admin" -qX -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db OWNER clinic_owner" >/dev/null
+  url=$(bash deploy/dev-cluster.sh url app "$db")
+  "$BIN" migrate --database-url "$(bash deploy/dev-cluster.sh url owner "$db")" >/dev/null
   start=$(date +%s.%N)
   "$BIN" seed --synthetic --referrals "$n" --seed 1 --database-url "$url" >/dev/null 2>"$work/seed.log"
   seed_seconds=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN {print b - a}')
@@ -53,5 +52,5 @@ for n in $SIZES; do
   peak_mb=$(cut -d' ' -f2 "$work/runs" | sort -n | tail -1 | awk '{printf "%.0f", $1/1024}')
   printf '| %s | %s | %.0f s | %.0f referrals/s | %s s | %s MB |\n' \
     "$n" "$events" "$seed_seconds" "$(awk -v n="$n" -v s="$seed_seconds" 'BEGIN {print n / s}')" "$median" "$peak_mb"
-  psql "$base" -qX -c "DROP DATABASE $db" >/dev/null
+  psql "$admin" -qX -c "DROP DATABASE $db" >/dev/null
 done

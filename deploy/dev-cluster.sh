@@ -2,12 +2,17 @@
 # A private PostgreSQL cluster for local development, kept under $REPO/.local/.
 #
 #   dev-cluster.sh ensure-postgres   install PostgreSQL >= 15 (+ btree_gist) if missing; print its bin dir
-#   dev-cluster.sh start             initdb (once), start, wait until ready, create database "clinic"
+#   dev-cluster.sh start             initdb (once), start, wait until ready, create the roles and database "clinic"
 #   dev-cluster.sh stop              fast shutdown; quiet when not running
 #   dev-cluster.sh status            pg_ctl status (exit 0 = running, 3 = stopped, 4 = no cluster)
-#   dev-cluster.sh url               print the DATABASE_URL for the cluster
+#   dev-cluster.sh url [app|owner|admin] [DB]
+#                                    print a URL: app (default) for the server and commands, owner for
+#                                    `clinic migrate`, admin (the superuser) for creating databases
 #   dev-cluster.sh clean             stop, then remove .local/ (and its /tmp fallback, see below)
 #
+# Roles, as in production (README, Security): the superuser `postgres` only makes roles and
+# databases; `clinic_owner` owns the schema and migrates; `clinic_app` runs everything else with
+# the grants the migrations give it. Nothing of the application connects as a superuser.
 # Port: CLINIC_PG_PORT (default 54329), TCP on 127.0.0.1 only; auth is trust (dev only).
 set -euo pipefail
 
@@ -101,7 +106,18 @@ prepare_state() {
 
 is_running() { [[ -f $PGDATA/PG_VERSION ]] && as_pg "$BIN/pg_ctl" status -D "$PGDATA" >/dev/null 2>&1; }
 
-psql_admin() { "$BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PORT" -U clinic -d postgres "$@"; }
+SUPERUSER=postgres
+OWNER_ROLE=clinic_owner
+APP_ROLE=clinic_app
+
+psql_admin() { "$BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PORT" -U "$SUPERUSER" -d postgres "$@"; }
+
+# A cluster made before the role split has the superuser `clinic` and no `postgres` role.
+refuse_old_layout() {
+  if ! "$BIN/psql" -X -q -h 127.0.0.1 -p "$PORT" -U "$SUPERUSER" -d postgres -c 'select 1' >/dev/null 2>&1; then
+    die "this dev cluster predates the owner/app role split (it has no '$SUPERUSER' role; the app connected as a superuser). It holds only demo data: run 'make clean-local', then 'make run'."
+  fi
+}
 
 start() {
   require_bin
@@ -109,7 +125,7 @@ start() {
   if [[ ! -f $PGDATA/PG_VERSION ]]; then
     local locale=C
     locale -a 2>/dev/null | grep -qiE '^c\.utf-?8$' && locale=C.UTF-8
-    as_pg "$BIN/initdb" -D "$PGDATA" --auth=trust --username=clinic --encoding=UTF8 \
+    as_pg "$BIN/initdb" -D "$PGDATA" --auth=trust --username="$SUPERUSER" --encoding=UTF8 \
       --locale="$locale" >"$STATE/initdb.log" 2>&1 \
       || { cat "$STATE/initdb.log" >&2; die "initdb failed"; }
   fi
@@ -131,8 +147,15 @@ start() {
     (( i < 50 )) || die "PostgreSQL not ready on 127.0.0.1:$PORT (another server on that port? log: $LOG)"
     sleep 0.2
   done
+  refuse_old_layout
+  local role
+  for role in "$OWNER_ROLE" "$APP_ROLE"; do
+    if [[ -z $(psql_admin -tAc "select 1 from pg_roles where rolname = '$role'") ]]; then
+      psql_admin -c "create role $role login"
+    fi
+  done
   if [[ -z $(psql_admin -tAc "select 1 from pg_database where datname = 'clinic'") ]]; then
-    psql_admin -c 'create database clinic'
+    psql_admin -c "create database clinic owner $OWNER_ROLE"
   fi
 }
 
@@ -149,10 +172,18 @@ status() {
   locate_state
   [[ -f $PGDATA/PG_VERSION ]] || { echo "no cluster in $PGDATA"; return 4; }
   as_pg "$BIN/pg_ctl" status -D "$PGDATA" || return
-  echo "url: $(url)"
+  echo "url: $(url app)  (migrate as: $(url owner))"
 }
 
-url() { echo "postgres://clinic@127.0.0.1:$PORT/clinic"; }
+url() {
+  local database=${2:-clinic}
+  case ${1:-app} in
+    app) echo "postgres://$APP_ROLE@127.0.0.1:$PORT/$database" ;;
+    owner) echo "postgres://$OWNER_ROLE@127.0.0.1:$PORT/$database" ;;
+    admin) echo "postgres://$SUPERUSER@127.0.0.1:$PORT/$database" ;;
+    *) die "url takes app, owner or admin, not '$1'" ;;
+  esac
+}
 
 clean() {
   stop
@@ -163,6 +194,7 @@ clean() {
 
 case ${1:-} in
   ensure-postgres) ensure_postgres ;;
-  start | stop | status | url | clean) "$1" ;;
-  *) sed -n '2,11s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
+  start | stop | status | clean) "$1" ;;
+  url) shift; url "$@" ;;
+  *) sed -n '2,19s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
 esac

@@ -65,19 +65,18 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 bash deploy/dev-cluster.sh start
-dev_url=$(bash deploy/dev-cluster.sh url)   # .../clinic, the `make run` database
-DATABASE_URL=${dev_url%/*}/clinic_fuzz
+DATABASE_URL=$(bash deploy/dev-cluster.sh url app clinic_fuzz)
 export DATABASE_URL
 # WITH (FORCE) (PostgreSQL 13+) ends connections a crashed earlier run may have left open.
 # Separate -c's: DROP/CREATE DATABASE cannot run inside one transaction.
-"$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -d "${dev_url%/*}/postgres" \
-  -c 'drop database if exists clinic_fuzz with (force)' -c 'create database clinic_fuzz'
+"$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$(bash deploy/dev-cluster.sh url admin postgres)" \
+  -c 'drop database if exists clinic_fuzz with (force)' -c 'create database clinic_fuzz owner clinic_owner'
 
 # --- Server --------------------------------------------------------------------------------
 # Normally `make build`/`make run` has built it; do not rebuild behind a developer's back.
 [[ -x $clinic ]] || swift build --product clinic
 
-"$clinic" migrate
+"$clinic" migrate --database-url "$(bash deploy/dev-cluster.sh url owner clinic_fuzz)"
 "$clinic" seed --demo
 # The secret is alone on the last line of stdout; anything before it is chatter.
 token=$("$clinic" token create --role admin --name fuzz | tail -n 1)

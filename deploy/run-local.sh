@@ -11,11 +11,12 @@ bash deploy/dev-cluster.sh ensure-postgres >/dev/null
 bash deploy/dev-cluster.sh start
 swift build --product clinic
 
-DATABASE_URL=$(bash deploy/dev-cluster.sh url)
+# The schema's owner migrates; everything else runs as the application role (README, Security).
+DATABASE_URL=$(bash deploy/dev-cluster.sh url app)
 export DATABASE_URL
 clinic=.build/debug/clinic
 
-"$clinic" migrate
+"$clinic" migrate --database-url "$(bash deploy/dev-cluster.sh url owner)"
 "$clinic" seed --demo   # idempotent, so every `make run` can call it
 # The token is printed alone on the last line of stdout; anything before it is chatter.
 token=$("$clinic" token create --role admin --name make-run | tail -n 1)

@@ -8,4 +8,5 @@ import Prometheus
 struct APIHandler: APIProtocol {
     let services: APIServices
     let metrics: PrometheusCollectorRegistry
+    let readinessTimeout: Duration
 }

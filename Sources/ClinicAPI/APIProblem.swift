@@ -108,6 +108,8 @@ extension APIProblem {
                                   detail: error.causeDescription)
             }
             return .internalError
+        case is DeadlineExceeded, is CancellationError:
+            return from(ServiceError.unavailable("the request did not finish in time"))
         case let error as HTTPError:
             return APIProblem(status: error.status, type: slug(error.status), title: error.status.reasonPhrase,
                               detail: error.body, headers: error.headers)
@@ -143,7 +145,8 @@ extension APIProblem {
                               detail: "This Idempotency-Key was used before with a different request body; use a new key.")
         case .unavailable:
             return APIProblem(status: .serviceUnavailable, type: "unavailable", title: "Temporarily unavailable",
-                              detail: "The database did not answer in time; retry shortly.",
+                              detail: "The database could not be reached in time; retry shortly. For a POST, send the same "
+                                  + "Idempotency-Key again: if the first attempt took effect, the retry answers with its result.",
                               headers: [.retryAfter: "1"])
         }
     }

@@ -11,11 +11,22 @@ public struct APIConfiguration: Sendable {
     public var port: Int
     /// Request bodies above this are refused with 413.
     public var maximumBodyBytes: Int
+    /// The most one request may take once its body is in (authentication, waiting for a database
+    /// connection, every statement); later it is answered 503 with Retry-After.
+    public var requestTimeout: Duration
+    /// Open connections beyond this wait in the kernel's accept queue until one closes.
+    public var maximumConnections: Int
+    /// `/ready` says "not ready" when the database has not answered within this.
+    public var readinessTimeout: Duration
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, maximumBodyBytes: Int = 1 << 20) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, maximumBodyBytes: Int = 1 << 20,
+                requestTimeout: Duration = .seconds(10), maximumConnections: Int = 1024, readinessTimeout: Duration = .seconds(1)) {
         self.host = host
         self.port = port
         self.maximumBodyBytes = maximumBodyBytes
+        self.requestTimeout = requestTimeout
+        self.maximumConnections = maximumConnections
+        self.readinessTimeout = readinessTimeout
     }
 }
 
@@ -30,9 +41,9 @@ public func buildApplication(configuration: APIConfiguration, api: APIServices, 
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: RequestBodyGuard(maximumBytes: configuration.maximumBodyBytes))
 
-    let handler = APIHandler(services: api, metrics: ClinicMetrics.registry)
+    let handler = APIHandler(services: api, metrics: ClinicMetrics.registry, readinessTimeout: configuration.readinessTimeout)
     try handler.registerHandlers(
-        on: RecordingTransport(router: router, table: routes),
+        on: RecordingTransport(router: router, table: routes, requestTimeout: configuration.requestTimeout),
         configuration: .init(dateTranscoder: RFC3339DateTranscoder(), jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
         middlewares: [HeaderEncodingMiddleware(), AuthMiddleware(tokens: api.tokens, audit: api.audit, logger: logger)])
 
@@ -40,7 +51,8 @@ public func buildApplication(configuration: APIConfiguration, api: APIServices, 
         router: router,
         // A client that goes quiet mid-request or between requests is cut off after 30 s.
         server: .http1(configuration: .init(idleTimeout: .seconds(30))),
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "clinic"),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "clinic",
+                             availableConnectionsDelegate: .maximum(configuration.maximumConnections, logger: logger)),
         services: services,
         logger: logger)
 }

@@ -1,3 +1,4 @@
+import ClinicServices
 import OpenAPIRuntime
 
 /// `/health`, `/ready`, `/metrics`.
@@ -7,7 +8,10 @@ extension APIHandler {
     }
 
     func getReady(_ input: Operations.GetReady.Input) async throws -> Operations.GetReady.Output {
-        let readiness = await services.readiness.readiness()
+        // Within a second (by default), whatever the database does: a load balancer asks this to decide.
+        let probe = services.readiness
+        let readiness = (try? await withDeadline(readinessTimeout) { await probe.readiness() })
+            ?? Readiness(databaseReachable: false, pendingMigrations: [])
         let body = Components.Schemas.Readiness(
             status: readiness.isReady ? .ready : .notReady,
             database: readiness.databaseReachable ? .up : .down,

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import NIOFoundationCompat
 
 /// Bounds request bodies and insists on JSON.
@@ -18,6 +19,9 @@ struct RequestBodyGuard<Context: RequestContext>: RouterMiddleware {
         do {
             buffer = try await request.body.collect(upTo: maximumBytes)
         } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw tooLarge
+        } catch is NIOTooManyBytesError {
+            // A chunked body declares no length: the limit is met while streaming, and NIO says so.
             throw tooLarge
         }
         if buffer.readableBytes > 0 || request.headers[.contentType] != nil, [.post, .put, .patch].contains(request.method) {

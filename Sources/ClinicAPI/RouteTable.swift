@@ -26,14 +26,24 @@ final class RouteTable: Sendable {
     }
 }
 
-/// Registers generated handlers on the router and remembers each route.
+/// Registers generated handlers on the router, each under the request deadline, and remembers
+/// each route.
+///
+/// The deadline wraps the generated handler (authentication, decoding, the service, its
+/// statements) rather than the router's middleware, whose `next` may not outlive the call: here
+/// the handler is an escaping closure that a late task may go on running after the answer.
+/// The body is already in memory (RequestBodyGuard), so nothing else reads the request's stream.
 struct RecordingTransport<Context: RequestContext>: ServerTransport {
     let router: Router<Context>
     let table: RouteTable
+    let requestTimeout: Duration
 
     func register(_ handler: @escaping @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?),
                   method: HTTPRequest.Method, path: String) throws {
         table.add(path: path, method: method)
-        router.register(handler, method: method, path: path)
+        let limit = requestTimeout
+        router.register({ request, body, metadata in
+            try await withDeadline(limit) { try await handler(request, body, metadata) }
+        }, method: method, path: path)
     }
 }

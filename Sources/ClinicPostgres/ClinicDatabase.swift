@@ -2,52 +2,85 @@ import Foundation
 import ClinicServices
 import Logging
 import Metrics
+import NIOCore
 import PostgresNIO
+import _ConnectionPoolModule
 import Synchronization
 
-/// The one way the stores reach PostgreSQL: a bounded wait for a connection, transactions whose
-/// errors come back unwrapped, and a gauge of connections in use.
+/// The one way the stores reach PostgreSQL: pooled connections, transactions whose errors come
+/// back unwrapped, database errors translated once, and a gauge of connections in use.
+///
+/// Nothing here times a wait: the server bounds each request as a whole (its deadline cancels a
+/// wait for a connection too), and commands probe the database once before they start. A timer
+/// per query would cost more than the query.
 public struct ClinicDatabase: Sendable {
     public let client: PostgresClient
     public let logger: Logger
-    /// How long a request may wait for a pooled connection before it is answered 503.
-    let acquireTimeout: Duration
     private let inUse: InUseGauge
 
-    public init(client: PostgresClient, logger: Logger, acquireTimeout: Duration = .seconds(5)) {
+    public init(client: PostgresClient, logger: Logger) {
         self.client = client
         self.logger = logger
-        self.acquireTimeout = acquireTimeout
         self.inUse = InUseGauge()
     }
 
-    /// Builds a client for a configuration with a pool sized for a small machine.
-    public static func makeClient(_ configuration: PostgresClient.Configuration, maximumConnections: Int, logger: Logger) -> PostgresClient {
+    /// Builds a client with a pool sized for a small machine.
+    /// - Parameter statementTimeout: no single statement may hold a connection longer; a runaway
+    ///   query answers 503, not a hang. The server passes its request deadline.
+    public static func makeClient(_ configuration: PostgresClient.Configuration, maximumConnections: Int,
+                                  statementTimeout: Duration = .seconds(15), logger: Logger) -> PostgresClient {
         var configuration = configuration
         configuration.options.maximumConnections = maximumConnections
         configuration.options.minimumConnections = 0
         configuration.options.connectTimeout = .seconds(5)
-        // No single statement may hold a connection for long: a runaway query answers 503, not a hang.
-        configuration.options.additionalStartupParameters = [("statement_timeout", "15s")]
+        let milliseconds = statementTimeout.components.seconds * 1000 + statementTimeout.components.attoseconds / 1_000_000_000_000_000
+        configuration.options.additionalStartupParameters = [("statement_timeout", "\(max(1, milliseconds))ms")]
         return PostgresClient(configuration: configuration, backgroundLogger: logger)
     }
 
-    /// Runs `body` on a leased connection; waiting longer than the acquire timeout is `ServiceError.unavailable`.
+    /// Runs `body` on a leased connection; database errors come back translated.
     public func withConnection<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
+        let gauge = inUse
         do {
-            return try await lease(body)
+            return try await client.withConnection { connection in
+                gauge.change(by: 1)
+                defer { gauge.change(by: -1) }
+                return try await body(connection)
+            }
         } catch let error as PSQLError {
             throw Self.translate(error)
+        } catch let error as ConnectionPoolError {
+            // The pool gave up on a database that keeps refusing connections (its circuit breaker).
+            throw ServiceError.unavailable("the database refuses connections (\(error))")
         }
     }
 
-    /// A server error no store mapped itself becomes a 4xx where the input caused it, and a
-    /// `DatabaseFailure` (a 500 with only its SQLSTATE in the log, never its values) otherwise.
+    /// A server error no store mapped itself becomes a 4xx where the input caused it, a 503 where
+    /// the database is out of reach, and a `DatabaseFailure` (a 500 with only its SQLSTATE in
+    /// the log, never its values) otherwise.
     static func translate(_ error: PSQLError) -> any Error {
-        guard let state = error.sqlState else { return error.code == .server ? DatabaseFailure(sqlState: "?") : error }
+        guard let state = error.sqlState else {
+            switch error.code {
+            // The connection died under the query, was never made, or the pool is closing:
+            // PostgreSQL restarting, stopped, or out of reach. Whether a COMMIT in flight
+            // landed is unknown; a retry with the same Idempotency-Key tells.
+            case .serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown, .poolClosed,
+                 .queryCancelled, .sslUnsupported, .failedToAddSSLHandler:
+                return ServiceError.unavailable("the database connection was lost")
+            case .server:
+                return DatabaseFailure(sqlState: "?")
+            default:
+                return error
+            }
+        }
         switch state {
         case "40P01", "40001": return error  // retried by `transaction`
         case "57014": return ServiceError.unavailable("a statement ran past the statement timeout")
+        // Shutting down, crashed, starting up, or a standby that takes no writes (after a failover).
+        case "57P01", "57P02", "57P03", "25006": return ServiceError.unavailable("the database is restarting or read-only")
+        case let code where code.hasPrefix("08") || code.hasPrefix("53"):
+            // Connection exceptions; insufficient resources (too many connections, out of memory or disk).
+            return ServiceError.unavailable("the database cannot take the request now (SQLSTATE \(code))")
         case "23P01":
             // An exclusion constraint: the detail names the key, "(resource_id, during)=(<uuid>, [...))".
             let detail = error.serverInfo?[.detail] ?? ""
@@ -59,39 +92,19 @@ public struct ClinicDatabase: Sendable {
         }
     }
 
-    private func lease<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
-        let acquired = Flag()
-        let timeout = acquireTimeout
-        let client = self.client
-        let gauge = inUse
-        return try await withThrowingTaskGroup(of: Result?.self) { group in
-            group.addTask {
-                try await client.withConnection { connection in
-                    acquired.set()
-                    gauge.change(by: 1)
-                    defer { gauge.change(by: -1) }
-                    return try await body(connection)
-                }
-            }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                if !acquired.isSet {
-                    throw ServiceError.unavailable("no database connection became free within \(timeout)")
-                }
-                return nil
-            }
-            do {
-                while let next = try await group.next() {
-                    if let result = next {
-                        group.cancelAll()
-                        return result
-                    }
-                }
-            } catch {
-                group.cancelAll()
-                throw error
-            }
-            throw ServiceError.unavailable("database operation ended without a result")
+    /// Opens one connection of its own and runs `SELECT 1`: whether the database can be reached
+    /// at all, answered within `timeout` (a command asks this before it starts, so that an
+    /// unreachable database is a clear exit rather than a pool retrying in the background).
+    public static func probe(_ url: DatabaseURL, timeout: Duration = .seconds(5), logger: Logger) async -> Bool {
+        var configuration = url.connectionConfiguration
+        configuration.options.connectTimeout = TimeAmount(timeout)
+        do {
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+            let answered = (try? await connection.query("SELECT 1", logger: logger).collect()) != nil
+            try? await connection.close()
+            return answered
+        } catch {
+            return false
         }
     }
 
@@ -146,9 +159,3 @@ final class InUseGauge: Sendable {
     }
 }
 
-/// A one-way switch shared between the lease task and its timeout.
-final class Flag: Sendable {
-    private let value = Atomic<Bool>(false)
-    func set() { value.store(true, ordering: .sequentiallyConsistent) }
-    var isSet: Bool { value.load(ordering: .sequentiallyConsistent) }
-}

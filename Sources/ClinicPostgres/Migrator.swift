@@ -7,19 +7,24 @@ import PostgresNIO
 public struct Migration: Sendable, Hashable {
     public let name: String
     public let sql: String
+    /// SHA-256 of the file in hex, recorded when applied: an applied file must never change.
+    /// Computed once here, not on every `/ready`.
+    public let checksum: String
 
     public init(name: String, sql: String) {
         self.name = name
         self.sql = sql
+        let digits = Array("0123456789abcdef")
+        self.checksum = String(SHA256.hash(data: Data(sql.utf8)).flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0f)]] })
     }
 
-    /// SHA-256 of the file, recorded when applied: an applied file must never change.
-    public var checksum: String {
-        SHA256.hash(data: Data(sql.utf8)).map { String(format: "%02x", $0) }.joined()
-    }
-
-    /// The files shipped with this build, in order (`0001_*.sql`, `0002_*.sql`, ...).
+    /// The files shipped with this build, in order (`0001_*.sql`, `0002_*.sql`, ...), read from
+    /// disk once per process.
     public static func bundled() throws -> [Migration] {
+        try shipped.get()
+    }
+
+    private static let shipped = Result<[Migration], any Error> {
         guard let directory = Bundle.module.url(forResource: "Migrations", withExtension: nil) else {
             throw MigrationError.missingFiles
         }

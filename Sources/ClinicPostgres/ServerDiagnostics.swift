@@ -36,6 +36,30 @@ public struct ServerDiagnostics: Sendable {
         public let knownToDatabase: Bool
     }
 
+    /// What the connected role may do beyond the grants the application needs.
+    public struct RolePrivileges: Sendable, Hashable {
+        public let name: String
+        public let isSuperuser: Bool
+        public let canCreateRoles: Bool
+        /// Tables and sequences of this database owned by the role or by a role it is a member of:
+        /// an owner may disable the audit trail's triggers or drop the tables.
+        public let ownedRelations: Int
+        /// UPDATE, DELETE or TRUNCATE on `audit_log` or `referral_events`, which are append-only.
+        public let mayRewriteHistory: Bool
+
+        /// Why a server must not run as this role; nil when it holds only what it needs.
+        public var privilegeProblem: String? {
+            var problems: [String] = []
+            if isSuperuser { problems.append("\(name) is a superuser (it could disable any trigger, empty the audit trail and run programs on the database host)") }
+            if canCreateRoles { problems.append("\(name) may create roles (and so grant itself the owner's)") }
+            if ownedRelations > 0 { problems.append("\(name) owns \(ownedRelations) table(s) or sequence(s), directly or through a role it belongs to (an owner may drop them or disable the audit trail's triggers)") }
+            if mayRewriteHistory { problems.append("\(name) may update, delete or truncate the append-only audit_log or referral_events") }
+            guard !problems.isEmpty else { return nil }
+            return problems.joined(separator: "; ")
+                + ". Run the server as the application role (clinic_app: see the README's Security section), and migrate as the owner."
+        }
+    }
+
     let database: ClinicDatabase
 
     public init(database: ClinicDatabase) {
@@ -53,6 +77,27 @@ public struct ServerDiagnostics: Sendable {
                 """, logger: logger).collect()
             let (number, version, available, installed) = try rows[0].decode((Int, String, Bool, String?).self)
             return Server(versionNumber: number, version: version, btreeGistAvailable: available, btreeGistInstalled: installed)
+        }
+    }
+
+    /// The connected role's powers, in one round trip.
+    public func role() async throws -> RolePrivileges {
+        let logger = database.logger
+        return try await database.withConnection { connection in
+            let rows = try await connection.query("""
+                SELECT current_user::text, r.rolsuper, r.rolcreaterole,
+                       (SELECT count(*)::int FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+                          AND c.relkind IN ('r', 'p', 'S', 'v', 'm')
+                          AND pg_has_role(current_user, c.relowner, 'MEMBER')),
+                       coalesce((SELECT bool_or(has_table_privilege(t.oid, p.privilege))
+                                 FROM pg_class t CROSS JOIN unnest(ARRAY['UPDATE', 'DELETE', 'TRUNCATE']) AS p(privilege)
+                                 WHERE t.oid IN (to_regclass('audit_log'), to_regclass('referral_events'))), false)
+                FROM pg_roles r WHERE r.rolname = current_user
+                """, logger: logger).collect()
+            let (name, superuser, createRole, owned, rewrite) = try rows[0].decode((String, Bool, Bool, Int, Bool).self)
+            return RolePrivileges(name: name, isSuperuser: superuser, canCreateRoles: createRole, ownedRelations: owned,
+                                  mayRewriteHistory: rewrite)
         }
     }
 

@@ -9,7 +9,7 @@ import PostgresNIO
 struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Check configuration, database, migrations, server version, clock and time zones.",
+        abstract: "Check configuration, database, the server's database role, migrations, server version, clock and time zones.",
         discussion: """
             Writes nothing. Exit code: 0 when every check \
             passes (warnings allowed); otherwise that of the first failure: 2 configuration, 3 database \
@@ -43,7 +43,7 @@ struct CheckCommand: AsyncParsableCommand {
         do { report.ok("pool_max", "\(try settings.poolMaximum()) connections") } catch { report.fail("pool_max", error, exitCode: 2) }
         do { report.ok("log_level", "\(try settings.logLevel())") } catch { report.fail("log_level", error, exitCode: 2) }
 
-        let needsDatabase = ["database", "migrations", "server_version", "btree_gist", "clock", "time_zones"]
+        let needsDatabase = ["database", "database_role", "migrations", "server_version", "btree_gist", "clock", "time_zones"]
         guard let configuration else {
             report.skip(needsDatabase, because: "they need a DATABASE_URL")
             return report
@@ -57,6 +57,7 @@ struct CheckCommand: AsyncParsableCommand {
             }
         } catch {
             report.fail("database", error, exitCode: 3)
+            report.skip(Array(needsDatabase.dropFirst()), because: "they need a reachable database")
         }
         return report
     }
@@ -74,6 +75,18 @@ struct CheckCommand: AsyncParsableCommand {
             return report
         }
         report.ok("database", "answers at \(place)")
+
+        let diagnostics = ServerDiagnostics(database: db)
+        do {
+            let role = try await diagnostics.role()
+            if let problem = role.privilegeProblem {
+                report.fail("database_role", problem, exitCode: 2)
+            } else {
+                report.ok("database_role", "\(role.name): not a superuser, owns nothing, cannot rewrite the audit trail")
+            }
+        } catch {
+            report.fail("database_role", error, exitCode: 1)
+        }
 
         var migrated = false
         do {
@@ -93,7 +106,6 @@ struct CheckCommand: AsyncParsableCommand {
             report.fail("migrations", error, exitCode: 1)
         }
 
-        let diagnostics = ServerDiagnostics(database: db)
         do {
             let server = try await diagnostics.server()
             if server.versionNumber >= 150_000 {

@@ -16,9 +16,14 @@ enum CommandRuntime {
 
     static func withDatabase<T>(_ settings: Settings, logLevel: Logger.Level = .warning,
                                 _ body: (ClinicDatabase) async throws -> T) async throws -> T {
-        let configuration = try settings.databaseConfiguration()
+        let url = try settings.databaseURL()
         let logger = logger(level: logLevel)
-        let client = ClinicDatabase.makeClient(configuration, maximumConnections: 2, logger: logger)
+        // One connection of its own first: the pool would keep retrying an unreachable database
+        // in the background while the command waited.
+        guard await ClinicDatabase.probe(url, logger: logger) else { throw unreachable(url) }
+        // The pool's own chatter stays off standard error below .error: a command's output may be
+        // parsed (--json), and its first lease can race the pool's start with a harmless warning.
+        let client = ClinicDatabase.makeClient(url.clientConfiguration, maximumConnections: 2, logger: Self.logger(level: .error))
         let database = ClinicDatabase(client: client, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
@@ -30,13 +35,18 @@ enum CommandRuntime {
             } catch let error as MigrationError {
                 throw CLIError.schema("\(error)")
             } catch ServiceError.unavailable {
-                throw CLIError.unreachable("cannot reach the database at \(configuration.host ?? "?"):\(configuration.port ?? 0): is PostgreSQL running, and is DATABASE_URL right?")
+                throw unreachable(url)
             } catch let error as ServiceError {
                 throw CLIError.failed(Self.describe(error))
             } catch let error as PSQLError {
                 throw CLIError.unreachable(describe(error))
             }
         }
+    }
+
+    static func unreachable(_ url: DatabaseURL) -> CLIError {
+        CLIError.unreachable("cannot reach the database at \(url.host):\(url.port) as \(url.username): is PostgreSQL running, "
+                             + "and are the user, password and database in DATABASE_URL right?")
     }
 
     /// Any failure as one line for stderr.

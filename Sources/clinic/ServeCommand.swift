@@ -5,13 +5,19 @@ import ClinicServices
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// `clinic serve`: the HTTP API, until SIGTERM or SIGINT (then a graceful shutdown).
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Serve the HTTP API.",
-        discussion: "Refuses to start while migrations are pending (run `clinic migrate`). Stops gracefully on SIGTERM.")
+        discussion: """
+            Refuses to start while migrations are pending (run `clinic migrate`) and when its database role may \
+            bypass the audit trail (a superuser, or the owner of the tables: see `clinic check`). On SIGTERM or \
+            SIGINT it stops accepting connections, lets requests in flight finish for up to CLINIC_DRAIN_TIMEOUT \
+            seconds, closes its database connections and exits 0.
+            """)
 
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Address to listen on (default: $CLINIC_HTTP_HOST or 127.0.0.1).") var host: String?
@@ -20,26 +26,89 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         try await CommandRuntime.run {
             let settings = Settings(flags: ["database.url": database.databaseURL, "clinic.http.host": host, "clinic.http.port": port])
-            let configuration = APIConfiguration(host: settings.httpHost(), port: try settings.httpPort())
+            let requestTimeout = try settings.requestTimeout()
+            let drainTimeout = try settings.drainTimeout()
+            let configuration = APIConfiguration(host: settings.httpHost(), port: try settings.httpPort(),
+                                                 requestTimeout: requestTimeout,
+                                                 maximumConnections: try settings.httpMaximumConnections(),
+                                                 readinessTimeout: try settings.readinessTimeout())
             let logLevel = try settings.logLevel()
             let poolMaximum = try settings.poolMaximum()
+            let url = try settings.databaseURL()
+            let migrations = try Migration.bundled()
             try await CommandRuntime.withDatabase(settings) { db in
-                let pending = try await Migrator(database: db, migrations: try Migration.bundled()).pending()
+                let pending = try await Migrator(database: db, migrations: migrations).pending()
                 guard pending.isEmpty else {
                     throw CLIError.schema("the database has \(pending.count) pending migration(s) (\(pending.joined(separator: ", "))): run `clinic migrate` first")
                 }
+                if let problem = try await ServerDiagnostics(database: db).role().privilegeProblem {
+                    throw CLIError.configuration("clinic serve will not run as this database role: \(problem)")
+                }
             }
             let logger = CommandRuntime.logger(level: logLevel)
-            let client = ClinicDatabase.makeClient(try settings.databaseConfiguration(), maximumConnections: poolMaximum, logger: logger)
+            // A statement may run as long as its request may, and no longer.
+            let client = ClinicDatabase.makeClient(url.clientConfiguration, maximumConnections: poolMaximum,
+                                                   statementTimeout: requestTimeout, logger: logger)
             let db = ClinicDatabase(client: client, logger: logger)
             let app = try buildApplication(configuration: configuration, api: try APIServices.postgres(db),
-                                           services: [client], logger: logger)
+                                           logger: logger)
+            let shutdown = ShutdownWatch(drainTimeout: drainTimeout, logger: logger)
+            // Shut down in reverse order: stop the watch's clock first, then the HTTP server drains,
+            // then the pool closes once no request needs it.
+            var groupConfiguration = ServiceGroupConfiguration(
+                services: [.init(service: client), .init(service: app),
+                           .init(service: shutdown, successTerminationBehavior: .ignore)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger)
+            // Past the drain limit the group cancels what is left; the watch ends the process
+            // a second later if even that does not finish.
+            groupConfiguration.maximumGracefulShutdownDuration = drainTimeout
+            let group = ServiceGroup(configuration: groupConfiguration)
             logger.notice("serving", metadata: ["address": "\(configuration.host):\(configuration.port)"])
             do {
-                try await app.runService()
+                try await group.run()
+            } catch where shutdown.requested {
+                logger.notice("stopped", metadata: ["error": "\(type(of: error))"])
             } catch {
                 throw CLIError.failed("server stopped: \(error)")
             }
+            logger.notice("stopped")
         }
     }
 }
+
+/// Bounds a graceful shutdown: once SIGTERM or SIGINT arrives, requests in flight have the drain
+/// limit to finish, and then the process exits 0 whatever is still open.
+///
+/// A thread rather than a task: the limit must hold even when a task ignores cancellation (a
+/// query whose connection died), and the service group would cancel a task of ours with the rest.
+final class ShutdownWatch: Service, Sendable {
+    let drainTimeout: Duration
+    let logger: Logger
+    private let flag = Mutex(false)
+
+    init(drainTimeout: Duration, logger: Logger) {
+        self.drainTimeout = drainTimeout
+        self.logger = logger
+    }
+
+    var requested: Bool { flag.withLock { $0 } }
+
+    func run() async throws {
+        do {
+            try await gracefulShutdown()
+        } catch {
+            return  // cancelled: the group is stopping for another reason
+        }
+        flag.withLock { $0 = true }
+        logger.notice("shutting down: draining requests in flight", metadata: ["drain_limit": "\(drainTimeout)"])
+        let limit = drainTimeout + .seconds(1)
+        let logger = self.logger
+        Thread.detachNewThread {
+            Thread.sleep(forTimeInterval: Double(limit.components.seconds) + Double(limit.components.attoseconds) / 1e18)
+            logger.warning("drain limit passed with work still open; exiting")
+            exit(0)
+        }
+    }
+}
+

@@ -22,13 +22,38 @@ struct Settings {
         reader = ConfigReader(providers: [InMemoryProvider(name: "flags", values: values), EnvironmentVariablesProvider()])
     }
 
-    func databaseConfiguration() throws -> PostgresClient.Configuration {
+    func databaseURL() throws -> DatabaseURL {
         guard let url = reader.string(forKey: "database.url", isSecret: true), !url.isEmpty else {
             throw CLIError.configuration("DATABASE_URL is not set: export DATABASE_URL=postgres://USER@HOST:PORT/DATABASE or pass --database-url")
         }
-        do { return try DatabaseURL.configuration(url) } catch {
+        do { return try DatabaseURL(url) } catch {
             throw CLIError.configuration("\(error)")
         }
+    }
+
+    func databaseConfiguration() throws -> PostgresClient.Configuration {
+        try databaseURL().clientConfiguration
+    }
+
+    /// The most one HTTP request may take, waiting for a connection and running its statements
+    /// included; later it is answered 503. Also each statement's timeout on the server's pool.
+    func requestTimeout() throws -> Duration {
+        .milliseconds(try decimalSeconds("clinic.request.timeout", env: "CLINIC_REQUEST_TIMEOUT", default: 10, range: 0.1...300))
+    }
+
+    /// How long SIGTERM waits for requests in flight before the server stops anyway.
+    func drainTimeout() throws -> Duration {
+        .milliseconds(try decimalSeconds("clinic.drain.timeout", env: "CLINIC_DRAIN_TIMEOUT", default: 10, range: 0...300))
+    }
+
+    /// How long `/ready` waits for the database before it answers "not ready".
+    func readinessTimeout() throws -> Duration {
+        .milliseconds(try decimalSeconds("clinic.ready.timeout", env: "CLINIC_READY_TIMEOUT", default: 1, range: 0.1...60))
+    }
+
+    /// Open HTTP connections beyond this wait in the kernel's accept queue.
+    func httpMaximumConnections() throws -> Int {
+        try integer("clinic.http.max.connections", env: "CLINIC_HTTP_MAX_CONNECTIONS", default: 1024, range: 1...100_000)
     }
 
     func poolMaximum() throws -> Int {
@@ -47,6 +72,15 @@ struct Settings {
             throw CLIError.configuration("CLINIC_LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical")
         }
         return level
+    }
+
+    /// Seconds with up to three decimals, e.g. "2.5", as whole milliseconds.
+    private func decimalSeconds(_ key: String, env: String, default value: Int, range: ClosedRange<Double>) throws -> Int {
+        guard let text = reader.string(forKey: ConfigKey(key)) else { return value * 1000 }
+        guard let number = Double(text.trimmingCharacters(in: .whitespaces)), number.isFinite, range.contains(number) else {
+            throw CLIError.configuration("\(env) must be a number of seconds from \(range.lowerBound) to \(range.upperBound), not \"\(text)\"")
+        }
+        return Int((number * 1000).rounded())
     }
 
     private func integer(_ key: String, env: String, default value: Int, range: ClosedRange<Int>) throws -> Int {

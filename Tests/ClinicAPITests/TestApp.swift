@@ -17,7 +17,9 @@ func withApp(api: (@Sendable (TestDatabase) throws -> APIServices)? = nil,
         var logger = Logger(label: "api-test")
         logger.logLevel = .warning
         let services = try api?(db) ?? APIServices.postgres(db.database)
-        let app = try buildApplication(configuration: .init(port: 0), api: services, logger: logger)
+        // The whole suite runs at once on two cores: a fresh pool's first query can take over the
+        // second `/ready` allows in production (the fault tests check that second on the real server).
+        let app = try buildApplication(configuration: .init(port: 0, readinessTimeout: .seconds(20)), api: services, logger: logger)
         try await app.test(.router) { client in try await body(client, db) }
     }
 }

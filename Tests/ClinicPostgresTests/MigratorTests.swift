@@ -18,7 +18,7 @@ struct MigratorTests {
     func appliesAll() async throws {
         try await withEmptySchema { db in
             let migrations = try Migration.bundled()
-            let applied = try await Migrator(database: db.database, migrations: migrations).migrate()
+            let applied = try await Migrator(database: db.ownerDatabase, migrations: migrations).migrate()
             #expect(applied == migrations.map(\.name))
             #expect(try await db.count("schema_migrations") == migrations.count)
             #expect(try await db.count("pg_extension", where: "extname = 'btree_gist'") == 1)
@@ -28,7 +28,7 @@ struct MigratorTests {
     @Test("a second run applies nothing")
     func rerunIsIdempotent() async throws {
         try await withTestDatabase { db in
-            let applied = try await Migrator(database: db.database, migrations: try Migration.bundled()).migrate()
+            let applied = try await Migrator(database: db.ownerDatabase, migrations: try Migration.bundled()).migrate()
             #expect(applied.isEmpty)
         }
     }
@@ -36,7 +36,7 @@ struct MigratorTests {
     @Test("two migrations at once: the lock serialises them and each file is applied once")
     func concurrentRunsAreSafe() async throws {
         try await withEmptySchema { db in
-            let migrator = Migrator(database: db.database, migrations: try Migration.bundled())
+            let migrator = Migrator(database: db.ownerDatabase, migrations: try Migration.bundled())
             async let first = migrator.migrate()
             async let second = migrator.migrate()
             let (a, b) = try await (first, second)
@@ -52,7 +52,7 @@ struct MigratorTests {
             var migrations = try Migration.bundled()
             let first = migrations[0]
             migrations[0] = Migration(name: first.name, sql: first.sql + "\n-- edited after release\n")
-            let migrator = Migrator(database: db.database, migrations: migrations)
+            let migrator = Migrator(database: db.ownerDatabase, migrations: migrations)
             await #expect(throws: MigrationError.edited(name: first.name)) { try await migrator.migrate() }
             await #expect(throws: MigrationError.edited(name: first.name)) { try await migrator.pending() }
         }
@@ -62,13 +62,13 @@ struct MigratorTests {
     func pendingThenApplied() async throws {
         try await withTestDatabase { db in
             let extra = Migration(name: "9999_test_extra.sql", sql: "CREATE TABLE test_extra (id int); INSERT INTO test_extra VALUES (1);")
-            let migrator = Migrator(database: db.database, migrations: try Migration.bundled() + [extra])
+            let migrator = Migrator(database: db.ownerDatabase, migrations: try Migration.bundled() + [extra])
             #expect(try await migrator.pending() == [extra.name])
             #expect(try await migrator.migrate() == [extra.name])
             #expect(try await migrator.pending().isEmpty)
 
             let broken = Migration(name: "9999_test_zbroken.sql", sql: "CREATE TABLE half_done (id int); SELECT no_such_function();")
-            let failing = Migrator(database: db.database, migrations: try Migration.bundled() + [extra, broken])
+            let failing = Migrator(database: db.ownerDatabase, migrations: try Migration.bundled() + [extra, broken])
             await #expect(throws: MigrationError.self) { try await failing.migrate() }
             #expect(try await db.count("pg_tables", where: "tablename = 'half_done'") == 0)
             #expect(try await failing.pending() == [broken.name])

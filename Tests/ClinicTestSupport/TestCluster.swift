@@ -6,19 +6,33 @@ import PostgresNIO
 import Glibc
 #endif
 
-/// The PostgreSQL server the tests use: `CLINIC_TEST_DATABASE_URL` when set (a server someone
-/// else runs), otherwise a throwaway cluster started here in a temporary folder and stopped
-/// when the test process exits. A template database is migrated once; each test clones it.
+/// The PostgreSQL server the tests use: `CLINIC_TEST_DATABASE_URL` when set (a superuser on a
+/// server someone else runs), otherwise a throwaway cluster started here in a temporary folder
+/// and stopped when the test process exits. A template database is migrated once, by the owner
+/// role as in production; each test clones it, and the code under test connects as the
+/// application role, so a missing grant fails a test rather than a clinic.
 actor TestCluster {
     static let shared = TestCluster()
+
+    /// The roles production uses (README, Security): the schema's owner migrates, the server runs as the app.
+    static let ownerRole = "clinic_owner"
+    static let appRole = "clinic_app"
+    /// Both roles' password, for a server that asks for one; the throwaway cluster trusts loopback.
+    static let rolePassword = "clinic-test-only"
 
     struct Server: Sendable {
         let host: String
         let port: Int
-        let user: String
-        let password: String?
         let admin: PostgresClient
         let templateName: String
+
+        func configuration(role: String, database: String) -> PostgresClient.Configuration {
+            .init(host: host, port: port, username: role, password: TestCluster.rolePassword, database: database, tls: .disable)
+        }
+
+        func url(role: String, database: String) -> String {
+            "postgres://\(role):\(TestCluster.rolePassword)@\(host):\(port)/\(database)"
+        }
     }
 
     private var server: Task<Server, any Error>?
@@ -40,7 +54,8 @@ actor TestCluster {
     func createDatabase() async throws -> (name: String, server: Server) {
         let server = try await start()
         let name = "test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        try await server.admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(server.templateName)"), logger: logger)
+        try await server.admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(server.templateName) OWNER \(Self.ownerRole)"),
+                                     logger: logger)
         return (name, server)
     }
 
@@ -48,27 +63,37 @@ actor TestCluster {
         let template = "clinic_template_\(getpid())"
         let (host, port, user, password): (String, Int, String, String?)
         if let url = ProcessInfo.processInfo.environment["CLINIC_TEST_DATABASE_URL"], !url.isEmpty {
-            let configuration = try DatabaseURL.configuration(url)
-            (host, port, user, password) = (configuration.host ?? "127.0.0.1", configuration.port ?? 5432, configuration.username, configuration.password)
+            let parsed = try DatabaseURL(url)
+            (host, port, user, password) = (parsed.host, parsed.port, parsed.username, parsed.clientConfiguration.password)
         } else {
             let cluster = try LocalCluster.start()
-            (host, port, user, password) = ("127.0.0.1", cluster.port, "clinic", nil)
+            (host, port, user, password) = ("127.0.0.1", cluster.port, LocalCluster.superuser, nil)
         }
         let admin = PostgresClient(configuration: .init(host: host, port: port, username: user, password: password,
                                                         database: "postgres", tls: .disable), backgroundLogger: logger)
         // Runs for the life of the test process.
         Task.detached { await admin.run() }
+        // Roles are per cluster: made once, kept for other test runs on a shared server.
+        for role in [ownerRole, appRole] {
+            try await admin.query(PostgresQuery(unsafeSQL: """
+                DO $$ BEGIN
+                    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '\(role)') THEN
+                        CREATE ROLE \(role) LOGIN PASSWORD '\(rolePassword)';
+                    END IF;
+                END $$
+                """), logger: logger)
+        }
         try await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(template)"), logger: logger)
-        try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(template)"), logger: logger)
-        let client = PostgresClient(configuration: .init(host: host, port: port, username: user, password: password,
-                                                         database: template, tls: .disable), backgroundLogger: logger)
+        try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(template) OWNER \(ownerRole)"), logger: logger)
+        let server = Server(host: host, port: port, admin: admin, templateName: template)
+        let client = PostgresClient(configuration: server.configuration(role: ownerRole, database: template), backgroundLogger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
-            let database = ClinicDatabase(client: client, logger: logger, acquireTimeout: .seconds(30))
+            let database = ClinicDatabase(client: client, logger: logger)
             try await Migrator(database: database, migrations: try Migration.bundled()).migrate()
         }
-        return Server(host: host, port: port, user: user, password: password, admin: admin, templateName: template)
+        return server
     }
 }
 
@@ -78,6 +103,9 @@ enum LocalCluster {
         let port: Int
         let directory: String
     }
+
+    /// The cluster's superuser; only the test support's own bookkeeping connects as it.
+    static let superuser = "postgres"
 
     /// The data folder of the cluster to stop at exit. Written once, before `atexit` can run.
     nonisolated(unsafe) private static var directoryToStop: String?
@@ -90,7 +118,7 @@ enum LocalCluster {
         let asRoot = geteuid() == 0
         if asRoot { try run("/bin/chown", ["postgres:postgres", directory]) }
         let data = directory + "/data"
-        try runAsOwner(bin + "/initdb", ["-D", data, "--auth=trust", "--username=clinic", "--encoding=UTF8", "--no-sync"], asRoot: asRoot)
+        try runAsOwner(bin + "/initdb", ["-D", data, "--auth=trust", "--username=\(superuser)", "--encoding=UTF8", "--no-sync"], asRoot: asRoot)
         var lastError: (any Error)?
         for _ in 0..<5 {
             let port = try freePort()

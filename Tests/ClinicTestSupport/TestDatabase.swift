@@ -7,9 +7,13 @@ import PostgresNIO
 /// A fresh, migrated database for one test, with a running client.
 public struct TestDatabase: Sendable {
     public let name: String
-    /// `postgres://...` for processes started by the test (the CLI, the server).
+    /// `postgres://...` as the application role, for processes started by the test (the CLI, the server).
     public let url: String
+    /// `postgres://...` as the schema's owner, for `clinic migrate`.
+    public let ownerURL: String
+    /// The code under test's connections, as the application role (only its grants).
     public let database: ClinicDatabase
+    /// The test's own connection for setting up and checking, as the schema's owner.
     public let client: PostgresClient
 
     /// Runs SQL for assertions (counts, raw rows). Tests read; the code under test writes.
@@ -28,24 +32,20 @@ public struct TestDatabase: Sendable {
 public func withTestDatabase<T: Sendable>(poolSize: Int = 6, _ body: (TestDatabase) async throws -> T) async throws -> T {
     let (name, server) = try await TestCluster.shared.createDatabase()
     let logger = await TestCluster.shared.logger
-    let client = PostgresClient(configuration: .init(host: server.host, port: server.port, username: server.user,
-                                                     password: server.password, database: name, tls: .disable),
-                                backgroundLogger: logger)
-    var userInfo = server.user
-    if let password = server.password { userInfo += ":\(password)" }
-    let url = "postgres://\(userInfo)@\(server.host):\(server.port)/\(name)"
+    let client = PostgresClient(configuration: server.configuration(role: TestCluster.ownerRole, database: name), backgroundLogger: logger)
     let result: Result<T, any Error>
     do {
         result = .success(try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
-            let database = ClinicDatabase(client: ClinicDatabase.makeClient(
-                .init(host: server.host, port: server.port, username: server.user, password: server.password, database: name, tls: .disable),
-                maximumConnections: poolSize, logger: logger), logger: logger)
+            let database = ClinicDatabase(client: ClinicDatabase.makeClient(server.configuration(role: TestCluster.appRole, database: name),
+                                                                            maximumConnections: poolSize, logger: logger), logger: logger)
             return try await withThrowingTaskGroup(of: Void.self) { inner in
                 inner.addTask { await database.client.run() }
                 defer { inner.cancelAll() }
-                return try await body(TestDatabase(name: name, url: url, database: database, client: client))
+                return try await body(TestDatabase(name: name, url: server.url(role: TestCluster.appRole, database: name),
+                                                   ownerURL: server.url(role: TestCluster.ownerRole, database: name),
+                                                   database: database, client: client))
             }
         })
     } catch {
@@ -53,4 +53,9 @@ public func withTestDatabase<T: Sendable>(poolSize: Int = 6, _ body: (TestDataba
     }
     _ = try? await server.admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
     return try result.get()
+}
+
+extension TestDatabase {
+    /// The schema's owner as a `ClinicDatabase`, for the migrator (which the application role may not run).
+    public var ownerDatabase: ClinicDatabase { ClinicDatabase(client: client, logger: database.logger) }
 }

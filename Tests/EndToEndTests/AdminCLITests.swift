@@ -16,7 +16,7 @@ struct AdminCLITests {
             try await Fixtures(db).clinic()
             let result = try await runClinic(["check"], db)
             #expect(result.status == 0, "\(result.output)")
-            for name in ["database_url", "http_port", "pool_max", "log_level", "database", "migrations", "server_version",
+            for name in ["database_url", "http_port", "pool_max", "log_level", "database", "database_role", "migrations", "server_version",
                          "btree_gist", "clock", "time_zones"] {
                 #expect(result.output.contains("ok    \(name) "), "\(name) in \(result.output)")
             }
@@ -63,7 +63,7 @@ struct AdminCLITests {
         let result = try await runClinic(["check", "--database-url", "postgres://clinic@127.0.0.1:\(port)/clinic"], environment: [:])
         #expect(result.status == 3)
         #expect(result.output.contains("FAIL  database") && result.output.contains("127.0.0.1:\(port)"))
-        #expect(result.output.contains("skip  migrations"))
+        #expect(result.output.contains("skip  database_role, migrations"))
     }
 
     @Test("check --json is one JSON object with ok and every check's name, status and detail")
@@ -74,7 +74,7 @@ struct AdminCLITests {
             let object = try #require(try JSONSerialization.jsonObject(with: Data(passing.output.utf8)) as? [String: Any])
             #expect(object["ok"] as? Bool == true)
             let checks = try #require(object["checks"] as? [[String: String]])
-            #expect(checks.count == 10)
+            #expect(checks.count == 11)
             #expect(checks.allSatisfy { ["ok", "warn"].contains($0["status"]) && !($0["detail"] ?? "").isEmpty })
             #expect(checks.contains { $0["name"] == "migrations" && $0["status"] == "ok" })
         }

@@ -15,7 +15,8 @@ struct ServerProcessTests {
             let clinicBinary = try ChildProcess.clinicExecutable()
             let environment = ["DATABASE_URL": db.url, "CLINIC_LOG_LEVEL": "warning"]
 
-            let migrate = try await ChildProcess.run(clinicBinary, ["migrate"], environment: environment)
+            // The schema's owner migrates; the server and the other commands run as the application role.
+            let migrate = try await ChildProcess.run(clinicBinary, ["migrate"], environment: ["CLINIC_MIGRATE_DATABASE_URL": db.ownerURL, "DATABASE_URL": db.url])
             #expect(migrate.status == 0)
             #expect(migrate.output.contains("up to date"))
 
