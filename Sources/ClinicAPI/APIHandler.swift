@@ -9,4 +9,5 @@ struct APIHandler: APIProtocol {
     let services: APIServices
     let metrics: PrometheusCollectorRegistry
     let readinessTimeout: Duration
+    let cursors: CursorSeal
 }

@@ -5,7 +5,8 @@ import Foundation
 extension APIHandler {
     func listAuditEntries(_ input: Operations.ListAuditEntries.Input) async throws -> Operations.ListAuditEntries.Output {
         let page = try await services.auditTrail.entries(entityID: input.query.entityId, limit: input.query.limit,
-                                                         cursor: input.query.cursor, actor: RequestScope.actor())
+                                                         after: try cursors.auditCursor(input.query.cursor),
+                                                         actor: RequestScope.actor())
         let items = page.items.map { entry in
             Components.Schemas.AuditEntry(
                 id: entry.id, occurredAt: entry.occurredAt, actorName: entry.actorName, actorRole: entry.actorRole,
@@ -13,6 +14,6 @@ extension APIHandler {
                 requestId: entry.requestID,
                 outcome: Components.Schemas.AuditEntry.OutcomePayload(rawValue: entry.outcome) ?? .failed)
         }
-        return .ok(.init(body: .json(.init(items: items, nextCursor: page.next))))
+        return .ok(.init(body: .json(.init(items: items, nextCursor: page.next.map(cursors.token(auditAfter:))))))
     }
 }

@@ -18,15 +18,19 @@ public struct APIConfiguration: Sendable {
     public var maximumConnections: Int
     /// `/ready` says "not ready" when the database has not answered within this.
     public var readinessTimeout: Duration
+    /// Seals list cursors; servers behind one load balancer need the same one.
+    public var cursors: CursorSeal
 
     public init(host: String = "127.0.0.1", port: Int = 8080, maximumBodyBytes: Int = 1 << 20,
-                requestTimeout: Duration = .seconds(10), maximumConnections: Int = 1024, readinessTimeout: Duration = .seconds(1)) {
+                requestTimeout: Duration = .seconds(10), maximumConnections: Int = 1024, readinessTimeout: Duration = .seconds(1),
+                cursors: CursorSeal = .ephemeral()) {
         self.host = host
         self.port = port
         self.maximumBodyBytes = maximumBodyBytes
         self.requestTimeout = requestTimeout
         self.maximumConnections = maximumConnections
         self.readinessTimeout = readinessTimeout
+        self.cursors = cursors
     }
 }
 
@@ -41,7 +45,8 @@ public func buildApplication(configuration: APIConfiguration, api: APIServices, 
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: RequestBodyGuard(maximumBytes: configuration.maximumBodyBytes))
 
-    let handler = APIHandler(services: api, metrics: ClinicMetrics.registry, readinessTimeout: configuration.readinessTimeout)
+    let handler = APIHandler(services: api, metrics: ClinicMetrics.registry, readinessTimeout: configuration.readinessTimeout,
+                             cursors: configuration.cursors)
     try handler.registerHandlers(
         on: RecordingTransport(router: router, table: routes, requestTimeout: configuration.requestTimeout),
         configuration: .init(dateTranscoder: RFC3339DateTranscoder(), jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),

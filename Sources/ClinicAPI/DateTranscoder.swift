@@ -1,3 +1,4 @@
+import ClinicDomain
 import Foundation
 import OpenAPIRuntime
 
@@ -16,52 +17,5 @@ struct RFC3339DateTranscoder: DateTranscoder {
     }
 
     /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, strictly; nil for anything else.
-    static func parse(_ text: String) -> Date? {
-        let chars = Array(text.utf8)
-        func number(_ from: Int, _ count: Int) -> Int? {
-            guard from + count <= chars.count else { return nil }
-            var value = 0
-            for byte in chars[from..<(from + count)] {
-                guard (48...57).contains(byte) else { return nil }
-                value = value * 10 + Int(byte - 48)
-            }
-            return value
-        }
-        guard chars.count >= 20, chars[4] == UInt8(ascii: "-"), chars[7] == UInt8(ascii: "-"),
-              [UInt8(ascii: "T"), UInt8(ascii: "t"), UInt8(ascii: " ")].contains(chars[10]),
-              chars[13] == UInt8(ascii: ":"), chars[16] == UInt8(ascii: ":"),
-              let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
-              let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
-              (1...12).contains(month), (1...31).contains(day), hour <= 23, minute <= 59, second <= 60
-        else { return nil }
-        var index = 19
-        var fraction = 0.0
-        if index < chars.count, chars[index] == UInt8(ascii: ".") {
-            index += 1
-            var scale = 0.1
-            let start = index
-            while index < chars.count, (48...57).contains(chars[index]) {
-                fraction += Double(chars[index] - 48) * scale
-                scale /= 10
-                index += 1
-            }
-            guard index > start else { return nil }
-        }
-        guard index < chars.count else { return nil }
-        var offsetSeconds = 0
-        if chars[index] == UInt8(ascii: "Z") || chars[index] == UInt8(ascii: "z") {
-            guard index + 1 == chars.count else { return nil }
-        } else {
-            guard chars[index] == UInt8(ascii: "+") || chars[index] == UInt8(ascii: "-"), index + 6 == chars.count,
-                  chars[index + 3] == UInt8(ascii: ":"), let hours = number(index + 1, 2), let minutes = number(index + 4, 2),
-                  hours <= 23, minutes <= 59
-            else { return nil }
-            offsetSeconds = (hours * 3600 + minutes * 60) * (chars[index] == UInt8(ascii: "-") ? -1 : 1)
-        }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let components = DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: min(second, 59))
-        guard let local = calendar.date(from: components), calendar.component(.day, from: local) == day else { return nil }
-        return local.addingTimeInterval(fraction - Double(offsetSeconds))
-    }
+    static func parse(_ text: String) -> Date? { RFC3339.instant(text) }
 }

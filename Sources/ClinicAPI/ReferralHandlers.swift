@@ -33,10 +33,10 @@ extension APIHandler {
         let request = ReferralService.ListRequest(
             status: query.status?.rawValue, urgency: query.urgency?.rawValue, clinicID: query.clinicId, patientID: query.patientId,
             overdue: query.overdue, windowClosingWithinDays: query.windowClosingWithinDays, createdFrom: query.createdFrom,
-            createdBefore: query.createdBefore, limit: query.limit, cursor: query.cursor)
+            createdBefore: query.createdBefore, limit: query.limit, after: try cursors.referralCursor(query.cursor))
         let page = try await services.referrals.list(request, actor: RequestScope.actor())
         return .ok(.init(body: .json(.init(items: page.items.map(Components.Schemas.Referral.init),
-                                           nextCursor: page.next?.token))))
+                                           nextCursor: page.next.map(cursors.token)))))
     }
 
     func updateReferral(_ input: Operations.UpdateReferral.Input) async throws -> Operations.UpdateReferral.Output {

@@ -44,6 +44,8 @@ public struct ResourceBlock: Hashable, Sendable {
     public let reason: BoundedText
 
     public init(id: BlockID, resourceID: ResourceID, starts: Date, ends: Date, kind: BlockKind, reason: BoundedText) throws {
+        guard Date.storableRange.contains(starts) else { throw ValidationError(pointer: "/starts", message: "must be within years 0001-9999") }
+        guard Date.storableRange.contains(ends) else { throw ValidationError(pointer: "/ends", message: "must be within years 0001-9999") }
         guard starts < ends else { throw ValidationError(pointer: "/ends", message: "must be after starts") }
         guard ends.timeIntervalSince(starts) <= 366 * 86_400 else { throw ValidationError(pointer: "/ends", message: "a block may last at most a year") }
         self.id = id

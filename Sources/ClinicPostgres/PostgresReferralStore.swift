@@ -66,7 +66,7 @@ public struct PostgresReferralStore: ReferralStore {
         let logger = database.logger
         // One extra row tells whether another page follows.
         let fetch = query.limit + 1
-        let afterTime = query.after.map { Date(timeIntervalSince1970: Double($0.createdAtMicroseconds) / 1_000_000) }
+        let afterTime = query.after?.createdAt
         let afterID = query.after?.id.rawValue
         let status = query.status?.code
         let urgency = query.urgency?.rawValue
@@ -101,7 +101,7 @@ public struct PostgresReferralStore: ReferralStore {
                 """, logger: logger).collect().map(ReferralRows.decode)
         }
         let page = Array(referrals.prefix(query.limit))
-        let next = referrals.count > query.limit ? page.last.map(ReferralCursor.init(after:)) : nil
+        let next = referrals.count > query.limit ? page.last.flatMap(ReferralCursor.init(after:)) : nil
         return ReferralPage(items: page, next: next)
     }
 

@@ -3,38 +3,40 @@ import Foundation
 
 /// Keyset position in the newest-first referral list: the last row's (created at, id).
 ///
-/// Opaque to clients (base64url of "microseconds:uuid"); keyset rather than offset so that a page
-/// neither repeats nor skips rows while new referrals arrive.
+/// Keyset rather than offset so that a page neither repeats nor skips rows while new referrals
+/// arrive. Clients see it only sealed (the API's `CursorSeal`); its payload is "microseconds:uuid".
 public struct ReferralCursor: Hashable, Sendable {
     public let createdAtMicroseconds: Int64
     public let id: ReferralID
 
-    public init(createdAtMicroseconds: Int64, id: ReferralID) {
+    /// The instants a cursor may hold: years 0001 to 9999, as anywhere else in the API. Past
+    /// them PostgresNIO's date encoding stops the process, so nothing outside is ever bound.
+    static let microsecondRange: ClosedRange<Int64> = -62_135_596_800_000_000...253_402_300_799_999_999
+
+    /// Nil when `createdAtMicroseconds` is outside years 0001-9999.
+    public init?(createdAtMicroseconds: Int64, id: ReferralID) {
+        guard Self.microsecondRange.contains(createdAtMicroseconds) else { return nil }
         self.createdAtMicroseconds = createdAtMicroseconds
         self.id = id
     }
 
-    public init(after referral: Referral) {
-        self.init(createdAtMicroseconds: Int64((referral.createdAt.timeIntervalSince1970 * 1_000_000).rounded()),
-                  id: referral.id)
+    /// The position after `referral`; nil only for a stored time outside years 0001-9999.
+    public init?(after referral: Referral) {
+        let micros = (referral.createdAt.timeIntervalSince1970 * 1_000_000).rounded()
+        guard let exact = Int64(exactly: micros) else { return nil }
+        self.init(createdAtMicroseconds: exact, id: referral.id)
     }
 
-    public var token: String {
-        Data("\(createdAtMicroseconds):\(id)".utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
+    /// The instant, for binding.
+    public var createdAt: Date { Date(timeIntervalSince1970: Double(createdAtMicroseconds) / 1_000_000) }
 
-    /// - Throws: `ServiceError.invalid` at `/cursor` for anything this type did not make.
-    public init(token: String) throws {
-        var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        guard token.count <= 200, let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8)
-        else { throw ServiceError.invalid("/cursor", "is not a cursor this server issued") }
-        let parts = text.split(separator: ":")
-        guard parts.count == 2, let micros = Int64(parts[0]), let id = ReferralID(string: String(parts[1])) else {
-            throw ServiceError.invalid("/cursor", "is not a cursor this server issued")
-        }
+    public var payload: String { "\(createdAtMicroseconds):\(id)" }
+
+    /// Parses a payload this type wrote; nil for anything else, including instants out of range.
+    public init?(payload: String) {
+        let parts = payload.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].utf8.count <= 20, let micros = Int64(parts[0]), let id = ReferralID(string: String(parts[1]))
+        else { return nil }
         self.init(createdAtMicroseconds: micros, id: id)
     }
 }

@@ -171,11 +171,12 @@ public struct ReferralService: Sendable {
         public var createdFrom: Date?
         public var createdBefore: Date?
         public var limit: Int?
-        public var cursor: String?
+        /// Where the previous page ended (the API opens the client's sealed cursor into this).
+        public var after: ReferralCursor?
 
         public init(status: String? = nil, urgency: String? = nil, clinicID: String? = nil, patientID: String? = nil,
                     overdue: Bool? = nil, windowClosingWithinDays: Int? = nil, createdFrom: Date? = nil, createdBefore: Date? = nil,
-                    limit: Int? = nil, cursor: String? = nil) {
+                    limit: Int? = nil, after: ReferralCursor? = nil) {
             self.status = status
             self.urgency = urgency
             self.clinicID = clinicID
@@ -185,7 +186,7 @@ public struct ReferralService: Sendable {
             self.createdFrom = createdFrom
             self.createdBefore = createdBefore
             self.limit = limit
-            self.cursor = cursor
+            self.after = after
         }
     }
 
@@ -225,9 +226,7 @@ public struct ReferralService: Sendable {
                 collector.add("/limit", "must be between 1 and \(Self.maximumPageSize)")
             }
         }
-        if let cursor = request.cursor {
-            do { query.after = try ReferralCursor(token: cursor) } catch { collector.add("/cursor", "is not a cursor this server issued") }
-        }
+        query.after = request.after
         do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
         let page = try await referrals.list(query)
         try await audit.record(AuditEntry(actor: actor, action: "referral.list", entityType: "referral", entityID: nil))

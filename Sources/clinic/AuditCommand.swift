@@ -17,7 +17,7 @@ struct AuditCommand: AsyncParsableCommand {
         try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
             let actor = Actor(principal: .commandLine("clinic audit"), requestID: nil)
             let page = try await AuditService(store: PostgresAuditStore(database: db))
-                .entries(entityID: entityID, limit: limit, cursor: nil, actor: actor)
+                .entries(entityID: entityID, limit: limit, after: nil, actor: actor)
             let format = ISO8601DateFormatter()
             if json {
                 let rows: [[String: Any]] = page.items.map { entry in

@@ -31,7 +31,9 @@ struct BlockArguments: ParsableArguments {
     /// Adds the block, audited under `command` so the trail shows which spelling was used.
     func add(as command: String) async throws {
         try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
-            guard let from = try? Date(starts, strategy: .iso8601), let to = try? Date(ends, strategy: .iso8601) else {
+            // The API's parser: four-digit years and any RFC 3339 offset (Foundation's reads years
+            // far past what the database driver can encode).
+            guard let from = RFC3339.instant(starts), let to = RFC3339.instant(ends) else {
                 throw CLIError.failed("--starts and --ends must be RFC 3339 date-times with an offset, e.g. 2026-12-24T00:00:00-07:00")
             }
             let block = try await ClinicSetupService(store: PostgresClinicStore(database: db))

@@ -46,15 +46,15 @@ struct ReferralsCommand: AsyncParsableCommand {
                 let service = try APIServices.postgres(db).referrals
                 let now = Date()
                 var referrals: [Referral] = []
-                var cursor: String?
+                var cursor: ReferralCursor?
                 repeat {
                     let request = ReferralService.ListRequest(
                         status: status, urgency: urgency, clinicID: clinic, overdue: overdue ? true : nil,
                         windowClosingWithinDays: windowClosingWithin,
-                        limit: min(limit - referrals.count, ReferralService.maximumPageSize), cursor: cursor)
+                        limit: min(limit - referrals.count, ReferralService.maximumPageSize), after: cursor)
                     let page = try await service.list(request, actor: actor)
                     referrals += page.items
-                    cursor = page.next?.token
+                    cursor = page.next
                 } while cursor != nil && referrals.count < limit
 
                 var clinicsByID: [ClinicID: Clinic] = [:]

@@ -31,7 +31,8 @@ struct ServeCommand: AsyncParsableCommand {
             let configuration = APIConfiguration(host: settings.httpHost(), port: try settings.httpPort(),
                                                  requestTimeout: requestTimeout,
                                                  maximumConnections: try settings.httpMaximumConnections(),
-                                                 readinessTimeout: try settings.readinessTimeout())
+                                                 readinessTimeout: try settings.readinessTimeout(),
+                                                 cursors: try settings.cursorSecret().map(CursorSeal.init(secret:)) ?? .ephemeral())
             let logLevel = try settings.logLevel()
             let poolMaximum = try settings.poolMaximum()
             let url = try settings.databaseURL()
@@ -64,6 +65,9 @@ struct ServeCommand: AsyncParsableCommand {
             // a second later if even that does not finish.
             groupConfiguration.maximumGracefulShutdownDuration = drainTimeout
             let group = ServiceGroup(configuration: groupConfiguration)
+            if try settings.cursorSecret() == nil {
+                logger.notice("CLINIC_CURSOR_SECRET is not set: list cursors are valid in this process only (set it when several servers share a load balancer)")
+            }
             logger.notice("serving", metadata: ["address": "\(configuration.host):\(configuration.port)"])
             do {
                 try await group.run()

@@ -51,6 +51,16 @@ struct Settings {
         .milliseconds(try decimalSeconds("clinic.ready.timeout", env: "CLINIC_READY_TIMEOUT", default: 1, range: 0.1...60))
     }
 
+    /// The secret that seals list cursors, when configured (servers behind one load balancer need
+    /// the same); nil lets each process make its own key.
+    func cursorSecret() throws -> String? {
+        guard let secret = reader.string(forKey: "clinic.cursor.secret", isSecret: true), !secret.isEmpty else { return nil }
+        guard secret.count >= 32 else {
+            throw CLIError.configuration("CLINIC_CURSOR_SECRET must be at least 32 characters (e.g. openssl rand -hex 32)")
+        }
+        return secret
+    }
+
     /// Open HTTP connections beyond this wait in the kernel's accept queue.
     func httpMaximumConnections() throws -> Int {
         try integer("clinic.http.max.connections", env: "CLINIC_HTTP_MAX_CONNECTIONS", default: 1024, range: 1...100_000)

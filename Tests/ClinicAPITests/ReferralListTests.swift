@@ -1,3 +1,4 @@
+@testable import ClinicAPI
 import ClinicDomain
 import ClinicTestSupport
 import Foundation
@@ -85,6 +86,52 @@ struct ReferralListTests {
             try await client.execute(uri: "/v1/referrals?\(query)", method: .get, headers: .bearer(token, json: false)) { response in
                 #expect(response.status == .badRequest)
                 #expect(JSONBody(response).pointers == [pointer])
+            }
+        }
+    }
+
+    @Test("forged, edited, foreign and borrowed cursors are 400 at /cursor, and the server lives on")
+    func forgedCursors() async throws {
+        try await withApp { client, db in
+            let token = try await Fixtures(db).token(.admin)
+            let clinic = try await Fixtures(db).clinic()
+            for index in 0..<3 {
+                try await client.postReferral(token: token, Fixtures.l1WedgeJSON(clinicID: clinic.id, mrn: "CUR-\(index)")) { _ in }
+            }
+            let issued = try await client.execute(uri: "/v1/referrals?limit=1", method: .get, headers: .bearer(token, json: false)) {
+                try #require(JSONBody($0).string("nextCursor"))
+            }
+            let auditIssued = try await client.execute(uri: "/v1/audit?entityId=\(clinic.id)&limit=1", method: .get,
+                                                       headers: .bearer(token, json: false)) { JSONBody($0).string("nextCursor") }
+            func base64URL(_ text: String) -> String {
+                Data(text.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+                    .replacingOccurrences(of: "=", with: "")
+            }
+            let (payload, tag) = (String(issued.split(separator: ".")[0]), String(issued.split(separator: ".")[1]))
+            var forged = [
+                // The payload that stopped the server before cursors were sealed: a time before year 1.
+                base64URL("-9223000000000000000:3f1c2a4e-0000-4000-8000-000000000001"),
+                base64URL("referrals:-9223000000000000000:3f1c2a4e-0000-4000-8000-000000000001") + "." + tag,
+                base64URL("referrals:253402300800000000:3f1c2a4e-0000-4000-8000-000000000001") + "." + tag,
+                payload + "." + String(tag.reversed()),          // tag edited
+                String(payload.dropLast()) + "A." + tag,          // payload edited
+                issued + ".", "." + tag, payload, issued + issued, String(repeating: "A", count: 199) + "." + tag,
+                // Well formed and sealed, but by another server's key.
+                CursorSeal(secret: String(repeating: "another server's key ", count: 2))
+                    .seal(String(decoding: Data(base64Encoded: payload.padding(toLength: (payload.count + 3) / 4 * 4, withPad: "=", startingAt: 0)
+                        .replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")) ?? Data(), as: UTF8.self)),
+            ]
+            if let auditIssued { forged.append(auditIssued) }   // the audit list's cursor is not the referral list's
+            for cursor in forged {
+                let encoded = cursor.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+                try await client.execute(uri: "/v1/referrals?cursor=\(encoded)", method: .get, headers: .bearer(token, json: false)) { response in
+                    #expect(response.status == .badRequest, "\(cursor)")
+                    #expect(JSONBody(response).pointers == ["/cursor"], "\(cursor)")
+                }
+            }
+            try await client.execute(uri: "/v1/referrals?cursor=\(issued)", method: .get, headers: .bearer(token, json: false)) { response in
+                #expect(response.status == .ok)
+                #expect((JSONBody(response)["items"] as? [Any])?.count == 2)
             }
         }
     }

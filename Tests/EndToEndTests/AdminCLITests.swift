@@ -193,6 +193,19 @@ struct AdminCLITests {
         }
     }
 
+    @Test("block add refuses instants past year 9999 and bare dates with exit 1, and stores nothing (year 300000 once stopped the command)",
+          arguments: [("300000-01-01T00:00:00Z", "300000-01-02T00:00:00Z"), ("+10000-01-01T00:00:00Z", "2026-12-26T00:00:00-07:00"),
+                      ("-9999-01-01T00:00:00Z", "2026-12-26T00:00:00-07:00"), ("0000-06-01T00:00:00Z", "0000-06-02T00:00:00Z")])
+    func blockOutOfRange(starts: String, ends: String) async throws {
+        try await withTestDatabase { (db: TestDatabase) async throws -> Void in
+            let room = try #require(try await Fixtures(db).schedulableClinic().resources[.procedureRoom]).description
+            let result = try await runClinic(["block", "add", room, "--starts=\(starts)", "--ends=\(ends)", "--kind", "other", "--reason", "x"], db)
+            #expect(result.status == 1, "\(result.output)")
+            #expect(result.output.contains("error: "))
+            #expect(try await db.count("resource_blocks") == 0)
+        }
+    }
+
     private static func clinicID(of resource: String, _ db: TestDatabase) async throws -> String? {
         try await db.query("SELECT clinic_id::text FROM resources WHERE id = \(UUID(uuidString: resource)!)").first?.decode(String.self)
     }

@@ -1,0 +1,83 @@
+import ClinicServices
+import Crypto
+import Foundation
+
+/// Seals a list's keyset position into the opaque `nextCursor` clients pass back, and opens it
+/// again only when this server's key sealed it: a forged or edited cursor is a 400 before any
+/// value in it is used.
+///
+/// A cursor is `base64url(payload).base64url(tag)`, the tag the first 16 bytes of
+/// HMAC-SHA256(key, payload). The payload starts with the list it belongs to, so one list's
+/// cursor is not accepted by another. Servers that share a key (`CLINIC_CURSOR_SECRET`) accept
+/// each other's cursors; without one, a cursor is valid until this process stops.
+public struct CursorSeal: Sendable {
+    private let key: SymmetricKey
+
+    /// A key derived from a configured secret (at least 32 characters).
+    public init(secret: String) {
+        key = SymmetricKey(data: SHA256.hash(data: Data(secret.utf8)))
+    }
+
+    /// A key of this process only.
+    public static func ephemeral() -> CursorSeal {
+        CursorSeal(key: SymmetricKey(size: .bits256))
+    }
+
+    private init(key: SymmetricKey) { self.key = key }
+
+    /// The longest cursor this server issues, with room to spare; longer input is refused unread.
+    static let maximumLength = 200
+
+    func seal(_ payload: String) -> String {
+        let bytes = Data(payload.utf8)
+        return Self.base64URL(bytes) + "." + Self.base64URL(Data(HMAC<SHA256>.authenticationCode(for: bytes, using: key).prefix(16)))
+    }
+
+    /// The payload, when this server sealed `token`.
+    func open(_ token: String) -> String? {
+        guard token.utf8.count <= Self.maximumLength else { return nil }
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2, let payload = Self.data(base64URL: parts[0]), let tag = Self.data(base64URL: parts[1]), tag.count == 16
+        else { return nil }
+        // Every byte compared whatever the first difference, so timing tells nothing of the tag.
+        let expected = Data(HMAC<SHA256>.authenticationCode(for: payload, using: key).prefix(16))
+        guard zip(expected, tag).reduce(UInt8(0), { $0 | ($1.0 ^ $1.1) }) == 0 else { return nil }
+        return String(data: payload, encoding: .utf8)
+    }
+
+    private static func base64URL(_ data: Data) -> String {
+        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    private static func data(base64URL text: Substring) -> Data? {
+        guard text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { return nil }
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        return Data(base64Encoded: base64)
+    }
+}
+
+extension CursorSeal {
+    /// The referral list's position, sealed.
+    func token(_ cursor: ReferralCursor) -> String { seal("referrals:" + cursor.payload) }
+
+    /// - Throws: `APIProblem` 400 at `/cursor` for anything this server did not issue for the referral list.
+    func referralCursor(_ token: String?) throws -> ReferralCursor? {
+        guard let token else { return nil }
+        guard let payload = open(token), payload.hasPrefix("referrals:"),
+              let cursor = ReferralCursor(payload: String(payload.dropFirst("referrals:".count)))
+        else { throw APIProblem.validation("/cursor", "is not a cursor this server issued") }
+        return cursor
+    }
+
+    /// The audit list's position (the last entry's id), sealed.
+    func token(auditAfter id: Int64) -> String { seal("audit:\(id)") }
+
+    func auditCursor(_ token: String?) throws -> Int64? {
+        guard let token else { return nil }
+        guard let payload = open(token), payload.hasPrefix("audit:"), let id = Int64(payload.dropFirst("audit:".count)), id >= 0
+        else { throw APIProblem.validation("/cursor", "is not a cursor this server issued") }
+        return id
+    }
+}
