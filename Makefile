@@ -8,14 +8,17 @@ FUZZ_EXAMPLES ?= 100
 CLUSTER := bash deploy/dev-cluster.sh
 
 .DEFAULT_GOAL := help
-.PHONY: help run stop build test fuzz fuzz-ci bench clean-local
+.PHONY: help run stop build test test-swift faults fuzz fuzz-ci bench clean-local
 
 help:
 	@echo 'make run          dev PostgreSQL + migrate + demo seed + admin token, then serve on $(HOST):$(PORT)'
 	@echo '                  (override: make run HOST=0.0.0.0 PORT=9090; CLINIC_PG_PORT moves the database)'
 	@echo 'make stop         stop the dev PostgreSQL cluster'
 	@echo 'make build        swift build'
-	@echo 'make test         build and run all tests (SWIFT_TEST_FLAGS="--filter X" to narrow)'
+	@echo 'make test         build and run all tests: the Swift suites, then the fault scenarios'
+	@echo 'make test-swift   only the Swift suites (SWIFT_TEST_FLAGS="--filter X" to narrow)'
+	@echo 'make faults       only the fault scenarios: the server killed, PostgreSQL restarted or stopped under'
+	@echo '                  load, SIGTERM, hostile values (FAULTS="stop_10s ..." to narrow)'
 	@echo 'make fuzz         Schemathesis (pinned, own venv) against a live server on a throwaway clinic_fuzz'
 	@echo '                  database, every operation, admin token; fails on any 5xx or off-contract response'
 	@echo '                  (FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) per operation; FUZZ_PORT, FUZZ_SEED; logs in .local/fuzz/)'
@@ -34,11 +37,17 @@ build:
 	swift build
 
 # The Swift test support starts its own throwaway cluster unless CLINIC_TEST_DATABASE_URL
-# is set; it only needs the server binaries to exist.
-test:
+# is set; it only needs the server binaries to exist. The fault scenarios restart and stop
+# PostgreSQL, so they run after the Swift suites, each on a cluster of its own.
+test: test-swift faults
+
+test-swift:
 	$(CLUSTER) ensure-postgres
 	swift build --build-tests
 	swift test --skip-build $(SWIFT_TEST_FLAGS)
+
+faults:
+	bash Tests/Faults/run.sh
 
 # Uses the dev cluster (started and stopped again if it was down) but its own database, and
 # builds nothing unless .build/debug/clinic is missing.
