@@ -127,6 +127,10 @@ audit_cursor=$(api "/v1/audit?entityId=$referral_id&limit=1" \
   || die "no nextCursor from GET /v1/referrals?limit=1 or GET /v1/audit?entityId=$referral_id&limit=1"
 printf '"%s"\n' "$referral_cursor" >"$OUT/referral-cursor.dict"
 printf '"%s"\n' "$audit_cursor" >"$OUT/audit-cursor.dict"
+# Edited and forged versions of both, for deploy/fuzz_hooks.py (Tests/Faults/hostile.py makes them).
+PYTHONPATH=Tests/Faults python3 -c 'import json, sys
+from cursors import mutate_cursor
+print(json.dumps(mutate_cursor(sys.argv[1]) + mutate_cursor(sys.argv[2])))' "$referral_cursor" "$audit_cursor" >"$OUT/hostile-cursors.json"
 
 # --- Schemathesis --------------------------------------------------------------------------
 # Options beyond the required ones, each for being bounded and repeatable:

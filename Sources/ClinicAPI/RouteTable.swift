@@ -1,3 +1,4 @@
+import ClinicServices
 import HTTPTypes
 import Hummingbird
 import OpenAPIHummingbird

@@ -14,14 +14,35 @@ import Synchronization
 /// wait for a connection too), and commands probe the database once before they start. A timer
 /// per query would cost more than the query.
 public struct ClinicDatabase: Sendable {
-    public let client: PostgresClient
+    private enum Source {
+        case fixed(PostgresClient)
+        case reconnecting(ReconnectingClient)
+    }
+
+    private let source: Source
     public let logger: Logger
     private let inUse: InUseGauge
 
+    /// One pool for the life of the value: commands and tests.
     public init(client: PostgresClient, logger: Logger) {
-        self.client = client
+        self.source = .fixed(client)
         self.logger = logger
         self.inUse = InUseGauge()
+    }
+
+    /// The server's pool, replaced when it lags behind a database that came back.
+    public init(reconnecting: ReconnectingClient, logger: Logger) {
+        self.source = .reconnecting(reconnecting)
+        self.logger = logger
+        self.inUse = InUseGauge()
+    }
+
+    /// The pool statements go to now.
+    public var client: PostgresClient {
+        switch source {
+        case .fixed(let client): client
+        case .reconnecting(let reconnecting): reconnecting.current
+        }
     }
 
     /// Builds a client with a pool sized for a small machine.
@@ -42,11 +63,13 @@ public struct ClinicDatabase: Sendable {
     public func withConnection<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
         let gauge = inUse
         do {
-            return try await client.withConnection { connection in
+            let result = try await client.withConnection { connection in
                 gauge.change(by: 1)
                 defer { gauge.change(by: -1) }
                 return try await body(connection)
             }
+            if case .reconnecting(let reconnecting) = source { reconnecting.recordSuccess() }
+            return result
         } catch let error as PSQLError {
             throw Self.translate(error)
         } catch let error as ConnectionPoolError {

@@ -47,10 +47,13 @@ struct ServeCommand: AsyncParsableCommand {
                 }
             }
             let logger = CommandRuntime.logger(level: logLevel)
-            // A statement may run as long as its request may, and no longer.
-            let client = ClinicDatabase.makeClient(url.clientConfiguration, maximumConnections: poolMaximum,
-                                                   statementTimeout: requestTimeout, logger: logger)
-            let db = ClinicDatabase(client: client, logger: logger)
+            // A statement may run as long as its request may, and no longer. A pool replaced after an
+            // outage stays open one request deadline more, for the requests still holding it.
+            let client = ReconnectingClient(url: url, retireAfter: requestTimeout + .seconds(1), logger: logger) {
+                ClinicDatabase.makeClient(url.clientConfiguration, maximumConnections: poolMaximum,
+                                          statementTimeout: requestTimeout, logger: logger)
+            }
+            let db = ClinicDatabase(reconnecting: client, logger: logger)
             let app = try buildApplication(configuration: configuration, api: try APIServices.postgres(db),
                                            logger: logger)
             let shutdown = ShutdownWatch(drainTimeout: drainTimeout, logger: logger)

@@ -3,6 +3,7 @@ import ClinicServices
 import ClinicTestSupport
 import Foundation
 import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
 import Testing
 
@@ -25,6 +26,22 @@ struct OperationsEndpointTests {
             try await client.execute(uri: "/health", method: .get, headers: [HTTPField.Name("X-Request-Id")!: "pacs-42"]) { response in
                 #expect(response.headers[HTTPField.Name("X-Request-Id")!] == "pacs-42")
             }
+        }
+    }
+
+    @Test("a request that outlives its deadline is answered 503 problem+json with Retry-After at once, and the server answers on")
+    func deadline() async throws {
+        try await withApp(requestTimeout: .milliseconds(1)) { client, db in
+            let clinic = try await Fixtures(db).clinic()
+            let token = try await Fixtures(db).token(.admin)
+            try await client.execute(uri: "/v1/referrals", method: .post, headers: .bearer(token),
+                                     body: ByteBuffer(json: Fixtures.l1WedgeJSON(clinicID: clinic.id))) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(response.headers[.contentType] == "application/problem+json")
+                #expect(response.headers[.retryAfter] == "1")
+                #expect(JSONBody(response).string("type") == "/problems/unavailable")
+            }
+            try await client.execute(uri: "/health", method: .get) { #expect($0.status == .ok) }
         }
     }
 

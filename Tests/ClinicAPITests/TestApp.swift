@@ -11,15 +11,17 @@ import Logging
 import Testing
 
 /// The application exactly as `clinic serve` builds it, on a fresh database, driven in-process.
-func withApp(api: (@Sendable (TestDatabase) throws -> APIServices)? = nil,
+func withApp(api: (@Sendable (TestDatabase) throws -> APIServices)? = nil, requestTimeout: Duration = .seconds(60),
              _ body: @escaping @Sendable (any TestClientProtocol, TestDatabase) async throws -> Void) async throws {
     try await withTestDatabase { db in
         var logger = Logger(label: "api-test")
         logger.logLevel = .warning
         let services = try api?(db) ?? APIServices.postgres(db.database)
-        // The whole suite runs at once on two cores: a fresh pool's first query can take over the
-        // second `/ready` allows in production (the fault tests check that second on the real server).
-        let app = try buildApplication(configuration: .init(port: 0, readinessTimeout: .seconds(20)), api: services, logger: logger)
+        // The whole suite runs at once on two cores: a request can take longer than production's
+        // 10 s deadline, and a fresh pool's first query longer than `/ready`'s second. The fault
+        // tests check both limits on the real server; here they only must not fail a slow test.
+        let app = try buildApplication(configuration: .init(port: 0, requestTimeout: requestTimeout, readinessTimeout: .seconds(20)),
+                                       api: services, logger: logger)
         try await app.test(.router) { client in try await body(client, db) }
     }
 }

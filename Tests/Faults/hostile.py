@@ -7,7 +7,6 @@ must be below 500; the process must still answer /health afterwards.
 
 from __future__ import annotations
 
-import base64
 import http.client
 import json
 import os
@@ -16,7 +15,8 @@ import time
 
 import yaml
 
-from harness import REPO, Answer, attempt, referral_body, request
+from cursors import mutate_cursor
+from harness import REPO, attempt, referral_body, request
 
 NUMBERS = ["-1", "0", "2147483648", "-2147483649", "9223372036854775807", "9223372036854775808",
            "-9223372036854775809", "99999999999999999999999999", "1e308", "1e400", "-1e400", "NaN", "Infinity",
@@ -45,27 +45,6 @@ def resolve(document: dict, node):
             target = target[part]
         node = target
     return node
-
-
-def b64url(text: str) -> str:
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
-
-
-def mutate_cursor(cursor: str) -> list[str]:
-    """Edits of a cursor the server issued, and forgeries of what it might carry."""
-    payload, _, tag = cursor.partition(".")
-    out = [cursor[:-1], cursor[1:], cursor + "A", cursor.upper(), cursor.lower(), tag + "." + payload,
-           payload, "." + tag, cursor.replace(".", ".."), cursor + "." + tag, cursor * 2, cursor[: len(cursor) // 2]]
-    for index in range(0, len(cursor), max(1, len(cursor) // 8)):
-        flipped = "B" if cursor[index] != "B" else "C"
-        out.append(cursor[:index] + flipped + cursor[index + 1:])
-    for forged in ["-9223000000000000000:3f1c2a4e-0000-4000-8000-000000000001",
-                   "referrals:-9223372036854775808:3f1c2a4e-0000-4000-8000-000000000001",
-                   "referrals:9223372036854775807:3f1c2a4e-0000-4000-8000-000000000001",
-                   "audit:-1", "audit:9223372036854775808", "audit:99999999999999999999"]:
-        out += [b64url(forged), b64url(forged) + "." + tag]
-    out += ["A" * 201, "é" * 50, "%00", "../../etc/passwd"]
-    return out
 
 
 class Target:

@@ -2,10 +2,10 @@ import NIOCore
 import NIOPosix
 import Synchronization
 
-/// A request ran past its deadline; answered 503 with Retry-After.
-struct DeadlineExceeded: Error, CustomStringConvertible {
-    let limit: Duration
-    var description: String { "the request did not finish within \(limit)" }
+/// Work ran past its deadline (a request: answered 503 with Retry-After).
+public struct DeadlineExceeded: Error, CustomStringConvertible {
+    public let limit: Duration
+    public var description: String { "did not finish within \(limit)" }
 }
 
 /// Runs `operation` in a task of its own and returns its result, or throws `DeadlineExceeded` once
@@ -16,7 +16,7 @@ struct DeadlineExceeded: Error, CustomStringConvertible {
 /// The caller must still get an answer, so the late task is cancelled and left to end alone;
 /// cancelling it also withdraws a wait for a pooled connection. The timer is one scheduled task
 /// on an event loop, not a sleeping task per call.
-func withDeadline<T: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+public func withDeadline<T: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
     let race = DeadlineRace<T>()
     return try await withTaskCancellationHandler {
         try await withCheckedThrowingContinuation { continuation in
