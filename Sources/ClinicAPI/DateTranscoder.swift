@@ -6,7 +6,7 @@ import OpenAPIRuntime
 /// seconds and with any offset RFC 3339 allows (Foundation's parser stops at ±18:00).
 struct RFC3339DateTranscoder: DateTranscoder {
     func encode(_ date: Date) throws -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        RFC3339.format(date)
     }
 
     func decode(_ text: String) throws -> Date {

@@ -1,10 +1,16 @@
 import Foundation
 
-/// RFC 3339 date-times as the API and the CLI read them: strictly, with an offset, years 0000-9999.
+/// RFC 3339 date-times as the API and the CLI read them: strictly, with an offset, and within years
+/// 0000-9999 both as written and in UTC, so that every instant read can be written back.
 ///
 /// Foundation's own ISO 8601 parser stops at offsets of ±18:00 and accepts years past 290,000,
 /// which PostgresNIO's date encoding cannot hold (it stops the process).
 public enum RFC3339 {
+    /// How the API writes an instant: UTC with milliseconds, e.g. 2026-11-25T16:30:00.000Z.
+    public static func format(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+
     /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, strictly; nil for anything else. Four-digit
     /// years only, so every instant it returns can be stored and bound.
     public static func instant(_ text: String) -> Date? {
@@ -53,8 +59,19 @@ public enum RFC3339 {
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let components = DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: min(second, 59))
         guard let local = calendar.date(from: components), calendar.component(.day, from: local) == day else { return nil }
-        return local.addingTimeInterval(fraction - Double(offsetSeconds))
+        let instant = local.addingTimeInterval(fraction - Double(offsetSeconds))
+        // 9999-12-31T23:59:59-23:59 is in year 10000 in UTC, which the API could not write back.
+        guard instant >= earliest, instant <= Date.storableRange.upperBound else { return nil }
+        return instant
     }
+
+    /// 0000-01-01T00:00:00Z as the parser computes it (Foundation's Gregorian calendar is Julian
+    /// before 1582), the first instant a four-digit year names.
+    static let earliest: Date = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
+        return calendar.date(from: DateComponents(year: 0, month: 1, day: 1)) ?? .distantPast
+    }()
 }
 
 extension Date {

@@ -90,6 +90,18 @@ public struct SchedulingService: Sendable {
 
     public static let maximumSearchDays = 62
 
+    /// How far ahead a visit may be searched for or booked: two years covers any clinic's
+    /// planning, and keeps every instant the API writes back within year 9999.
+    public static let maximumDaysAhead = 730
+
+    /// A start a visit may be booked at: not in the past (five minutes' grace), not beyond the horizon.
+    static func checkBookable(_ start: Date, now: Date) throws {
+        if start < now.addingTimeInterval(-300) { throw ServiceError.invalid("/start", "must not be in the past") }
+        if start > now.addingTimeInterval(Double(maximumDaysAhead) * 86_400) {
+            throw ServiceError.invalid("/start", "must be within \(maximumDaysAhead) days from now")
+        }
+    }
+
     /// The first free start times for a referral's visit, with one resource of each needed kind.
     public func availability(referralID text: String, kind: VisitKind, from: Date?, to: Date?, limit: Int?,
                              resourceIDs: [String] = []) async throws -> [OfferedSlot] {
@@ -102,6 +114,9 @@ public struct SchedulingService: Sendable {
         let from = max(from ?? now(), now())
         let to = to ?? from.addingTimeInterval(Double(Self.maximumSearchDays) * 86_400)
         var collector = ViolationCollector()
+        if from > now().addingTimeInterval(Double(Self.maximumDaysAhead) * 86_400) {
+            collector.add("/from", "must be within \(Self.maximumDaysAhead) days from now")
+        }
         if to <= from { collector.add("/to", "must be after from (and after now)") }
         if to.timeIntervalSince(from) > Double(Self.maximumSearchDays) * 86_400 { collector.add("/to", "must be at most \(Self.maximumSearchDays) days after from") }
         let limit = limit ?? 10
@@ -142,7 +157,7 @@ public struct SchedulingService: Sendable {
         }
         // A retry must get the first answer, though the time it asks for is now its own booking's.
         if let replayed = try await earlierBooking(claim) { return (replayed, true) }
-        if start < now().addingTimeInterval(-300) { throw ServiceError.invalid("/start", "must not be in the past") }
+        try Self.checkBookable(start, now: now())
         let calendars = try await store.calendars(clinicID: clinic.clinic.id, from: start.addingTimeInterval(-86_400),
                                                   to: start.addingTimeInterval(2 * 86_400))
         // An overbooking is the one way past a conflict: busy time does not count for it.
@@ -279,7 +294,7 @@ public struct SchedulingService: Sendable {
         guard [.held, .booked, .confirmed].contains(old.state) else {
             throw ServiceError.conflict("the appointment is \(old.state.rawValue); only held, booked or confirmed ones can be rescheduled")
         }
-        if start < now().addingTimeInterval(-300) { throw ServiceError.invalid("/start", "must not be in the past") }
+        try Self.checkBookable(start, now: now())
         let (_, clinic, requirement) = try await context(old.referralID.description, old.kind)
         let wanted = try Self.parseResourceIDs(resourceIDs)
         // The old booking's own claims do not block its new time.

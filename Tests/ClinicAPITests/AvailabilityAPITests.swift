@@ -34,6 +34,27 @@ struct AvailabilityAPITests {
         }
     }
 
+    @Test("searching or booking beyond two years ahead is 400 naming the field: nothing the API writes back may fall past year 9999")
+    func horizon() async throws {
+        try await withApp { client, db in
+            let (clinic, _) = try await Fixtures(db).schedulableClinic()
+            let scheduler = try await Fixtures(db).token(.scheduler)
+            let referral = try await client.createReferral(token: scheduler, clinicID: clinic.id) { JSONBody($0).string("id")! }
+            for from in ["9999-12-31T00:00:00Z", iso(Date().addingTimeInterval(731 * 86_400))] {
+                try await client.execute(uri: "/v1/availability?referralId=\(referral)&kind=evaluation&from=\(from)", method: .get,
+                                         headers: .bearer(scheduler, json: false)) { response in
+                    #expect(response.status == .badRequest)
+                    #expect(JSONBody(response).pointers == ["/from"])
+                }
+            }
+            let (status, body) = try await post(client, scheduler, "/v1/appointments",
+                                                "{\"referralId\":\"\(referral)\",\"kind\":\"evaluation\",\"start\":\"9999-12-31T16:00:00Z\"}")
+            #expect(status == 400)
+            #expect(body.pointers == ["/start"])
+            #expect(try await db.count("appointments") == 0)
+        }
+    }
+
     @Test("a chosen evaluator replaces the others; their booked time is skipped")
     func chosenClinician() async throws {
         try await withApp { client, db in

@@ -127,7 +127,3 @@ struct BookingTests {
     }
 }
 
-/// The server's own date-time format, to compare with what it returns.
-enum RFC3339 {
-    static func format(_ date: Date) -> String { date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)) }
-}

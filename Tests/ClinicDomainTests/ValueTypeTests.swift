@@ -69,3 +69,22 @@ struct ValueTypeTests {
         #expect((try? ReferringClinician(name: "Dr. Ortiz", npi: "1234567893")) != nil)
     }
 }
+
+@Suite("RFC 3339 instants")
+struct RFC3339Tests {
+    @Test("offsets up to ±23:59, fractions, and both ends of years 0000-9999 are read")
+    func accepted() throws {
+        #expect(RFC3339.instant("2026-11-25T09:30:00-07:00") == Date(timeIntervalSince1970: 1_795_624_200))
+        #expect(RFC3339.instant("0983-07-29T23:11:51+22:33") != nil)
+        #expect(RFC3339.instant("9999-12-31T23:59:59.999Z") != nil)
+        #expect(RFC3339.instant("0000-01-01T00:00:00Z") != nil)
+    }
+
+    @Test("instants that fall outside years 0000-9999 in UTC, however written, are refused", arguments: [
+        "9999-12-31T23:59:59-23:59", "0000-01-01T00:00:00+00:01", "10000-01-01T00:00:00Z", "+275760-09-13T00:00:00Z",
+        "2026-11-25T09:30:00+24:00", "2026-02-30T00:00:00Z", "2026-11-25", "2026-11-25T09:30:00",
+    ])
+    func refused(text: String) {
+        #expect(RFC3339.instant(text) == nil)
+    }
+}
