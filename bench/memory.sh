@@ -57,9 +57,10 @@ for _ in range(count):
     sockets.append(s)
 time.sleep(15)
 PY
+holder=$!
 sleep 12
 with_idle=$(rss)
-wait
+wait "$holder"
 sleep 10
 after_idle=$(rss)
 

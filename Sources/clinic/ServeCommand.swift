@@ -61,6 +61,7 @@ struct ServeCommand: AsyncParsableCommand {
             // then the pool closes once no request needs it.
             var groupConfiguration = ServiceGroupConfiguration(
                 services: [.init(service: client), .init(service: app),
+                           .init(service: MemoryTrim(interval: .seconds(10)), successTerminationBehavior: .ignore),
                            .init(service: shutdown, successTerminationBehavior: .ignore)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger)
