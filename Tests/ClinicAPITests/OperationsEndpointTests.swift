@@ -41,7 +41,8 @@ struct OperationsEndpointTests {
                 #expect(response.headers[.retryAfter] == "1")
                 #expect(JSONBody(response).string("type") == "/problems/unavailable")
             }
-            try await client.execute(uri: "/health", method: .get) { #expect($0.status == .ok) }
+            // Still answering (itself under the 1 ms deadline, so possibly 503 on a busy machine).
+            try await client.execute(uri: "/health", method: .get) { #expect([.ok, .serviceUnavailable].contains($0.status)) }
         }
     }
 
