@@ -72,6 +72,18 @@ struct ServerProcessTests {
         }
     }
 
+    @Test("serve refuses to run as the schema's owner, and check fails on that role, both exit 2 saying which role to use")
+    func refusesOwnerRole() async throws {
+        try await withTestDatabase { db in
+            let serve = try await runClinic(["serve", "--port", "\(try freeLoopbackPort())"], environment: ["DATABASE_URL": db.ownerURL])
+            #expect(serve.status == 2)
+            #expect(serve.output.contains("clinic_owner owns") && serve.output.contains("clinic_app"))
+            let check = try await runClinic(["check"], environment: ["DATABASE_URL": db.ownerURL])
+            #expect(check.status == 2)
+            #expect(check.output.contains("FAIL  database_role"))
+        }
+    }
+
     @Test("configuration mistakes fail fast with exit code 2 and say what to fix", arguments: [
         (["migrate"], ["DATABASE_URL": ""], "DATABASE_URL is not set"),
         (["migrate"], ["DATABASE_URL": "mysql://localhost/clinic"], "postgres://"),
