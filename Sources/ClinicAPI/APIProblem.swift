@@ -139,6 +139,9 @@ extension APIProblem {
         case .versionMismatch(let current):
             return APIProblem(status: .preconditionFailed, type: "stale-version", title: "The entity has changed",
                               detail: "If-Match does not match the current version \"\(current)\"; read it again and retry.")
+        case .offerClosed(let state):
+            return APIProblem(status: .conflict, type: "offer-closed", title: "The offer is no longer open",
+                              detail: "The offer was already \(state): it can be neither accepted nor declined now.")
         case .idempotencyKeyReused:
             return APIProblem(status: .unprocessableContent, type: "idempotency-key-reused",
                               title: "Idempotency-Key already used for another request",

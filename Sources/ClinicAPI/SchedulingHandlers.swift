@@ -147,6 +147,7 @@ extension APIHandler {
 extension Components.Schemas.WaitlistOffer {
     init(_ offer: ClinicServices.WaitlistOffer) {
         self.init(id: offer.id.description, referralId: offer.referralID.description, start: offer.start, end: offer.end,
+                  resources: offer.resources.map(Components.Schemas.ResourceRef.init),
                   state: .init(rawValue: offer.state.rawValue) ?? .expired, expiresAt: offer.expiresAt,
                   appointmentId: offer.appointmentID?.description)
     }

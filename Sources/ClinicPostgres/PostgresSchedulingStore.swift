@@ -44,12 +44,18 @@ public struct PostgresSchedulingStore: SchedulingStore {
             if let claim = idempotency, let earlier = try await IdempotencyRows.claim(claim, on: connection, logger: logger) {
                 return .replayed(AppointmentID(earlier))
             }
+            // An offer this booking answers is locked before anything else: of concurrent answers
+            // to it, the first to lock decides, and the others find it ended.
+            if let acceptance = booking.acceptingOffer { try await OfferRows.lockOpen(acceptance, on: connection, logger: logger) }
             guard let snapshot = try await TriageRows.snapshot(booking.referralID, on: connection, logger: logger) else {
                 throw ServiceError.notFound(entity: "referral")
             }
             let change = try decide(snapshot)
             try await Self.insert(booking, connection, logger)
             if let change { try await TriageRows.apply(change, to: snapshot, actor: actor, on: connection, logger: logger) }
+            if let acceptance = booking.acceptingOffer {
+                try await OfferRows.markAccepted(acceptance, appointment: booking.id, actor: actor, on: connection, logger: logger)
+            }
             let action = booking.overbookReason != nil ? "appointment.overbook" : (booking.holdMinutes != nil ? "appointment.hold" : "appointment.book")
             try await AuditRows.insert(AuditEntry(actor: actor, action: action, entityType: "appointment", entityID: booking.id.rawValue),
                                        on: connection, logger: logger)

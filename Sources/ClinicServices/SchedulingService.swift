@@ -14,6 +14,8 @@ public struct NewBooking: Sendable {
     public var overbookReason: String? = nil
     /// Set for a hold: the resources are reserved for this many minutes, and the referral does not move yet.
     public var holdMinutes: Int? = nil
+    /// Set when the booking answers a waitlist offer: it is made only while the offer is open.
+    public var acceptingOffer: OfferAcceptance? = nil
 }
 
 /// An offered start time, flagged against the referral's evaluation due date (its urgency) and
@@ -139,8 +141,10 @@ public struct SchedulingService: Sendable {
     }
 
     /// Books a visit at `start`. The resources are the caller's, or the first free of each kind.
+    /// - Parameter accepting: the waitlist offer this booking answers; its transaction ends the offer as accepted.
     public func book(referralID text: String, kind: VisitKind, start: Date, resourceIDs: [String]?, idempotencyKey: String?,
-                     overbookReason: String? = nil, hold: Bool = false, actor: Actor) async throws -> (Appointment, replayed: Bool) {
+                     overbookReason: String? = nil, hold: Bool = false, accepting: OfferAcceptance? = nil,
+                     actor: Actor) async throws -> (Appointment, replayed: Bool) {
         try IdempotencyClaim.validate(idempotencyKey)
         let overbook = try overbookReason.map { text in try validated("/overbook/reason") { try BoundedText(text, maxLength: 1000) } }
         if overbook != nil, ![.admin, .scheduler].contains(actor.principal.role) {
@@ -158,8 +162,7 @@ public struct SchedulingService: Sendable {
         // A retry must get the first answer, though the time it asks for is now its own booking's.
         if let replayed = try await earlierBooking(claim) { return (replayed, true) }
         try Self.checkBookable(start, now: now())
-        let calendars = try await store.calendars(clinicID: clinic.clinic.id, from: start.addingTimeInterval(-86_400),
-                                                  to: start.addingTimeInterval(2 * 86_400))
+        let calendars = try await calendars(clinicID: clinic.clinic.id, around: start)
         // An overbooking is the one way past a conflict: busy time does not count for it.
         let visible = overbook == nil ? calendars : calendars.map { ResourceCalendar(id: $0.id, kind: $0.kind, weekly: $0.weekly, busy: []) }
         let candidates = try Self.choose(chosenIDs, from: visible)
@@ -172,6 +175,7 @@ public struct SchedulingService: Sendable {
         var booking = NewBooking(id: .random(), referralID: referral.id, clinicID: clinic.clinic.id, kind: kind, start: slot.start,
                                  end: slot.end, resourceIDs: slot.resources)
         booking.overbookReason = overbook?.value
+        booking.acceptingOffer = accepting
         if hold { booking.holdMinutes = try await store.holdMinutes(clinicID: clinic.clinic.id) }
         let outcome: CreateOutcome<AppointmentID>
         do {
@@ -222,6 +226,22 @@ public struct SchedulingService: Sendable {
         let chosen = calendars.filter { ids.contains($0.id) }
         guard chosen.count == ids.count else { throw ServiceError.unknownReference(pointer: "/resourceIds", entity: "resource at this clinic") }
         return chosen
+    }
+
+    /// A clinic's resource calendars from a day before `start` to two days after: what fitting
+    /// one visit at `start` needs to know.
+    public func calendars(clinicID: ClinicID, around start: Date) async throws -> [ResourceCalendar] {
+        try await store.calendars(clinicID: clinicID, from: start.addingTimeInterval(-86_400), to: start.addingTimeInterval(2 * 86_400))
+    }
+
+    /// A clinic's resources with their names.
+    public func resources(clinicID: ClinicID) async throws -> [Resource] {
+        try await store.resources(clinicID: clinicID)
+    }
+
+    /// The appointment, or nil when there is none with this id.
+    public func appointmentIfAny(id: AppointmentID) async throws -> Appointment? {
+        try await store.appointment(id: id)
     }
 
     public func appointment(id text: String) async throws -> Appointment {
@@ -298,8 +318,7 @@ public struct SchedulingService: Sendable {
         let (_, clinic, requirement) = try await context(old.referralID.description, old.kind)
         let wanted = try Self.parseResourceIDs(resourceIDs)
         // The old booking's own claims do not block its new time.
-        let calendars = try await store.calendars(clinicID: clinic.clinic.id, from: start.addingTimeInterval(-86_400),
-                                                  to: start.addingTimeInterval(2 * 86_400)).map { calendar in
+        let calendars = try await calendars(clinicID: clinic.clinic.id, around: start).map { calendar in
             ResourceCalendar(id: calendar.id, kind: calendar.kind, weekly: calendar.weekly,
                              busy: calendar.busy.filter { !(old.resources.map(\.id).contains(calendar.id) && $0 == old.start..<old.end) })
         }

@@ -16,6 +16,8 @@ public enum ServiceError: Error, Sendable, Equatable {
     case notReady([FieldViolation])
     /// Another write changed the entity first (412).
     case versionMismatch(current: Int)
+    /// A waitlist offer already ended (accepted, declined or expired), named here (409).
+    case offerClosed(String)
     /// An Idempotency-Key was reused with a different request (422).
     case idempotencyKeyReused
     /// The database could not be reached in time (503).

@@ -5,7 +5,9 @@ import Foundation
 public enum OfferTag {}
 public typealias OfferID = Identifier<OfferTag>
 
-/// A freed procedure time offered to one waitlisted candidate.
+/// A freed procedure time offered to one waitlisted candidate, with every resource the
+/// candidate's procedure needs then: the freed room and proceduralist, and any other (an
+/// anesthesia provider for general anesthesia) free for the whole stay.
 public struct WaitlistOffer: Sendable, Hashable {
     public enum State: String, Sendable { case offered, accepted, declined, expired }
 
@@ -15,23 +17,36 @@ public struct WaitlistOffer: Sendable, Hashable {
     public let freedBy: AppointmentID
     public let start: Date
     public let end: Date
-    public let resourceIDs: [ResourceID]
+    public let resources: [Resource]
     public let state: State
     public let expiresAt: Date
     public let appointmentID: AppointmentID?
 
     public init(id: OfferID, referralID: ReferralID, clinicID: ClinicID, freedBy: AppointmentID, start: Date, end: Date,
-                resourceIDs: [ResourceID], state: State, expiresAt: Date, appointmentID: AppointmentID?) {
+                resources: [Resource], state: State, expiresAt: Date, appointmentID: AppointmentID?) {
         self.id = id
         self.referralID = referralID
         self.clinicID = clinicID
         self.freedBy = freedBy
         self.start = start
         self.end = end
-        self.resourceIDs = resourceIDs
+        self.resources = resources
         self.state = state
         self.expiresAt = expiresAt
         self.appointmentID = appointmentID
+    }
+}
+
+/// Booking the time of an open offer: the booking's transaction locks the offer first and
+/// books only while it is open and unexpired at `now`, so that of concurrent answers to one
+/// offer exactly one decides it.
+public struct OfferAcceptance: Sendable, Hashable {
+    public let offerID: OfferID
+    public let now: Date
+
+    public init(offerID: OfferID, now: Date) {
+        self.offerID = offerID
+        self.now = now
     }
 }
 
@@ -46,16 +61,25 @@ public protocol WaitlistStore: Sendable {
     func offeredReferrals(freedBy: AppointmentID) async throws -> Set<ReferralID>
     /// - Returns: false when the freed time already has an open offer.
     func createOffer(_ offer: WaitlistOffer, actor: Actor) async throws -> Bool
-    /// Moves an open offer on; false when it is no longer open.
-    func settle(offerID: OfferID, to state: WaitlistOffer.State, appointmentID: AppointmentID?, actor: Actor) async throws -> Bool
-    /// Open offers past their expiry.
-    func expiredOffers(clinicID: ClinicID?) async throws -> [WaitlistOffer]
+    /// Ends an open offer as declined (only while unexpired at `now`) or expired (only once
+    /// expired at `now`) and, in the same transaction, makes `next`: the freed time passed on.
+    /// One conditional update decides, so of concurrent calls exactly one ends the offer.
+    /// - Returns: the offer as ended.
+    /// - Throws: `ServiceError.offerClosed` naming the state the offer had already ended in.
+    func end(offerID: OfferID, as state: WaitlistOffer.State, now: Date, next: WaitlistOffer?, actor: Actor) async throws -> WaitlistOffer
+    /// Open offers past their expiry at `now`.
+    func expiredOffers(clinicID: ClinicID?, now: Date) async throws -> [WaitlistOffer]
     func offerHours(clinicID: ClinicID) async throws -> Int
 }
 
 /// The waitlist: when a procedure booking is cancelled, the freed time is offered to the first
 /// candidate who fits it; an offer expires after the clinic's offer hours, and a decline or an
 /// expiry passes it to the next.
+///
+/// Every decision about an offer is taken by one transaction that ends it (a conditional update,
+/// or the booking's lock on the offer row), never by a read before: two answers at the same moment
+/// give one winner, and the stored offer, the booking, the referral and the next offer agree with
+/// the winner's answer. Expiry is judged on the service's clock, the same one that set it.
 public struct WaitlistService: Sendable {
     private let store: any WaitlistStore
     private let scheduling: SchedulingService
@@ -77,31 +101,42 @@ public struct WaitlistService: Sendable {
     public func waitlist(clinicID text: String, actor: Actor) async throws -> (candidates: [Referral], offers: [WaitlistOffer]) {
         guard let clinicID = ClinicID(string: text) else { throw ServiceError.invalid("/clinicId", "must be a UUID") }
         guard try await setup.clinicSetup(id: clinicID) != nil else { throw ServiceError.unknownReference(pointer: "/clinicId", entity: "clinic") }
-        try await passOnExpired(clinicID: clinicID, actor: actor)
+        try await passOnExpired(clinicID: clinicID, now: now(), actor: actor)
         return (try await store.waitlist(clinicID: clinicID), try await store.offers(clinicID: clinicID))
     }
 
     /// Offers a freed procedure time to the next candidate who fits it and has not had it yet.
     public func offerFreedTime(_ freed: Appointment, actor: Actor) async throws {
-        guard freed.kind == .procedure, freed.start > now() else { return }
+        guard let offer = try await nextOffer(for: freed, now: now()) else { return }
+        _ = try await store.createOffer(offer, actor: actor)
+    }
+
+    /// The offer a freed procedure time goes to next: the first candidate in waitlist order who
+    /// has not had it, for whom the freed resources plus whatever else their procedure needs are
+    /// free for the whole stay (and the stay ends before closing). Nil when nobody fits.
+    func nextOffer(for freed: Appointment, now: Date) async throws -> WaitlistOffer? {
+        guard freed.kind == .procedure, freed.start > now, let clinic = try await setup.clinicSetup(id: freed.clinicID) else { return nil }
         let already = try await store.offeredReferrals(freedBy: freed.id)
-        guard let clinic = try await setup.clinicSetup(id: freed.clinicID) else { return }
-        for candidate in try await store.waitlist(clinicID: freed.clinicID)
-        where candidate.id != freed.referralID && !already.contains(candidate.id) {
+        let waiting = try await store.waitlist(clinicID: freed.clinicID).filter { $0.id != freed.referralID && !already.contains($0.id) }
+        guard !waiting.isEmpty else { return nil }
+        // The freed room and proceduralist stand for their kinds; every other kind may come from
+        // any resource of the clinic that is free then.
+        let freedIDs = Set(freed.resources.map(\.id))
+        let freedKinds = Set(freed.resources.map(\.kind))
+        let calendars = try await scheduling.calendars(clinicID: freed.clinicID, around: freed.start)
+            .filter { freedIDs.contains($0.id) || !freedKinds.contains($0.kind) }
+        let names = Dictionary(try await scheduling.resources(clinicID: freed.clinicID).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let hours = try await store.offerHours(clinicID: freed.clinicID)
+        for candidate in waiting {
             guard let plan = try await evaluations.evaluations(referralID: candidate.id)?.last, plan.outcome == .candidate else { continue }
             let requirement = VisitKind.procedure.requirement(clinic, levels: plan.findings.levels.count, anesthesia: plan.findings.anesthesia)
-            // The freed resources must cover every kind the candidate needs, for long enough.
-            let fits = requirement.minutes <= Int(freed.end.timeIntervalSince(freed.start) / 60)
-                && requirement.kinds.allSatisfy { kind in freed.resources.contains { $0.kind == kind } }
-            guard fits else { continue }
-            let hours = try await store.offerHours(clinicID: freed.clinicID)
-            let offer = WaitlistOffer(id: .random(), referralID: candidate.id, clinicID: freed.clinicID, freedBy: freed.id, start: freed.start,
-                                      end: freed.start.addingTimeInterval(Double(requirement.minutes) * 60),
-                                      resourceIDs: freed.resources.filter { requirement.kinds.contains($0.kind) }.map(\.id),
-                                      state: .offered, expiresAt: now().addingTimeInterval(Double(hours) * 3600), appointmentID: nil)
-            _ = try await store.createOffer(offer, actor: actor)
-            return
+            guard let slot = Availability.fit(at: freed.start, zone: clinic.clinic.timeZone, hours: clinic.hours, resources: calendars,
+                                              requirement: requirement) else { continue }
+            return WaitlistOffer(id: .random(), referralID: candidate.id, clinicID: freed.clinicID, freedBy: freed.id, start: slot.start,
+                                 end: slot.end, resources: slot.resources.compactMap { names[$0] },
+                                 state: .offered, expiresAt: now.addingTimeInterval(Double(hours) * 3600), appointmentID: nil)
         }
+        return nil
     }
 
     /// Cancels a booking and offers a freed procedure time to the waitlist.
@@ -122,36 +157,60 @@ public struct WaitlistService: Sendable {
         return referral
     }
 
-    /// Accepting books the offered time for the candidate.
+    /// Accepting books the offered time, with every resource the offer names, for the candidate.
+    /// - Throws: `ServiceError.offerClosed` when the offer had already been accepted, declined or expired.
     public func accept(offerID text: String, actor: Actor) async throws -> (WaitlistOffer, Appointment) {
-        let offer = try await openOffer(text, actor: actor)
-        let (appointment, _) = try await scheduling.book(referralID: offer.referralID.description, kind: .procedure, start: offer.start,
-                                                         resourceIDs: offer.resourceIDs.map(\.description), idempotencyKey: nil, actor: actor)
-        _ = try await store.settle(offerID: offer.id, to: .accepted, appointmentID: appointment.id, actor: actor)
+        let now = now()
+        let offer = try await openOffer(text, now: now, actor: actor)
+        let appointment: Appointment
+        do {
+            (appointment, _) = try await scheduling.book(referralID: offer.referralID.description, kind: .procedure, start: offer.start,
+                                                         resourceIDs: offer.resources.map(\.id.description), idempotencyKey: nil,
+                                                         accepting: OfferAcceptance(offerID: offer.id, now: now), actor: actor)
+        } catch ServiceError.conflict(let detail) {
+            // The time may be gone because a concurrent answer to this very offer won: say how it ended.
+            if let ended = try await store.offer(id: offer.id), ended.state != .offered { throw ServiceError.offerClosed(ended.state.rawValue) }
+            throw ServiceError.conflict(detail)
+        }
         return (try await store.offer(id: offer.id) ?? offer, appointment)
     }
 
-    /// Declining passes the time to the next candidate.
+    /// Declining passes the time to the next candidate who fits it.
+    /// - Throws: `ServiceError.offerClosed` when the offer had already been accepted, declined or expired.
     public func decline(offerID text: String, actor: Actor) async throws -> WaitlistOffer {
-        let offer = try await openOffer(text, actor: actor)
-        _ = try await store.settle(offerID: offer.id, to: .declined, appointmentID: nil, actor: actor)
-        if let freed = try? await scheduling.appointment(id: offer.freedBy.description) { try await offerFreedTime(freed, actor: actor) }
-        return try await store.offer(id: offer.id) ?? offer
+        let now = now()
+        let offer = try await openOffer(text, now: now, actor: actor)
+        let next = try await scheduling.appointmentIfAny(id: offer.freedBy).asyncFlatMap { try await nextOffer(for: $0, now: now) }
+        return try await store.end(offerID: offer.id, as: .declined, now: now, next: next, actor: actor)
     }
 
-    private func openOffer(_ text: String, actor: Actor) async throws -> WaitlistOffer {
+    /// The offer, once expired offers are passed on; an offer no longer open is refused early
+    /// (the transaction that ends it checks again, and decides).
+    private func openOffer(_ text: String, now: Date, actor: Actor) async throws -> WaitlistOffer {
         guard let id = OfferID(string: text) else { throw ServiceError.invalid("/id", "must be a UUID") }
-        try await passOnExpired(clinicID: nil, actor: actor)
+        try await passOnExpired(clinicID: nil, now: now, actor: actor)
         guard let offer = try await store.offer(id: id) else { throw ServiceError.notFound(entity: "offer") }
-        guard offer.state == .offered else { throw ServiceError.conflict("the offer is \(offer.state.rawValue)") }
+        guard offer.state == .offered else { throw ServiceError.offerClosed(offer.state.rawValue) }
         return offer
     }
 
-    /// Expires offers past their time and passes each freed time on.
-    private func passOnExpired(clinicID: ClinicID?, actor: Actor) async throws {
-        for offer in try await store.expiredOffers(clinicID: clinicID) {
-            guard try await store.settle(offerID: offer.id, to: .expired, appointmentID: nil, actor: actor) else { continue }
-            if let freed = try? await scheduling.appointment(id: offer.freedBy.description) { try await offerFreedTime(freed, actor: actor) }
+    /// Expires offers past their time at `now` and passes each freed time on.
+    private func passOnExpired(clinicID: ClinicID?, now: Date, actor: Actor) async throws {
+        for offer in try await store.expiredOffers(clinicID: clinicID, now: now) {
+            let next = try await scheduling.appointmentIfAny(id: offer.freedBy).asyncFlatMap { try await nextOffer(for: $0, now: now) }
+            do {
+                _ = try await store.end(offerID: offer.id, as: .expired, now: now, next: next, actor: actor)
+            } catch ServiceError.offerClosed {
+                continue  // another request ended it first, and passed it on
+            }
         }
+    }
+}
+
+extension Optional {
+    /// `flatMap` for an async transform.
+    func asyncFlatMap<T>(_ transform: (Wrapped) async throws -> T?) async rethrows -> T? {
+        guard let self else { return nil }
+        return try await transform(self)
     }
 }

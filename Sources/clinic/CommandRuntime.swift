@@ -70,6 +70,7 @@ enum CommandRuntime {
         case .versionMismatch(let current): "changed meanwhile (now version \(current))"
         case .idempotencyKeyReused: "idempotency key reused with a different request"
         case .unavailable(let detail): detail
+        case .offerClosed(let state): "the offer was already \(state)"
         }
     }
 

@@ -22,7 +22,7 @@ struct EvaluationFlowTests {
     }
 
     /// The issue's vignette: outpatient, NRS 6 stable, 30% loss and kyphosis, 5 weeks of bracing, on warfarin.
-    static func vignette(decision: String, levels: String = #"["L1"]"#) -> String {
+    static func vignette(decision: String, levels: String = #"["L1"]"#, anesthesia: String = "local_with_sedation") -> String {
         """
         {"inputs":{"painNRS":6,"hospitalised":false,"painWorsening":false,"furtherHeightLoss":false,"kyphoticDeformity":true,
           "rolandMorris":12,"painFromTargetFracture":true,
@@ -31,7 +31,7 @@ struct EvaluationFlowTests {
             "uncorrectedCoagulopathy":false,"spinalInstability":false,"myelopathy":false,"neurologicalDeficit":false,
             "nerveImpingement":false,"retropulsion":false},
           "boneDensityReferral":true,"osteoporosisEducation":true,"myeloma":false,
-          "levels":\(levels),"anesthesia":"local_with_sedation","anticoagulant":"warfarin","inr":1.2,"platelets":210},
+          "levels":\(levels),"anesthesia":"\(anesthesia)","anticoagulant":"warfarin","inr":1.2,"platelets":210},
          "decision":\(decision)}
         """
     }

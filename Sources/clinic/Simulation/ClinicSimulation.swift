@@ -555,6 +555,7 @@ final class ClinicSimulation {
         case .versionMismatch: "version mismatch"
         case .idempotencyKeyReused: "idempotency key reused"
         case .unavailable: "unavailable"
+        case .offerClosed: "offer closed"
         }
         summary.skipped["\(step): \(kind)", default: 0] += 1
     }
