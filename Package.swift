@@ -135,7 +135,10 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["ClinicTestSupport", "ClinicPostgres"],
+            dependencies: [
+                "ClinicDomain", "ClinicServices", "ClinicPostgres", "ClinicTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

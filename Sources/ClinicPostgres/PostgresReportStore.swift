@@ -22,7 +22,8 @@ public struct PostgresReportStore: ReportStore {
         let logger = database.logger
         return try await database.withConnection { connection in
             // Urgency as the event log had it at the end of the period, so a later override does
-            // not rewrite an earlier day; source: the system that sent its first imaging result.
+            // not rewrite an earlier day; source: the system that sent its first imaging result (the
+            // earliest study; of two performed at once, the one received first, never the random id).
             try await connection.query("""
                 SELECT coalesce(u.urgency, r.urgency) AS urgency, coalesce(s.source_system, 'direct') AS source, count(*)::int
                 FROM referrals r
@@ -32,7 +33,8 @@ public struct PostgresReportStore: ReportStore {
                     ORDER BY e.occurred_at DESC, e.id DESC LIMIT 1) u ON true
                 LEFT JOIN LATERAL (
                     SELECT i.source_system FROM referral_imaging ri JOIN imaging_results i ON i.id = ri.imaging_result_id
-                    WHERE ri.referral_id = r.id ORDER BY i.performed_at, i.id LIMIT 1) s ON true
+                    JOIN imaging_result_revisions first ON first.imaging_result_id = i.id AND first.revision = 1
+                    WHERE ri.referral_id = r.id ORDER BY i.performed_at, first.received_at, i.id LIMIT 1) s ON true
                 WHERE r.clinic_id = \(clinicID.rawValue) AND r.created_at >= \(from) AND r.created_at < \(to)
                 GROUP BY 1, 2 ORDER BY 1, 2
                 """, logger: logger).collect().map {

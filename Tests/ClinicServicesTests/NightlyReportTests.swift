@@ -278,3 +278,37 @@ struct NightlyReportTests {
         }
     }
 }
+
+@Suite("Nightly report: a referral's source")
+struct ReportSourceTests {
+    @Test("of two studies performed at the same moment, the source is the system whose result arrived first, whatever their ids")
+    func sourceIsTheFirstReceived() async throws {
+        try await withTestDatabase { db in
+            let clinic = try await Fixtures(db).clinic()
+            let services = try Fixtures(db).services()
+            let performed = Date().addingTimeInterval(-3 * 86_400)
+            // Eight referrals, each from two results performed at one instant: ids are random, so
+            // ordering by id would name the later system about half the time.
+            for index in 0..<8 {
+                let patient = ReferralDraft.PatientDraft(mrn: "SRC-\(index)", givenName: "Eleanor", familyName: "Whitfield",
+                                                         birthDate: "1958-03-14", sex: .female)
+                var ids: [String] = []
+                for source in ["first-ris", "second-pacs"] {
+                    let result = try await services.imaging.submit(ImagingResultDraft(
+                        clinicID: clinic.id.description, sourceSystem: source, accessionNumber: "\(source)-\(index)", status: .final,
+                        modality: .mri, performedAt: performed, patient: patient,
+                        impression: "Acute L1 wedge compression fracture, 30% height loss, STIR edema.",
+                        findings: [.init(level: "L1", heightLossPercent: 30, morphology: .wedge, edema: .present)]), actor: Fixtures.operator_)
+                    ids.append(result.result.id.description)
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                _ = try await services.referrals.create(ReferralDraft(
+                    clinicID: nil, patient: nil, referringClinicianName: "Dr. Samuel Ortiz", referringClinicianNPI: nil,
+                    reason: "Painful L1 fracture", symptomOnset: nil, imagingResultIDs: ids.reversed()), idempotencyKey: nil, actor: Fixtures.operator_)
+            }
+            let report = try await services.reports.nightly(clinicID: clinic.id.description, date: "today", actor: Fixtures.operator_).report
+            #expect(report.newReferrals.total == 8)
+            #expect(report.newReferrals.bySource.map(\.key) == ["first-ris"])
+        }
+    }
+}

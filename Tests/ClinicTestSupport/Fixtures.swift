@@ -80,3 +80,35 @@ extension Fixtures {
 public enum PostgresClinicStoreProbe {
     public static func store(_ db: TestDatabase) -> PostgresClinicStore { PostgresClinicStore(database: db.database) }
 }
+
+extension Fixtures {
+    /// A kyphoplasty candidate waiting for a procedure: an MRI of an acute L1 wedge fracture (30%
+    /// height loss, STIR edema) two weeks ago, the referral made from it (urgent when `urgent`:
+    /// long-term steroids), and a clinician's evaluation deciding candidate, under the plan's
+    /// anesthesia. Made through the services, as a clinic would.
+    public func candidate(at clinic: Clinic, mrn: String, urgent: Bool = false, anesthesia: AnesthesiaPlan = .localWithSedation,
+                          services: APIServices? = nil) async throws -> ReferralID {
+        let services = try services ?? self.services()
+        let patient = ReferralDraft.PatientDraft(mrn: mrn, givenName: "Eleanor", familyName: "Whitfield", birthDate: "1958-03-14", sex: .female)
+        let imaging = try await services.imaging.submit(ImagingResultDraft(
+            clinicID: clinic.id.description, sourceSystem: "desert-ris", accessionNumber: "MR-\(mrn)", status: .final, modality: .mri,
+            performedAt: Date().addingTimeInterval(-14 * 86_400), patient: patient,
+            impression: "Acute L1 wedge compression fracture, 30% height loss, STIR edema.",
+            findings: [.init(level: "L1", heightLossPercent: 30, morphology: .wedge, edema: .present)]), actor: Self.operator_)
+        var flags = ClinicalFlags()
+        flags.longTermSteroids = urgent
+        let referral = try await services.referrals.create(ReferralDraft(
+            clinicID: nil, patient: nil, referringClinicianName: "Dr. Samuel Ortiz", referringClinicianNPI: "1234567893",
+            reason: "Painful L1 fracture, NRS 7 despite bracing", symptomOnset: nil, imagingResultIDs: [imaging.result.id.description],
+            flags: flags), idempotencyKey: nil, actor: Self.operator_).referral
+        let findings = EvaluationFindings(
+            painNRS: 6, hospitalised: false, painWorsening: false, furtherHeightLoss: false, kyphoticDeformity: true, rolandMorris: 12,
+            painFromTargetFracture: true, conservativeCare: ConservativeCare(bracing: true, weeks: 5), contraindications: .noneFound,
+            boneDensityReferral: true, osteoporosisEducation: true, myeloma: false, levels: [try VertebralLevel("L1")],
+            anesthesia: anesthesia, anticoagulant: .warfarin, inr: 1.2, platelets: 210)
+        _ = try await services.evaluations.record(referralID: referral.id.description, findings: findings,
+                                                  decision: EvaluationDecisionDraft(outcome: .candidate, reason: nil, reevaluateOn: nil),
+                                                  actor: Self.operator_)
+        return referral.id
+    }
+}
