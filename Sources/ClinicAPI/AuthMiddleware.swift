@@ -29,11 +29,12 @@ struct AuthMiddleware: ServerMiddleware {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw APIProblem.unauthorized("The Authorization header must be: Bearer <token>.")
         }
-        guard let principal = try await tokens.authenticate(secret: String(parts[1]).trimmingCharacters(in: .whitespaces)) else {
+        guard let principal = try await tokens.authenticate(secret: String(parts[1]).trimmingCharacters(in: .whitespaces),
+                                                            now: RequestScope.instant) else {
             throw APIProblem.unauthorized("The token is unknown, revoked or expired.")
         }
         guard PermissionMatrix.allows(principal.role, operationID) else {
-            let actor = Actor(principal: principal, requestID: RequestScope.requestID)
+            let actor = Actor(principal: principal, requestID: RequestScope.requestID, at: RequestScope.instant)
             try? await audit.record(AuditEntry(actor: actor, action: operationID, entityType: "operation", entityID: nil, outcome: .denied))
             throw APIProblem.forbidden("Role \(principal.role.rawValue) may not call \(operationID).")
         }

@@ -48,7 +48,7 @@ public func buildApplication(configuration: APIConfiguration, api: APIServices, 
     let handler = APIHandler(services: api, metrics: ClinicMetrics.registry, readinessTimeout: configuration.readinessTimeout,
                              cursors: configuration.cursors)
     try handler.registerHandlers(
-        on: RecordingTransport(router: router, table: routes, requestTimeout: configuration.requestTimeout),
+        on: RecordingTransport(router: router, table: routes, requestTimeout: configuration.requestTimeout, clock: api.now),
         configuration: .init(dateTranscoder: RFC3339DateTranscoder(), jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
         middlewares: [HeaderEncodingMiddleware(), AuthMiddleware(tokens: api.tokens, audit: api.audit, logger: logger)])
 

@@ -4,9 +4,9 @@ import Logging
 import OpenAPIRuntime
 
 /// The outermost middleware: gives each request an id, answers every error as problem+json,
-/// and writes one structured log line per request. Handling time is bounded below it: a
-/// request waits at most a few seconds for a database connection (503 after) and no statement
-/// may run longer than the database's statement timeout.
+/// and writes one structured log line per request. Handling time is bounded below it: each
+/// route runs under the request deadline (`RecordingTransport`), which answers 503 when the
+/// wait for a connection and the statements together take too long.
 struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
     let routes: RouteTable

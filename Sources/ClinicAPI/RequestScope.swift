@@ -1,16 +1,24 @@
 import ClinicServices
+import Foundation
 
-/// What generated handlers cannot get from Hummingbird's context: the request id and the caller.
+/// What generated handlers cannot get from Hummingbird's context: the request id, the caller and
+/// the request's one instant.
 ///
-/// Middleware sets these task-locals around the rest of the chain, so a handler reads them as
-/// `RequestScope.principal` without the generated code knowing about either.
+/// Middleware and the route wrapper set these task-locals around the rest of the chain, so a
+/// handler reads them as `RequestScope.principal` without the generated code knowing about either.
 enum RequestScope {
     @TaskLocal static var requestID: String?
     @TaskLocal static var principal: Principal?
+    /// Read once from the injected clock when the request reaches its route: every decision and
+    /// every row of the request uses this instant.
+    @TaskLocal static var now: Date?
+
+    /// The request's instant (the clock's reading now, outside a route).
+    static var instant: Date { now ?? Date() }
 
     /// The acting principal for a handler behind the auth middleware.
     static func actor() throws -> Actor {
         guard let principal else { throw APIProblem.unauthorized("no principal for this request") }
-        return Actor(principal: principal, requestID: requestID)
+        return Actor(principal: principal, requestID: requestID, at: instant)
     }
 }

@@ -1,4 +1,5 @@
 import ClinicServices
+import Foundation
 import HTTPTypes
 import Hummingbird
 import OpenAPIHummingbird
@@ -38,13 +39,18 @@ struct RecordingTransport<Context: RequestContext>: ServerTransport {
     let router: Router<Context>
     let table: RouteTable
     let requestTimeout: Duration
+    /// The services' clock: read once per request, here.
+    let clock: @Sendable () -> Date
 
     func register(_ handler: @escaping @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?),
                   method: HTTPRequest.Method, path: String) throws {
         table.add(path: path, method: method)
         let limit = requestTimeout
+        let clock = self.clock
         router.register({ request, body, metadata in
-            try await withDeadline(limit) { try await handler(request, body, metadata) }
+            try await RequestScope.$now.withValue(clock()) {
+                try await withDeadline(limit) { try await handler(request, body, metadata) }
+            }
         }, method: method, path: path)
     }
 }

@@ -35,9 +35,10 @@ public struct PostgresAuditStore: AuditStore {
 enum AuditRows {
     static func insert(_ entry: AuditEntry, on connection: PostgresConnection, logger: Logger) async throws {
         try await connection.query("""
-            INSERT INTO audit_log (actor_token_id, actor_name, actor_role, action, entity_type, entity_id, request_id, outcome)
+            INSERT INTO audit_log (actor_token_id, actor_name, actor_role, action, entity_type, entity_id, request_id, outcome, occurred_at)
             VALUES (\(entry.actor.principal.tokenID?.rawValue), \(entry.actor.principal.name), \(entry.actor.principal.role.rawValue),
-                    \(entry.action), \(entry.entityType), \(entry.entityID), \(entry.actor.requestID), \(entry.outcome.rawValue))
+                    \(entry.action), \(entry.entityType), \(entry.entityID), \(entry.actor.requestID), \(entry.outcome.rawValue),
+                    \(entry.actor.at))
             """, logger: logger)
     }
 }

@@ -101,7 +101,7 @@ public struct PostgresEvaluationStore: EvaluationStore {
                         \(actor.principal.role.rawValue), \(inputs)::jsonb, \(assessment)::jsonb, \(evaluation.ruleSet.id.rawValue),
                         \(evaluation.ruleSet.version), \(evaluation.assessment.recommendation.rawValue), \(evaluation.outcome.rawValue),
                         \(evaluation.reason), \(evaluation.reevaluateOn?.description)::date, \(evaluation.againstRecommendation),
-                        coalesce(\(actor.recordedAt), now()))
+                        \(actor.at))
                 """, logger: logger)
             try await TriageRows.apply(change, to: snapshot, actor: actor, on: connection, logger: logger)
             try await AuditRows.insert(AuditEntry(actor: actor, action: "evaluation.create", entityType: "evaluation",

@@ -68,12 +68,12 @@ public struct PostgresImagingStore: ImagingResultStore {
                 let patientID = try await PatientRows.match(result.patient, clinicID: result.clinicID, on: connection, logger: logger)
                 try await connection.query("""
                     INSERT INTO imaging_results (id, source_system, accession_number, clinic_id, patient_id, modality,
-                                                 result_status, performed_at, impression, revision, content_hash)
+                                                 result_status, performed_at, impression, revision, content_hash, received_at)
                     VALUES (\(newID.rawValue), \(result.sourceSystem), \(result.accessionNumber), \(result.clinicID.rawValue),
                             \(patientID.rawValue), \(result.modality.rawValue), \(result.status.rawValue), \(result.performedAt),
-                            \(result.impression), 1, \(Data(result.contentHash)))
+                            \(result.impression), 1, \(Data(result.contentHash)), \(actor.at))
                     """, logger: logger)
-                try await writeRevision(id: newID, revision: 1, result, on: connection, logger: logger)
+                try await writeRevision(id: newID, revision: 1, result, receivedAt: actor.at, on: connection, logger: logger)
                 try await AuditRows.insert(AuditEntry(actor: actor, action: "imaging_result.create", entityType: "imaging_result",
                                                       entityID: newID.rawValue), on: connection, logger: logger)
                 return .created(newID)
@@ -87,11 +87,11 @@ public struct PostgresImagingStore: ImagingResultStore {
                 try await connection.query("""
                     UPDATE imaging_results SET result_status = \(result.status.rawValue), modality = \(result.modality.rawValue),
                         performed_at = \(result.performedAt), impression = \(result.impression), revision = \(revision + 1),
-                        content_hash = \(Data(result.contentHash)), received_at = now()
+                        content_hash = \(Data(result.contentHash)), received_at = \(actor.at)
                     WHERE id = \(rawID)
                     """, logger: logger)
                 try await connection.query("DELETE FROM imaging_findings WHERE imaging_result_id = \(rawID)", logger: logger)
-                try await writeRevision(id: id, revision: revision + 1, result, on: connection, logger: logger)
+                try await writeRevision(id: id, revision: revision + 1, result, receivedAt: actor.at, on: connection, logger: logger)
                 try await AuditRows.insert(AuditEntry(actor: actor, action: "imaging_result.revise", entityType: "imaging_result",
                                                       entityID: rawID), on: connection, logger: logger)
                 let retriaged = try await retriageOpenReferrals(using: id, revision: revision + 1, accession: result.accessionNumber,
@@ -134,7 +134,7 @@ public struct PostgresImagingStore: ImagingResultStore {
         return changed
     }
 
-    private func writeRevision(id: ImagingResultID, revision: Int, _ result: NewImagingResult,
+    private func writeRevision(id: ImagingResultID, revision: Int, _ result: NewImagingResult, receivedAt: Date,
                                on connection: PostgresConnection, logger: Logger) async throws {
         for finding in result.findings {
             try await connection.query("""
@@ -147,8 +147,9 @@ public struct PostgresImagingStore: ImagingResultStore {
         }
         let snapshot = String(decoding: try JSONEncoder().encode(result.findings.map(StoredFinding.init)), as: UTF8.self)
         try await connection.query("""
-            INSERT INTO imaging_result_revisions (imaging_result_id, revision, result_status, performed_at, impression, findings)
-            VALUES (\(id.rawValue), \(revision), \(result.status.rawValue), \(result.performedAt), \(result.impression), \(snapshot)::jsonb)
+            INSERT INTO imaging_result_revisions (imaging_result_id, revision, result_status, performed_at, impression, findings, received_at)
+            VALUES (\(id.rawValue), \(revision), \(result.status.rawValue), \(result.performedAt), \(result.impression), \(snapshot)::jsonb,
+                    \(receivedAt))
             """, logger: logger)
     }
 

@@ -32,7 +32,7 @@ public struct PostgresReferralStore: ReferralStore {
                         \(triage.evaluationDueOn.description)::date, \(triage.windowClosesOn?.description)::date,
                         \(referral.payer?.value), \(flags.neurologicalDeficit), \(flags.cancerHistory), \(flags.longTermSteroids),
                         \(flags.knownOsteoporosis), \(flags.severePain), \(flags.hospitalised),
-                        coalesce(\(actor.recordedAt), now()), coalesce(\(actor.recordedAt), now()))
+                        \(actor.at), \(actor.at))
                 """, logger: logger)
             for resultID in referral.imagingResultIDs {
                 try await connection.query("""
@@ -146,7 +146,7 @@ public struct PostgresReferralStore: ReferralStore {
                 WITH released AS (
                     UPDATE appointments SET state = 'cancelled', hold_expires_at = NULL,
                         cancel_reason = 'Referral cancelled: ' || \(change.cancelReason ?? "no reason given"),
-                        version = version + 1, updated_at = now()
+                        version = version + 1, updated_at = \(actor.at)
                     WHERE referral_id = \(id.rawValue) AND state IN ('held', 'booked', 'confirmed')
                     RETURNING id),
                 freed AS (UPDATE appointment_resources SET active = false WHERE appointment_id IN (SELECT id FROM released))
@@ -272,7 +272,7 @@ enum EventRows {
                                          occurred_at)
             VALUES (\(referral.rawValue), \(actor.principal.tokenID?.rawValue), \(actor.principal.name),
                     \(actor.principal.role.rawValue), \(kind), \(from?.code), \(to.code), \(reason), \(details)::jsonb,
-                    coalesce(\(actor.recordedAt), now()))
+                    \(actor.at))
             """, logger: logger)
     }
 }

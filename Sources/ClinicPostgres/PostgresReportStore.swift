@@ -141,10 +141,10 @@ public struct PostgresReportStore: ReportStore {
         }
     }
 
-    public func usage(clinicID: ClinicID, from: Date, to: Date) async throws -> [ResourceUsageRow] {
+    public func usage(clinicID: ClinicID, from: Date, to: Date, now: Date) async throws -> [ResourceUsageRow] {
         let logger = database.logger
         return try await database.withConnection { connection in
-            try await ResourceWeekRows.load(clinicID: clinicID, from: from, to: to, on: connection, logger: logger)
+            try await ResourceWeekRows.load(clinicID: clinicID, from: from, to: to, now: now, on: connection, logger: logger)
         }
     }
 

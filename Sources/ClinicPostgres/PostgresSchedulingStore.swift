@@ -9,10 +9,10 @@ public struct PostgresSchedulingStore: SchedulingStore {
 
     public init(database: ClinicDatabase) { self.database = database }
 
-    public func calendars(clinicID: ClinicID, from: Date, to: Date) async throws -> [ResourceCalendar] {
+    public func calendars(clinicID: ClinicID, from: Date, to: Date, now: Date) async throws -> [ResourceCalendar] {
         let logger = database.logger
         return try await database.withConnection { connection in
-            try await ResourceWeekRows.load(clinicID: clinicID, from: from, to: to, on: connection, logger: logger).map { row in
+            try await ResourceWeekRows.load(clinicID: clinicID, from: from, to: to, now: now, on: connection, logger: logger).map { row in
                 ResourceCalendar(id: row.resource.id, kind: row.resource.kind, weekly: row.weekly, busy: row.blocks + row.booked)
             }
         }
@@ -51,7 +51,7 @@ public struct PostgresSchedulingStore: SchedulingStore {
                 throw ServiceError.notFound(entity: "referral")
             }
             let change = try decide(snapshot)
-            try await Self.insert(booking, connection, logger)
+            try await Self.insert(booking, at: actor.at, connection, logger)
             if let change { try await TriageRows.apply(change, to: snapshot, actor: actor, on: connection, logger: logger) }
             if let acceptance = booking.acceptingOffer {
                 try await OfferRows.markAccepted(acceptance, appointment: booking.id, actor: actor, on: connection, logger: logger)
@@ -66,15 +66,16 @@ public struct PostgresSchedulingStore: SchedulingStore {
 
     /// Writes an appointment and its resource claims. The claims go under the exclusion
     /// constraint (an overlap is 23P01, answered 409 by `ClinicDatabase`) unless overbooked.
-    /// Expired holds must never block anyone: any overlapping the new time are released first.
-    private static func insert(_ booking: NewBooking, _ connection: PostgresConnection, _ logger: Logger) async throws {
+    /// Expired holds must never block anyone: any overlapping the new time, lapsed at `at`, are
+    /// released first.
+    private static func insert(_ booking: NewBooking, at: Date, _ connection: PostgresConnection, _ logger: Logger) async throws {
         // The lapsed holds' rows are locked first: a confirmation of one of them either finished
         // before (it is no longer held, and is skipped) or waits and then finds its claims gone.
         let resources = booking.resourceIDs.map(\.rawValue)
         try await connection.query("""
             WITH lapsed AS (
                 SELECT a.id FROM appointments a
-                WHERE a.state = 'held' AND a.hold_expires_at <= now()
+                WHERE a.state = 'held' AND a.hold_expires_at <= \(at)
                   AND EXISTS (SELECT 1 FROM appointment_resources c WHERE c.appointment_id = a.id AND c.active
                               AND c.resource_id = ANY(\(resources)) AND c.during && tstzrange(\(booking.start), \(booking.end)))
                 FOR UPDATE OF a)
@@ -84,11 +85,13 @@ public struct PostgresSchedulingStore: SchedulingStore {
             """, logger: logger)
         let overbooked = booking.overbookReason != nil
         let state = booking.holdMinutes == nil ? "booked" : "held"
+        let holdExpires = booking.holdMinutes.map { at.addingTimeInterval(Double($0) * 60) }
         try await connection.query("""
-            INSERT INTO appointments (id, referral_id, clinic_id, kind, state, during, overbooked, overbook_reason, hold_expires_at)
+            INSERT INTO appointments (id, referral_id, clinic_id, kind, state, during, overbooked, overbook_reason, hold_expires_at,
+                                      created_at, updated_at)
             VALUES (\(booking.id.rawValue), \(booking.referralID.rawValue), \(booking.clinicID.rawValue), \(booking.kind.rawValue),
                     \(state), tstzrange(\(booking.start), \(booking.end), '[)'), \(overbooked), \(booking.overbookReason),
-                    CASE WHEN \(booking.holdMinutes)::int IS NULL THEN NULL ELSE now() + make_interval(mins => \(booking.holdMinutes)::int) END)
+                    \(holdExpires), \(at), \(at))
             """, logger: logger)
         for resource in booking.resourceIDs {
             try await connection.query("""
@@ -142,7 +145,7 @@ public struct PostgresSchedulingStore: SchedulingStore {
             let change = try decide(snapshot, appointment)
             try await connection.query("""
                 UPDATE appointments SET state = 'cancelled', hold_expires_at = NULL, cancel_reason = \(reason),
-                    version = version + 1, updated_at = now()
+                    version = version + 1, updated_at = \(actor.at)
                 WHERE id = \(id.rawValue)
                 """, logger: logger)
             try await connection.query("UPDATE appointment_resources SET active = false WHERE appointment_id = \(id.rawValue)", logger: logger)
@@ -158,10 +161,10 @@ public struct PostgresSchedulingStore: SchedulingStore {
         try await database.transaction { connection in
             let (appointment, snapshot) = try await Self.lock(id, connection, logger)
             if appointment.state == .held {
-                // A hold lapses on the database's clock, the one bookings release it by; with its
-                // row locked, its claims are as the last booking left them.
+                // A hold lapses on the act's clock, the one bookings release it by; with its row
+                // locked, its claims are as the last booking left them.
                 let live = try await connection.query("""
-                    SELECT a.hold_expires_at > now() AND coalesce(bool_and(c.active), false)
+                    SELECT a.hold_expires_at > \(actor.at) AND coalesce(bool_and(c.active), false)
                     FROM appointments a LEFT JOIN appointment_resources c ON c.appointment_id = a.id
                     WHERE a.id = \(id.rawValue) GROUP BY a.hold_expires_at
                     """, logger: logger).collect().first?.decode(Bool.self) ?? false
@@ -169,7 +172,7 @@ public struct PostgresSchedulingStore: SchedulingStore {
             }
             let change = try decide(snapshot, appointment)
             try await connection.query("""
-                UPDATE appointments SET state = \(state.rawValue), hold_expires_at = NULL, version = version + 1, updated_at = now()
+                UPDATE appointments SET state = \(state.rawValue), hold_expires_at = NULL, version = version + 1, updated_at = \(actor.at)
                 WHERE id = \(id.rawValue)
                 """, logger: logger)
             if state == .noShow || state == .cancelled {
@@ -190,11 +193,11 @@ public struct PostgresSchedulingStore: SchedulingStore {
                 let change = try decide(snapshot, appointment)
                 try await connection.query("""
                     UPDATE appointments SET state = 'cancelled', hold_expires_at = NULL, cancel_reason = 'rescheduled',
-                        version = version + 1, updated_at = now()
+                        version = version + 1, updated_at = \(actor.at)
                     WHERE id = \(old.rawValue)
                     """, logger: logger)
                 try await connection.query("UPDATE appointment_resources SET active = false WHERE appointment_id = \(old.rawValue)", logger: logger)
-                try await Self.insert(booking, connection, logger)
+                try await Self.insert(booking, at: actor.at, connection, logger)
                 try await TriageRows.apply(change, to: snapshot, actor: actor, on: connection, logger: logger)
                 try await AuditRows.insert(AuditEntry(actor: actor, action: "appointment.reschedule", entityType: "appointment",
                                                       entityID: booking.id.rawValue), on: connection, logger: logger)
@@ -239,7 +242,8 @@ public struct PostgresSchedulingStore: SchedulingStore {
         let logger = database.logger
         return try await database.transaction { connection in
             let updated = try await connection.query("""
-                UPDATE appointments SET consent_recorded_at = coalesce(consent_recorded_at, now()), version = version + 1, updated_at = now()
+                UPDATE appointments SET consent_recorded_at = coalesce(consent_recorded_at, \(actor.at)), version = version + 1,
+                    updated_at = \(actor.at)
                 WHERE id = \(id.rawValue) RETURNING 1
                 """, logger: logger).collect().count == 1
             if updated {
@@ -254,7 +258,7 @@ public struct PostgresSchedulingStore: SchedulingStore {
         let logger = database.logger
         return try await database.transaction { connection in
             let updated = try await connection.query("""
-                UPDATE referrals SET prior_authorization = \(number), version = version + 1, updated_at = now()
+                UPDATE referrals SET prior_authorization = \(number), version = version + 1, updated_at = \(actor.at)
                 WHERE id = \(referralID.rawValue) RETURNING 1
                 """, logger: logger).collect().count == 1
             if updated {

@@ -25,6 +25,7 @@ extension APIServices {
                                           audit: audit, now: now),
             tokens: TokenService(store: PostgresTokenStore(database: database)),
             audit: audit,
-            readiness: PostgresReadinessProbe(database: database, migrations: try Migration.bundled()))
+            readiness: PostgresReadinessProbe(database: database, migrations: try Migration.bundled()),
+            now: now)
     }
 }

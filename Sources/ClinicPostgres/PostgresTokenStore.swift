@@ -19,20 +19,20 @@ public struct PostgresTokenStore: TokenStore {
         }
     }
 
-    public func authenticate(hash: [UInt8]) async throws -> Principal? {
+    public func authenticate(hash: [UInt8], now: Date) async throws -> Principal? {
         let logger = database.logger
         return try await database.withConnection { connection in
             let rows = try await connection.query("""
-                SELECT id, name, role, last_used_at IS NULL OR last_used_at < now() - interval '1 minute'
+                SELECT id, name, role, last_used_at IS NULL OR last_used_at < \(now) - interval '1 minute'
                 FROM api_tokens
-                WHERE token_hash = \(Data(hash)) AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
+                WHERE token_hash = \(Data(hash)) AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > \(now))
                 """, logger: logger).collect()
             guard let row = rows.first else { return nil }
             let (id, name, roleText, stale) = try row.decode((UUID, String, String, Bool).self)
             guard let role = Role(rawValue: roleText) else { return nil }
             // Last-used is kept to the minute: one write per token per minute, not one per request.
             if stale {
-                try await connection.query("UPDATE api_tokens SET last_used_at = now() WHERE id = \(id)", logger: logger)
+                try await connection.query("UPDATE api_tokens SET last_used_at = \(now) WHERE id = \(id)", logger: logger)
             }
             return Principal(tokenID: APITokenID(id), name: name, role: role)
         }
@@ -53,11 +53,11 @@ public struct PostgresTokenStore: TokenStore {
         }
     }
 
-    public func revoke(id: APITokenID) async throws -> Bool {
+    public func revoke(id: APITokenID, at: Date) async throws -> Bool {
         let logger = database.logger
         return try await database.withConnection { connection in
             try await connection.query("""
-                UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = \(id.rawValue) RETURNING 1
+                UPDATE api_tokens SET revoked_at = coalesce(revoked_at, \(at)) WHERE id = \(id.rawValue) RETURNING 1
                 """, logger: logger).collect().count == 1
         }
     }

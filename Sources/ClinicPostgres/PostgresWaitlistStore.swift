@@ -129,9 +129,11 @@ enum OfferRows {
     /// Writes an open offer unless its freed time already has one (false then), with its audit row.
     static func insert(_ offer: WaitlistOffer, actor: Actor, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
         let inserted = try await connection.query("""
-            INSERT INTO waitlist_offers (id, referral_id, clinic_id, freed_by, starts_at, ends_at, resource_ids, state, expires_at)
+            INSERT INTO waitlist_offers (id, referral_id, clinic_id, freed_by, starts_at, ends_at, resource_ids, state, expires_at,
+                                         created_at, updated_at)
             VALUES (\(offer.id.rawValue), \(offer.referralID.rawValue), \(offer.clinicID.rawValue), \(offer.freedBy.rawValue),
-                    \(offer.start), \(offer.end), \(offer.resources.map(\.id.rawValue)), 'offered', \(offer.expiresAt))
+                    \(offer.start), \(offer.end), \(offer.resources.map(\.id.rawValue)), 'offered', \(offer.expiresAt),
+                    \(actor.at), \(actor.at))
             ON CONFLICT DO NOTHING RETURNING 1
             """, logger: logger).collect().count == 1
         if inserted {

@@ -4,10 +4,11 @@ import Foundation
 import PostgresNIO
 
 /// A clinic's active resources with their weekly templates, and what takes their time in an
-/// interval: blocks, and live claims (an expired hold is not live). Availability merges the two
+/// interval: blocks, and live claims (a hold expired at `now` is not live). Availability merges the two
 /// into busy time; the nightly report's utilisation keeps them apart.
 enum ResourceWeekRows {
-    static func load(clinicID: ClinicID, from: Date, to: Date, on connection: PostgresConnection, logger: Logger) async throws -> [ResourceUsageRow] {
+    static func load(clinicID: ClinicID, from: Date, to: Date, now: Date, on connection: PostgresConnection,
+                     logger: Logger) async throws -> [ResourceUsageRow] {
         let resources = try await connection.query("""
             SELECT id, kind, name FROM resources WHERE clinic_id = \(clinicID.rawValue) AND active ORDER BY kind, name, id
             """, logger: logger).collect().map { try $0.decode((UUID, String, String).self) }
@@ -23,7 +24,7 @@ enum ResourceWeekRows {
             SELECT false, ar.resource_id, lower(ar.during), upper(ar.during)
             FROM appointment_resources ar JOIN appointments a ON a.id = ar.appointment_id
             WHERE a.clinic_id = \(clinicID.rawValue) AND ar.active AND ar.during && tstzrange(\(from), \(to))
-              AND NOT (a.state = 'held' AND a.hold_expires_at <= now())
+              AND NOT (a.state = 'held' AND a.hold_expires_at <= \(now))
             """, logger: logger).collect().map { try $0.decode((Bool, UUID, Date, Date).self) }
         return try resources.map { id, kind, name in
             ResourceUsageRow(

@@ -65,7 +65,7 @@ enum TriageRows {
                 urgency = \(change.triage.urgency.rawValue), urgency_reasons = \(StoredReason.encode(change.triage.reasons))::jsonb,
                 evaluation_due_on = \(change.triage.evaluationDueOn.description)::date,
                 window_closes_on = \(change.triage.windowClosesOn?.description)::date,
-                cancel_reason = \(change.cancelReason), version = version + 1, updated_at = now()
+                cancel_reason = \(change.cancelReason), version = version + 1, updated_at = \(actor.at)
             WHERE id = \(referral.id.rawValue)
             """, logger: logger)
         let urgencyChanged = referral.urgency != change.triage.urgency

@@ -13,10 +13,12 @@ public struct APIServices: Sendable {
     public let audit: any AuditStore
     public let auditTrail: AuditService
     public let readiness: any ReadinessProbe
+    /// The clock every service was given: the API reads it once per request.
+    public let now: @Sendable () -> Date
 
     public init(referrals: ReferralService, imaging: ImagingService, evaluations: EvaluationService, setup: ClinicSetupService,
                 scheduling: SchedulingService, waitlist: WaitlistService, reports: NightlyReportService, tokens: TokenService, audit: any AuditStore,
-                readiness: any ReadinessProbe) {
+                readiness: any ReadinessProbe, now: @escaping @Sendable () -> Date = Date.init) {
         self.waitlist = waitlist
         self.reports = reports
         self.setup = setup
@@ -28,5 +30,6 @@ public struct APIServices: Sendable {
         self.audit = audit
         self.auditTrail = AuditService(store: audit)
         self.readiness = readiness
+        self.now = now
     }
 }

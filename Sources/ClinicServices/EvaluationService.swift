@@ -108,7 +108,7 @@ public struct EvaluationService: Sendable {
                        actor: Actor) async throws -> EvaluationRecord {
         let referralID = try ReferralService.parseID(text)
         guard let referral = try await referrals.referral(id: referralID) else { throw ServiceError.notFound(entity: "referral") }
-        let today = try await clinics.clinic(id: referral.clinicID)?.today(at: now()) ?? LocalDate(now(), in: TimeZone(identifier: "UTC")!)
+        let today = try await clinics.clinic(id: referral.clinicID)?.today(at: actor.at) ?? LocalDate(actor.at, in: TimeZone(identifier: "UTC")!)
         var collector = ViolationCollector()
         _ = collector.check("/inputs") { try findings.validate() }
         let reason = decision.reason.flatMap { text in collector.check("/decision/reason") { try BoundedText(text, maxLength: 2000) } }

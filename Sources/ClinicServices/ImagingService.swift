@@ -114,7 +114,7 @@ public struct ImagingService: Sendable {
     public func submit(_ draft: ImagingResultDraft, actor: Actor) async throws -> Submitted {
         guard let clinicID = ClinicID(string: draft.clinicID) else { throw ServiceError.invalid("/clinicId", "must be a UUID") }
         guard let clinic = try await clinics.clinic(id: clinicID) else { throw ServiceError.unknownReference(pointer: "/clinicId", entity: "clinic") }
-        let new = try validate(draft, clinic: clinic)
+        let new = try validate(draft, clinic: clinic, now: actor.at)
         let submission = try await store.submit(new, newID: .random(), actor: actor, triage: Triage.assess)
         guard let result = try await store.result(id: submission.id, revision: nil) else { throw ServiceError.notFound(entity: "imaging result") }
         if case .replayed(let id) = submission {
@@ -133,9 +133,9 @@ public struct ImagingService: Sendable {
         return result
     }
 
-    func validate(_ draft: ImagingResultDraft, clinic: Clinic) throws -> NewImagingResult {
+    func validate(_ draft: ImagingResultDraft, clinic: Clinic, now: Date) throws -> NewImagingResult {
         var collector = ViolationCollector()
-        let today = clinic.today(at: now())
+        let today = clinic.today(at: now)
         let source = collector.check("/sourceSystem") { try BoundedText(draft.sourceSystem, maxLength: 100) }
         let accession = collector.check("/accessionNumber") { try BoundedText(draft.accessionNumber, maxLength: 100) }
         let patient = collector.check("/patient") {
@@ -143,8 +143,8 @@ public struct ImagingService: Sendable {
                                birthDate: draft.patient.birthDate, sex: draft.patient.sex, today: today)
         }
         // A few minutes of clock skew between the modality and this server is normal.
-        if draft.performedAt > now().addingTimeInterval(300) { collector.add("/performedAt", "must not be in the future") }
-        if draft.performedAt < now().addingTimeInterval(-100 * 365 * 86_400) { collector.add("/performedAt", "is implausibly old") }
+        if draft.performedAt > now.addingTimeInterval(300) { collector.add("/performedAt", "must not be in the future") }
+        if draft.performedAt < now.addingTimeInterval(-100 * 365 * 86_400) { collector.add("/performedAt", "is implausibly old") }
         var impression = ""
         if let text = draft.impression, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             impression = collector.check("/impression") { try BoundedText(text, maxLength: 10_000) }?.value ?? ""

@@ -28,15 +28,15 @@ public struct Principal: Hashable, Sendable {
 public struct Actor: Hashable, Sendable {
     public let principal: Principal
     public let requestID: String?
-    /// When the acts happened, for data replayed on another clock (the demo and synthetic seeds,
-    /// which build weeks of history in one run). `nil`, as for every live request, means the
-    /// database's clock stamps referrals, their events and evaluations: what the nightly report
-    /// reads. Other rows (appointments, consent, audit) keep the database's clock.
-    public let recordedAt: Date?
+    /// The instant of the act, read once from the injected clock (per request at the API, per
+    /// step in the simulated seeds, at the start of a command). Every row the act writes is
+    /// stamped with it and every expiry it judges (holds, offers, tokens) is judged against it;
+    /// the database's own clock decides nothing.
+    public let at: Date
 
-    public init(principal: Principal, requestID: String?, recordedAt: Date? = nil) {
+    public init(principal: Principal, requestID: String?, at: Date) {
         self.principal = principal
         self.requestID = requestID
-        self.recordedAt = recordedAt
+        self.at = at
     }
 }

@@ -61,7 +61,7 @@ extension ReferralService {
         do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
         var today: LocalDate?
         if let clinicID = try await referrals.referral(id: id)?.clinicID {
-            today = try await clinics.clinic(id: clinicID)?.today(at: now())
+            today = try await clinics.clinic(id: clinicID)?.today(at: actor.at)
         }
         if let onset, let today, onset > today {
             throw ServiceError.invalid("/symptomOnset", "must not be in the future")

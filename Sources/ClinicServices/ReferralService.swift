@@ -111,7 +111,7 @@ public struct ReferralService: Sendable {
             throw ServiceError.unknownReference(pointer: "/clinicId", entity: "clinic")
         }
         let settings = try await clinics.triageTargets(clinicID: clinicID)
-        let today = clinic.today(at: now())
+        let today = clinic.today(at: actor.at)
 
         var patient: PatientDetails? = results.first?.patient.details
         if let body = draft.patient {
@@ -193,7 +193,7 @@ public struct ReferralService: Sendable {
     /// A page of referrals, newest first; audited as a read of patient data.
     public func list(_ request: ListRequest, actor: Actor) async throws -> ReferralPage {
         var collector = ViolationCollector()
-        var query = ReferralQuery(now: now())
+        var query = ReferralQuery(now: actor.at)
         if let status = request.status {
             query.status = ReferralStatus(code: status)
             if query.status == nil { collector.add("/status", "is not a referral status") }

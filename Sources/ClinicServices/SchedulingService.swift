@@ -31,8 +31,8 @@ public struct OfferedSlot: Sendable {
 /// Appointments and the calendars availability is computed from.
 public protocol SchedulingStore: Sendable {
     /// Every active resource of the clinic with its template, and what keeps it busy between
-    /// `from` and `to`: blocks and live claims (expired holds are not busy).
-    func calendars(clinicID: ClinicID, from: Date, to: Date) async throws -> [ResourceCalendar]
+    /// `from` and `to`: blocks and live claims (holds expired at `now` are not busy).
+    func calendars(clinicID: ClinicID, from: Date, to: Date, now: Date) async throws -> [ResourceCalendar]
     func resources(clinicID: ClinicID) async throws -> [Resource]
     /// Writes the appointment, its resource claims (under the no-overlap constraint), the
     /// referral's move and event, in one transaction. A claim that overlaps another is
@@ -92,6 +92,9 @@ public struct SchedulingService: Sendable {
 
     public static let maximumSearchDays = 62
 
+    /// Days after a procedure its follow-up is proposed on.
+    public static let followUpDays = 10...14
+
     /// How far ahead a visit may be searched for or booked: two years covers any clinic's
     /// planning, and keeps every instant the API writes back within year 9999.
     public static let maximumDaysAhead = 730
@@ -113,10 +116,11 @@ public struct SchedulingService: Sendable {
             guard let id = ResourceID(string: text) else { throw ServiceError.invalid("/resourceId/\(index)", "must be a UUID") }
             only.append(id)
         }
-        let from = max(from ?? now(), now())
+        let now = now()
+        let from = max(from ?? now, now)
         let to = to ?? from.addingTimeInterval(Double(Self.maximumSearchDays) * 86_400)
         var collector = ViolationCollector()
-        if from > now().addingTimeInterval(Double(Self.maximumDaysAhead) * 86_400) {
+        if from > now.addingTimeInterval(Double(Self.maximumDaysAhead) * 86_400) {
             collector.add("/from", "must be within \(Self.maximumDaysAhead) days from now")
         }
         if to <= from { collector.add("/to", "must be after from (and after now)") }
@@ -124,7 +128,7 @@ public struct SchedulingService: Sendable {
         let limit = limit ?? 10
         if !(1...50).contains(limit) { collector.add("/limit", "must be from 1 to 50") }
         do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
-        var calendars = try await store.calendars(clinicID: clinic.clinic.id, from: from, to: to)
+        var calendars = try await store.calendars(clinicID: clinic.clinic.id, from: from, to: to, now: now)
         // A chosen clinician or room replaces the others of its kind.
         let chosen = calendars.filter { only.contains($0.id) }
         if chosen.count != only.count { throw ServiceError.unknownReference(pointer: "/resourceId", entity: "resource at this clinic") }
@@ -161,8 +165,8 @@ public struct SchedulingService: Sendable {
         }
         // A retry must get the first answer, though the time it asks for is now its own booking's.
         if let replayed = try await earlierBooking(claim) { return (replayed, true) }
-        try Self.checkBookable(start, now: now())
-        let calendars = try await calendars(clinicID: clinic.clinic.id, around: start)
+        try Self.checkBookable(start, now: actor.at)
+        let calendars = try await calendars(clinicID: clinic.clinic.id, around: start, now: actor.at)
         // An overbooking is the one way past a conflict: busy time does not count for it.
         let visible = overbook == nil ? calendars : calendars.map { ResourceCalendar(id: $0.id, kind: $0.kind, weekly: $0.weekly, busy: []) }
         let candidates = try Self.choose(chosenIDs, from: visible)
@@ -228,10 +232,11 @@ public struct SchedulingService: Sendable {
         return chosen
     }
 
-    /// A clinic's resource calendars from a day before `start` to two days after: what fitting
-    /// one visit at `start` needs to know.
-    public func calendars(clinicID: ClinicID, around start: Date) async throws -> [ResourceCalendar] {
-        try await store.calendars(clinicID: clinicID, from: start.addingTimeInterval(-86_400), to: start.addingTimeInterval(2 * 86_400))
+    /// A clinic's resource calendars from a day before `start` to two days after, as they stand
+    /// at `now`: what fitting one visit at `start` needs to know.
+    public func calendars(clinicID: ClinicID, around start: Date, now: Date) async throws -> [ResourceCalendar] {
+        try await store.calendars(clinicID: clinicID, from: start.addingTimeInterval(-86_400), to: start.addingTimeInterval(2 * 86_400),
+                                  now: now)
     }
 
     /// A clinic's resources with their names.
@@ -289,8 +294,9 @@ public struct SchedulingService: Sendable {
     }
 
     /// The visit happened. A procedure moves the referral to `procedure_done` and proposes the
-    /// follow-up about two weeks later (10-14 days, the first free times from day 13); a
-    /// follow-up closes the referral. An evaluation's outcome is recorded with the evaluation.
+    /// follow-up: the first free times from day 10 to day 14 after the procedure, on the clinic's
+    /// calendar, earliest first (DOMAIN: about two weeks, 10-14 days; the CPT global period is 10
+    /// days). A follow-up closes the referral. An evaluation's outcome is recorded with the evaluation.
     public func complete(appointmentID text: String, actor: Actor) async throws -> (Appointment, followUp: [OfferedSlot]) {
         let current = try await appointment(id: text)
         let transition: ReferralTransition? = switch current.kind {
@@ -302,8 +308,8 @@ public struct SchedulingService: Sendable {
         guard done.kind == .procedure, let clinic = try await setup.clinicSetup(id: done.clinicID) else { return (done, []) }
         let calendar = clinic.clinic.timeZone.calendar
         let day = calendar.startOfDay(for: done.start)
-        let from = max(calendar.date(byAdding: .day, value: 13, to: day)!, now())
-        let to = calendar.date(byAdding: .day, value: 16, to: day)!
+        let from = max(calendar.date(byAdding: .day, value: Self.followUpDays.lowerBound, to: day)!, actor.at)
+        let to = calendar.date(byAdding: .day, value: Self.followUpDays.upperBound + 1, to: day)!
         let slots = (try? await availability(referralID: done.referralID.description, kind: .followUp, from: from, to: to, limit: 3)) ?? []
         return (done, slots)
     }
@@ -314,11 +320,11 @@ public struct SchedulingService: Sendable {
         guard [.held, .booked, .confirmed].contains(old.state) else {
             throw ServiceError.conflict("the appointment is \(old.state.rawValue); only held, booked or confirmed ones can be rescheduled")
         }
-        try Self.checkBookable(start, now: now())
+        try Self.checkBookable(start, now: actor.at)
         let (_, clinic, requirement) = try await context(old.referralID.description, old.kind)
         let wanted = try Self.parseResourceIDs(resourceIDs)
         // The old booking's own claims do not block its new time.
-        let calendars = try await calendars(clinicID: clinic.clinic.id, around: start).map { calendar in
+        let calendars = try await calendars(clinicID: clinic.clinic.id, around: start, now: actor.at).map { calendar in
             ResourceCalendar(id: calendar.id, kind: calendar.kind, weekly: calendar.weekly,
                              busy: calendar.busy.filter { !(old.resources.map(\.id).contains(calendar.id) && $0 == old.start..<old.end) })
         }
@@ -372,7 +378,7 @@ public struct SchedulingService: Sendable {
                                              minutesPerLevel: clinic.minutesPerLevel, procedureDate: day)
             }
             let open = [.held, .booked].contains(appointment.state)
-                ? ((try? await readiness(appointment)) ?? []).filter { !$0.met } : []
+                ? ((try? await readiness(appointment, now: now())) ?? []).filter { !$0.met } : []
             entries.append(DaySheetEntry(appointment: appointment, patient: patient, plan: plan, openItems: open))
         }
         return entries
@@ -399,7 +405,7 @@ public struct SchedulingService: Sendable {
         guard [.held, .booked].contains(current.state) else {
             throw ServiceError.conflict("the appointment is \(current.state.rawValue); only a hold or a booking can be confirmed")
         }
-        let items = try await readiness(current)
+        let items = try await readiness(current, now: actor.at)
         let unmet = items.filter { !$0.met }
         guard unmet.isEmpty else {
             throw ServiceError.notReady(unmet.map { FieldViolation(pointer: "/readiness/\($0.code)", message: $0.detail) })
@@ -412,7 +418,7 @@ public struct SchedulingService: Sendable {
 
     /// Every readiness item of an appointment (procedures have labs, holds, imaging age and
     /// prior authorization; every visit needs consent).
-    public func readiness(_ appointment: Appointment) async throws -> [ReadinessItem] {
+    public func readiness(_ appointment: Appointment, now: Date) async throws -> [ReadinessItem] {
         guard appointment.kind == .procedure else {
             return [ReadinessItem(code: "consent", met: appointment.consentRecorded,
                                   detail: appointment.consentRecorded ? "Consent recorded." : "Consent is not recorded yet.")]
@@ -425,7 +431,7 @@ public struct SchedulingService: Sendable {
         let plan = PreProcedurePlan.make(evaluation.findings, parameters: evaluation.ruleSet.parameters,
                                          minutesPerLevel: clinic.minutesPerLevel, procedureDate: day)
         let facts = try await store.readinessFacts(referralID: appointment.referralID, zone: clinic.clinic.timeZone)
-        return ProcedureReadiness.procedure(plan: plan, today: clinic.clinic.today(at: now()), latestImaging: facts.latestImaging,
+        return ProcedureReadiness.procedure(plan: plan, today: clinic.clinic.today(at: now), latestImaging: facts.latestImaging,
                                    imagingMaxAgeDays: clinic.targets.candidacyWindowDays, consentRecorded: appointment.consentRecorded,
                                    priorAuthorizationRequired: evaluation.ruleSet.parameters.requiresPriorAuthorization,
                                    priorAuthorization: facts.priorAuthorization)

@@ -27,10 +27,11 @@ public struct APIToken: Hashable, Sendable {
 public protocol TokenStore: Sendable {
     func insert(id: APITokenID, name: String, role: Role, hash: [UInt8], expiresAt: Date?) async throws
     /// The live (not revoked, not expired) token with this hash; marks it used.
-    func authenticate(hash: [UInt8]) async throws -> Principal?
+    /// The token's principal while it is neither revoked nor expired at `now`.
+    func authenticate(hash: [UInt8], now: Date) async throws -> Principal?
     func list() async throws -> [APIToken]
     /// - Returns: false when no such token exists.
-    func revoke(id: APITokenID) async throws -> Bool
+    func revoke(id: APITokenID, at: Date) async throws -> Bool
 }
 
 /// Issues, checks and revokes bearer tokens. Secrets are 256 random bits, shown once, stored as SHA-256.
@@ -57,16 +58,17 @@ public struct TokenService: Sendable {
     }
 
     /// The principal behind a bearer secret; nil when unknown, revoked or expired.
-    public func authenticate(secret: String) async throws -> Principal? {
+    /// - Parameter now: the request's instant; a token expiring before it is refused.
+    public func authenticate(secret: String, now: Date) async throws -> Principal? {
         guard secret.hasPrefix(Self.prefix), secret.count < 100 else { return nil }
-        return try await store.authenticate(hash: Self.hash(secret))
+        return try await store.authenticate(hash: Self.hash(secret), now: now)
     }
 
     public func list() async throws -> [APIToken] { try await store.list() }
 
-    public func revoke(id text: String) async throws {
+    public func revoke(id text: String, at: Date) async throws {
         guard let id = APITokenID(string: text) else { throw ServiceError.invalid("/id", "must be a UUID") }
-        guard try await store.revoke(id: id) else { throw ServiceError.notFound(entity: "token") }
+        guard try await store.revoke(id: id, at: at) else { throw ServiceError.notFound(entity: "token") }
     }
 
     static func hash(_ secret: String) -> [UInt8] { Array(SHA256.hash(data: Data(secret.utf8))) }

@@ -101,13 +101,13 @@ public struct WaitlistService: Sendable {
     public func waitlist(clinicID text: String, actor: Actor) async throws -> (candidates: [Referral], offers: [WaitlistOffer]) {
         guard let clinicID = ClinicID(string: text) else { throw ServiceError.invalid("/clinicId", "must be a UUID") }
         guard try await setup.clinicSetup(id: clinicID) != nil else { throw ServiceError.unknownReference(pointer: "/clinicId", entity: "clinic") }
-        try await passOnExpired(clinicID: clinicID, now: now(), actor: actor)
+        try await passOnExpired(clinicID: clinicID, now: actor.at, actor: actor)
         return (try await store.waitlist(clinicID: clinicID), try await store.offers(clinicID: clinicID))
     }
 
     /// Offers a freed procedure time to the next candidate who fits it and has not had it yet.
     public func offerFreedTime(_ freed: Appointment, actor: Actor) async throws {
-        guard let offer = try await nextOffer(for: freed, now: now()) else { return }
+        guard let offer = try await nextOffer(for: freed, now: actor.at) else { return }
         _ = try await store.createOffer(offer, actor: actor)
     }
 
@@ -123,7 +123,7 @@ public struct WaitlistService: Sendable {
         // any resource of the clinic that is free then.
         let freedIDs = Set(freed.resources.map(\.id))
         let freedKinds = Set(freed.resources.map(\.kind))
-        let calendars = try await scheduling.calendars(clinicID: freed.clinicID, around: freed.start)
+        let calendars = try await scheduling.calendars(clinicID: freed.clinicID, around: freed.start, now: now)
             .filter { freedIDs.contains($0.id) || !freedKinds.contains($0.kind) }
         let names = Dictionary(try await scheduling.resources(clinicID: freed.clinicID).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let hours = try await store.offerHours(clinicID: freed.clinicID)
@@ -160,7 +160,7 @@ public struct WaitlistService: Sendable {
     /// Accepting books the offered time, with every resource the offer names, for the candidate.
     /// - Throws: `ServiceError.offerClosed` when the offer had already been accepted, declined or expired.
     public func accept(offerID text: String, actor: Actor) async throws -> (WaitlistOffer, Appointment) {
-        let now = now()
+        let now = actor.at
         let offer = try await openOffer(text, now: now, actor: actor)
         let appointment: Appointment
         do {
@@ -178,7 +178,7 @@ public struct WaitlistService: Sendable {
     /// Declining passes the time to the next candidate who fits it.
     /// - Throws: `ServiceError.offerClosed` when the offer had already been accepted, declined or expired.
     public func decline(offerID text: String, actor: Actor) async throws -> WaitlistOffer {
-        let now = now()
+        let now = actor.at
         let offer = try await openOffer(text, now: now, actor: actor)
         let next = try await scheduling.appointmentIfAny(id: offer.freedBy).asyncFlatMap { try await nextOffer(for: $0, now: now) }
         return try await store.end(offerID: offer.id, as: .declined, now: now, next: next, actor: actor)

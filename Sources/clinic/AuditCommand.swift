@@ -15,7 +15,7 @@ struct AuditCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
-            let actor = Actor(principal: .commandLine("clinic audit"), requestID: nil)
+            let actor = Actor(principal: .commandLine("clinic audit"), requestID: nil, at: Date())
             let page = try await AuditService(store: PostgresAuditStore(database: db))
                 .entries(entityID: entityID, limit: limit, after: nil, actor: actor)
             let format = ISO8601DateFormatter()

@@ -38,7 +38,7 @@ struct BlockArguments: ParsableArguments {
             }
             let block = try await ClinicSetupService(store: PostgresClinicStore(database: db))
                 .addBlock(resourceID: resource, starts: from, ends: to, kind: kind, reason: reason,
-                          actor: Actor(principal: .commandLine(command), requestID: nil))
+                          actor: Actor(principal: .commandLine(command), requestID: nil, at: Date()))
             print("Blocked \(resource) from \(starts) to \(ends) (\(block.kind.rawValue)).")
         }
     }

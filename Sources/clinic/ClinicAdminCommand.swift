@@ -29,7 +29,7 @@ struct ClinicAdminCommand: AsyncParsableCommand {
                     VisitSettings(minutesPerLevel: minutesPerLevel, turnoverMinutes: turnoverMinutes, recoveryMinutes: recoveryMinutes,
                                   evaluationMinutes: evaluationMinutes, followUpMinutes: followUpMinutes, holdMinutes: holdMinutes,
                                   offerHours: offerHours),
-                    actor: Actor(principal: .commandLine("clinic clinic settings"), requestID: nil))
+                    actor: Actor(principal: .commandLine("clinic clinic settings"), requestID: nil, at: Date()))
                 print("\(setup.clinic.name): \(setup.minutesPerLevel) min per level, turnover \(setup.turnoverMinutes), recovery \(setup.recoveryMinutes), evaluation \(setup.evaluationMinutes), follow-up \(setup.followUpMinutes) minutes.")
             }
         }
@@ -46,7 +46,7 @@ struct ClinicAdminCommand: AsyncParsableCommand {
             try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
                 let setup = try await ClinicSetupService(store: PostgresClinicStore(database: db))
                     .createClinic(name: name, timeZone: timeZone, hours: try WeeklySpec.parse(hours).map { ($0.weekday, $0.starts, $0.ends) },
-                                  actor: Actor(principal: .commandLine("clinic clinic create"), requestID: nil))
+                                  actor: Actor(principal: .commandLine("clinic clinic create"), requestID: nil, at: Date()))
                 print("Created \(setup.clinic.name) (\(setup.clinic.id)) in \(setup.clinic.timeZone), open \(setup.hours.count) day(s) a week.")
             }
         }
@@ -115,7 +115,7 @@ struct ClinicAdminCommand: AsyncParsableCommand {
                 let store = PostgresClinicStore(database: db)
                 let targets = try await ClinicSetupService(store: store).setTriageTargets(
                     clinicID: id, urgentDueDays: urgentDays, routineDueDays: routineDays, candidacyWindowDays: windowDays,
-                    actor: Actor(principal: .commandLine("clinic clinic targets"), requestID: nil))
+                    actor: Actor(principal: .commandLine("clinic clinic targets"), requestID: nil, at: Date()))
                 print("Triage targets: urgent \(targets.urgentDueDays) days, routine \(targets.routineDueDays) days, window \(targets.candidacyWindowDays) days.")
             }
         }

@@ -18,7 +18,7 @@ struct DemoSeed {
     private static let actorName = "clinic seed --demo"
 
     func load() async throws -> String {
-        let setupActor = Actor(principal: .commandLine(Self.actorName), requestID: nil)
+        let setupActor = Actor(principal: .commandLine(Self.actorName), requestID: nil, at: Date())
         // The history goes with a new clinic only: a clinic that existed had its history loaded then.
         let existed: Bool
         do {
@@ -51,7 +51,7 @@ struct DemoSeed {
         for (index, demo) in Self.cases.enumerated() {
             let referredAt = demo.referred.instant(today, calendar)
             clock.set(referredAt)
-            let actor = Actor(principal: .commandLine(Self.actorName), requestID: nil, recordedAt: referredAt)
+            let actor = Actor(principal: .commandLine(Self.actorName), requestID: nil, at: referredAt)
             let imaging: ImagingService.Submitted
             do {
                 imaging = try await services.imaging.submit(demo.imaging(clinicID: clinic.id, today: today, calendar), actor: actor)

@@ -41,7 +41,7 @@ struct ReferralsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
-                let actor = Actor(principal: .commandLine("clinic referrals list"), requestID: nil)
+                let actor = Actor(principal: .commandLine("clinic referrals list"), requestID: nil, at: Date())
                 let clinics = PostgresClinicStore(database: db)
                 let service = try APIServices.postgres(db).referrals
                 let now = Date()

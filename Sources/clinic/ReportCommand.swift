@@ -41,7 +41,7 @@ struct ReportCommand: AsyncParsableCommand {
                 let services = try APIServices.postgres(db)
                 let recorded = try await services.reports.nightly(
                     clinicID: clinic, date: date, recompute: recompute,
-                    actor: Actor(principal: .commandLine("clinic report nightly"), requestID: nil))
+                    actor: Actor(principal: .commandLine("clinic report nightly"), requestID: nil, at: Date()))
                 let report = recorded.report
                 let body: String = switch format {
                 case .text: report.text()

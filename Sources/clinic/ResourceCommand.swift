@@ -23,7 +23,7 @@ enum WeeklySpec {
     }
 }
 
-private let cli = Actor(principal: .commandLine("clinic resource"), requestID: nil)
+private var cli: Actor { Actor(principal: .commandLine("clinic resource"), requestID: nil, at: Date()) }
 
 /// `clinic resource add|list|template|block`: rooms and people, their weeks and their time off.
 struct ResourceCommand: AsyncParsableCommand {

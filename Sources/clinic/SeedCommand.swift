@@ -91,7 +91,7 @@ struct SeedCommand: AsyncParsableCommand {
     private func synthesize(_ services: APIServices, _ clock: SimulatedClock) async throws -> String {
         let count = referrals ?? 1
         let seed = seed ?? 1
-        let actor = Actor(principal: .commandLine("clinic seed --synthetic"), requestID: nil)
+        let actor = Actor(principal: .commandLine("clinic seed --synthetic"), requestID: nil, at: Date())
         var clinicID = SyntheticClinic.id
         if let clinic { clinicID = clinic } else { try await SyntheticClinic.prepare(services.setup, actor: actor) }
         let setup = try await services.setup.clinicSetup(id: clinicID)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ClinicPostgres
 import ClinicServices
+import Foundation
 
 /// `clinic template set`: a resource's weekly template, also reachable as `clinic resource template`.
 struct TemplateCommand: AsyncParsableCommand {
@@ -29,7 +30,7 @@ struct TemplateArguments: ParsableArguments {
         try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
             let setup = try await ClinicSetupService(store: PostgresClinicStore(database: db))
                 .setTemplate(resourceID: resource, windows: try WeeklySpec.parse(windows),
-                             actor: Actor(principal: .commandLine(command), requestID: nil))
+                             actor: Actor(principal: .commandLine(command), requestID: nil, at: Date()))
             print("\(setup.resource.name): \(setup.windows.count) weekly window(s).")
         }
     }

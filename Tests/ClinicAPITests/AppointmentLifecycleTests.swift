@@ -1,4 +1,6 @@
 import ClinicDomain
+import ClinicPostgres
+import ClinicServices
 import ClinicTestSupport
 import Foundation
 import HTTPTypes
@@ -10,6 +12,37 @@ import Testing
 struct AppointmentLifecycleTests {
     private func status(_ client: any TestClientProtocol, _ token: String, referral: String) async throws -> String? {
         try await client.execute(uri: "/v1/referrals/\(referral)", method: .get, headers: .bearer(token, json: false)) { JSONBody($0).string("status") }
+    }
+
+    @Test("follow-up proposals fall on days 10 to 14 after the procedure, earliest first: a clinician working Wednesday to Friday is offered the Thursday and Friday, never day 15")
+    func followUpWindow() async throws {
+        try await withApp { client, db in
+            let fixtures = Fixtures(db)
+            let (clinic, resources) = try await fixtures.schedulableClinic()
+            // The evaluator who sees follow-ups works Wednesday to Friday only.
+            _ = try await ClinicSetupService(store: PostgresClinicStoreProbe.store(db))
+                .setTemplate(resourceID: resources[.evaluator]!.description, windows: (3...5).map { ($0, "07:00", "17:00") },
+                             actor: Fixtures.operator_)
+            let scheduler = try await fixtures.token(.scheduler)
+            let referral = try await candidateReferral(client, db, clinic)
+            let monday = Fixtures.nextMondayMorning(in: clinic)
+            let (_, booked) = try await post(client, scheduler, "/v1/appointments",
+                                             "{\"referralId\":\"\(referral)\",\"kind\":\"procedure\",\"start\":\"\(iso(monday))\"}")
+            let id = try #require(booked.string("id"))
+            let (done, completed) = try await post(client, scheduler, "/v1/appointments/\(id)/complete")
+            #expect(done == 200)
+            let starts = (completed["proposedFollowUp"] as? [[String: Any]] ?? []).compactMap { $0["start"] as? String }
+            try #require(!starts.isEmpty)
+            #expect(starts.first == RFC3339.format(monday.addingTimeInterval(10 * 86_400)))
+            #expect(starts == starts.sorted())
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = clinic.timeZone.zone
+            for start in starts {
+                let day = try #require(RFC3339.instant(start))
+                let after = calendar.dateComponents([.day], from: calendar.startOfDay(for: monday), to: calendar.startOfDay(for: day)).day!
+                #expect((10...11).contains(after), "\(start) is day \(after) after the procedure")
+            }
+        }
     }
 
     @Test("a candidate goes from procedure booking through check-in and completion to a proposed follow-up, and the follow-up closes the referral")
@@ -51,8 +84,8 @@ struct AppointmentLifecycleTests {
             let proposals = completed["proposedFollowUp"] as? [[String: Any]] ?? []
             #expect(!proposals.isEmpty)
             let followUpStart = try #require(proposals.first?["start"] as? String)
-            // Two weeks after a Monday is a Monday: 13 days later is a Sunday, when the clinic is closed.
-            #expect(followUpStart == RFC3339.format(monday.addingTimeInterval(14 * 86_400)))
+            // The first free time from day 10: ten days after a Monday is the next week's Thursday, at opening.
+            #expect(followUpStart == RFC3339.format(monday.addingTimeInterval(10 * 86_400)))
             let (followCode, followUp) = try await post(client, scheduler, "/v1/appointments",
                                                         "{\"referralId\":\"\(referral)\",\"kind\":\"follow_up\",\"start\":\"\(followUpStart)\"}")
             #expect(followCode == 201)

@@ -1,4 +1,6 @@
 import ClinicDomain
+import ClinicPostgres
+import ClinicServices
 import ClinicTestSupport
 import Foundation
 import HTTPTypes
@@ -10,7 +12,8 @@ import Testing
 struct HoldAndReadinessTests {
     @Test("a live hold blocks the time and leaves the referral unmoved; an expired hold blocks nobody and cannot be confirmed")
     func holdExpiry() async throws {
-        try await withApp { client, db in
+        let clock = TestClock()
+        try await withApp(api: { db in try APIServices.postgres(db.database, now: clock.now) }) { client, db in
             let fixtures = Fixtures(db)
             let (clinic, _) = try await fixtures.schedulableClinic()
             let scheduler = try await fixtures.token(.scheduler)
@@ -24,7 +27,9 @@ struct HoldAndReadinessTests {
             try await client.execute(uri: "/v1/referrals/\(a)", method: .get, headers: .bearer(scheduler, json: false)) { #expect(JSONBody($0).string("status") == "triaged") }
             #expect(try await post(client, scheduler, "/v1/appointments", "{\"referralId\":\"\(b)\",\"kind\":\"evaluation\",\"start\":\"\(start)\"}").0 == 409)
             let hold = try #require(held.string("id"))
-            _ = try await db.query("UPDATE appointments SET hold_expires_at = now() - interval '1 minute' WHERE id = \(UUID(uuidString: hold)!)")
+            clock.advance(by: 29 * 60)   // the clinic's hold minutes are 30: still live
+            #expect(try await post(client, scheduler, "/v1/appointments", "{\"referralId\":\"\(b)\",\"kind\":\"evaluation\",\"start\":\"\(start)\"}").0 == 409)
+            clock.advance(by: 2 * 60)    // now lapsed, on the services' clock, whatever the database's says
             #expect(try await post(client, scheduler, "/v1/appointments", "{\"referralId\":\"\(b)\",\"kind\":\"evaluation\",\"start\":\"\(start)\"}").0 == 201)
             #expect(try await post(client, scheduler, "/v1/appointments/\(hold)/confirm").0 == 409)
         }
@@ -32,7 +37,8 @@ struct HoldAndReadinessTests {
 
     @Test("a reschedule onto a time held by an expired hold goes through: the expired hold is released")
     func rescheduleOverExpiredHold() async throws {
-        try await withApp { client, db in
+        let clock = TestClock()
+        try await withApp(api: { db in try APIServices.postgres(db.database, now: clock.now) }) { client, db in
             let fixtures = Fixtures(db)
             let (clinic, _) = try await fixtures.schedulableClinic()
             let scheduler = try await fixtures.token(.scheduler)
@@ -42,7 +48,7 @@ struct HoldAndReadinessTests {
             let (_, booked) = try await post(client, scheduler, "/v1/appointments", "{\"referralId\":\"\(a)\",\"kind\":\"evaluation\",\"start\":\"\(iso(monday))\"}")
             let nine = iso(monday.addingTimeInterval(2 * 3600))
             let (_, held) = try await post(client, scheduler, "/v1/appointments", "{\"referralId\":\"\(b)\",\"kind\":\"evaluation\",\"start\":\"\(nine)\",\"hold\":true}")
-            _ = try await db.query("UPDATE appointments SET hold_expires_at = now() - interval '1 minute' WHERE id = \(UUID(uuidString: held.string("id")!)!)")
+            clock.advance(by: 31 * 60)
             let (code, moved) = try await post(client, scheduler, "/v1/appointments/\(booked.string("id")!)/reschedule", "{\"start\":\"\(nine)\"}")
             #expect(code == 200)
             #expect(moved.string("state") == "booked")

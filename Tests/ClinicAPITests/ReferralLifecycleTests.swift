@@ -201,11 +201,12 @@ struct ReferralTriageFilterTests {
             let clinic = try await fixtures.clinic()
             let token = try await fixtures.token(.admin)
             let actor = Fixtures.operator_
-            // Received 30 days ago (the service's clock), routine: due 16 days ago, so overdue now.
+            // Received 30 days ago (the actor acting then), routine: due 16 days ago, so overdue now.
             let past = Date().addingTimeInterval(-30 * 86_400)
             var old = Fixtures.l1WedgeDraft(clinicID: clinic.id, mrn: "MRN-OLD")
             old.symptomOnset = nil
-            let overdue = try await fixtures.services(now: { past }).referrals.create(old, idempotencyKey: nil, actor: actor).referral
+            let overdue = try await fixtures.services(now: { past }).referrals.create(old, idempotencyKey: nil,
+                                                                                     actor: Fixtures.operator_(at: past)).referral
             // Onset 80 days ago: the 84-day window closes in 4 days.
             let today = clinic.today(at: Date())
             var closing = Fixtures.l1WedgeDraft(clinicID: clinic.id, mrn: "MRN-CLOSING")

@@ -35,7 +35,7 @@ final class StoryClock: Sendable {
     }
 
     /// The operator acting now, stamped with the story's time.
-    var actor: Actor { Actor(principal: .commandLine("report-story"), requestID: nil, recordedAt: now) }
+    var actor: Actor { Actor(principal: .commandLine("report-story"), requestID: nil, at: now) }
 }
 
 /// Builds the crafted data set the report tests compute by hand.

@@ -15,11 +15,11 @@ struct ReferralServiceTests {
             let now = try Date("2026-11-26T03:00:00Z", strategy: .iso8601)
             var draft = Fixtures.l1WedgeDraft(clinicID: clinic.id)
             draft.symptomOnset = "2026-11-25"
-            let created = try await fixtures.services(now: { now }).referrals.create(draft, idempotencyKey: nil, actor: Fixtures.operator_)
+            let created = try await fixtures.services(now: { now }).referrals.create(draft, idempotencyKey: nil, actor: Fixtures.operator_(at: now))
             #expect(created.referral.symptomOnset?.description == "2026-11-25")
             draft.symptomOnset = "2026-11-26"
             await #expect(throws: ServiceError.invalid(ValidationError(pointer: "/symptomOnset", message: "must not be in the future"))) {
-                try await fixtures.services(now: { now }).referrals.create(draft, idempotencyKey: nil, actor: Fixtures.operator_)
+                try await fixtures.services(now: { now }).referrals.create(draft, idempotencyKey: nil, actor: Fixtures.operator_(at: now))
             }
         }
     }
@@ -27,7 +27,7 @@ struct ReferralServiceTests {
     @Test("listing audits the read with the actor and request id")
     func listIsAudited() async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
-            let actor = Actor(principal: Principal(tokenID: nil, name: "Dr. Chen", role: .clinician), requestID: "req-77")
+            let actor = Actor(principal: Principal(tokenID: nil, name: "Dr. Chen", role: .clinician), requestID: "req-77", at: Date())
             _ = try await Fixtures(db).services().referrals.list(.init(), actor: actor)
             #expect(try await db.count("audit_log", where: "action = 'referral.list' AND actor_name = 'Dr. Chen' AND request_id = 'req-77'") == 1)
         }
@@ -82,11 +82,11 @@ struct TokenServiceTests {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
             let service = try Fixtures(db).services().tokens
             let (id, secret) = try await service.create(name: "PACS interface", role: .intake)
-            #expect(try await service.authenticate(secret: secret)?.role == .intake)
-            #expect(try await service.authenticate(secret: secret + "x") == nil)
-            try await service.revoke(id: id.description)
-            #expect(try await service.authenticate(secret: secret) == nil)
-            await #expect(throws: ServiceError.notFound(entity: "token")) { try await service.revoke(id: UUID().uuidString) }
+            #expect(try await service.authenticate(secret: secret, now: Date())?.role == .intake)
+            #expect(try await service.authenticate(secret: secret + "x", now: Date()) == nil)
+            try await service.revoke(id: id.description, at: Date())
+            #expect(try await service.authenticate(secret: secret, now: Date()) == nil)
+            await #expect(throws: ServiceError.notFound(entity: "token")) { try await service.revoke(id: UUID().uuidString, at: Date()) }
         }
     }
 

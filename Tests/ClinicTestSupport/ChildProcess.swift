@@ -48,9 +48,12 @@ public struct ChildProcess: Sendable {
     }
 
     /// Runs to completion: exit status and combined output.
-    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]) async throws -> (status: Int32, output: String) {
+    /// Runs to completion: exit status and combined output. A child still running after
+    /// `timeout` is killed and the test fails.
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String],
+                           timeout: Duration = .seconds(60)) async throws -> (status: Int32, output: String) {
         let child = try start(executable, arguments, environment: environment)
-        let status = try await child.wait(timeout: .seconds(60))
+        let status = try await child.wait(timeout: timeout)
         return (status, child.output())
     }
 
@@ -81,11 +84,12 @@ public struct ChildProcess: Sendable {
 public func freeLoopbackPort() throws -> Int { try LocalCluster.freePort() }
 
 /// Runs the built `clinic` binary against a test database (its `DATABASE_URL`), to completion.
-public func runClinic(_ arguments: [String], _ db: TestDatabase) async throws -> (status: Int32, output: String) {
-    try await runClinic(arguments, environment: ["DATABASE_URL": db.url])
+public func runClinic(_ arguments: [String], _ db: TestDatabase, timeout: Duration = .seconds(60)) async throws -> (status: Int32, output: String) {
+    try await runClinic(arguments, environment: ["DATABASE_URL": db.url], timeout: timeout)
 }
 
 /// Runs the built `clinic` binary with exactly this environment, to completion.
-public func runClinic(_ arguments: [String], environment: [String: String]) async throws -> (status: Int32, output: String) {
-    try await ChildProcess.run(try ChildProcess.clinicExecutable(), arguments, environment: environment)
+public func runClinic(_ arguments: [String], environment: [String: String],
+                      timeout: Duration = .seconds(60)) async throws -> (status: Int32, output: String) {
+    try await ChildProcess.run(try ChildProcess.clinicExecutable(), arguments, environment: environment, timeout: timeout)
 }

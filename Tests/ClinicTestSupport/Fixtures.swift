@@ -9,7 +9,14 @@ public struct Fixtures: Sendable {
 
     public init(_ db: TestDatabase) { self.db = db }
 
-    public static let operator_ = Actor(principal: .commandLine("test-fixtures"), requestID: nil)
+    /// The operator at the command line, acting now.
+    public static var operator_: Actor { operator_(at: Date()) }
+
+    /// The operator at the command line, acting at `instant`: the way to make history in the
+    /// past (every row is stamped and every date judged at the actor's instant).
+    public static func operator_(at instant: Date) -> Actor {
+        Actor(principal: .commandLine("test-fixtures"), requestID: nil, at: instant)
+    }
 
     /// A clinic in America/Phoenix open 07:00-17:00 on weekdays.
     @discardableResult

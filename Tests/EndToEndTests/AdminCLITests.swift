@@ -88,13 +88,13 @@ struct AdminCLITests {
 
     // MARK: referrals list
 
-    /// A referral received `daysAgo` days ago (the service's clock set back), with its onset `onsetDaysBefore` earlier.
+    /// A referral received `daysAgo` days ago (the service's clock and the actor's instant set back), with its onset `onsetDaysBefore` earlier.
     private func referral(_ db: TestDatabase, clinic: Clinic, mrn: String, daysAgo: Int, onsetDaysBefore: Int) async throws -> Referral {
         let received = Date().addingTimeInterval(-Double(daysAgo) * 86_400)
         var draft = Fixtures.l1WedgeDraft(clinicID: clinic.id, mrn: mrn)
         draft.symptomOnset = clinic.today(at: received).adding(days: -onsetDaysBefore).description
         return try await Fixtures(db).services(now: { received }).referrals
-            .create(draft, idempotencyKey: nil, actor: Fixtures.operator_).referral
+            .create(draft, idempotencyKey: nil, actor: Fixtures.operator_(at: received)).referral
     }
 
     @Test("referrals list --overdue lists a referral past its due date and not a fresh one")

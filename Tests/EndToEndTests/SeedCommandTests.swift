@@ -9,7 +9,7 @@ struct SeedCommandTests {
     @Test("seed --synthetic replays weeks of history: every referral, events over many days, procedures done, bookings ahead, no double booking")
     func synthetic() async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
-            let run = try await runClinic(["seed", "--synthetic", "--referrals", "60", "--seed", "7"], db)
+            let run = try await runClinic(["seed", "--synthetic", "--referrals", "60", "--seed", "7"], db, timeout: .seconds(240))
             #expect(run.status == 0, "\(run.output)")
             #expect(run.output.contains("60 referrals created"))
             #expect(run.output.contains("seed: 60/60 referrals (100%)"))  // Not a terminal: a line per 10%.
@@ -81,12 +81,13 @@ struct SeedCommandTests {
     @Test("seed --demo twice: the history once, the named referrals once, the nightly report's sections filled")
     func demoTwice() async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
-            let first = try await runClinic(["seed", "--demo"], db)
+            // Six weeks of history through the services: half a minute alone, more beside the whole suite.
+            let first = try await runClinic(["seed", "--demo"], db, timeout: .seconds(240))
             #expect(first.status == 0, "\(first.output)")
             #expect(first.output.contains("5 new referrals; history: 150 referrals"))
             let referrals = try await db.count("referrals")
             #expect(referrals == 155)
-            let second = try await runClinic(["seed", "--demo"], db)
+            let second = try await runClinic(["seed", "--demo"], db, timeout: .seconds(240))
             #expect(second.status == 0, "\(second.output)")
             #expect(second.output.contains("0 new referrals; history already loaded, skipped."))
             #expect(try await db.count("referrals") == referrals)

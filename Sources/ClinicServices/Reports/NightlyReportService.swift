@@ -34,15 +34,16 @@ public struct NightlyReportService: Sendable {
     /// `recompute` replaces the record. Today's is computed afresh each time and not recorded.
     public func nightly(clinicID text: String?, date dateText: String?, recompute: Bool = false, actor: Actor) async throws -> RecordedReport {
         let clinic = try await resolveClinic(text)
-        let today = LocalDate(now(), in: clinic.clinic.timeZone.zone)
+        let now = actor.at
+        let today = LocalDate(now, in: clinic.clinic.timeZone.zone)
         let date = try resolveDate(dateText, today: today)
         let result: RecordedReport
         if date < today {
             result = try await store.recorded(clinicID: clinic.clinic.id, date: date, generatedBy: actor.principal.name, recompute: recompute) {
-                try await compute(clinic, date)
+                try await compute(clinic, date, now: now)
             }
         } else {
-            result = RecordedReport(report: try await compute(clinic, date), reused: false)
+            result = RecordedReport(report: try await compute(clinic, date, now: now), reused: false)
         }
         try await audit.record(AuditEntry(actor: actor, action: "report.read", entityType: "clinic", entityID: clinic.clinic.id.rawValue))
         return result
@@ -81,7 +82,9 @@ public struct NightlyReportService: Sendable {
         return date
     }
 
-    private func compute(_ setup: ClinicSetup, _ date: LocalDate) async throws -> NightlyReport {
+    /// - Parameter now: when the report is made: its stamp, and the moment the forward-looking
+    ///   sections (tomorrow's sheet, utilisation) show the bookings as of.
+    private func compute(_ setup: ClinicSetup, _ date: LocalDate, now: Date) async throws -> NightlyReport {
         let clinic = setup.clinic
         let zone = clinic.timeZone
         let dayStart = zone.startOfDay(date)
@@ -100,7 +103,7 @@ public struct NightlyReportService: Sendable {
             dueBefore: date, windowFrom: date, windowThrough: horizon)
         let tomorrow = try await scheduling.daySheetEntries(setup, day: date.adding(days: 1))
         let week = (0...7).map { date.adding(days: $0) }
-        let usage = try await store.usage(clinicID: clinic.id, from: dayStart, to: zone.startOfDay(date.adding(days: 8)))
+        let usage = try await store.usage(clinicID: clinic.id, from: dayStart, to: zone.startOfDay(date.adding(days: 8)), now: now)
         let disruptions = try await store.disruptions(clinicID: clinic.id, from: dayStart, to: dayEnd)
         let waiting = try await store.waitlist(clinicID: clinic.id, asOf: dayEnd)
 
@@ -111,7 +114,7 @@ public struct NightlyReportService: Sendable {
         return NightlyReport(
             clinic: .init(id: clinic.id.description, name: clinic.name.value, timeZone: zone.identifier),
             date: date.description, rollingFrom: rollingFrom.description,
-            generatedAt: Date(timeIntervalSince1970: now().timeIntervalSince1970.rounded(.down)),
+            generatedAt: Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down)),
             newReferrals: Self.newReferrals(arrivals),
             funnel: .init(day: Self.funnel(funnels.day, from: date, to: date), rolling30Days: Self.funnel(funnels.rolling, from: rollingFrom, to: date)),
             timings: .init(referralToEvaluation: Self.stats(durations.toEvaluation), evaluationToProcedure: Self.stats(durations.toProcedure)),

@@ -20,7 +20,8 @@ public protocol ReportStore: Sendable {
     func referralsNeedingAction(clinicID: ClinicID, asOf: Date, statuses: [ReferralStatus], dueBefore: LocalDate,
                                 windowFrom: LocalDate, windowThrough: LocalDate) async throws -> [ReferralActionRow]
     /// Every active resource with its template, blocks and live claims overlapping `[from, to)`.
-    func usage(clinicID: ClinicID, from: Date, to: Date) async throws -> [ResourceUsageRow]
+    /// Each resource's template, blocks and claims between `from` and `to`, holds expired at `now` left out.
+    func usage(clinicID: ClinicID, from: Date, to: Date, now: Date) async throws -> [ResourceUsageRow]
     /// Visits that were due in `[from, to)` and were cancelled or missed.
     func disruptions(clinicID: ClinicID, from: Date, to: Date) async throws -> [DisruptionRow]
     /// Candidates waiting for a procedure booking at `asOf`, and the longest-waiting one.

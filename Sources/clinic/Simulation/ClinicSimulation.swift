@@ -86,7 +86,7 @@ final class ClinicSimulation {
     private var now: Date { clock.now }
 
     /// Every act is stamped with the simulated instant it happens at.
-    private var actor: Actor { Actor(principal: principal, requestID: nil, recordedAt: clock.now) }
+    private var actor: Actor { Actor(principal: principal, requestID: nil, at: clock.now) }
 
     /// Runs the whole history; `progress` hears how many of the referrals have been handled.
     /// - Throws: `AlreadyLoaded` when this seed's first imaging result exists; any error that is
