@@ -10,6 +10,16 @@ public enum VisitKind: String, CaseIterable, Sendable, Codable {
     case procedure
     case followUp = "follow_up"
 
+    /// The status a referral waits in while a booked visit of this kind is ahead: where booking
+    /// it moved the referral, and where its cancellation moves it back from.
+    public var bookedStatus: ReferralStatus {
+        switch self {
+        case .evaluation: .evaluationScheduled
+        case .procedure: .procedureScheduled
+        case .followUp: .followUpScheduled
+        }
+    }
+
     /// The referral move that booking this kind makes.
     public var bookingTransition: ReferralTransition {
         switch self {

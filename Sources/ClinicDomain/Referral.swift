@@ -47,6 +47,12 @@ public struct NewReferral: Hashable, Sendable {
         self.imagingResultIDs = imagingResultIDs
         self.triage = triage
     }
+
+    /// The move triage makes from `received`, in the transaction that creates the referral:
+    /// red flags route it to surgical review, anything else leaves it triaged on the pathway.
+    public var triageTransition: ReferralTransition {
+        triage.urgency == .surgicalReview ? .routeToSurgicalReview : .triage
+    }
 }
 
 /// A referral as stored: who, why, its triage, where it is in the pathway, and its version for

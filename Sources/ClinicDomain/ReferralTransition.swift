@@ -27,6 +27,9 @@ public enum ReferralTransition: Hashable, Sendable {
         }
     }
 
+    /// Whether this move is legal from `status`: a question, not a move.
+    public func isAllowed(from status: ReferralStatus) -> Bool { target(from: status) != nil }
+
     /// The state this transition leads to from `status`.
     /// - Throws: `Refused` naming the current state when the move is illegal.
     public func apply(to status: ReferralStatus) throws -> ReferralStatus {
@@ -55,6 +58,23 @@ public enum ReferralTransition: Hashable, Sendable {
             .closed
         case (.cancel, let current) where !current.isTerminal: .cancelled
         default: nil
+        }
+    }
+
+    /// What the transition does, as a phrase for "Cannot <action> a referral in status X".
+    public var action: String {
+        switch self {
+        case .triage: "triage"
+        case .routeToSurgicalReview: "route to surgical review"
+        case .returnFromSurgicalReview: "return from surgical review"
+        case .scheduleEvaluation: "book an evaluation for"
+        case .recordEvaluation: "record an evaluation for"
+        case .scheduleProcedure: "book a procedure for"
+        case .completeProcedure: "complete the procedure of"
+        case .scheduleFollowUp: "book a follow-up for"
+        case .appointmentCancelled: "return to booking"
+        case .close: "close"
+        case .cancel: "cancel"
         }
     }
 

@@ -39,7 +39,7 @@ public struct PostgresImagingStore: ImagingResultStore {
     public init(database: ClinicDatabase) { self.database = database }
 
     public func submit(_ result: NewImagingResult, newID: ImagingResultID, actor: Actor,
-                       triage: @escaping @Sendable (TriageInput) -> TriageOutcome) async throws -> ImagingSubmission {
+                       retriage: @escaping @Sendable (ReferralSnapshot, _ revision: Int) throws -> ReferralChange?) async throws -> ImagingSubmission {
         let logger = database.logger
         return try await database.transaction { connection in
             // Serialises concurrent deliveries of one accession, including its very first one.
@@ -94,17 +94,17 @@ public struct PostgresImagingStore: ImagingResultStore {
                 try await writeRevision(id: id, revision: revision + 1, result, receivedAt: actor.at, on: connection, logger: logger)
                 try await AuditRows.insert(AuditEntry(actor: actor, action: "imaging_result.revise", entityType: "imaging_result",
                                                       entityID: rawID), on: connection, logger: logger)
-                let retriaged = try await retriageOpenReferrals(using: id, revision: revision + 1, accession: result.accessionNumber,
-                                                                triage: triage, actor: actor, on: connection, logger: logger)
+                let retriaged = try await retriageOpenReferrals(using: id, revision: revision + 1, retriage: retriage, actor: actor,
+                                                                on: connection, logger: logger)
                 return .revised(id, retriaged: retriaged)
             }
         }
     }
 
-    /// Re-runs triage on every open referral that uses the result; writes an event wherever the
-    /// outcome changed, naming the revision that changed it.
-    private func retriageOpenReferrals(using id: ImagingResultID, revision: Int, accession: String,
-                                       triage: @Sendable (TriageInput) -> TriageOutcome, actor: Actor,
+    /// Applies the service's verdict to every open referral that uses the result, each locked
+    /// first; returns the ones that changed.
+    private func retriageOpenReferrals(using id: ImagingResultID, revision: Int,
+                                       retriage: @Sendable (ReferralSnapshot, Int) throws -> ReferralChange?, actor: Actor,
                                        on connection: PostgresConnection, logger: Logger) async throws -> [ReferralID] {
         let rows = try await connection.query("""
             SELECT ri.referral_id FROM referral_imaging ri JOIN referrals r ON r.id = ri.referral_id
@@ -114,20 +114,8 @@ public struct PostgresImagingStore: ImagingResultStore {
         var changed: [ReferralID] = []
         for row in rows {
             let referralID = ReferralID(try row.decode(UUID.self))
-            guard let snapshot = try await TriageRows.snapshot(referralID, on: connection, logger: logger) else { continue }
-            let outcome = triage(snapshot.triageInput)
-            let referral = snapshot.referral
-            guard outcome.urgency != referral.urgency || outcome.reasons != referral.urgencyReasons
-                    || outcome.evaluationDueOn != referral.evaluationDueOn || outcome.windowClosesOn != referral.windowClosesOn
-            else { continue }
-            var change = ReferralChange(from: snapshot, eventKind: "retriaged")
-            change.triage = outcome
-            change.eventReason = "Imaging result \(accession) revision \(revision) re-ran triage."
-            // Red flags on a revised report leave the pathway; their removal waits for a clinician.
-            if outcome.urgency == .surgicalReview, let next = try? ReferralTransition.routeToSurgicalReview.apply(to: referral.status),
-               referral.status != .surgicalReview {
-                change.status = next
-            }
+            guard let snapshot = try await TriageRows.snapshot(referralID, on: connection, logger: logger),
+                  let change = try retriage(snapshot, revision) else { continue }
             try await TriageRows.apply(change, to: snapshot, actor: actor, on: connection, logger: logger)
             changed.append(referralID)
         }

@@ -18,7 +18,8 @@ public struct PostgresReferralStore: ReferralStore {
             }
             let patientID = try await PatientRows.match(referral.patient, clinicID: referral.clinicID, on: connection, logger: logger)
             let triage = referral.triage
-            let status: ReferralStatus = triage.urgency == .surgicalReview ? .surgicalReview : .triaged
+            let transition = referral.triageTransition
+            let status = try transition.apply(to: .received)
             let flags = referral.flags
             try await connection.query("""
                 INSERT INTO referrals (id, clinic_id, patient_id, referring_clinician_name, referring_clinician_npi,
@@ -39,10 +40,9 @@ public struct PostgresReferralStore: ReferralStore {
                     INSERT INTO referral_imaging (referral_id, imaging_result_id) VALUES (\(id.rawValue), \(resultID.rawValue))
                     """, logger: logger)
             }
-            try await EventRows.insert(referral: id, kind: "created", from: nil, to: .received, reason: nil,
+            try await EventRows.insert(referral: id, kind: .created, from: nil, to: .received, reason: nil,
                                        actor: actor, on: connection, logger: logger)
-            let transition: ReferralTransition = status == .surgicalReview ? .routeToSurgicalReview : .triage
-            try await EventRows.insert(referral: id, kind: transition.code, from: .received, to: status, reason: nil,
+            try await EventRows.insert(referral: id, kind: .moved(transition), from: .received, to: status, reason: nil,
                                        triage: triage, previousUrgency: nil, actor: actor, on: connection, logger: logger)
             try await AuditRows.insert(AuditEntry(actor: actor, action: "referral.create", entityType: "referral",
                                                   entityID: id.rawValue), on: connection, logger: logger)
@@ -253,7 +253,7 @@ enum PatientRows {
 
 /// Appends to the referral event log.
 enum EventRows {
-    static func insert(referral: ReferralID, kind: String, from: ReferralStatus?, to: ReferralStatus, reason: String?,
+    static func insert(referral: ReferralID, kind: ReferralEventKind, from: ReferralStatus?, to: ReferralStatus, reason: String?,
                        triage: TriageOutcome? = nil, previousUrgency: Urgency? = nil,
                        actor: Actor, on connection: PostgresConnection, logger: Logger) async throws {
         var details = "{}"
@@ -271,7 +271,7 @@ enum EventRows {
             INSERT INTO referral_events (referral_id, actor_token_id, actor_name, actor_role, kind, from_status, to_status, reason, details,
                                          occurred_at)
             VALUES (\(referral.rawValue), \(actor.principal.tokenID?.rawValue), \(actor.principal.name),
-                    \(actor.principal.role.rawValue), \(kind), \(from?.code), \(to.code), \(reason), \(details)::jsonb,
+                    \(actor.principal.role.rawValue), \(kind.code), \(from?.code), \(to.code), \(reason), \(details)::jsonb,
                     \(actor.at))
             """, logger: logger)
     }

@@ -56,8 +56,8 @@ public struct PostgresReportStore: ReportStore {
                 CROSS JOIN LATERAL (
                     SELECT coalesce(bool_or(e.kind LIKE 'record_evaluation_%'), false) AS evaluated,
                            coalesce(bool_or(e.kind = 'record_evaluation_candidate'), false) AS candidate,
-                           coalesce(bool_or(e.to_status = 'procedure_scheduled'), false) AS booked,
-                           coalesce(bool_or(e.to_status = 'procedure_done'), false) AS done
+                           coalesce(bool_or(\(unescaped: Self.procedureBooked)), false) AS booked,
+                           coalesce(bool_or(\(unescaped: Self.procedureDone)), false) AS done
                     FROM referral_events e WHERE e.referral_id = r.id AND e.occurred_at < \(to)) reached
                 WHERE r.clinic_id = \(clinicID.rawValue) AND r.created_at >= \(rollingFrom) AND r.created_at < \(to)
                 GROUP BY 1
@@ -71,13 +71,24 @@ public struct PostgresReportStore: ReportStore {
         }
     }
 
+    /// A procedure booked: the schedule_procedure transition, whichever path made it (a booking,
+    /// a confirmed hold, an accepted offer). Events written before transitions were the only
+    /// way a referral moved named a confirmed hold by the appointment; they count the same.
+    /// Trusted SQL text over `referral_events e`, no input in it.
+    static let procedureBooked = """
+        (e.kind = 'schedule_procedure' OR (e.kind = 'appointment_confirmed' AND e.to_status = 'procedure_scheduled'))
+        """
+    /// A procedure done: the complete_procedure transition (earlier events: the completed appointment).
+    static let procedureDone = """
+        (e.kind = 'complete_procedure' OR (e.kind = 'appointment_completed' AND e.to_status = 'procedure_done'))
+        """
+
     public func durations(clinicID: ClinicID, zone: ClinicTimeZone, from: Date, to: Date) async throws
         -> (toEvaluation: DayDistribution, toProcedure: DayDistribution) {
         let logger = database.logger
         return try await database.withConnection { connection in
-            // Evaluations are known by their event kind (an appointment cancelled also moves a
-            // referral back to candidate); bookings and completions by the status they reach,
-            // whichever path (booking, confirmed hold, accepted offer) got there.
+            // Every milestone is known by its transition's event kind (an appointment cancelled also
+            // moves a referral back to candidate, or to procedure_done, so a status alone is not enough).
             // Whole days on the clinic's calendar: a referral on the Friday before clocks change
             // and its evaluation the next Friday are 7 days apart, not 6.96.
             let rows = try await connection.query("""
@@ -85,10 +96,10 @@ public struct PostgresReportStore: ReportStore {
                     SELECT e.referral_id,
                            min(e.occurred_at) FILTER (WHERE e.kind LIKE 'record_evaluation_%') AS evaluated_at,
                            min(e.occurred_at) FILTER (WHERE e.kind = 'record_evaluation_candidate') AS candidate_at,
-                           min(e.occurred_at) FILTER (WHERE e.to_status = 'procedure_done') AS done_at
+                           min(e.occurred_at) FILTER (WHERE \(unescaped: Self.procedureDone)) AS done_at
                     FROM referral_events e JOIN referrals r ON r.id = e.referral_id
                     WHERE r.clinic_id = \(clinicID.rawValue) AND e.occurred_at < \(to)
-                      AND (e.kind LIKE 'record_evaluation_%' OR e.to_status = 'procedure_done')
+                      AND (e.kind LIKE 'record_evaluation_%' OR \(unescaped: Self.procedureDone))
                     GROUP BY e.referral_id)
                 SELECT 'evaluation', (f.evaluated_at AT TIME ZONE \(zone.identifier))::date - (r.created_at AT TIME ZONE \(zone.identifier))::date,
                        count(*)::int

@@ -69,11 +69,11 @@ enum TriageRows {
             WHERE id = \(referral.id.rawValue)
             """, logger: logger)
         let urgencyChanged = referral.urgency != change.triage.urgency
-        try await EventRows.insert(referral: referral.id, kind: change.eventKind, from: referral.status, to: change.status,
+        try await EventRows.insert(referral: referral.id, kind: change.event, from: referral.status, to: change.status,
                                    reason: change.eventReason,
-                                   triage: urgencyChanged || change.eventKind == "urgency_override" ? change.triage : nil,
+                                   triage: urgencyChanged || change.event == .urgencyOverridden ? change.triage : nil,
                                    previousUrgency: referral.urgency, actor: actor, on: connection, logger: logger)
-        try await AuditRows.insert(AuditEntry(actor: actor, action: "referral.\(change.eventKind)", entityType: "referral",
+        try await AuditRows.insert(AuditEntry(actor: actor, action: "referral.\(change.event.code)", entityType: "referral",
                                               entityID: referral.id.rawValue), on: connection, logger: logger)
     }
 }

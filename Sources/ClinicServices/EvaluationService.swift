@@ -138,9 +138,7 @@ public struct EvaluationService: Sendable {
                 throw ServiceError.invalid("/decision/reason",
                                            "is required: the decision \(decision.outcome.rawValue) goes against the recommendation \(assessment.recommendation.rawValue)")
             }
-            let transition = ReferralTransition.recordEvaluation(decision.outcome)
-            var change = ReferralChange(from: snapshot, eventKind: transition.code)
-            change.status = try ReferralService.move(snapshot.referral.status, transition, attempted: "record an evaluation for")
+            var change = try ReferralChange(from: snapshot, moving: .recordEvaluation(decision.outcome))
             change.eventReason = reason?.value
             let evaluation = NewEvaluation(id: id, ruleSet: ruleSet, findings: findings, assessment: assessment,
                                            outcome: decision.outcome, reason: reason?.value, reevaluateOn: reevaluate,

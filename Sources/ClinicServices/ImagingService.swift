@@ -80,9 +80,10 @@ public enum ImagingSubmission: Sendable, Hashable {
 /// Persists imaging results, their revisions and findings.
 public protocol ImagingResultStore: Sendable {
     /// Creates, replays or revises per `ImagingRevisionPolicy`, all in one transaction; on a
-    /// revision, re-runs triage on every open referral that uses the result (with `triage`).
+    /// revision, asks `retriage` about every open referral that uses the result (its snapshot
+    /// read after the revision, and the revision's number) and applies the change it returns.
     func submit(_ result: NewImagingResult, newID: ImagingResultID, actor: Actor,
-                triage: @escaping @Sendable (TriageInput) -> TriageOutcome) async throws -> ImagingSubmission
+                retriage: @escaping @Sendable (ReferralSnapshot, _ revision: Int) throws -> ReferralChange?) async throws -> ImagingSubmission
     /// The current revision, or an earlier one by number.
     func result(id: ImagingResultID, revision: Int?) async throws -> ImagingResult?
     /// Current revisions of several results, in the order asked (missing ones left out).
@@ -115,7 +116,10 @@ public struct ImagingService: Sendable {
         guard let clinicID = ClinicID(string: draft.clinicID) else { throw ServiceError.invalid("/clinicId", "must be a UUID") }
         guard let clinic = try await clinics.clinic(id: clinicID) else { throw ServiceError.unknownReference(pointer: "/clinicId", entity: "clinic") }
         let new = try validate(draft, clinic: clinic, now: actor.at)
-        let submission = try await store.submit(new, newID: .random(), actor: actor, triage: Triage.assess)
+        let accession = new.accessionNumber
+        let submission = try await store.submit(new, newID: .random(), actor: actor) { snapshot, revision in
+            try Self.retriage(snapshot, accession: accession, revision: revision)
+        }
         guard let result = try await store.result(id: submission.id, revision: nil) else { throw ServiceError.notFound(entity: "imaging result") }
         if case .replayed(let id) = submission {
             // A replay answers with stored patient data: that is a read, and it is audited as one.
@@ -123,6 +127,25 @@ public struct ImagingService: Sendable {
                                               entityID: id.rawValue))
         }
         return Submitted(result: result, submission: submission)
+    }
+
+    /// What a revised result does to an open referral that uses it: nothing when triage comes
+    /// out the same; otherwise a `retriaged` event with the new urgency and dates, and when the
+    /// revision brings red flags, the move to surgical review, where the state machine allows it.
+    /// Red flags that go away on a revision do not bring the referral back: a clinician decides that.
+    static func retriage(_ snapshot: ReferralSnapshot, accession: String, revision: Int) throws -> ReferralChange? {
+        let outcome = Triage.assess(snapshot.triageInput)
+        let referral = snapshot.referral
+        guard outcome.urgency != referral.urgency || outcome.reasons != referral.urgencyReasons
+                || outcome.evaluationDueOn != referral.evaluationDueOn || outcome.windowClosesOn != referral.windowClosesOn
+        else { return nil }
+        var change = ReferralChange(from: snapshot, noting: .retriaged)
+        change.triage = outcome
+        change.eventReason = "Imaging result \(accession) revision \(revision) re-ran triage."
+        if outcome.urgency == .surgicalReview, ReferralTransition.routeToSurgicalReview.isAllowed(from: referral.status) {
+            try change.move(.routeToSurgicalReview)
+        }
+        return change
     }
 
     public func result(id text: String, revision: Int?, actor: Actor) async throws -> ImagingResult {

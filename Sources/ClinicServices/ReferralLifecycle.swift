@@ -37,8 +37,7 @@ extension ReferralService {
         let id = try Self.parseID(text)
         let reason = try validated("/reason") { try BoundedText(reason, maxLength: 1000) }
         let released = try await referrals.cancel(id: id, expectedVersion: expectedVersion, actor: actor) { snapshot in
-            var change = ReferralChange(from: snapshot, eventKind: ReferralTransition.cancel.code)
-            change.status = try Self.move(snapshot.referral.status, .cancel, attempted: "cancel")
+            var change = try ReferralChange(from: snapshot, moving: .cancel)
             change.cancelReason = reason.value
             change.eventReason = reason.value
             return change
@@ -70,7 +69,7 @@ extension ReferralService {
             guard !snapshot.referral.status.isTerminal else {
                 throw ServiceError.illegalTransition(current: snapshot.referral.status, attempted: "edit")
             }
-            var change = ReferralChange(from: snapshot, eventKind: "updated")
+            var change = ReferralChange(from: snapshot, noting: .edited)
             if let reason { change.reason = reason }
             if let clinician { change.referringClinician = clinician }
             if let onset { change.symptomOnset = onset }
@@ -93,7 +92,7 @@ extension ReferralService {
             guard !snapshot.referral.status.isTerminal else {
                 throw ServiceError.illegalTransition(current: snapshot.referral.status, attempted: "change the urgency of")
             }
-            var change = ReferralChange(from: snapshot, eventKind: "urgency_override")
+            var change = ReferralChange(from: snapshot, noting: .urgencyOverridden)
             change.urgencyOverride = urgency
             change.urgencyOverrideReason = reason.value
             change.eventReason = reason.value
@@ -105,17 +104,13 @@ extension ReferralService {
     }
 
     /// Keeps the status in step with the urgency: surgical review is a pathway, not just a label.
+    /// A move it makes is the change's event (route_to_surgical_review, return_from_surgical_review),
+    /// whatever the edit or override that caused it; its reason says which.
     static func followUrgency(_ change: inout ReferralChange, from status: ReferralStatus) throws {
         if change.triage.urgency == .surgicalReview, status != .surgicalReview {
-            change.status = try move(status, .routeToSurgicalReview, attempted: "route to surgical review")
+            try change.move(.routeToSurgicalReview)
         } else if change.triage.urgency != .surgicalReview, status == .surgicalReview, change.urgencyOverride != nil {
-            change.status = try move(status, .returnFromSurgicalReview, attempted: "return from surgical review")
-        }
-    }
-
-    static func move(_ status: ReferralStatus, _ transition: ReferralTransition, attempted: String) throws -> ReferralStatus {
-        do { return try transition.apply(to: status) } catch {
-            throw ServiceError.illegalTransition(current: status, attempted: attempted)
+            try change.move(.returnFromSurgicalReview)
         }
     }
 

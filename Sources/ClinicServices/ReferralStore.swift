@@ -130,9 +130,14 @@ public struct ReferralSnapshot: Sendable {
     }
 }
 
-/// The whole next state of a referral, and the event that explains the move.
+/// The whole next state of a referral, and the event that explains it.
+///
+/// The status and the event change together and only together: `move(_:)` applies a transition
+/// of the state machine and makes it the event; otherwise the change notes an event that leaves
+/// the status where it was. There is no other way to set either.
 public struct ReferralChange: Sendable {
-    public var status: ReferralStatus
+    public private(set) var status: ReferralStatus
+    public private(set) var event: ReferralEventKind
     public var reason: BoundedText
     public var referringClinician: ReferringClinician
     public var symptomOnset: LocalDate?
@@ -142,12 +147,11 @@ public struct ReferralChange: Sendable {
     public var urgencyOverrideReason: String?
     public var triage: TriageOutcome
     public var cancelReason: String?
-    /// The event's kind, e.g. `cancel`, `updated`, `urgency_override`, `retriaged`.
-    public var eventKind: String
     public var eventReason: String?
 
-    /// Starts from the stored state; the caller edits what changes.
-    public init(from snapshot: ReferralSnapshot, eventKind: String) {
+    /// Starts from the stored state, noting `event`; the caller edits what changes, and moves
+    /// the referral with `move(_:)` when it should move.
+    public init(from snapshot: ReferralSnapshot, noting event: ReferralEventKind) {
         let referral = snapshot.referral
         status = referral.status
         reason = referral.reason
@@ -159,7 +163,25 @@ public struct ReferralChange: Sendable {
         urgencyOverrideReason = snapshot.urgencyOverrideReason
         triage = Triage.assess(snapshot.triageInput)
         cancelReason = referral.cancelReason
-        self.eventKind = eventKind
+        self.event = event
+    }
+
+    /// Starts from the stored state and moves it along `transition`.
+    /// - Throws: `ServiceError.illegalTransition` naming the current status when the move is illegal.
+    public init(from snapshot: ReferralSnapshot, moving transition: ReferralTransition) throws {
+        self.init(from: snapshot, noting: .moved(transition))
+        try move(transition)
+    }
+
+    /// Moves the referral along `transition`: the status and the event together.
+    /// - Throws: `ServiceError.illegalTransition` naming the current status when the move is illegal.
+    public mutating func move(_ transition: ReferralTransition) throws {
+        do {
+            status = try transition.apply(to: status)
+        } catch {
+            throw ServiceError.illegalTransition(current: status, attempted: transition.action)
+        }
+        event = .moved(transition)
     }
 
     /// Re-runs triage on the edited fields, keeping the received date and the studies.

@@ -184,16 +184,11 @@ public struct SchedulingService: Sendable {
         let outcome: CreateOutcome<AppointmentID>
         do {
             outcome = try await store.book(booking, actor: actor, idempotency: claim) { snapshot in
-            let transition = kind.bookingTransition
-            if hold {
+                var change = try ReferralChange(from: snapshot, moving: kind.bookingTransition)
                 // A hold reserves the time; the referral moves when the hold is confirmed. Its state must allow that.
-                _ = try ReferralService.move(snapshot.referral.status, transition, attempted: "hold a \(kind.rawValue) for")
-                return nil
-            }
-            var change = ReferralChange(from: snapshot, eventKind: transition.code)
-            change.status = try ReferralService.move(snapshot.referral.status, transition, attempted: "book a \(kind.rawValue) for")
-            change.eventReason = "Booked for \(slot.start)."
-            return change
+                if hold { return nil }
+                change.eventReason = "Booked for \(slot.start)."
+                return change
             }
         } catch ServiceError.conflict(let detail) {
             // A twin sent at the same moment may have won the time: then this is its replay.
@@ -264,8 +259,7 @@ public struct SchedulingService: Sendable {
             guard [.held, .booked, .confirmed].contains(appointment.state) else {
                 throw ServiceError.conflict("the appointment is \(appointment.state.rawValue); only held, booked or confirmed ones can be cancelled")
             }
-            var change = ReferralChange(from: snapshot, eventKind: ReferralTransition.appointmentCancelled.code)
-            if let next = try? ReferralTransition.appointmentCancelled.apply(to: snapshot.referral.status) { change.status = next }
+            var change = try Self.visitEnded(snapshot, appointment)
             change.eventReason = reason.value
             return change
         }
@@ -283,14 +277,31 @@ public struct SchedulingService: Sendable {
         return (referral, clinic, kind.requirement(clinic, levels: plan.findings.levels.count, anesthesia: plan.findings.anesthesia))
     }
 
+    /// What a visit that will not happen (cancelled, or missed) does to its referral: when the
+    /// referral waits on it (the status its booking made), it goes back to the state that needs a
+    /// booking; a hold never moved it, and a referral that has moved on stays where it is, and
+    /// the event says a visit was cancelled. Decided here, never by a refused move swallowed.
+    static func visitEnded(_ snapshot: ReferralSnapshot, _ appointment: Appointment) throws -> ReferralChange {
+        guard appointment.state != .held, snapshot.referral.status == appointment.kind.bookedStatus else {
+            return ReferralChange(from: snapshot, noting: .visitCancelled)
+        }
+        return try ReferralChange(from: snapshot, moving: .appointmentCancelled)
+    }
+
     /// The patient arrived.
     public func checkIn(appointmentID text: String, actor: Actor) async throws -> Appointment {
-        try await moveAppointment(text, to: .checkedIn, from: [.booked, .confirmed], transition: nil, actor: actor)
+        try await moveAppointment(text, to: .checkedIn, from: [.booked, .confirmed], actor: actor) { snapshot, _ in
+            ReferralChange(from: snapshot, noting: .checkedIn)
+        }
     }
 
     /// The patient did not come: the resources are freed and the referral needs a new booking.
     public func noShow(appointmentID text: String, actor: Actor) async throws -> Appointment {
-        try await moveAppointment(text, to: .noShow, from: [.booked, .confirmed], transition: .appointmentCancelled, actor: actor)
+        try await moveAppointment(text, to: .noShow, from: [.booked, .confirmed], actor: actor) { snapshot, appointment in
+            var change = try Self.visitEnded(snapshot, appointment)
+            change.eventReason = "No-show."
+            return change
+        }
     }
 
     /// The visit happened. A procedure moves the referral to `procedure_done` and proposes the
@@ -298,13 +309,13 @@ public struct SchedulingService: Sendable {
     /// calendar, earliest first (DOMAIN: about two weeks, 10-14 days; the CPT global period is 10
     /// days). A follow-up closes the referral. An evaluation's outcome is recorded with the evaluation.
     public func complete(appointmentID text: String, actor: Actor) async throws -> (Appointment, followUp: [OfferedSlot]) {
-        let current = try await appointment(id: text)
-        let transition: ReferralTransition? = switch current.kind {
-        case .procedure: .completeProcedure
-        case .followUp: .close
-        case .evaluation: nil
+        let done = try await moveAppointment(text, to: .completed, from: [.booked, .confirmed, .checkedIn], actor: actor) { snapshot, visit in
+            switch visit.kind {
+            case .procedure: try ReferralChange(from: snapshot, moving: .completeProcedure)
+            case .followUp: try ReferralChange(from: snapshot, moving: .close)
+            case .evaluation: ReferralChange(from: snapshot, noting: .visitCompleted)
+            }
         }
-        let done = try await moveAppointment(text, to: .completed, from: [.booked, .confirmed, .checkedIn], transition: transition, actor: actor)
         guard done.kind == .procedure, let clinic = try await setup.clinicSetup(id: done.clinicID) else { return (done, []) }
         let calendar = clinic.clinic.timeZone.calendar
         let day = calendar.startOfDay(for: done.start)
@@ -341,25 +352,23 @@ public struct SchedulingService: Sendable {
             guard [.held, .booked, .confirmed].contains(appointment.state) else {
                 throw ServiceError.conflict("the appointment is \(appointment.state.rawValue); only held, booked or confirmed ones can be rescheduled")
             }
-            var change = ReferralChange(from: snapshot, eventKind: "rescheduled")
+            var change = ReferralChange(from: snapshot, noting: .visitRescheduled)
             change.eventReason = "Moved from \(appointment.start) to \(slot.start)."
             return change
         }
         return try await appointment(id: booking.id.description)
     }
 
-    private func moveAppointment(_ text: String, to state: AppointmentState, from allowed: Set<AppointmentState>, transition: ReferralTransition?,
-                                 actor: Actor) async throws -> Appointment {
+    /// Moves a visit to `state` when it is in one of `allowed`; `change` says what that does to
+    /// the referral (a transition, or an event that moves nothing), in the same transaction.
+    private func moveAppointment(_ text: String, to state: AppointmentState, from allowed: Set<AppointmentState>, actor: Actor,
+                                 change: @escaping @Sendable (ReferralSnapshot, Appointment) throws -> ReferralChange) async throws -> Appointment {
         guard let id = AppointmentID(string: text) else { throw ServiceError.invalid("/id", "must be a UUID") }
         try await store.move(id: id, to: state, actor: actor) { snapshot, appointment in
             guard allowed.contains(appointment.state) else {
                 throw ServiceError.conflict("the appointment is \(appointment.state.rawValue); it cannot become \(state.rawValue)")
             }
-            var change = ReferralChange(from: snapshot, eventKind: "appointment_\(state.rawValue)")
-            if let transition {
-                change.status = try ReferralService.move(snapshot.referral.status, transition, attempted: transition.code.replacingOccurrences(of: "_", with: " "))
-            }
-            return change
+            return try change(snapshot, appointment)
         }
         return try await appointment(id: text)
     }
@@ -410,9 +419,11 @@ public struct SchedulingService: Sendable {
         guard unmet.isEmpty else {
             throw ServiceError.notReady(unmet.map { FieldViolation(pointer: "/readiness/\($0.code)", message: $0.detail) })
         }
-        let wasHeld = current.state == .held
-        let kind = current.kind
-        let confirmed = try await moveAppointment(text, to: .confirmed, from: [.held, .booked], transition: wasHeld ? kind.bookingTransition : nil, actor: actor)
+        let confirmed = try await moveAppointment(text, to: .confirmed, from: [.held, .booked], actor: actor) { snapshot, visit in
+            // Confirming a hold is its booking: the referral moves now. A booking moved it already.
+            visit.state == .held ? try ReferralChange(from: snapshot, moving: visit.kind.bookingTransition)
+                                 : ReferralChange(from: snapshot, noting: .visitConfirmed)
+        }
         return confirmed
     }
 

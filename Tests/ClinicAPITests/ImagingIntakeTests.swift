@@ -189,7 +189,8 @@ struct ImagingIntakeTests {
             }
             try await client.execute(uri: "/v1/referrals/\(referralID)/events", method: .get, headers: .bearer(scheduler, json: false)) { response in
                 let events = JSONBody(response)["items"] as? [[String: Any]] ?? []
-                #expect(events.map { $0["kind"] as? String } == ["created", "triage", "retriaged"])
+                // The move is the state machine's transition; the reason names the revision behind it.
+                #expect(events.map { $0["kind"] as? String } == ["created", "triage", "route_to_surgical_review"])
                 let last = events.last ?? [:]
                 #expect(last["previousUrgency"] as? String == "routine")
                 #expect(last["urgency"] as? String == "surgical_review")
