@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // Pure domain: value types, state machines, rules. Foundation only.
@@ -46,10 +47,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The nightly report's text, CSV and HTML forms: rendering only, from the domain's report model.
+        .target(
+            name: "ClinicReports",
+            dependencies: ["ClinicDomain"],
+            swiftSettings: swiftSettings
+        ),
         // PostgresNIO stores and the migrator. The only module with SQL.
         .target(
             name: "ClinicPostgres",
             dependencies: [
+                "ClinicDomain",
                 "ClinicServices",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 // Only for the pool's own error type (its circuit breaker), which PostgresNIO passes through.
@@ -64,11 +72,19 @@ let package = Package(
             resources: [.copy("Migrations")],
             swiftSettings: swiftSettings
         ),
+        // The composition root: services wired to their PostgreSQL stores.
+        .target(
+            name: "ClinicApp",
+            dependencies: ["ClinicServices", "ClinicPostgres"],
+            swiftSettings: swiftSettings
+        ),
         // The generated OpenAPI server, handlers, middleware and buildApplication.
         .target(
             name: "ClinicAPI",
             dependencies: [
+                "ClinicDomain",
                 "ClinicServices",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
@@ -88,7 +104,11 @@ let package = Package(
             name: "clinic",
             dependencies: [
                 "ClinicAPI",
+                "ClinicApp",
+                "ClinicDomain",
+                "ClinicServices",
                 "ClinicPostgres",
+                "ClinicReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -100,7 +120,7 @@ let package = Package(
         .target(
             name: "ClinicTestSupport",
             dependencies: [
-                "ClinicPostgres",
+                "ClinicApp", "ClinicDomain", "ClinicServices", "ClinicPostgres",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -114,13 +134,13 @@ let package = Package(
         ),
         .testTarget(
             name: "ClinicServicesTests",
-            dependencies: ["ClinicServices", "ClinicTestSupport"],
+            dependencies: ["ClinicApp", "ClinicDomain", "ClinicServices", "ClinicTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ClinicPostgresTests",
             dependencies: [
-                "ClinicPostgres", "ClinicTestSupport",
+                "ClinicDomain", "ClinicServices", "ClinicPostgres", "ClinicTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings
@@ -128,8 +148,12 @@ let package = Package(
         .testTarget(
             name: "ClinicAPITests",
             dependencies: [
-                "ClinicAPI", "ClinicPostgres", "ClinicTestSupport",
+                "ClinicAPI", "ClinicApp", "ClinicDomain", "ClinicServices", "ClinicPostgres", "ClinicTestSupport",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -90,10 +90,10 @@ public struct ClinicDatabase: Sendable {
             case .serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown, .poolClosed,
                  .queryCancelled, .sslUnsupported, .failedToAddSSLHandler:
                 return ServiceError.unavailable("the database connection was lost")
-            case .server:
-                return DatabaseFailure(sqlState: "?")
             default:
-                return error
+                // A protocol or decoding failure: a fault of ours or the driver's. Its description
+                // is generic (PSQLError keeps query and values out of it), safe for a log.
+                return DatabaseFailure(sqlState: "none (\(error.code))")
             }
         }
         switch state {

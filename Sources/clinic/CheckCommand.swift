@@ -3,7 +3,6 @@ import ClinicDomain
 import ClinicPostgres
 import ClinicServices
 import Foundation
-import PostgresNIO
 
 /// `clinic check`: can this machine run the clinic? One line per check, each failure with what to fix.
 struct CheckCommand: AsyncParsableCommand {
@@ -30,10 +29,10 @@ struct CheckCommand: AsyncParsableCommand {
 
     static func checks(_ settings: Settings) async -> CheckReport {
         var report = CheckReport()
-        let configuration: PostgresClient.Configuration?
+        let configuration: DatabaseURL?
         do {
-            let parsed = try settings.databaseConfiguration()
-            report.ok("database_url", "\(parsed.username)@\(parsed.host ?? "?"):\(parsed.port ?? 5432)/\(parsed.database ?? parsed.username)")
+            let parsed = try settings.databaseURL()
+            report.ok("database_url", "\(parsed.username)@\(parsed.host):\(parsed.port)/\(parsed.database)")
             configuration = parsed
         } catch {
             report.fail("database_url", error, exitCode: 2)
@@ -48,7 +47,7 @@ struct CheckCommand: AsyncParsableCommand {
             report.skip(needsDatabase, because: "they need a DATABASE_URL")
             return report
         }
-        let place = "\(configuration.host ?? "?"):\(configuration.port ?? 5432)"
+        let place = "\(configuration.host):\(configuration.port)"
         do {
             // Every error is caught inside, so the runtime's own mapping to an exit never applies.
             let configurationChecks = report

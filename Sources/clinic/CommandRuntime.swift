@@ -3,7 +3,6 @@ import ClinicPostgres
 import ClinicServices
 import Foundation
 import Logging
-import PostgresNIO
 
 /// Runs a command body with a live database client, and turns failures into clear messages
 /// on stderr and the documented exit codes.
@@ -38,8 +37,8 @@ enum CommandRuntime {
                 throw unreachable(url)
             } catch let error as ServiceError {
                 throw CLIError.failed(Self.describe(error))
-            } catch let error as PSQLError {
-                throw CLIError.unreachable(describe(error))
+            } catch let error as DatabaseFailure {
+                throw CLIError.failed(describe(error))
             }
         }
     }
@@ -54,7 +53,7 @@ enum CommandRuntime {
         switch error {
         case let error as CLIError: error.description
         case let error as ServiceError: describe(error)
-        case let error as PSQLError: "database error: \(error.serverInfo?[.message] ?? String(describing: error.code))"
+        case let error as DatabaseFailure: error.description
         default: String(describing: error)
         }
     }

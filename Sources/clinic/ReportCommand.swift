@@ -1,5 +1,7 @@
+import ClinicApp
 import ArgumentParser
 import ClinicPostgres
+import ClinicReports
 import ClinicServices
 import Foundation
 

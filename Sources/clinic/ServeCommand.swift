@@ -1,3 +1,4 @@
+import ClinicApp
 import ArgumentParser
 import ClinicAPI
 import ClinicPostgres

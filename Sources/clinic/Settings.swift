@@ -3,7 +3,6 @@ import ClinicPostgres
 import Configuration
 import Foundation
 import Logging
-import PostgresNIO
 
 /// Flags shared by every command that talks to the database.
 struct DatabaseOptions: ParsableArguments {
@@ -29,10 +28,6 @@ struct Settings {
         do { return try DatabaseURL(url) } catch {
             throw CLIError.configuration("\(error)")
         }
-    }
-
-    func databaseConfiguration() throws -> PostgresClient.Configuration {
-        try databaseURL().clientConfiguration
     }
 
     /// The most one HTTP request may take, waiting for a connection and running its statements

@@ -1,3 +1,4 @@
+import ClinicApp
 import ClinicPostgres
 import ClinicServices
 import ClinicTestSupport

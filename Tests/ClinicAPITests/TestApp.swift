@@ -1,3 +1,4 @@
+import ClinicApp
 import ClinicAPI
 import ClinicDomain
 import ClinicPostgres

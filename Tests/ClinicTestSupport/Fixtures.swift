@@ -1,3 +1,4 @@
+import ClinicApp
 import ClinicDomain
 import ClinicPostgres
 import ClinicServices

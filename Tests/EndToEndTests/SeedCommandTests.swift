@@ -1,3 +1,4 @@
+import ClinicDomain
 import ClinicTestSupport
 import ClinicServices
 import Foundation

@@ -1,8 +1,12 @@
+import ClinicPostgres
 import ClinicServices
 import Foundation
 
+/// The composition root: the one place that knows both the use cases and the stores, and wires
+/// each service to its PostgreSQL store. `clinic serve`, the CLI commands, the simulation and the
+/// tests all build their services here, so they run the same wiring.
 extension APIServices {
-    /// Every service wired to its PostgreSQL store: what `clinic serve` and the tests run.
+    /// Every service wired to its PostgreSQL store, on the clock `now`.
     public static func postgres(_ database: ClinicDatabase, now: @escaping @Sendable () -> Date = Date.init) throws -> APIServices {
         let audit = PostgresAuditStore(database: database)
         let clinics = PostgresClinicStore(database: database)
