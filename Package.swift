@@ -78,6 +78,13 @@ let package = Package(
             dependencies: ["ClinicServices", "ClinicPostgres"],
             swiftSettings: swiftSettings
         ),
+        // A clinic's life replayed through the services on a simulated clock: the demo data and
+        // synthetic histories `clinic seed` loads, and what the report and benchmarks run on.
+        .target(
+            name: "ClinicSimulation",
+            dependencies: ["ClinicDomain", "ClinicServices"],
+            swiftSettings: swiftSettings
+        ),
         // The generated OpenAPI server, handlers, middleware and buildApplication.
         .target(
             name: "ClinicAPI",
@@ -109,6 +116,7 @@ let package = Package(
                 "ClinicServices",
                 "ClinicPostgres",
                 "ClinicReports",
+                "ClinicSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -155,6 +163,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ClinicSimulationTests",
+            dependencies: ["ClinicApp", "ClinicDomain", "ClinicServices", "ClinicSimulation", "ClinicTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

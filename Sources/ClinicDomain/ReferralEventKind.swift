@@ -40,6 +40,17 @@ public enum ReferralEventKind: Hashable, Sendable {
         }
     }
 
+    /// Every kind there is.
+    public static let allCases: [ReferralEventKind] =
+        [.created, .edited, .urgencyOverridden, .retriaged, .visitRescheduled, .visitConfirmed, .checkedIn, .visitCompleted,
+         .visitCancelled] + ReferralTransition.allCases.map { .moved($0) }
+
+    /// The kind a stored code names; nil for a code no version of this list wrote.
+    public init?(code: String) {
+        guard let kind = Self.allCases.first(where: { $0.code == code }) else { return nil }
+        self = kind
+    }
+
     /// The transition, when this event is a move.
     public var transition: ReferralTransition? {
         if case .moved(let transition) = self { return transition }

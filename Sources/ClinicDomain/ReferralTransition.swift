@@ -16,6 +16,12 @@ public enum ReferralTransition: Hashable, Sendable {
     case close
     case cancel
 
+    /// Every transition there is.
+    public static let allCases: [ReferralTransition] =
+        [.triage, .routeToSurgicalReview, .returnFromSurgicalReview, .scheduleEvaluation]
+        + EvaluationOutcome.allCases.map { .recordEvaluation($0) }
+        + [.scheduleProcedure, .completeProcedure, .scheduleFollowUp, .appointmentCancelled, .close, .cancel]
+
     /// A transition that is not legal from the current state.
     public struct Refused: Error, Hashable, Sendable {
         public let from: ReferralStatus

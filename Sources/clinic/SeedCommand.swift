@@ -3,6 +3,7 @@ import ArgumentParser
 import ClinicDomain
 import ClinicPostgres
 import ClinicServices
+import ClinicSimulation
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -74,104 +75,45 @@ struct SeedCommand: AsyncParsableCommand {
             // The services read this clock; outside a replay it is simply the time the command started.
             let clock = SimulatedClock(Date())
             let services = try APIServices.postgres(db, now: { clock.now })
-            if demo {
-                print(try await DemoSeed(services: services, clock: clock).load())
-            } else {
-                print(try await synthesize(services, clock))
+            do {
+                if demo {
+                    print(try await DemoSeed(services: services, clock: clock).load())
+                } else {
+                    print(try await synthesize(services, clock))
+                }
+            } catch let error as SeedError {
+                throw CLIError.failed(error.description)
             }
         }
-    }
-
-    /// Enough days for about 9 new referrals a weekday, what one consult room evaluates (45-minute
-    /// visits, plus the follow-ups): the default clinic keeps up, and queues still form.
-    static func defaultDays(referrals: Int) -> Int {
-        let weekdays = (referrals + 8) / 9
-        return min(dayRange.upperBound, max(42, (weekdays * 7 + 4) / 5))
     }
 
     private func synthesize(_ services: APIServices, _ clock: SimulatedClock) async throws -> String {
         let count = referrals ?? 1
         let seed = seed ?? 1
-        let actor = Actor(principal: .commandLine("clinic seed --synthetic"), requestID: nil, at: Date())
-        var clinicID = SyntheticClinic.id
-        if let clinic { clinicID = clinic } else { try await SyntheticClinic.prepare(services.setup, actor: actor) }
-        let setup = try await services.setup.clinicSetup(id: clinicID)
-        try await SyntheticClinic.checkBookable(setup, resources: services.setup.resources(clinicID: clinicID))
-        let yesterday = setup.clinic.today(at: Date()).adding(days: -1)
-        let span = days ?? Self.defaultDays(referrals: count)
-        let firstDay = yesterday.adding(days: -(span - 1))
-        // Accession numbers are unique per source system across clinics, so they carry the clinic too.
-        let clinicTag = String(setup.clinic.id.description.prefix(8)).uppercased()
-        let plan = ClinicSimulation.Plan(
-            clinic: setup, referrals: count, firstDay: firstDay, lastDay: yesterday, seed: seed, mrnPrefix: "SYN\(seed)-",
-            accessionPrefix: "S\(seed)-\(clinicTag)-", keyPrefix: "synthetic-\(seed)-\(clinicTag)-",
-            sourceSystems: ["synthetic-ris", "synthetic-pacs"], actorName: "clinic seed --synthetic")
         let progress = SeedProgress(total: count)
         let started = ContinuousClock.now
-        let summary: ClinicSimulation.Summary
+        let outcome: SyntheticHistory.Outcome
         do {
-            summary = try await ClinicSimulation(services: services, clock: clock, plan: plan).run(progress: progress.update)
+            outcome = try await SyntheticHistory(services: services, clock: clock).load(
+                referrals: count, seed: seed, days: days ?? SyntheticHistory.defaultDays(referrals: count, maximum: Self.dayRange.upperBound),
+                clinicID: clinic.flatMap(ClinicID.init(string:)), progress: progress.update)
             progress.finish()
-        } catch let loaded as ClinicSimulation.AlreadyLoaded {
-            progress.finish()
-            throw CLIError.failed("seed \(seed) is already loaded at clinic \(setup.clinic.id) (accession \(loaded.accession) exists): "
-                + "run with another --seed, or against a fresh database")
         } catch {
             progress.finish()
             throw error
         }
         let elapsed = (ContinuousClock.now - started) / .seconds(1)
+        let summary = outcome.summary
         for (step, times) in summary.skipped.sorted(by: { $0.key < $1.key }) {
             FileHandle.standardError.write(Data("skipped \(times)x \(step)\n".utf8))
         }
-        return "Synthetic history (seed \(seed)) at \(setup.clinic.name) (\(setup.clinic.id), \(setup.clinic.timeZone)), "
-            + "\(firstDay) to \(yesterday): \(summary.referralsCreated) referrals created (\(summary.surgicalReview) to surgical review), "
+        return "Synthetic history (seed \(seed)) at \(outcome.clinic.name) (\(outcome.clinic.id), \(outcome.clinic.timeZone)), "
+            + "\(outcome.firstDay) to \(outcome.lastDay): \(summary.referralsCreated) referrals created (\(summary.surgicalReview) to surgical review), "
             + "\(summary.evaluations) evaluations (\(summary.candidates) candidates), \(summary.proceduresDone) procedures done, "
             + "\(summary.closed) closed after follow-up, \(summary.visitsCancelled) visits cancelled, \(summary.noShows) no-shows, "
-            + "\(summary.referralsCancelled) referrals cancelled (\(summary.handedToSurgery) to spine surgery), \(summary.bookingsAfterEnd) bookings after \(yesterday), "
+            + "\(summary.referralsCancelled) referrals cancelled (\(summary.handedToSurgery) to spine surgery), \(summary.bookingsAfterEnd) bookings after \(outcome.lastDay), "
             + "\(summary.skippedTotal) skipped; \(String(format: "%.1f", elapsed)) s, "
             + "\(String(format: "%.1f", Double(count) / max(elapsed, 0.001))) referrals/s"
-    }
-}
-
-/// The clinic `seed --synthetic` uses without --clinic: Denver, so the history crosses DST changes;
-/// two procedure rooms, a consult room, two proceduralists, two evaluators and an anesthesia
-/// provider, all working Monday to Friday 07:00-17:00. Fixed ids make a second run reuse it.
-enum SyntheticClinic {
-    static let id = "5e3d1c2b-7a4f-4e21-9c6b-1f0a2d3e4c01"
-    static let resources: [(id: String, kind: ResourceKind, name: String)] = [
-        ("5e3d1c2b-7a4f-4e21-9c6b-1f0a2d3e4c11", .procedureRoom, "Procedure Room 1"),
-        ("5e3d1c2b-7a4f-4e21-9c6b-1f0a2d3e4c12", .procedureRoom, "Procedure Room 2"),
-        ("5e3d1c2b-7a4f-4e21-9c6b-1f0a2d3e4c13", .consultRoom, "Consult Room 1"),
-        ("5e3d1c2b-7a4f-4e21-9c6b-1f0a2d3e4c14", .proceduralist, "Dr. Elena Marsh"),
-        ("5e3d1c2b-7a4f-4e21-9c6b-1f0a2d3e4c15", .proceduralist, "Dr. Tomas Rivera"),
-        ("5e3d1c2b-7a4f-4e21-9c6b-1f0a2d3e4c16", .evaluator, "Dr. Hannah Okafor"),
-        ("5e3d1c2b-7a4f-4e21-9c6b-1f0a2d3e4c17", .evaluator, "Dr. Ravi Iyer"),
-        ("5e3d1c2b-7a4f-4e21-9c6b-1f0a2d3e4c18", .anesthesia, "Jordan Blake, CRNA"),
-    ]
-
-    /// Creates the clinic, its resources and templates, or leaves what exists as it is.
-    static func prepare(_ setup: ClinicSetupService, actor: Actor) async throws {
-        let hours = try (1...5).map { try OpeningHours(weekday: $0, opens: LocalTime("07:00"), closes: LocalTime("17:00")) }
-        // A literal, so it always parses.
-        let clinicID = ClinicID(UUID(uuidString: id)!)
-        try await setup.createClinic(id: clinicID, name: "Front Range Spine Center", timeZone: "America/Denver", hours: hours, actor: actor)
-        for resource in resources {
-            try await setup.addResource(id: ResourceID(UUID(uuidString: resource.id)!), clinicID: clinicID, kind: resource.kind,
-                                        name: resource.name, actor: actor)
-            _ = try await setup.setTemplate(resourceID: resource.id, windows: (1...5).map { ($0, "07:00", "17:00") }, actor: actor)
-        }
-    }
-
-    /// Refuses a clinic nobody could be booked at, naming what is missing.
-    static func checkBookable(_ setup: ClinicSetup, resources: [ResourceSetup]) throws {
-        let working = Set(resources.filter { !$0.windows.isEmpty }.map(\.resource.kind))
-        let missing = [ResourceKind.consultRoom, .evaluator, .procedureRoom, .proceduralist].filter { !working.contains($0) }
-        guard !setup.hours.isEmpty, missing.isEmpty else {
-            throw CLIError.failed("clinic \(setup.clinic.id) cannot be booked: "
-                + (setup.hours.isEmpty ? "it has no opening hours" : "no \(missing.map(\.rawValue).joined(separator: ", ")) with a weekly template")
-                + "; add them with `clinic resource add --clinic ID --kind KIND --name NAME --window 1-5=07:00-17:00`")
-        }
     }
 }
 

@@ -6,46 +6,31 @@ import Foundation
 /// named referrals from the last few days, and about six weeks of history before them, so the nightly
 /// report for yesterday has something in every section. Dates are relative to today, so the demo
 /// never ages out. Fixed ids, idempotency keys and a fixed seed make it safe to load twice.
-struct DemoSeed {
+public struct DemoSeed {
     let services: APIServices
     /// The clock `services` read: the named referrals and the history are made on it.
     let clock: SimulatedClock
 
-    static let clinicID = ClinicID(UUID(uuidString: "0d6f3a52-8c1e-4b7a-9a43-5e2b7c9d1f01")!)
+    public init(services: APIServices, clock: SimulatedClock) {
+        self.services = services
+        self.clock = clock
+    }
+
+    public static let clinicID = SeededClinic.demo.id
     static let historySeed: UInt64 = 20_261_125
     static let historyReferrals = 150
     static let historyDays = 42
     private static let actorName = "clinic seed --demo"
 
-    func load() async throws -> String {
-        let setupActor = Actor(principal: .commandLine(Self.actorName), requestID: nil, at: Date())
+    /// Loads the demo; returns a line saying what it made.
+    public func load() async throws -> String {
+        let setupActor = Actor(principal: .commandLine(Self.actorName), requestID: nil, at: clock.now)
         // The history goes with a new clinic only: a clinic that existed had its history loaded then.
-        let existed: Bool
-        do {
-            _ = try await services.setup.clinicSetup(id: Self.clinicID.description)
-            existed = true
-        } catch ServiceError.notFound {
-            existed = false
-        }
-        let weekdays = try (1...5).map { try OpeningHours(weekday: $0, opens: LocalTime("07:00"), closes: LocalTime("17:00")) }
-        let clinic = try await services.setup.createClinic(id: Self.clinicID, name: "Desert Spine Center", timeZone: "America/Phoenix",
-                                                           hours: weekdays, actor: setupActor)
-        let resources: [(String, ResourceKind, String)] = [
-            ("0d6f3a52-8c1e-4b7a-9a43-5e2b7c9d1f11", .procedureRoom, "Procedure Suite 1"),
-            ("0d6f3a52-8c1e-4b7a-9a43-5e2b7c9d1f12", .procedureRoom, "Procedure Suite 2"),
-            ("0d6f3a52-8c1e-4b7a-9a43-5e2b7c9d1f13", .consultRoom, "Consult Room A"),
-            ("0d6f3a52-8c1e-4b7a-9a43-5e2b7c9d1f14", .proceduralist, "Dr. Maria Alvarez"),
-            ("0d6f3a52-8c1e-4b7a-9a43-5e2b7c9d1f15", .evaluator, "Dr. Kevin Chen"),
-            ("0d6f3a52-8c1e-4b7a-9a43-5e2b7c9d1f16", .anesthesia, "Dr. Priya Patel, CRNA"),
-        ]
-        for (id, kind, name) in resources {
-            try await services.setup.addResource(id: ResourceID(UUID(uuidString: id)!), clinicID: clinic.id, kind: kind, name: name,
-                                                 actor: setupActor)
-            // Everyone works the clinic's hours, so the demo is bookable from the first run.
-            _ = try await services.setup.setTemplate(resourceID: id, windows: (1...5).map { ($0, "07:00", "17:00") }, actor: setupActor)
-        }
+        let existed = try await SeededClinic.demo.prepare(services.setup, actor: setupActor)
+        let clinic = try await services.setup.clinicSetup(id: Self.clinicID.description).clinic
+        let resources = SeededClinic.demo.resources
         let calendar = LocalCalendar(zone: clinic.timeZone)
-        let today = clinic.today(at: Date())
+        let today = clinic.today(at: clock.now)
         var created = 0
         var loadedBefore = existed
         for (index, demo) in Self.cases.enumerated() {

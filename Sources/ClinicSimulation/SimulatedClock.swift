@@ -7,12 +7,12 @@ import Synchronization
 ///
 /// The services take a `@Sendable` clock closure; a `Mutex` makes the box Sendable without any
 /// unchecked conformance, and the simulation is its only writer.
-final class SimulatedClock: Sendable {
+public final class SimulatedClock: Sendable {
     private let instant: Mutex<Date>
 
-    init(_ start: Date) { instant = Mutex(start) }
+    public init(_ start: Date) { instant = Mutex(start) }
 
-    var now: Date { instant.withLock { $0 } }
+    public var now: Date { instant.withLock { $0 } }
 
-    func set(_ date: Date) { instant.withLock { $0 = date } }
+    public func set(_ date: Date) { instant.withLock { $0 = date } }
 }

@@ -7,9 +7,9 @@ import Foundation
 /// and followed up, and some visits are cancelled or missed, as a discrete-event simulation in the
 /// clinic's time zone. Everything goes through the services, so the history has the same events,
 /// audit rows and constraints as real use; `services` must read `clock` as their `now`.
-final class ClinicSimulation {
+public final class ClinicSimulation {
     /// What to replay, and how to name what it makes so that two runs never collide.
-    struct Plan {
+    public struct Plan {
         var clinic: ClinicSetup
         var referrals: Int
         var firstDay: LocalDate
@@ -29,29 +29,29 @@ final class ClinicSimulation {
     }
 
     /// What the replay did.
-    struct Summary {
-        var referralsCreated = 0
-        var surgicalReview = 0
-        var evaluations = 0
-        var candidates = 0
-        var proceduresDone = 0
-        var closed = 0
-        var visitsCancelled = 0
-        var noShows = 0
+    public struct Summary: Sendable {
+        public var referralsCreated = 0
+        public var surgicalReview = 0
+        public var evaluations = 0
+        public var candidates = 0
+        public var proceduresDone = 0
+        public var closed = 0
+        public var visitsCancelled = 0
+        public var noShows = 0
         /// Of which taken over by spine surgery from surgical review.
-        var handedToSurgery = 0
-        var referralsCancelled = 0
+        public var handedToSurgery = 0
+        public var referralsCancelled = 0
         /// Live bookings starting after the last simulated day.
-        var bookingsAfterEnd = 0
+        public var bookingsAfterEnd = 0
         /// Service refusals by step and kind; each left its referral where it was.
-        var skipped: [String: Int] = [:]
+        public var skipped: [String: Int] = [:]
 
-        var skippedTotal: Int { skipped.values.reduce(0, +) }
+        public var skippedTotal: Int { skipped.values.reduce(0, +) }
     }
 
     /// The seed was loaded before: its first accession already exists.
-    struct AlreadyLoaded: Error {
-        let accession: String
+    public struct AlreadyLoaded: Error {
+        public let accession: String
     }
 
     private let services: APIServices
@@ -73,7 +73,7 @@ final class ClinicSimulation {
     private var nextIndex = 0
     private var processed = 0
 
-    init(services: APIServices, clock: SimulatedClock, plan: Plan) {
+    public init(services: APIServices, clock: SimulatedClock, plan: Plan) {
         self.services = services
         self.clock = clock
         self.plan = plan
@@ -91,7 +91,7 @@ final class ClinicSimulation {
     /// Runs the whole history; `progress` hears how many of the referrals have been handled.
     /// - Throws: `AlreadyLoaded` when this seed's first imaging result exists; any error that is
     ///   not a service's refusal (the database failing) ends the run.
-    func run(progress: (Int) -> Void) async throws -> Summary {
+    public func run(progress: (Int) -> Void) async throws -> Summary {
         arrivals = arrivalsPerDay(plan.lastDay.days(since: plan.firstDay) + 1)
         let start = local.startOfDay(plan.firstDay)
         clock.set(start)
@@ -244,13 +244,20 @@ final class ClinicSimulation {
             return .refused
         }
         guard !offered.isEmpty else { return .noTime }
-        for slot in preferred(offered, journey, kind) {
+        return try await bookFirst(index, kind, of: preferred(offered, journey, kind))
+    }
+
+    /// Books the first of `slots` still free; a time taken meanwhile (`conflict`) passes to the
+    /// next. Any other refusal drops the referral from the replay.
+    private func bookFirst(_ index: Int, _ kind: VisitKind, of slots: [OfferedSlot]) async throws -> BookingOutcome {
+        guard var journey = journeys[index] else { return .refused }
+        for slot in slots {
             do {
                 let (appointment, _) = try await services.scheduling.book(
                     referralID: journey.referralID, kind: kind, start: slot.slot.start,
                     resourceIDs: slot.slot.resources.map(\.description), idempotencyKey: nil, actor: actor)
                 journey.booking = Booking(id: appointment.id.description, kind: kind, start: appointment.start, end: appointment.end)
-                journey.status = kind == .evaluation ? .evaluationScheduled : (kind == .procedure ? .procedureScheduled : .followUpScheduled)
+                try journey.follow(kind.bookingTransition)
                 journeys[index] = journey
                 try await afterBooking(index, appointment)
                 return .booked
@@ -408,11 +415,7 @@ final class ClinicSimulation {
         guard var journey = journeys[index] else { return }
         journey.booking = nil
         journey.disruptions += 1
-        journey.status = switch kind {
-        case .evaluation: .triaged
-        case .procedure: .evaluated(.candidate)
-        case .followUp: .procedureDone
-        }
+        try journey.follow(.appointmentCancelled)
         journeys[index] = journey
         if journey.disruptions >= 3 {
             if kind == .followUp { drop(index) } else { try await cancel(index, reason: "Missed or cancelled three booked visits.") }
@@ -431,7 +434,7 @@ final class ClinicSimulation {
         case .evaluation: try await evaluate(index)
         case .procedure:
             summary.proceduresDone += 1
-            journeys[index]?.status = .procedureDone
+            try journeys[index]?.follow(.completeProcedure)
             journeys[index]?.procedureDay = local.day(booking.start)
             try await bookFollowUp(index, offered: completed.followUp)
         case .followUp:
@@ -462,33 +465,16 @@ final class ClinicSimulation {
         summary.evaluations += 1
         guard record.outcome == .candidate else { return drop(index) }
         summary.candidates += 1
-        journeys[index]?.status = .evaluated(.candidate)
+        try journeys[index]?.follow(.recordEvaluation(.candidate))
         journeys[index]?.procedureLeadDays = weighted([(int(3...6), 3), (int(7...14), 5), (int(15...28), 2)])
         agenda.push(.book(index: index, kind: .procedure), at: officeTime(after: now, weekdays: int(0...3)))
     }
 
     /// The follow-up about two weeks on: one of the times `complete` proposed, else the desk searches later.
     private func bookFollowUp(_ index: Int, offered: [OfferedSlot]) async throws {
-        guard var journey = journeys[index] else { return }
-        for slot in offered {
-            do {
-                let (appointment, _) = try await services.scheduling.book(
-                    referralID: journey.referralID, kind: .followUp, start: slot.slot.start,
-                    resourceIDs: slot.slot.resources.map(\.description), idempotencyKey: nil, actor: actor)
-                journey.booking = Booking(id: appointment.id.description, kind: .followUp, start: appointment.start, end: appointment.end)
-                journey.status = .followUpScheduled
-                journeys[index] = journey
-                try await afterBooking(index, appointment)
-                return
-            } catch ServiceError.conflict {
-                continue
-            } catch let error as ServiceError {
-                if case .unavailable = error { throw error }
-                skip("book follow_up", error)
-                return drop(index)
-            }
+        if try await bookFirst(index, .followUp, of: offered) == .noTime {
+            agenda.push(.book(index: index, kind: .followUp), at: officeTime(after: now, weekdays: 1))
         }
-        agenda.push(.book(index: index, kind: .followUp), at: officeTime(after: now, weekdays: 1))
     }
 
     /// The patient or the referrer withdrew; only while nothing irreversible has happened.

@@ -117,14 +117,16 @@ struct Journey {
 
     init(profile: Profile) { self.profile = profile }
 
-    /// Whether the referral is waiting for a booking of this kind.
+    /// Whether the referral is waiting for a booking of this kind: none ahead, and the state
+    /// machine allows booking one from where it is.
     func needs(_ kind: VisitKind) -> Bool {
-        guard booking == nil else { return false }
-        return switch kind {
-        case .evaluation: status == .triaged
-        case .procedure: status == .evaluated(.candidate)
-        case .followUp: status == .procedureDone
-        }
+        booking == nil && kind.bookingTransition.isAllowed(from: status)
+    }
+
+    /// Follows a move the services just made, by the same state machine; a move it refuses means
+    /// the replay lost track of the referral, which ends the run as the bug it is.
+    mutating func follow(_ transition: ReferralTransition) throws {
+        status = try transition.apply(to: status)
     }
 }
 
