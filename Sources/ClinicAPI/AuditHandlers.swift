@@ -1,10 +1,11 @@
+import ClinicDomain
 import ClinicServices
 import Foundation
 
 /// `/v1/audit`.
 extension APIHandler {
     func listAuditEntries(_ input: Operations.ListAuditEntries.Input) async throws -> Operations.ListAuditEntries.Output {
-        let page = try await services.auditTrail.entries(entityID: input.query.entityId, limit: input.query.limit,
+        let page = try await services.auditTrail.entries(entityID: try Identifier<AnyEntity>(input.query.entityId, at: "/entityId").rawValue, limit: input.query.limit,
                                                          after: try cursors.auditCursor(input.query.cursor),
                                                          actor: RequestScope.actor())
         let items = page.items.map { entry in
@@ -17,3 +18,6 @@ extension APIHandler {
         return .ok(.init(body: .json(.init(items: items, nextCursor: page.next.map(cursors.token(auditAfter:))))))
     }
 }
+
+/// Any entity: the audit trail is read by the id of whatever it names.
+enum AnyEntity {}

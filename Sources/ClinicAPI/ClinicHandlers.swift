@@ -13,7 +13,7 @@ extension APIHandler {
     }
 
     func getClinic(_ input: Operations.GetClinic.Input) async throws -> Operations.GetClinic.Output {
-        return .ok(.init(body: .json(.init(try await services.setup.clinicSetup(id: input.path.id)))))
+        return .ok(.init(body: .json(.init(try await services.setup.clinicSetup(id: try ClinicID(input.path.id, at: "/id"))))))
     }
 
     func setVisitSettings(_ input: Operations.SetVisitSettings.Input) async throws -> Operations.SetVisitSettings.Output {
@@ -21,25 +21,25 @@ extension APIHandler {
         let settings = VisitSettings(minutesPerLevel: body.minutesPerLevel, turnoverMinutes: body.turnoverMinutes,
                                      recoveryMinutes: body.recoveryMinutes, evaluationMinutes: body.evaluationMinutes,
                                      followUpMinutes: body.followUpMinutes, holdMinutes: body.holdMinutes, offerHours: body.offerHours)
-        let setup = try await services.setup.setVisitSettings(clinicID: input.path.id, settings, actor: RequestScope.actor())
+        let setup = try await services.setup.setVisitSettings(clinicID: try ClinicID(input.path.id, at: "/id"), settings, actor: RequestScope.actor())
         return .ok(.init(body: .json(.init(setup))))
     }
 
     func listResources(_ input: Operations.ListResources.Input) async throws -> Operations.ListResources.Output {
-        let list = try await services.setup.resources(clinicID: input.path.id)
+        let list = try await services.setup.resources(clinicID: try ClinicID(input.path.id, at: "/id"))
         return .ok(.init(body: .json(.init(items: list.map(Components.Schemas.Resource.init)))))
     }
 
     func createResource(_ input: Operations.CreateResource.Input) async throws -> Operations.CreateResource.Output {
         guard case .json(let body) = input.body else { throw APIProblem.validation("", "send the resource as application/json") }
-        let setup = try await services.setup.addResource(clinicID: input.path.id, kind: ResourceKind(rawValue: body.kind.rawValue) ?? .consultRoom,
+        let setup = try await services.setup.addResource(clinicID: try ClinicID(input.path.id, at: "/id"), kind: ResourceKind(rawValue: body.kind.rawValue) ?? .consultRoom,
                                                          name: body.name, actor: RequestScope.actor())
         return .created(.init(body: .json(.init(setup))))
     }
 
     func setAvailabilityTemplate(_ input: Operations.SetAvailabilityTemplate.Input) async throws -> Operations.SetAvailabilityTemplate.Output {
         guard case .json(let body) = input.body else { throw APIProblem.validation("", "send the template as application/json") }
-        let setup = try await services.setup.setTemplate(resourceID: input.path.id,
+        let setup = try await services.setup.setTemplate(resourceID: try ResourceID(input.path.id, at: "/id"),
                                                          windows: body.windows.map { ($0.weekday, $0.starts, $0.ends) },
                                                          actor: RequestScope.actor())
         return .ok(.init(body: .json(.init(setup))))
@@ -47,7 +47,7 @@ extension APIHandler {
 
     func createBlock(_ input: Operations.CreateBlock.Input) async throws -> Operations.CreateBlock.Output {
         guard case .json(let body) = input.body else { throw APIProblem.validation("", "send the block as application/json") }
-        let block = try await services.setup.addBlock(resourceID: input.path.id, starts: body.starts, ends: body.ends,
+        let block = try await services.setup.addBlock(resourceID: try ResourceID(input.path.id, at: "/id"), starts: body.starts, ends: body.ends,
                                                       kind: BlockKind(rawValue: body.kind.rawValue) ?? .other, reason: body.reason,
                                                       actor: RequestScope.actor())
         return .created(.init(body: .json(.init(

@@ -9,18 +9,18 @@ extension APIHandler {
         let findings = try EvaluationFindings(body.inputs)
         let decision = EvaluationDecisionDraft(outcome: EvaluationOutcome(rawValue: body.decision.outcome.rawValue) ?? .deferred,
                                                reason: body.decision.reason, reevaluateOn: body.decision.reevaluateOn)
-        let record = try await services.evaluations.record(referralID: input.path.id, findings: findings, decision: decision,
+        let record = try await services.evaluations.record(referralID: try ReferralID(input.path.id, at: "/id"), findings: findings, decision: decision,
                                                            actor: RequestScope.actor())
         return .created(.init(body: .json(.init(record))))
     }
 
     func listEvaluations(_ input: Operations.ListEvaluations.Input) async throws -> Operations.ListEvaluations.Output {
-        let records = try await services.evaluations.list(referralID: input.path.id, actor: RequestScope.actor())
+        let records = try await services.evaluations.list(referralID: try ReferralID(input.path.id, at: "/id"), actor: RequestScope.actor())
         return .ok(.init(body: .json(.init(items: records.map(Components.Schemas.Evaluation.init)))))
     }
 
     func getPreProcedurePlan(_ input: Operations.GetPreProcedurePlan.Input) async throws -> Operations.GetPreProcedurePlan.Output {
-        let (record, plan) = try await services.evaluations.plan(referralID: input.path.id, procedureDate: input.query.procedureDate,
+        let (record, plan) = try await services.evaluations.plan(referralID: try ReferralID(input.path.id, at: "/id"), procedureDate: try LocalDate(input.query.procedureDate, at: "/procedureDate"),
                                                                  actor: RequestScope.actor())
         return .ok(.init(body: .json(.init(
             evaluationId: record.id.description, procedureDate: plan.procedureDate.description, levels: plan.levels.map(\.description),

@@ -35,7 +35,7 @@ extension APIHandler {
     }
 
     func getImagingResult(_ input: Operations.GetImagingResult.Input) async throws -> Operations.GetImagingResult.Output {
-        let result = try await services.imaging.result(id: input.path.id, revision: input.query.revision, actor: RequestScope.actor())
+        let result = try await services.imaging.result(id: try ImagingResultID(input.path.id, at: "/id"), revision: input.query.revision, actor: RequestScope.actor())
         return .ok(.init(body: .json(.init(result))))
     }
 }

@@ -24,14 +24,17 @@ extension APIHandler {
     }
 
     func getReferral(_ input: Operations.GetReferral.Input) async throws -> Operations.GetReferral.Output {
-        let referral = try await services.referrals.referral(id: input.path.id, actor: RequestScope.actor())
+        let referral = try await services.referrals.referral(id: try ReferralID(input.path.id, at: "/id"), actor: RequestScope.actor())
         return .ok(.init(headers: .init(eTag: ETag.make(referral.version)), body: .json(.init(referral))))
     }
 
     func listReferrals(_ input: Operations.ListReferrals.Input) async throws -> Operations.ListReferrals.Output {
         let query = input.query
         let request = ReferralService.ListRequest(
-            status: query.status?.rawValue, urgency: query.urgency?.rawValue, clinicID: query.clinicId, patientID: query.patientId,
+            // The generated enums are the document's lists; the domain's codes are the same strings.
+            status: query.status.flatMap { ReferralStatus(code: $0.rawValue) }, urgency: query.urgency.flatMap { Urgency(rawValue: $0.rawValue) },
+            clinicID: try query.clinicId.map { try ClinicID($0, at: "/clinicId") },
+            patientID: try query.patientId.map { try PatientID($0, at: "/patientId") },
             overdue: query.overdue, windowClosingWithinDays: query.windowClosingWithinDays, createdFrom: query.createdFrom,
             createdBefore: query.createdBefore, limit: query.limit, after: try cursors.referralCursor(query.cursor))
         let page = try await services.referrals.list(request, actor: RequestScope.actor())
@@ -46,19 +49,19 @@ extension APIHandler {
         let patch = ReferralPatch(reason: body.reason, referringClinicianName: body.referringClinician?.name,
                                   referringClinicianNPI: body.referringClinician?.npi, symptomOnset: body.symptomOnset,
                                   flags: body.clinicalFlags.map { ClinicalFlags($0) }, payer: body.payer)
-        let referral = try await services.referrals.update(referralID: input.path.id, patch: patch,
+        let referral = try await services.referrals.update(referralID: try ReferralID(input.path.id, at: "/id"), patch: patch,
                                                            expectedVersion: try ETag.version(header), actor: RequestScope.actor())
         return .ok(.init(headers: .init(eTag: ETag.make(referral.version)), body: .json(.init(referral))))
     }
 
     func listReferralEvents(_ input: Operations.ListReferralEvents.Input) async throws -> Operations.ListReferralEvents.Output {
-        let events = try await services.referrals.events(referralID: input.path.id, actor: RequestScope.actor())
+        let events = try await services.referrals.events(referralID: try ReferralID(input.path.id, at: "/id"), actor: RequestScope.actor())
         return .ok(.init(body: .json(.init(items: events.map(Components.Schemas.ReferralEvent.init)))))
     }
 
     func cancelReferral(_ input: Operations.CancelReferral.Input) async throws -> Operations.CancelReferral.Output {
         guard case .json(let body) = input.body else { throw APIProblem.validation("", "send the reason as application/json") }
-        let referral = try await services.waitlist.cancelReferral(referralID: input.path.id, reason: body.reason,
+        let referral = try await services.waitlist.cancelReferral(referralID: try ReferralID(input.path.id, at: "/id"), reason: body.reason,
                                                            expectedVersion: try input.headers.ifMatch.map(ETag.version),
                                                            actor: RequestScope.actor())
         return .ok(.init(headers: .init(eTag: ETag.make(referral.version)), body: .json(.init(referral))))
@@ -67,7 +70,7 @@ extension APIHandler {
     func setReferralUrgency(_ input: Operations.SetReferralUrgency.Input) async throws -> Operations.SetReferralUrgency.Output {
         guard case .json(let body) = input.body else { throw APIProblem.validation("", "send the urgency as application/json") }
         let urgency = Urgency(rawValue: body.urgency.rawValue) ?? .routine
-        let referral = try await services.referrals.overrideUrgency(referralID: input.path.id, urgency: urgency, reason: body.reason,
+        let referral = try await services.referrals.overrideUrgency(referralID: try ReferralID(input.path.id, at: "/id"), urgency: urgency, reason: body.reason,
                                                                     expectedVersion: try input.headers.ifMatch.map(ETag.version),
                                                                     actor: RequestScope.actor())
         return .ok(.init(headers: .init(eTag: ETag.make(referral.version)), body: .json(.init(referral))))

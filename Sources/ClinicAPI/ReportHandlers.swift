@@ -5,7 +5,15 @@ import Foundation
 /// `/v1/reports`.
 extension APIHandler {
     func getNightlyReport(_ input: Operations.GetNightlyReport.Input) async throws -> Operations.GetNightlyReport.Output {
-        let recorded = try await services.reports.nightly(clinicID: input.query.clinicId, date: input.query.date, actor: RequestScope.actor())
+        let clinicID = try input.query.clinicId.map { try ClinicID($0, at: "/clinicId") }
+        var day = ReportDay.yesterday
+        if let text = input.query.date {
+            guard let parsed = ReportDay(text: text) else {
+                throw APIProblem.validation("/date", "must be a date as YYYY-MM-DD, or today or yesterday")
+            }
+            day = parsed
+        }
+        let recorded = try await services.reports.nightly(clinicID: clinicID, day: day, actor: RequestScope.actor())
         // The report's own JSON is the contract's schema field for field (the CLI's --format json
         // prints it too), so it is carried across as JSON rather than copied member by member; a
         // drift between the two fails decoding in the API tests.

@@ -7,8 +7,8 @@ extension APIHandler {
     func getAvailability(_ input: Operations.GetAvailability.Input) async throws -> Operations.GetAvailability.Output {
         let query = input.query
         let offered = try await services.scheduling.availability(
-            referralID: query.referralId, kind: VisitKind(rawValue: query.kind.rawValue) ?? .evaluation,
-            from: query.from, to: query.to, limit: query.limit, resourceIDs: query.resourceId ?? [])
+            referralID: try ReferralID(query.referralId, at: "/referralId"), kind: VisitKind(rawValue: query.kind.rawValue) ?? .evaluation,
+            from: query.from, to: query.to, limit: query.limit, resourceIDs: try ResourceID.list(query.resourceId ?? [], at: "/resourceId"))
         return .ok(.init(body: .json(.init(items: offered.map { offer in
             .init(start: offer.slot.start, end: offer.slot.end, resources: offer.resources.map(Components.Schemas.ResourceRef.init),
                   beforeWindowCloses: offer.beforeWindowCloses, withinEvaluationTarget: offer.withinEvaluationTarget)
@@ -18,8 +18,8 @@ extension APIHandler {
     func createAppointment(_ input: Operations.CreateAppointment.Input) async throws -> Operations.CreateAppointment.Output {
         guard case .json(let body) = input.body else { throw APIProblem.validation("", "send the booking as application/json") }
         let (appointment, replayed) = try await services.scheduling.book(
-            referralID: body.referralId, kind: VisitKind(rawValue: body.kind.rawValue) ?? .evaluation, start: body.start,
-            resourceIDs: body.resourceIds, idempotencyKey: input.headers.idempotencyKey, overbookReason: body.overbook?.reason,
+            referralID: try ReferralID(body.referralId, at: "/referralId"), kind: VisitKind(rawValue: body.kind.rawValue) ?? .evaluation, start: body.start,
+            resourceIDs: try body.resourceIds.map { try ResourceID.list($0, at: "/resourceIds") }, idempotencyKey: input.headers.idempotencyKey, overbookReason: body.overbook?.reason,
             hold: body.hold ?? false, actor: RequestScope.actor())
         let location = "/v1/appointments/\(appointment.id)"
         if replayed { return .ok(.init(headers: .init(location: location), body: .json(.init(appointment)))) }
@@ -27,27 +27,27 @@ extension APIHandler {
     }
 
     func getAppointment(_ input: Operations.GetAppointment.Input) async throws -> Operations.GetAppointment.Output {
-        .ok(.init(body: .json(.init(try await services.scheduling.appointment(id: input.path.id)))))
+        .ok(.init(body: .json(.init(try await services.scheduling.appointment(id: try AppointmentID(input.path.id, at: "/id"))))))
     }
 
     func cancelAppointment(_ input: Operations.CancelAppointment.Input) async throws -> Operations.CancelAppointment.Output {
         guard case .json(let body) = input.body else { throw APIProblem.validation("", "send the reason as application/json") }
-        let appointment = try await services.waitlist.cancel(appointmentID: input.path.id, reason: body.reason, actor: RequestScope.actor())
+        let appointment = try await services.waitlist.cancel(appointmentID: try AppointmentID(input.path.id, at: "/id"), reason: body.reason, actor: RequestScope.actor())
         return .ok(.init(body: .json(.init(appointment))))
     }
 }
 
 extension APIHandler {
     func checkInAppointment(_ input: Operations.CheckInAppointment.Input) async throws -> Operations.CheckInAppointment.Output {
-        .ok(.init(body: .json(.init(try await services.scheduling.checkIn(appointmentID: input.path.id, actor: RequestScope.actor())))))
+        .ok(.init(body: .json(.init(try await services.scheduling.checkIn(appointmentID: try AppointmentID(input.path.id, at: "/id"), actor: RequestScope.actor())))))
     }
 
     func markNoShow(_ input: Operations.MarkNoShow.Input) async throws -> Operations.MarkNoShow.Output {
-        .ok(.init(body: .json(.init(try await services.scheduling.noShow(appointmentID: input.path.id, actor: RequestScope.actor())))))
+        .ok(.init(body: .json(.init(try await services.scheduling.noShow(appointmentID: try AppointmentID(input.path.id, at: "/id"), actor: RequestScope.actor())))))
     }
 
     func completeAppointment(_ input: Operations.CompleteAppointment.Input) async throws -> Operations.CompleteAppointment.Output {
-        let (appointment, followUp) = try await services.scheduling.complete(appointmentID: input.path.id, actor: RequestScope.actor())
+        let (appointment, followUp) = try await services.scheduling.complete(appointmentID: try AppointmentID(input.path.id, at: "/id"), actor: RequestScope.actor())
         var dto = Components.Schemas.Appointment(appointment)
         if appointment.kind == .procedure {
             dto.proposedFollowUp = followUp.map {
@@ -59,15 +59,17 @@ extension APIHandler {
 
     func rescheduleAppointment(_ input: Operations.RescheduleAppointment.Input) async throws -> Operations.RescheduleAppointment.Output {
         guard case .json(let body) = input.body else { throw APIProblem.validation("", "send the new time as application/json") }
-        let appointment = try await services.scheduling.reschedule(appointmentID: input.path.id, start: body.start,
-                                                                   resourceIDs: body.resourceIds, actor: RequestScope.actor())
+        let appointment = try await services.scheduling.reschedule(appointmentID: try AppointmentID(input.path.id, at: "/id"), start: body.start,
+                                                                   resourceIDs: try body.resourceIds.map { try ResourceID.list($0, at: "/resourceIds") },
+                                                                   actor: RequestScope.actor())
         return .ok(.init(body: .json(.init(appointment))))
     }
 }
 
 extension APIHandler {
     func getDaySheet(_ input: Operations.GetDaySheet.Input) async throws -> Operations.GetDaySheet.Output {
-        let (clinic, day, entries) = try await services.scheduling.daySheet(clinicID: input.query.clinicId, date: input.query.date,
+        let (clinic, day, entries) = try await services.scheduling.daySheet(clinicID: try ClinicID(input.query.clinicId, at: "/clinicId"),
+                                                                            day: try LocalDate(input.query.date, at: "/date"),
                                                                             actor: RequestScope.actor(), audit: services.audit)
         func lanes(_ kinds: Set<ResourceKind>) -> [(Resource, [DaySheetEntry])] {
             var order: [Resource] = []
@@ -107,16 +109,16 @@ extension APIHandler {
 
 extension APIHandler {
     func confirmAppointment(_ input: Operations.ConfirmAppointment.Input) async throws -> Operations.ConfirmAppointment.Output {
-        .ok(.init(body: .json(.init(try await services.scheduling.confirm(appointmentID: input.path.id, actor: RequestScope.actor())))))
+        .ok(.init(body: .json(.init(try await services.scheduling.confirm(appointmentID: try AppointmentID(input.path.id, at: "/id"), actor: RequestScope.actor())))))
     }
 
     func recordConsent(_ input: Operations.RecordConsent.Input) async throws -> Operations.RecordConsent.Output {
-        .ok(.init(body: .json(.init(try await services.scheduling.recordConsent(appointmentID: input.path.id, actor: RequestScope.actor())))))
+        .ok(.init(body: .json(.init(try await services.scheduling.recordConsent(appointmentID: try AppointmentID(input.path.id, at: "/id"), actor: RequestScope.actor())))))
     }
 
     func recordPriorAuthorization(_ input: Operations.RecordPriorAuthorization.Input) async throws -> Operations.RecordPriorAuthorization.Output {
         guard case .json(let body) = input.body else { throw APIProblem.validation("", "send the authorization as application/json") }
-        try await services.scheduling.recordPriorAuthorization(referralID: input.path.id, number: body.number, actor: RequestScope.actor())
+        try await services.scheduling.recordPriorAuthorization(referralID: try ReferralID(input.path.id, at: "/id"), number: body.number, actor: RequestScope.actor())
         return .noContent(.init())
     }
 }
@@ -124,7 +126,7 @@ extension APIHandler {
 /// `/v1/waitlist`.
 extension APIHandler {
     func getWaitlist(_ input: Operations.GetWaitlist.Input) async throws -> Operations.GetWaitlist.Output {
-        let (candidates, offers) = try await services.waitlist.waitlist(clinicID: input.query.clinicId, actor: RequestScope.actor())
+        let (candidates, offers) = try await services.waitlist.waitlist(clinicID: try ClinicID(input.query.clinicId, at: "/clinicId"), actor: RequestScope.actor())
         return .ok(.init(body: .json(.init(
             candidates: candidates.map { referral in
                 .init(referralId: referral.id.description,
@@ -135,12 +137,12 @@ extension APIHandler {
     }
 
     func acceptOffer(_ input: Operations.AcceptOffer.Input) async throws -> Operations.AcceptOffer.Output {
-        let (offer, _) = try await services.waitlist.accept(offerID: input.path.id, actor: RequestScope.actor())
+        let (offer, _) = try await services.waitlist.accept(offerID: try OfferID(input.path.id, at: "/id"), actor: RequestScope.actor())
         return .ok(.init(body: .json(.init(offer))))
     }
 
     func declineOffer(_ input: Operations.DeclineOffer.Input) async throws -> Operations.DeclineOffer.Output {
-        .ok(.init(body: .json(.init(try await services.waitlist.decline(offerID: input.path.id, actor: RequestScope.actor())))))
+        .ok(.init(body: .json(.init(try await services.waitlist.decline(offerID: try OfferID(input.path.id, at: "/id"), actor: RequestScope.actor())))))
     }
 }
 

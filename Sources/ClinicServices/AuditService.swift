@@ -17,15 +17,11 @@ public struct AuditService: Sendable {
     public static let maximumPageSize = 500
 
     /// - Parameter after: the id the previous page ended at.
-    public func entries(entityID text: String, limit: Int?, after: Int64?, actor: Actor) async throws -> Page {
-        var collector = ViolationCollector()
-        let entityID = UUID(uuidString: text)
-        if entityID == nil { collector.add("/entityId", "must be a UUID") }
+    public func entries(entityID: UUID, limit: Int?, after: Int64?, actor: Actor) async throws -> Page {
         let limit = limit ?? 100
-        if !(1...Self.maximumPageSize).contains(limit) { collector.add("/limit", "must be between 1 and \(Self.maximumPageSize)") }
-        do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
+        guard (1...Self.maximumPageSize).contains(limit) else { throw ServiceError.invalid("/limit", "must be between 1 and \(Self.maximumPageSize)") }
         try await store.record(AuditEntry(actor: actor, action: "audit.read", entityType: "audit", entityID: entityID))
-        let items = try await store.entries(entityID: entityID!, after: after, limit: limit + 1)
+        let items = try await store.entries(entityID: entityID, after: after, limit: limit + 1)
         let page = Array(items.prefix(limit))
         return Page(items: page, next: items.count > limit ? page.last?.id : nil)
     }

@@ -78,9 +78,11 @@ public struct ClinicSetupService: Sendable {
         return clinic
     }
 
+    /// Adds a resource with a fixed id, or leaves the one with that id (or name) as it is: for
+    /// seeds that run again. The API's `addResource(clinicID:kind:name:actor:)` refuses duplicates.
     @discardableResult
-    public func addResource(id: ResourceID = .random(), clinicID: ClinicID, kind: ResourceKind, name: String,
-                            actor: Actor) async throws -> Resource {
+    public func ensureResource(id: ResourceID, clinicID: ClinicID, kind: ResourceKind, name: String,
+                               actor: Actor) async throws -> Resource {
         let resource = Resource(id: id, clinicID: clinicID, kind: kind, name: try validated("/name") { try BoundedText(name, maxLength: 200) })
         _ = try await store.addResource(resource, actor: actor)
         return resource
@@ -88,9 +90,8 @@ public struct ClinicSetupService: Sendable {
 
     /// Changes a clinic's triage targets. Referrals keep their due dates until they are next
     /// re-triaged (a result revision, an edit, an override): dates already promised do not move.
-    public func setTriageTargets(clinicID text: String, urgentDueDays: Int?, routineDueDays: Int?, candidacyWindowDays: Int?,
+    public func setTriageTargets(clinicID: ClinicID, urgentDueDays: Int?, routineDueDays: Int?, candidacyWindowDays: Int?,
                                  actor: Actor) async throws -> TriageTargets {
-        guard let clinicID = ClinicID(string: text) else { throw ServiceError.invalid("/clinicId", "must be a UUID") }
         let current = try await store.triageTargets(clinicID: clinicID)
         let targets: TriageTargets
         do {
@@ -106,8 +107,7 @@ public struct ClinicSetupService: Sendable {
         return targets
     }
 
-    public func clinicSetup(id text: String) async throws -> ClinicSetup {
-        guard let id = ClinicID(string: text) else { throw ServiceError.invalid("/id", "must be a UUID") }
+    public func clinicSetup(id: ClinicID) async throws -> ClinicSetup {
         guard let setup = try await store.clinicSetup(id: id) else { throw ServiceError.notFound(entity: "clinic") }
         return setup
     }
@@ -126,18 +126,16 @@ public struct ClinicSetupService: Sendable {
         }
         do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
         let clinic = try await createClinic(name: name, timeZone: timeZone, hours: parsed, actor: actor)
-        return try await clinicSetup(id: clinic.id.description)
+        return try await clinicSetup(id: clinic.id)
     }
 
-    public func resources(clinicID text: String) async throws -> [ResourceSetup] {
-        guard let id = ClinicID(string: text) else { throw ServiceError.invalid("/id", "must be a UUID") }
-        guard let list = try await store.resources(clinicID: id) else { throw ServiceError.notFound(entity: "clinic") }
+    public func resources(clinicID: ClinicID) async throws -> [ResourceSetup] {
+        guard let list = try await store.resources(clinicID: clinicID) else { throw ServiceError.notFound(entity: "clinic") }
         return list
     }
 
     /// Adds a room or person to a clinic; a second one with the same name is a conflict.
-    public func addResource(clinicID text: String, kind: ResourceKind, name: String, actor: Actor) async throws -> ResourceSetup {
-        guard let clinicID = ClinicID(string: text) else { throw ServiceError.invalid("/id", "must be a UUID") }
+    public func addResource(clinicID: ClinicID, kind: ResourceKind, name: String, actor: Actor) async throws -> ResourceSetup {
         guard try await store.clinicSetup(id: clinicID) != nil else { throw ServiceError.notFound(entity: "clinic") }
         let resource = Resource(id: .random(), clinicID: clinicID, kind: kind, name: try validated("/name") { try BoundedText(name, maxLength: 200) })
         guard try await store.addResource(resource, actor: actor) else {
@@ -147,8 +145,7 @@ public struct ClinicSetupService: Sendable {
     }
 
     /// Replaces a resource's weekly template; windows on one weekday may not overlap.
-    public func setTemplate(resourceID text: String, windows: [(weekday: Int, starts: String, ends: String)], actor: Actor) async throws -> ResourceSetup {
-        guard let id = ResourceID(string: text) else { throw ServiceError.invalid("/id", "must be a UUID") }
+    public func setTemplate(resourceID id: ResourceID, windows: [(weekday: Int, starts: String, ends: String)], actor: Actor) async throws -> ResourceSetup {
         var collector = ViolationCollector()
         var parsed: [WeeklyWindow] = []
         for (index, window) in windows.enumerated() {
@@ -169,8 +166,7 @@ public struct ClinicSetupService: Sendable {
     }
 
     /// Blocks a resource for a holiday, leave or maintenance.
-    public func addBlock(resourceID text: String, starts: Date, ends: Date, kind: BlockKind, reason: String, actor: Actor) async throws -> ResourceBlock {
-        guard let id = ResourceID(string: text) else { throw ServiceError.invalid("/id", "must be a UUID") }
+    public func addBlock(resourceID id: ResourceID, starts: Date, ends: Date, kind: BlockKind, reason: String, actor: Actor) async throws -> ResourceBlock {
         var collector = ViolationCollector()
         let reason = collector.check("/reason") { try BoundedText(reason, maxLength: 500) }
         let block = reason.flatMap { reason in collector.check("") { try ResourceBlock(id: .random(), resourceID: id, starts: starts, ends: ends, kind: kind, reason: reason) } }
@@ -180,10 +176,9 @@ public struct ClinicSetupService: Sendable {
     }
 
     /// Changes how long visits take; fields left out stay as they are.
-    public func setVisitSettings(clinicID text: String, _ settings: VisitSettings, actor: Actor) async throws -> ClinicSetup {
-        guard let id = ClinicID(string: text) else { throw ServiceError.invalid("/id", "must be a UUID") }
+    public func setVisitSettings(clinicID id: ClinicID, _ settings: VisitSettings, actor: Actor) async throws -> ClinicSetup {
         do { try settings.validate() } catch let error as ValidationError { throw ServiceError.invalid(error) }
         guard try await store.setVisitSettings(settings, clinicID: id, actor: actor) else { throw ServiceError.notFound(entity: "clinic") }
-        return try await clinicSetup(id: text)
+        return try await clinicSetup(id: id)
     }
 }

@@ -104,9 +104,8 @@ public struct EvaluationService: Sendable {
 
     /// Records an evaluation: validates it, assesses it, checks the decision against the
     /// recommendation, and moves the referral to candidate, not_candidate or deferred.
-    public func record(referralID text: String, findings: EvaluationFindings, decision: EvaluationDecisionDraft,
+    public func record(referralID: ReferralID, findings: EvaluationFindings, decision: EvaluationDecisionDraft,
                        actor: Actor) async throws -> EvaluationRecord {
-        let referralID = try ReferralService.parseID(text)
         guard let referral = try await referrals.referral(id: referralID) else { throw ServiceError.notFound(entity: "referral") }
         let today = try await clinics.clinic(id: referral.clinicID)?.today(at: actor.at) ?? LocalDate(actor.at, in: TimeZone(identifier: "UTC")!)
         var collector = ViolationCollector()
@@ -152,17 +151,14 @@ public struct EvaluationService: Sendable {
     }
 
     /// A referral's evaluations, oldest first; audited as a read of patient data.
-    public func list(referralID text: String, actor: Actor) async throws -> [EvaluationRecord] {
-        let referralID = try ReferralService.parseID(text)
+    public func list(referralID: ReferralID, actor: Actor) async throws -> [EvaluationRecord] {
         guard let list = try await evaluations.evaluations(referralID: referralID) else { throw ServiceError.notFound(entity: "referral") }
         try await audit.record(AuditEntry(actor: actor, action: "evaluation.list", entityType: "referral", entityID: referralID.rawValue))
         return list
     }
 
     /// The pre-procedure plan of the latest candidate decision, for a procedure on `procedureDate`.
-    public func plan(referralID text: String, procedureDate: String, actor: Actor) async throws -> (EvaluationRecord, PreProcedurePlan) {
-        let referralID = try ReferralService.parseID(text)
-        let date = try validated("/procedureDate") { try LocalDate(iso8601: procedureDate) }
+    public func plan(referralID: ReferralID, procedureDate date: LocalDate, actor: Actor) async throws -> (EvaluationRecord, PreProcedurePlan) {
         guard let referral = try await referrals.referral(id: referralID),
               let list = try await evaluations.evaluations(referralID: referralID) else { throw ServiceError.notFound(entity: "referral") }
         guard let latest = list.last, latest.outcome == .candidate else {

@@ -148,8 +148,7 @@ public struct ImagingService: Sendable {
         return change
     }
 
-    public func result(id text: String, revision: Int?, actor: Actor) async throws -> ImagingResult {
-        guard let id = ImagingResultID(string: text) else { throw ServiceError.invalid("/id", "must be a UUID") }
+    public func result(id: ImagingResultID, revision: Int?, actor: Actor) async throws -> ImagingResult {
         if let revision, revision < 1 { throw ServiceError.invalid("/revision", "must be 1 or more") }
         guard let result = try await store.result(id: id, revision: revision) else { throw ServiceError.notFound(entity: "imaging result") }
         try await audit.record(AuditEntry(actor: actor, action: "imaging_result.read", entityType: "imaging_result", entityID: id.rawValue))

@@ -23,8 +23,7 @@ public struct ReferralPatch: Sendable, Hashable {
 
 /// Moves along the referral lifecycle: events, cancel, edits, urgency overrides.
 extension ReferralService {
-    public func events(referralID text: String, actor: Actor) async throws -> [ReferralEvent] {
-        let id = try Self.parseID(text)
+    public func events(referralID id: ReferralID, actor: Actor) async throws -> [ReferralEvent] {
         guard let events = try await referrals.events(referralID: id) else { throw ServiceError.notFound(entity: "referral") }
         try await audit.record(AuditEntry(actor: actor, action: "referral.events.read", entityType: "referral", entityID: id.rawValue))
         return events
@@ -32,9 +31,8 @@ extension ReferralService {
 
     /// Cancels with a reason, releasing its holds and bookings; refused (409) for a closed or
     /// cancelled referral. Returns the referral and the appointments released.
-    public func cancel(referralID text: String, reason: String, expectedVersion: Int?,
+    public func cancel(referralID id: ReferralID, reason: String, expectedVersion: Int?,
                        actor: Actor) async throws -> (referral: Referral, released: [AppointmentID]) {
-        let id = try Self.parseID(text)
         let reason = try validated("/reason") { try BoundedText(reason, maxLength: 1000) }
         let released = try await referrals.cancel(id: id, expectedVersion: expectedVersion, actor: actor) { snapshot in
             var change = try ReferralChange(from: snapshot, moving: .cancel)
@@ -46,8 +44,7 @@ extension ReferralService {
     }
 
     /// Edits the referral's own fields under `If-Match`; re-runs triage when flags or onset change.
-    public func update(referralID text: String, patch: ReferralPatch, expectedVersion: Int, actor: Actor) async throws -> Referral {
-        let id = try Self.parseID(text)
+    public func update(referralID id: ReferralID, patch: ReferralPatch, expectedVersion: Int, actor: Actor) async throws -> Referral {
         var collector = ViolationCollector()
         let reason = patch.reason.flatMap { text in collector.check("/reason") { try BoundedText(text, maxLength: 2000) } }
         let onset = patch.symptomOnset.flatMap { text in collector.check("/symptomOnset") { try LocalDate(iso8601: text) } }
@@ -84,9 +81,8 @@ extension ReferralService {
 
     /// A scheduler's or clinician's explicit urgency, with a reason. Raising it to surgical review
     /// routes the referral there; lowering it from surgical review returns it to the pathway.
-    public func overrideUrgency(referralID text: String, urgency: Urgency, reason: String, expectedVersion: Int?,
+    public func overrideUrgency(referralID id: ReferralID, urgency: Urgency, reason: String, expectedVersion: Int?,
                                 actor: Actor) async throws -> Referral {
-        let id = try Self.parseID(text)
         let reason = try validated("/reason") { try BoundedText(reason, maxLength: 1000) }
         try await referrals.change(id: id, expectedVersion: expectedVersion, actor: actor) { snapshot in
             guard !snapshot.referral.status.isTerminal else {
@@ -114,10 +110,6 @@ extension ReferralService {
         }
     }
 
-    static func parseID(_ text: String) throws -> ReferralID {
-        guard let id = ReferralID(string: text) else { throw ServiceError.invalid("/id", "must be a UUID") }
-        return id
-    }
 
     private func reread(_ id: ReferralID) async throws -> Referral {
         guard let referral = try await referrals.referral(id: id) else { throw ServiceError.notFound(entity: "referral") }

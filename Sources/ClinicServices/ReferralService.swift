@@ -152,8 +152,7 @@ public struct ReferralService: Sendable {
     }
 
     /// One referral; audited as a read of patient data.
-    public func referral(id text: String, actor: Actor) async throws -> Referral {
-        let id = try Self.parseID(text)
+    public func referral(id: ReferralID, actor: Actor) async throws -> Referral {
         guard let referral = try await referrals.referral(id: id) else { throw ServiceError.notFound(entity: "referral") }
         try await audit.record(AuditEntry(actor: actor, action: "referral.read", entityType: "referral",
                                           entityID: id.rawValue))
@@ -162,10 +161,10 @@ public struct ReferralService: Sendable {
 
     /// The filters of `GET /v1/referrals`, as sent.
     public struct ListRequest: Sendable {
-        public var status: String?
-        public var urgency: String?
-        public var clinicID: String?
-        public var patientID: String?
+        public var status: ReferralStatus?
+        public var urgency: Urgency?
+        public var clinicID: ClinicID?
+        public var patientID: PatientID?
         public var overdue: Bool?
         public var windowClosingWithinDays: Int?
         public var createdFrom: Date?
@@ -174,7 +173,7 @@ public struct ReferralService: Sendable {
         /// Where the previous page ended (the API opens the client's sealed cursor into this).
         public var after: ReferralCursor?
 
-        public init(status: String? = nil, urgency: String? = nil, clinicID: String? = nil, patientID: String? = nil,
+        public init(status: ReferralStatus? = nil, urgency: Urgency? = nil, clinicID: ClinicID? = nil, patientID: PatientID? = nil,
                     overdue: Bool? = nil, windowClosingWithinDays: Int? = nil, createdFrom: Date? = nil, createdBefore: Date? = nil,
                     limit: Int? = nil, after: ReferralCursor? = nil) {
             self.status = status
@@ -194,22 +193,10 @@ public struct ReferralService: Sendable {
     public func list(_ request: ListRequest, actor: Actor) async throws -> ReferralPage {
         var collector = ViolationCollector()
         var query = ReferralQuery(now: actor.at)
-        if let status = request.status {
-            query.status = ReferralStatus(code: status)
-            if query.status == nil { collector.add("/status", "is not a referral status") }
-        }
-        if let urgency = request.urgency {
-            query.urgency = Urgency(rawValue: urgency)
-            if query.urgency == nil { collector.add("/urgency", "must be routine, urgent or surgical_review") }
-        }
-        if let clinicID = request.clinicID {
-            query.clinicID = ClinicID(string: clinicID)
-            if query.clinicID == nil { collector.add("/clinicId", "must be a UUID") }
-        }
-        if let patientID = request.patientID {
-            query.patientID = PatientID(string: patientID)
-            if query.patientID == nil { collector.add("/patientId", "must be a UUID") }
-        }
+        query.status = request.status
+        query.urgency = request.urgency
+        query.clinicID = request.clinicID
+        query.patientID = request.patientID
         query.overdue = request.overdue
         if let days = request.windowClosingWithinDays {
             if (0...365).contains(days) { query.windowClosingWithinDays = days } else {

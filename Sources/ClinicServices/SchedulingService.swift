@@ -108,14 +108,10 @@ public struct SchedulingService: Sendable {
     }
 
     /// The first free start times for a referral's visit, with one resource of each needed kind.
-    public func availability(referralID text: String, kind: VisitKind, from: Date?, to: Date?, limit: Int?,
-                             resourceIDs: [String] = []) async throws -> [OfferedSlot] {
-        let (referral, clinic, requirement) = try await context(text, kind)
-        var only: [ResourceID] = []
-        for (index, text) in resourceIDs.enumerated() {
-            guard let id = ResourceID(string: text) else { throw ServiceError.invalid("/resourceId/\(index)", "must be a UUID") }
-            only.append(id)
-        }
+    /// - Parameter only: clinicians or rooms to book with; each replaces the others of its kind.
+    public func availability(referralID: ReferralID, kind: VisitKind, from: Date?, to: Date?, limit: Int?,
+                             resourceIDs only: [ResourceID] = []) async throws -> [OfferedSlot] {
+        let (referral, clinic, requirement) = try await context(referralID, kind)
         let now = now()
         let from = max(from ?? now, now)
         let to = to ?? from.addingTimeInterval(Double(Self.maximumSearchDays) * 86_400)
@@ -146,7 +142,7 @@ public struct SchedulingService: Sendable {
 
     /// Books a visit at `start`. The resources are the caller's, or the first free of each kind.
     /// - Parameter accepting: the waitlist offer this booking answers; its transaction ends the offer as accepted.
-    public func book(referralID text: String, kind: VisitKind, start: Date, resourceIDs: [String]?, idempotencyKey: String?,
+    public func book(referralID: ReferralID, kind: VisitKind, start: Date, resourceIDs chosenIDs: [ResourceID]?, idempotencyKey: String?,
                      overbookReason: String? = nil, hold: Bool = false, accepting: OfferAcceptance? = nil,
                      actor: Actor) async throws -> (Appointment, replayed: Bool) {
         try IdempotencyClaim.validate(idempotencyKey)
@@ -154,13 +150,12 @@ public struct SchedulingService: Sendable {
         if overbook != nil, ![.admin, .scheduler].contains(actor.principal.role) {
             throw ServiceError.invalid("/overbook", "only a scheduler or an admin may overbook")
         }
-        let (referral, clinic, requirement) = try await context(text, kind)
-        let chosenIDs = try Self.parseResourceIDs(resourceIDs)
+        let (referral, clinic, requirement) = try await context(referralID, kind)
         let claim = idempotencyKey.map {
             IdempotencyClaim(scope: "createAppointment:\(actor.principal.tokenID?.description ?? actor.principal.name)", key: $0,
                              requestHash: IdempotencyClaim.fingerprint([
                                  referral.id.description, kind.rawValue, "\(start.timeIntervalSince1970)",
-                                 resourceIDs.map { $0.map { $0.lowercased() }.joined(separator: ",") } ?? "(any)", "\(hold)",
+                                 chosenIDs.map { $0.map(\.description).joined(separator: ",") } ?? "(any)", "\(hold)",
                                  overbook?.value ?? ""]))
         }
         // A retry must get the first answer, though the time it asks for is now its own booking's.
@@ -205,19 +200,6 @@ public struct SchedulingService: Sendable {
         return try await store.appointment(id: id)
     }
 
-    /// The `resourceIds` a caller chose, each a UUID; nil when none were chosen.
-    private static func parseResourceIDs(_ texts: [String]?) throws -> [ResourceID]? {
-        guard let texts else { return nil }
-        var collector = ViolationCollector()
-        let ids = texts.enumerated().compactMap { index, id in
-            let parsed = ResourceID(string: id)
-            if parsed == nil { collector.add("/resourceIds/\(index)", "must be a UUID") }
-            return parsed
-        }
-        do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
-        return ids
-    }
-
     /// The calendars of the chosen resources (all when none were chosen); a chosen id that is not
     /// an active resource of the clinic is an unknown reference.
     private static func choose(_ ids: [ResourceID]?, from calendars: [ResourceCalendar]) throws -> [ResourceCalendar] {
@@ -244,16 +226,14 @@ public struct SchedulingService: Sendable {
         try await store.appointment(id: id)
     }
 
-    public func appointment(id text: String) async throws -> Appointment {
-        guard let id = AppointmentID(string: text) else { throw ServiceError.invalid("/id", "must be a UUID") }
+    public func appointment(id: AppointmentID) async throws -> Appointment {
         guard let appointment = try await store.appointment(id: id) else { throw ServiceError.notFound(entity: "appointment") }
         return appointment
     }
 
     /// Cancels a booking with a reason; its resources are free at once and the referral goes
     /// back to the state that needs a booking.
-    public func cancel(appointmentID text: String, reason: String, actor: Actor) async throws -> Appointment {
-        guard let id = AppointmentID(string: text) else { throw ServiceError.invalid("/id", "must be a UUID") }
+    public func cancel(appointmentID id: AppointmentID, reason: String, actor: Actor) async throws -> Appointment {
         let reason = try validated("/reason") { try BoundedText(reason, maxLength: 1000) }
         try await store.cancel(id: id, reason: reason.value, actor: actor) { snapshot, appointment in
             guard [.held, .booked, .confirmed].contains(appointment.state) else {
@@ -263,11 +243,10 @@ public struct SchedulingService: Sendable {
             change.eventReason = reason.value
             return change
         }
-        return try await appointment(id: text)
+        return try await appointment(id: id)
     }
 
-    private func context(_ text: String, _ kind: VisitKind) async throws -> (Referral, ClinicSetup, VisitRequirement) {
-        let id = try ReferralService.parseID(text)
+    private func context(_ id: ReferralID, _ kind: VisitKind) async throws -> (Referral, ClinicSetup, VisitRequirement) {
         guard let referral = try await referrals.referral(id: id) else { throw ServiceError.notFound(entity: "referral") }
         guard let clinic = try await setup.clinicSetup(id: referral.clinicID) else { throw ServiceError.notFound(entity: "clinic") }
         guard kind == .procedure else { return (referral, clinic, kind.requirement(clinic)) }
@@ -289,15 +268,15 @@ public struct SchedulingService: Sendable {
     }
 
     /// The patient arrived.
-    public func checkIn(appointmentID text: String, actor: Actor) async throws -> Appointment {
-        try await moveAppointment(text, to: .checkedIn, from: [.booked, .confirmed], actor: actor) { snapshot, _ in
+    public func checkIn(appointmentID id: AppointmentID, actor: Actor) async throws -> Appointment {
+        try await moveAppointment(id, to: .checkedIn, from: [.booked, .confirmed], actor: actor) { snapshot, _ in
             ReferralChange(from: snapshot, noting: .checkedIn)
         }
     }
 
     /// The patient did not come: the resources are freed and the referral needs a new booking.
-    public func noShow(appointmentID text: String, actor: Actor) async throws -> Appointment {
-        try await moveAppointment(text, to: .noShow, from: [.booked, .confirmed], actor: actor) { snapshot, appointment in
+    public func noShow(appointmentID id: AppointmentID, actor: Actor) async throws -> Appointment {
+        try await moveAppointment(id, to: .noShow, from: [.booked, .confirmed], actor: actor) { snapshot, appointment in
             var change = try Self.visitEnded(snapshot, appointment)
             change.eventReason = "No-show."
             return change
@@ -308,8 +287,8 @@ public struct SchedulingService: Sendable {
     /// follow-up: the first free times from day 10 to day 14 after the procedure, on the clinic's
     /// calendar, earliest first (DOMAIN: about two weeks, 10-14 days; the CPT global period is 10
     /// days). A follow-up closes the referral. An evaluation's outcome is recorded with the evaluation.
-    public func complete(appointmentID text: String, actor: Actor) async throws -> (Appointment, followUp: [OfferedSlot]) {
-        let done = try await moveAppointment(text, to: .completed, from: [.booked, .confirmed, .checkedIn], actor: actor) { snapshot, visit in
+    public func complete(appointmentID id: AppointmentID, actor: Actor) async throws -> (Appointment, followUp: [OfferedSlot]) {
+        let done = try await moveAppointment(id, to: .completed, from: [.booked, .confirmed, .checkedIn], actor: actor) { snapshot, visit in
             switch visit.kind {
             case .procedure: try ReferralChange(from: snapshot, moving: .completeProcedure)
             case .followUp: try ReferralChange(from: snapshot, moving: .close)
@@ -321,19 +300,18 @@ public struct SchedulingService: Sendable {
         let day = calendar.startOfDay(for: done.start)
         let from = max(calendar.date(byAdding: .day, value: Self.followUpDays.lowerBound, to: day)!, actor.at)
         let to = calendar.date(byAdding: .day, value: Self.followUpDays.upperBound + 1, to: day)!
-        let slots = (try? await availability(referralID: done.referralID.description, kind: .followUp, from: from, to: to, limit: 3)) ?? []
+        let slots = (try? await availability(referralID: done.referralID, kind: .followUp, from: from, to: to, limit: 3)) ?? []
         return (done, slots)
     }
 
     /// Moves a booking to another time, atomically: if the new time is taken the old booking stays.
-    public func reschedule(appointmentID text: String, start: Date, resourceIDs: [String]?, actor: Actor) async throws -> Appointment {
-        let old = try await appointment(id: text)
+    public func reschedule(appointmentID id: AppointmentID, start: Date, resourceIDs wanted: [ResourceID]?, actor: Actor) async throws -> Appointment {
+        let old = try await appointment(id: id)
         guard [.held, .booked, .confirmed].contains(old.state) else {
             throw ServiceError.conflict("the appointment is \(old.state.rawValue); only held, booked or confirmed ones can be rescheduled")
         }
         try Self.checkBookable(start, now: actor.at)
-        let (_, clinic, requirement) = try await context(old.referralID.description, old.kind)
-        let wanted = try Self.parseResourceIDs(resourceIDs)
+        let (_, clinic, requirement) = try await context(old.referralID, old.kind)
         // The old booking's own claims do not block its new time.
         let calendars = try await calendars(clinicID: clinic.clinic.id, around: start, now: actor.at).map { calendar in
             ResourceCalendar(id: calendar.id, kind: calendar.kind, weekly: calendar.weekly,
@@ -356,21 +334,20 @@ public struct SchedulingService: Sendable {
             change.eventReason = "Moved from \(appointment.start) to \(slot.start)."
             return change
         }
-        return try await appointment(id: booking.id.description)
+        return try await appointment(id: booking.id)
     }
 
     /// Moves a visit to `state` when it is in one of `allowed`; `change` says what that does to
     /// the referral (a transition, or an event that moves nothing), in the same transaction.
-    private func moveAppointment(_ text: String, to state: AppointmentState, from allowed: Set<AppointmentState>, actor: Actor,
+    private func moveAppointment(_ id: AppointmentID, to state: AppointmentState, from allowed: Set<AppointmentState>, actor: Actor,
                                  change: @escaping @Sendable (ReferralSnapshot, Appointment) throws -> ReferralChange) async throws -> Appointment {
-        guard let id = AppointmentID(string: text) else { throw ServiceError.invalid("/id", "must be a UUID") }
         try await store.move(id: id, to: state, actor: actor) { snapshot, appointment in
             guard allowed.contains(appointment.state) else {
                 throw ServiceError.conflict("the appointment is \(appointment.state.rawValue); it cannot become \(state.rawValue)")
             }
             return try change(snapshot, appointment)
         }
-        return try await appointment(id: text)
+        return try await appointment(id: id)
     }
 
     /// The day sheet's lines for a clinic already loaded: what `daySheet` answers and the nightly
@@ -395,22 +372,17 @@ public struct SchedulingService: Sendable {
 
     /// The clinic's day (midnight to midnight in its zone): every visit with its patient, and for
     /// procedures the levels, anesthesia, lab checks and anticoagulant holds for that date.
-    public func daySheet(clinicID text: String, date: String, actor: Actor, audit: any AuditStore) async throws -> (ClinicSetup, LocalDate, [DaySheetEntry]) {
-        var collector = ViolationCollector()
-        let clinicID = ClinicID(string: text)
-        if clinicID == nil { collector.add("/clinicId", "must be a UUID") }
-        let day = collector.check("/date") { try LocalDate(iso8601: date) }
-        do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
-        guard let clinic = try await setup.clinicSetup(id: clinicID!) else { throw ServiceError.unknownReference(pointer: "/clinicId", entity: "clinic") }
-        let entries = try await daySheetEntries(clinic, day: day!)
+    public func daySheet(clinicID: ClinicID, day: LocalDate, actor: Actor, audit: any AuditStore) async throws -> (ClinicSetup, LocalDate, [DaySheetEntry]) {
+        guard let clinic = try await setup.clinicSetup(id: clinicID) else { throw ServiceError.unknownReference(pointer: "/clinicId", entity: "clinic") }
+        let entries = try await daySheetEntries(clinic, day: day)
         try await audit.record(AuditEntry(actor: actor, action: "schedule.read", entityType: "clinic", entityID: clinic.clinic.id.rawValue))
-        return (clinic, day!, entries)
+        return (clinic, day, entries)
     }
 
     /// Confirms a hold or a booking once every readiness item is met; lists what is not (409).
     /// A live hold becomes a confirmed booking and moves the referral; an expired hold cannot be confirmed.
-    public func confirm(appointmentID text: String, actor: Actor) async throws -> Appointment {
-        let current = try await appointment(id: text)
+    public func confirm(appointmentID id: AppointmentID, actor: Actor) async throws -> Appointment {
+        let current = try await appointment(id: id)
         guard [.held, .booked].contains(current.state) else {
             throw ServiceError.conflict("the appointment is \(current.state.rawValue); only a hold or a booking can be confirmed")
         }
@@ -419,7 +391,7 @@ public struct SchedulingService: Sendable {
         guard unmet.isEmpty else {
             throw ServiceError.notReady(unmet.map { FieldViolation(pointer: "/readiness/\($0.code)", message: $0.detail) })
         }
-        let confirmed = try await moveAppointment(text, to: .confirmed, from: [.held, .booked], actor: actor) { snapshot, visit in
+        let confirmed = try await moveAppointment(id, to: .confirmed, from: [.held, .booked], actor: actor) { snapshot, visit in
             // Confirming a hold is its booking: the referral moves now. A booking moved it already.
             visit.state == .held ? try ReferralChange(from: snapshot, moving: visit.kind.bookingTransition)
                                  : ReferralChange(from: snapshot, noting: .visitConfirmed)
@@ -448,14 +420,12 @@ public struct SchedulingService: Sendable {
                                    priorAuthorization: facts.priorAuthorization)
     }
 
-    public func recordConsent(appointmentID text: String, actor: Actor) async throws -> Appointment {
-        guard let id = AppointmentID(string: text) else { throw ServiceError.invalid("/id", "must be a UUID") }
+    public func recordConsent(appointmentID id: AppointmentID, actor: Actor) async throws -> Appointment {
         guard try await store.recordConsent(id: id, actor: actor) else { throw ServiceError.notFound(entity: "appointment") }
-        return try await appointment(id: text)
+        return try await appointment(id: id)
     }
 
-    public func recordPriorAuthorization(referralID text: String, number: String, actor: Actor) async throws {
-        let id = try ReferralService.parseID(text)
+    public func recordPriorAuthorization(referralID id: ReferralID, number: String, actor: Actor) async throws {
         let number = try validated("/number") { try BoundedText(number, maxLength: 100) }
         guard try await store.recordPriorAuthorization(referralID: id, number: number.value, actor: actor) else {
             throw ServiceError.notFound(entity: "referral")

@@ -66,8 +66,7 @@ public struct TokenService: Sendable {
 
     public func list() async throws -> [APIToken] { try await store.list() }
 
-    public func revoke(id text: String, at: Date) async throws {
-        guard let id = APITokenID(string: text) else { throw ServiceError.invalid("/id", "must be a UUID") }
+    public func revoke(id: APITokenID, at: Date) async throws {
         guard try await store.revoke(id: id, at: at) else { throw ServiceError.notFound(entity: "token") }
     }
 

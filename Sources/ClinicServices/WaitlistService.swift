@@ -98,8 +98,7 @@ public struct WaitlistService: Sendable {
         self.now = now
     }
 
-    public func waitlist(clinicID text: String, actor: Actor) async throws -> (candidates: [Referral], offers: [WaitlistOffer]) {
-        guard let clinicID = ClinicID(string: text) else { throw ServiceError.invalid("/clinicId", "must be a UUID") }
+    public func waitlist(clinicID: ClinicID, actor: Actor) async throws -> (candidates: [Referral], offers: [WaitlistOffer]) {
         guard try await setup.clinicSetup(id: clinicID) != nil else { throw ServiceError.unknownReference(pointer: "/clinicId", entity: "clinic") }
         try await passOnExpired(clinicID: clinicID, now: actor.at, actor: actor)
         return (try await store.waitlist(clinicID: clinicID), try await store.offers(clinicID: clinicID))
@@ -140,32 +139,32 @@ public struct WaitlistService: Sendable {
     }
 
     /// Cancels a booking and offers a freed procedure time to the waitlist.
-    public func cancel(appointmentID text: String, reason: String, actor: Actor) async throws -> Appointment {
-        let cancelled = try await scheduling.cancel(appointmentID: text, reason: reason, actor: actor)
+    public func cancel(appointmentID: AppointmentID, reason: String, actor: Actor) async throws -> Appointment {
+        let cancelled = try await scheduling.cancel(appointmentID: appointmentID, reason: reason, actor: actor)
         try await offerFreedTime(cancelled, actor: actor)
         return cancelled
     }
 
     /// Cancels a referral (its holds and bookings are released with it, in one transaction) and
     /// offers each freed procedure time to the waitlist, as a cancelled booking's would be.
-    public func cancelReferral(referralID text: String, reason: String, expectedVersion: Int?, actor: Actor) async throws -> Referral {
-        let (referral, released) = try await referrals.cancel(referralID: text, reason: reason, expectedVersion: expectedVersion,
+    public func cancelReferral(referralID: ReferralID, reason: String, expectedVersion: Int?, actor: Actor) async throws -> Referral {
+        let (referral, released) = try await referrals.cancel(referralID: referralID, reason: reason, expectedVersion: expectedVersion,
                                                               actor: actor)
         for id in released {
-            try await offerFreedTime(try await scheduling.appointment(id: id.description), actor: actor)
+            try await offerFreedTime(try await scheduling.appointment(id: id), actor: actor)
         }
         return referral
     }
 
     /// Accepting books the offered time, with every resource the offer names, for the candidate.
     /// - Throws: `ServiceError.offerClosed` when the offer had already been accepted, declined or expired.
-    public func accept(offerID text: String, actor: Actor) async throws -> (WaitlistOffer, Appointment) {
+    public func accept(offerID: OfferID, actor: Actor) async throws -> (WaitlistOffer, Appointment) {
         let now = actor.at
-        let offer = try await openOffer(text, now: now, actor: actor)
+        let offer = try await openOffer(offerID, now: now, actor: actor)
         let appointment: Appointment
         do {
-            (appointment, _) = try await scheduling.book(referralID: offer.referralID.description, kind: .procedure, start: offer.start,
-                                                         resourceIDs: offer.resources.map(\.id.description), idempotencyKey: nil,
+            (appointment, _) = try await scheduling.book(referralID: offer.referralID, kind: .procedure, start: offer.start,
+                                                         resourceIDs: offer.resources.map(\.id), idempotencyKey: nil,
                                                          accepting: OfferAcceptance(offerID: offer.id, now: now), actor: actor)
         } catch ServiceError.conflict(let detail) {
             // The time may be gone because a concurrent answer to this very offer won: say how it ended.
@@ -177,17 +176,16 @@ public struct WaitlistService: Sendable {
 
     /// Declining passes the time to the next candidate who fits it.
     /// - Throws: `ServiceError.offerClosed` when the offer had already been accepted, declined or expired.
-    public func decline(offerID text: String, actor: Actor) async throws -> WaitlistOffer {
+    public func decline(offerID: OfferID, actor: Actor) async throws -> WaitlistOffer {
         let now = actor.at
-        let offer = try await openOffer(text, now: now, actor: actor)
+        let offer = try await openOffer(offerID, now: now, actor: actor)
         let next = try await scheduling.appointmentIfAny(id: offer.freedBy).asyncFlatMap { try await nextOffer(for: $0, now: now) }
         return try await store.end(offerID: offer.id, as: .declined, now: now, next: next, actor: actor)
     }
 
     /// The offer, once expired offers are passed on; an offer no longer open is refused early
     /// (the transaction that ends it checks again, and decides).
-    private func openOffer(_ text: String, now: Date, actor: Actor) async throws -> WaitlistOffer {
-        guard let id = OfferID(string: text) else { throw ServiceError.invalid("/id", "must be a UUID") }
+    private func openOffer(_ id: OfferID, now: Date, actor: Actor) async throws -> WaitlistOffer {
         try await passOnExpired(clinicID: nil, now: now, actor: actor)
         guard let offer = try await store.offer(id: id) else { throw ServiceError.notFound(entity: "offer") }
         guard offer.state == .offered else { throw ServiceError.offerClosed(offer.state.rawValue) }

@@ -163,7 +163,7 @@ public final class ClinicSimulation {
         }
         if index == 0, case .replayed = submitted.submission { throw AlreadyLoaded(accession: profile.accession) }
         var journey = Journey(profile: profile)
-        journey.imagingResultID = submitted.result.id.description
+        journey.imagingResultID = submitted.result.id
         journeys[index] = journey
         agenda.push(.refer(index: index), at: now.addingTimeInterval(Double(int(10...90) * 60)))
     }
@@ -174,13 +174,13 @@ public final class ClinicSimulation {
         let p = journey.profile
         let draft = ReferralDraft(clinicID: nil, patient: nil, referringClinicianName: p.clinician.name,
                                   referringClinicianNPI: p.clinician.npi, reason: p.reason, symptomOnset: p.onset?.description,
-                                  imagingResultIDs: [journey.imagingResultID], flags: p.flags, payer: p.payer)
+                                  imagingResultIDs: journey.imagingResultID.map { [$0.description] } ?? [], flags: p.flags, payer: p.payer)
         guard let created = try await attempt("create referral", {
             try await services.referrals.create(draft, idempotencyKey: "\(plan.keyPrefix)\(index + 1)", actor: actor)
         }) else { return drop(index) }
         guard !created.replayed else { return drop(index) }  // Made by an earlier, interrupted run: leave it.
         summary.referralsCreated += 1
-        journey.referralID = created.referral.id.description
+        journey.referralID = created.referral.id
         journey.status = created.referral.status
         journey.urgent = created.referral.urgency == .urgent
         journeys[index] = journey
@@ -255,8 +255,8 @@ public final class ClinicSimulation {
             do {
                 let (appointment, _) = try await services.scheduling.book(
                     referralID: journey.referralID, kind: kind, start: slot.slot.start,
-                    resourceIDs: slot.slot.resources.map(\.description), idempotencyKey: nil, actor: actor)
-                journey.booking = Booking(id: appointment.id.description, kind: kind, start: appointment.start, end: appointment.end)
+                    resourceIDs: slot.slot.resources, idempotencyKey: nil, actor: actor)
+                journey.booking = Booking(id: appointment.id, kind: kind, start: appointment.start, end: appointment.end)
                 try journey.follow(kind.bookingTransition)
                 journeys[index] = journey
                 try await afterBooking(index, appointment)
@@ -304,7 +304,7 @@ public final class ClinicSimulation {
 
     /// The visit's day, a possible cancellation before it, and for a procedure its readiness.
     private func afterBooking(_ index: Int, _ appointment: Appointment) async throws {
-        let id = appointment.id.description
+        let id = appointment.id
         if appointment.kind != .procedure {
             // The desk calls the working day before; a visit booked for the next day is confirmed at
             // once (planned first, so it comes before an arrival at the same instant).
@@ -328,7 +328,7 @@ public final class ClinicSimulation {
     }
 
     /// The reminder call: most patients confirm (consent to the visit); some are not reached.
-    private func remind(_ index: Int, _ appointment: String) async throws {
+    private func remind(_ index: Int, _ appointment: AppointmentID) async throws {
         guard let booking = journeys[index]?.booking, booking.id == appointment, booking.start > now, chance(0.85) else { return }
         guard try await attempt("record consent", { try await services.scheduling.recordConsent(appointmentID: appointment, actor: actor) }) != nil
         else { return }
@@ -340,7 +340,7 @@ public final class ClinicSimulation {
     /// day, so their bookings show an open readiness item until then.
     private func prepareProcedure(_ index: Int, _ appointment: Appointment) async throws {
         guard let journey = journeys[index], journey.profile.anticoagulant != .none || chance(0.8) else { return }
-        let id = appointment.id.description
+        let id = appointment.id
         guard try await attempt("record consent", { try await services.scheduling.recordConsent(appointmentID: id, actor: actor) }) != nil
         else { return }
         journeys[index]?.consented = true
@@ -363,7 +363,7 @@ public final class ClinicSimulation {
         })
     }
 
-    private func arrive(_ index: Int, _ appointment: String) async throws {
+    private func arrive(_ index: Int, _ appointment: AppointmentID) async throws {
         guard let journey = journeys[index], let booking = journey.booking, booking.id == appointment else { return }
         let noShowRate: Double = switch booking.kind {
         case .evaluation: 0.04
@@ -389,7 +389,7 @@ public final class ClinicSimulation {
         }
     }
 
-    private func missed(_ index: Int, _ appointment: String) async throws {
+    private func missed(_ index: Int, _ appointment: AppointmentID) async throws {
         guard let journey = journeys[index], let booking = journey.booking, booking.id == appointment else { return }
         guard try await attempt("mark no-show", { try await services.scheduling.noShow(appointmentID: appointment, actor: actor) }) != nil
         else { return drop(index) }
@@ -397,7 +397,7 @@ public final class ClinicSimulation {
         try await rebookAfterDisruption(index, booking.kind)
     }
 
-    private func cancelVisit(_ index: Int, _ appointment: String) async throws {
+    private func cancelVisit(_ index: Int, _ appointment: AppointmentID) async throws {
         guard let journey = journeys[index], let booking = journey.booking, booking.id == appointment, booking.start > now else { return }
         let reason = pick(["Patient unwell, asked to rebook.", "No transport on the day.", "Patient in hospital with pneumonia.",
                            "Family emergency.", "Patient asked for a later date.", "Driver not available."])
@@ -424,7 +424,7 @@ public final class ClinicSimulation {
         }
     }
 
-    private func finish(_ index: Int, _ appointment: String) async throws {
+    private func finish(_ index: Int, _ appointment: AppointmentID) async throws {
         guard let journey = journeys[index], let booking = journey.booking, booking.id == appointment else { return }
         guard let completed = try await attempt("complete \(booking.kind.rawValue)", {
             try await services.scheduling.complete(appointmentID: appointment, actor: actor)

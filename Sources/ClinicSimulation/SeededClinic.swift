@@ -52,7 +52,7 @@ public struct SeededClinic: Sendable {
     public func prepare(_ setup: ClinicSetupService, actor: Actor) async throws -> Bool {
         let existed: Bool
         do {
-            _ = try await setup.clinicSetup(id: id.description)
+            _ = try await setup.clinicSetup(id: id)
             existed = true
         } catch ServiceError.notFound {
             existed = false
@@ -60,8 +60,8 @@ public struct SeededClinic: Sendable {
         let hours = try (1...5).map { try OpeningHours(weekday: $0, opens: LocalTime("07:00"), closes: LocalTime("17:00")) }
         try await setup.createClinic(id: id, name: name, timeZone: timeZone, hours: hours, actor: actor)
         for resource in resources {
-            try await setup.addResource(id: resource.id, clinicID: id, kind: resource.kind, name: resource.name, actor: actor)
-            _ = try await setup.setTemplate(resourceID: resource.id.description, windows: (1...5).map { ($0, "07:00", "17:00") },
+            try await setup.ensureResource(id: resource.id, clinicID: id, kind: resource.kind, name: resource.name, actor: actor)
+            _ = try await setup.setTemplate(resourceID: resource.id, windows: (1...5).map { ($0, "07:00", "17:00") },
                                             actor: actor)
         }
         return existed

@@ -9,11 +9,11 @@ enum Step {
     case refer(index: Int)
     case book(index: Int, kind: VisitKind)
     case morningRound
-    case remind(index: Int, appointment: String)
-    case arrive(index: Int, appointment: String)
-    case missed(index: Int, appointment: String)
-    case finish(index: Int, appointment: String)
-    case cancelVisit(index: Int, appointment: String)
+    case remind(index: Int, appointment: AppointmentID)
+    case arrive(index: Int, appointment: AppointmentID)
+    case missed(index: Int, appointment: AppointmentID)
+    case finish(index: Int, appointment: AppointmentID)
+    case cancelVisit(index: Int, appointment: AppointmentID)
     case cancelReferral(index: Int)
     case handOffToSurgery(index: Int)
 }
@@ -96,7 +96,7 @@ struct Backlog {
 
 /// A live booking the simulation follows.
 struct Booking {
-    let id: String
+    let id: AppointmentID
     let kind: VisitKind
     let start: Date
     let end: Date
@@ -105,8 +105,9 @@ struct Booking {
 /// Where one referral is, mirrored from what the services answered.
 struct Journey {
     let profile: Profile
-    var imagingResultID = ""
-    var referralID = ""
+    var imagingResultID: ImagingResultID?
+    /// Set once the referral is made; a journey without one has nothing to book.
+    var referralID = ReferralID(UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)))  // the nil UUID until then
     var status: ReferralStatus = .received
     var urgent = false
     var booking: Booking?

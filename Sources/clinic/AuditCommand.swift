@@ -1,4 +1,5 @@
 import ArgumentParser
+import ClinicDomain
 import ClinicPostgres
 import ClinicServices
 import Foundation
@@ -17,7 +18,7 @@ struct AuditCommand: AsyncParsableCommand {
         try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
             let actor = Actor(principal: .commandLine("clinic audit"), requestID: nil, at: Date())
             let page = try await AuditService(store: PostgresAuditStore(database: db))
-                .entries(entityID: entityID, limit: limit, after: nil, actor: actor)
+                .entries(entityID: try Identifier<AnyEntity>.parse(entityID, "--entity").rawValue, limit: limit, after: nil, actor: actor)
             let format = ISO8601DateFormatter()
             if json {
                 let rows: [[String: Any]] = page.items.map { entry in
@@ -37,3 +38,6 @@ struct AuditCommand: AsyncParsableCommand {
         }
     }
 }
+
+/// Any entity: the audit trail is read by the id of whatever it names.
+enum AnyEntity {}

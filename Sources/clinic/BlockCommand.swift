@@ -37,7 +37,7 @@ struct BlockArguments: ParsableArguments {
                 throw CLIError.failed("--starts and --ends must be RFC 3339 date-times with an offset, e.g. 2026-12-24T00:00:00-07:00")
             }
             let block = try await ClinicSetupService(store: PostgresClinicStore(database: db))
-                .addBlock(resourceID: resource, starts: from, ends: to, kind: kind, reason: reason,
+                .addBlock(resourceID: try ResourceID.parse(resource, "the resource id"), starts: from, ends: to, kind: kind, reason: reason,
                           actor: Actor(principal: .commandLine(command), requestID: nil, at: Date()))
             print("Blocked \(resource) from \(starts) to \(ends) (\(block.kind.rawValue)).")
         }

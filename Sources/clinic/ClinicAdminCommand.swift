@@ -25,7 +25,7 @@ struct ClinicAdminCommand: AsyncParsableCommand {
         func run() async throws {
             try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
                 let setup = try await ClinicSetupService(store: PostgresClinicStore(database: db)).setVisitSettings(
-                    clinicID: id,
+                    clinicID: try ClinicID.parse(id, "the clinic id"),
                     VisitSettings(minutesPerLevel: minutesPerLevel, turnoverMinutes: turnoverMinutes, recoveryMinutes: recoveryMinutes,
                                   evaluationMinutes: evaluationMinutes, followUpMinutes: followUpMinutes, holdMinutes: holdMinutes,
                                   offerHours: offerHours),
@@ -114,7 +114,7 @@ struct ClinicAdminCommand: AsyncParsableCommand {
             try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
                 let store = PostgresClinicStore(database: db)
                 let targets = try await ClinicSetupService(store: store).setTriageTargets(
-                    clinicID: id, urgentDueDays: urgentDays, routineDueDays: routineDays, candidacyWindowDays: windowDays,
+                    clinicID: try ClinicID.parse(id, "the clinic id"), urgentDueDays: urgentDays, routineDueDays: routineDays, candidacyWindowDays: windowDays,
                     actor: Actor(principal: .commandLine("clinic clinic targets"), requestID: nil, at: Date()))
                 print("Triage targets: urgent \(targets.urgentDueDays) days, routine \(targets.routineDueDays) days, window \(targets.candidacyWindowDays) days.")
             }

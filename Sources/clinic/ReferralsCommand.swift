@@ -50,7 +50,15 @@ struct ReferralsCommand: AsyncParsableCommand {
                 var cursor: ReferralCursor?
                 repeat {
                     let request = ReferralService.ListRequest(
-                        status: status, urgency: urgency, clinicID: clinic, overdue: overdue ? true : nil,
+                        status: try status.map { text in
+                            guard let status = ReferralStatus(code: text) else { throw CLIError.failed("--status must be one of \(ReferralStatus.allCases.map(\.code).joined(separator: ", "))") }
+                            return status
+                        },
+                        urgency: try urgency.map { text in
+                            guard let urgency = Urgency(rawValue: text) else { throw CLIError.failed("--urgency must be routine, urgent or surgical_review") }
+                            return urgency
+                        },
+                        clinicID: try clinic.map { try ClinicID.parse($0, "--clinic") }, overdue: overdue ? true : nil,
                         windowClosingWithinDays: windowClosingWithin,
                         limit: min(limit - referrals.count, ReferralService.maximumPageSize), after: cursor)
                     let page = try await service.list(request, actor: actor)

@@ -1,5 +1,6 @@
 import ClinicApp
 import ArgumentParser
+import ClinicDomain
 import ClinicPostgres
 import ClinicReports
 import ClinicServices
@@ -41,8 +42,11 @@ struct ReportCommand: AsyncParsableCommand {
             if let directory { try await CommandRuntime.run { try Self.prepare(directory) } }
             try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
                 let services = try APIServices.postgres(db)
+                guard let day = ReportDay(text: date) else {
+                    throw CLIError.failed("--date must be a date as YYYY-MM-DD, or today or yesterday, not \"\(date)\"")
+                }
                 let recorded = try await services.reports.nightly(
-                    clinicID: clinic, date: date, recompute: recompute,
+                    clinicID: try clinic.map { try ClinicID.parse($0, "--clinic") }, day: day, recompute: recompute,
                     actor: Actor(principal: .commandLine("clinic report nightly"), requestID: nil, at: Date()))
                 let report = recorded.report
                 let body: String = switch format {

@@ -44,9 +44,9 @@ struct ResourceCommand: AsyncParsableCommand {
             try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
                 let service = ClinicSetupService(store: PostgresClinicStore(database: db))
                 let windows = try WeeklySpec.parse(self.windows)
-                var added = try await service.addResource(clinicID: clinic, kind: kind, name: name, actor: cli)
+                var added = try await service.addResource(clinicID: try ClinicID.parse(clinic, "--clinic"), kind: kind, name: name, actor: cli)
                 if !windows.isEmpty {
-                    added = try await service.setTemplate(resourceID: added.resource.id.description, windows: windows, actor: cli)
+                    added = try await service.setTemplate(resourceID: added.resource.id, windows: windows, actor: cli)
                 }
                 print("Added \(added.resource.kind.rawValue) \(added.resource.name) (\(added.resource.id)) with \(added.windows.count) weekly window(s).")
             }
@@ -61,7 +61,7 @@ struct ResourceCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
-                let list = try await ClinicSetupService(store: PostgresClinicStore(database: db)).resources(clinicID: clinic)
+                let list = try await ClinicSetupService(store: PostgresClinicStore(database: db)).resources(clinicID: try ClinicID.parse(clinic, "--clinic"))
                 if json {
                     let rows: [[String: Any]] = list.map { setup in
                         ["id": setup.resource.id.description, "kind": setup.resource.kind.rawValue, "name": setup.resource.name.description,

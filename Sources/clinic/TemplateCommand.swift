@@ -1,4 +1,5 @@
 import ArgumentParser
+import ClinicDomain
 import ClinicPostgres
 import ClinicServices
 import Foundation
@@ -29,7 +30,7 @@ struct TemplateArguments: ParsableArguments {
     func replace(as command: String) async throws {
         try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
             let setup = try await ClinicSetupService(store: PostgresClinicStore(database: db))
-                .setTemplate(resourceID: resource, windows: try WeeklySpec.parse(windows),
+                .setTemplate(resourceID: try ResourceID.parse(resource, "the resource id"), windows: try WeeklySpec.parse(windows),
                              actor: Actor(principal: .commandLine(command), requestID: nil, at: Date()))
             print("\(setup.resource.name): \(setup.windows.count) weekly window(s).")
         }

@@ -82,7 +82,7 @@ struct TokenCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
-                try await TokenService(store: PostgresTokenStore(database: db)).revoke(id: id, at: Date())
+                try await TokenService(store: PostgresTokenStore(database: db)).revoke(id: try APITokenID.parse(id, "the token id"), at: Date())
                 print("Revoked \(id).")
             }
         }

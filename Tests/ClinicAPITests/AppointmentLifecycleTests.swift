@@ -21,7 +21,7 @@ struct AppointmentLifecycleTests {
             let (clinic, resources) = try await fixtures.schedulableClinic()
             // The evaluator who sees follow-ups works Wednesday to Friday only.
             _ = try await ClinicSetupService(store: PostgresClinicStoreProbe.store(db))
-                .setTemplate(resourceID: resources[.evaluator]!.description, windows: (3...5).map { ($0, "07:00", "17:00") },
+                .setTemplate(resourceID: resources[.evaluator]!, windows: (3...5).map { ($0, "07:00", "17:00") },
                              actor: Fixtures.operator_)
             let scheduler = try await fixtures.token(.scheduler)
             let referral = try await candidateReferral(client, db, clinic)

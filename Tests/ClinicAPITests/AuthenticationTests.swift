@@ -39,7 +39,7 @@ struct AuthenticationTests {
             let tokens = TokenService(store: PostgresTokenStore(database: db.database))
             let (id, secret) = try await tokens.create(name: "PACS", role: .admin)
             try await client.execute(uri: "/v1/referrals", method: .get, headers: .bearer(secret, json: false)) { #expect($0.status == .ok) }
-            try await tokens.revoke(id: id.description, at: Date())
+            try await tokens.revoke(id: id, at: Date())
             try await client.execute(uri: "/v1/referrals", method: .get, headers: .bearer(secret, json: false)) { #expect($0.status == .unauthorized) }
         }
     }

@@ -61,8 +61,8 @@ struct AvailabilityAPITests {
             let fixtures = Fixtures(db)
             let (clinic, resources) = try await fixtures.schedulableClinic()
             let setup = ClinicSetupService(store: PostgresClinicStoreProbe.store(db))
-            let second = try await setup.addResource(clinicID: clinic.id.description, kind: .evaluator, name: "Dr. Amina Yusuf", actor: Fixtures.operator_)
-            _ = try await setup.setTemplate(resourceID: second.resource.id.description, windows: (1...5).map { ($0, "09:00", "17:00") }, actor: Fixtures.operator_)
+            let second = try await setup.addResource(clinicID: clinic.id, kind: .evaluator, name: "Dr. Amina Yusuf", actor: Fixtures.operator_)
+            _ = try await setup.setTemplate(resourceID: second.resource.id, windows: (1...5).map { ($0, "09:00", "17:00") }, actor: Fixtures.operator_)
             let token = try await fixtures.token(.scheduler)
             let referral = try await client.createReferral(token: token, clinicID: clinic.id) { JSONBody($0).string("id")! }
             let monday = Fixtures.nextMondayMorning(in: clinic)

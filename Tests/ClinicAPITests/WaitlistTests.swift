@@ -143,9 +143,9 @@ struct WaitlistTests {
         let fixtures = Fixtures(db)
         let (clinic, _) = try await fixtures.schedulableClinic()
         let setup = ClinicSetupService(store: PostgresClinicStoreProbe.store(db))
-        let provider = try await setup.addResource(clinicID: clinic.id.description, kind: .anesthesia, name: "Dr. Priya Patel, CRNA",
+        let provider = try await setup.addResource(clinicID: clinic.id, kind: .anesthesia, name: "Dr. Priya Patel, CRNA",
                                                    actor: Fixtures.operator_).resource.id
-        _ = try await setup.setTemplate(resourceID: provider.description, windows: (1...5).map { ($0, "07:00", "17:00") }, actor: Fixtures.operator_)
+        _ = try await setup.setTemplate(resourceID: provider, windows: (1...5).map { ($0, "07:00", "17:00") }, actor: Fixtures.operator_)
         let tokens = (try await fixtures.token(.intake), try await fixtures.token(.clinician))
         let scheduler = try await fixtures.token(.scheduler)
         let booked = try await candidate(client, clinic, tokens, mrn: "MRN-LOCAL-1", urgent: false)

@@ -116,7 +116,7 @@ struct StoreInvariantTests {
                     """)
                 _ = try await db.query("""
                     INSERT INTO appointment_resources (appointment_id, resource_id, during)
-                    VALUES (\(id), \(room.id.rawValue), \(range)::tstzrange)
+                    VALUES (\(id), \(room.resource.id.rawValue), \(range)::tstzrange)
                     """)
             }
             try await book("[2026-12-01 08:00-07, 2026-12-01 10:00-07)")

@@ -46,7 +46,7 @@ struct ReportStory {
 
     /// An MRI with an acute L1 wedge fracture (30% height loss, STIR edema) and the referral made from it.
     func refer(_ given: String, _ family: String, mrn: String, at local: String, onset: String? = nil,
-               retropulsion: Bool = false) async throws -> String {
+               retropulsion: Bool = false) async throws -> ReferralID {
         clock.set(local)
         let imaging = try await services.imaging.submit(ImagingResultDraft(
             clinicID: clinic.id.description, sourceSystem: "valley-ris", accessionNumber: "MR-\(mrn)", status: .final, modality: .mri,
@@ -58,11 +58,11 @@ struct ReportStory {
         var draft = ReferralDraft(clinicID: nil, patient: nil, referringClinicianName: "Dr. Samuel Ortiz", referringClinicianNPI: nil,
                                   reason: "Painful L1 wedge fracture; NRS 7 despite bracing.", symptomOnset: onset)
         draft.imagingResultIDs = [imaging.result.id.description]
-        return try await services.referrals.create(draft, idempotencyKey: nil, actor: clock.actor).referral.id.description
+        return try await services.referrals.create(draft, idempotencyKey: nil, actor: clock.actor).referral.id
     }
 
     /// The outpatient vignette (NRS 6, 5 weeks of bracing, kyphosis): a candidate under the default rules.
-    func evaluate(_ referral: String, at local: String, outcome: EvaluationOutcome = .candidate) async throws {
+    func evaluate(_ referral: ReferralID, at local: String, outcome: EvaluationOutcome = .candidate) async throws {
         clock.set(local)
         let findings = EvaluationFindings(
             painNRS: 6, hospitalised: false, painWorsening: false, furtherHeightLoss: false, kyphoticDeformity: true,
@@ -75,10 +75,10 @@ struct ReportStory {
     }
 
     /// Books a visit starting at `start` (local), acting at `local`.
-    func book(_ referral: String, _ kind: VisitKind, start: String, at local: String) async throws -> String {
+    func book(_ referral: ReferralID, _ kind: VisitKind, start: String, at local: String) async throws -> AppointmentID {
         clock.set(local)
         return try await services.scheduling.book(referralID: referral, kind: kind, start: clock.at(start), resourceIDs: nil,
-                                                  idempotencyKey: nil, actor: clock.actor).0.id.description
+                                                  idempotencyKey: nil, actor: clock.actor).0.id
     }
 }
 
@@ -94,13 +94,13 @@ struct NightlyReportTests {
     /// - Green: referred 03-02, evaluation 03-10 11:00 missed (no-show), rebooked 03-11 09:00.
     /// - Brooks: referred Saturday 03-07 (MST), candidate Monday 03-09 (MDT): 2 days across the change; booked only on 03-11.
     /// - Cruz: referred 03-10 at 00:30 (already 03-10 only because of the new offset), candidate the same afternoon.
-    static func story(_ db: TestDatabase) async throws -> (ReportStory, [String: String]) {
+    static func story(_ db: TestDatabase) async throws -> (ReportStory, [String: ReferralID]) {
         let fixtures = Fixtures(db)
         let clock = StoryClock(zone: "America/Denver")
         clock.set("2026-01-02 08:00")
         let (clinic, _) = try await fixtures.schedulableClinic(timeZone: "America/Denver")
         let story = ReportStory(services: try fixtures.services(now: { clock.now }), clock: clock, clinic: clinic)
-        var ids: [String: String] = [:]
+        var ids: [String: ReferralID] = [:]
         ids["ellis"] = try await story.refer("Joan", "Ellis", mrn: "DEN-1", at: "2026-01-05 10:00", onset: "2025-12-26")
         try await story.evaluate(ids["ellis"]!, at: "2026-01-07 10:00")
         ids["duarte"] = try await story.refer("Luis", "Duarte", mrn: "DEN-2", at: "2026-02-10 09:00")
@@ -132,7 +132,7 @@ struct NightlyReportTests {
     func figuresAcrossDaylightSaving() async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
             let (story, ids) = try await Self.story(db)
-            let report = try await story.services.reports.nightly(clinicID: story.clinic.id.description, date: "2026-03-10",
+            let report = try await story.services.reports.nightly(clinicID: story.clinic.id, day: .on(try LocalDate(iso8601: "2026-03-10")),
                                                                   actor: story.clock.actor).report
 
             #expect(report.date == "2026-03-10" && report.rollingFrom == "2026-02-09")
@@ -159,7 +159,7 @@ struct NightlyReportTests {
             #expect(report.overdue.map(\.daysOverdue) == [14, 8])
             #expect(report.overdue.map(\.ageDays) == [28, 22])
             #expect(report.overdue.map(\.nextAction) == ["Book an evaluation", "Book an evaluation"])
-            #expect(report.windowClosing.map(\.referralId) == [ids["ellis"]!])
+            #expect(report.windowClosing.map(\.referralId) == [ids["ellis"]!.description])
             #expect(report.windowClosing.first?.daysLeft == 10)
             #expect(report.windowClosing.first?.nextAction == "Book the procedure")
 
@@ -181,7 +181,7 @@ struct NightlyReportTests {
 
             // Brooks was booked only on 03-11: at the end of 03-10 she still waited.
             #expect(report.waitlist.length == 3)
-            #expect(report.waitlist.oldest?.referralId == ids["ellis"]! && report.waitlist.oldest?.waitingDays == 62)
+            #expect(report.waitlist.oldest?.referralId == ids["ellis"]!.description && report.waitlist.oldest?.waitingDays == 62)
         }
     }
 
@@ -189,7 +189,7 @@ struct NightlyReportTests {
     func saturdayBeforeTheChange() async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
             let (story, ids) = try await Self.story(db)
-            let report = try await story.services.reports.nightly(clinicID: nil, date: "2026-03-07", actor: story.clock.actor).report
+            let report = try await story.services.reports.nightly(clinicID: nil, day: .on(try LocalDate(iso8601: "2026-03-07")), actor: story.clock.actor).report
 
             // Brooks arrived that day; of the 30 days' five arrivals only Abbott had been evaluated.
             #expect(report.rollingFrom == "2026-02-06")
@@ -210,7 +210,7 @@ struct NightlyReportTests {
             #expect(room.days.map(\.availableMinutes) == [0, 0, 600, 600, 600, 600, 600, 0])
             #expect(room.days.map(\.bookedMinutes) == [0, 0, 0, 75, 0, 75, 0, 0])
 
-            #expect(report.waitlist.length == 1 && report.waitlist.oldest?.referralId == ids["ellis"]! && report.waitlist.oldest?.waitingDays == 59)
+            #expect(report.waitlist.length == 1 && report.waitlist.oldest?.referralId == ids["ellis"]!.description && report.waitlist.oldest?.waitingDays == 59)
             #expect(report.tomorrow.date == "2026-03-08" && report.tomorrow.visits.isEmpty)
         }
     }
@@ -225,9 +225,9 @@ struct NightlyReportTests {
             let story = ReportStory(services: try fixtures.services(now: { clock.now }), clock: clock, clinic: clinic)
             let id = try await story.refer("Rosa", "Delgado", mrn: "DEN-9", at: "2026-03-02 09:00", retropulsion: true)
             clock.set("2026-03-11 08:00")
-            let report = try await story.services.reports.nightly(clinicID: nil, date: "2026-03-10", actor: clock.actor).report
+            let report = try await story.services.reports.nightly(clinicID: nil, day: .on(try LocalDate(iso8601: "2026-03-10")), actor: clock.actor).report
             let row = try #require(report.overdue.first)
-            #expect(report.overdue.count == 1 && row.referralId == id && row.status == "surgical_review")
+            #expect(report.overdue.count == 1 && row.referralId == id.description && row.status == "surgical_review")
             #expect(row.nextAction == "Chase the surgical review: close it or return it to the pathway")
             #expect(report.windowClosing.isEmpty)
         }
@@ -237,9 +237,9 @@ struct NightlyReportTests {
     func recordedOnce() async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
             let (story, _) = try await Self.story(db)
-            let first = try await story.services.reports.nightly(clinicID: nil, date: "2026-03-10", actor: story.clock.actor)
+            let first = try await story.services.reports.nightly(clinicID: nil, day: .on(try LocalDate(iso8601: "2026-03-10")), actor: story.clock.actor)
             story.clock.set("2026-03-12 09:00")
-            let second = try await story.services.reports.nightly(clinicID: nil, date: "2026-03-10", actor: story.clock.actor)
+            let second = try await story.services.reports.nightly(clinicID: nil, day: .on(try LocalDate(iso8601: "2026-03-10")), actor: story.clock.actor)
             #expect(!first.reused && second.reused)
             #expect(try first.report.json() == second.report.json())
             #expect(try await db.count("report_runs") == 1)
@@ -252,7 +252,7 @@ struct NightlyReportTests {
             let (story, _) = try await Self.story(db)
             let reports = try await withThrowingTaskGroup(of: NightlyReport.self) { group in
                 for _ in 0..<10 {
-                    group.addTask { try await story.services.reports.nightly(clinicID: nil, date: "2026-03-10", actor: story.clock.actor).report }
+                    group.addTask { try await story.services.reports.nightly(clinicID: nil, day: .on(try LocalDate(iso8601: "2026-03-10")), actor: story.clock.actor).report }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
@@ -267,13 +267,13 @@ struct NightlyReportTests {
     func todayIsNotRecorded() async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
             let (story, _) = try await Self.story(db)
-            let today = try await story.services.reports.nightly(clinicID: nil, date: "today", actor: story.clock.actor)
+            let today = try await story.services.reports.nightly(clinicID: nil, day: .today, actor: story.clock.actor)
             #expect(today.report.date == "2026-03-11" && !today.reused)
             #expect(try await db.count("report_runs") == 0)
             await #expect(throws: ServiceError.invalid("/date", "is after today (2026-03-11) in the clinic's time zone")) {
-                try await story.services.reports.nightly(clinicID: nil, date: "2026-03-12", actor: story.clock.actor)
+                try await story.services.reports.nightly(clinicID: nil, day: .on(try LocalDate(iso8601: "2026-03-12")), actor: story.clock.actor)
             }
-            let yesterday = try await story.services.reports.nightly(clinicID: nil, date: nil, actor: story.clock.actor)
+            let yesterday = try await story.services.reports.nightly(clinicID: nil, day: .yesterday, actor: story.clock.actor)
             #expect(yesterday.report.date == "2026-03-10")
         }
     }
@@ -306,7 +306,7 @@ struct ReportSourceTests {
                     clinicID: nil, patient: nil, referringClinicianName: "Dr. Samuel Ortiz", referringClinicianNPI: nil,
                     reason: "Painful L1 fracture", symptomOnset: nil, imagingResultIDs: ids.reversed()), idempotencyKey: nil, actor: Fixtures.operator_)
             }
-            let report = try await services.reports.nightly(clinicID: clinic.id.description, date: "today", actor: Fixtures.operator_).report
+            let report = try await services.reports.nightly(clinicID: clinic.id, day: .today, actor: Fixtures.operator_).report
             #expect(report.newReferrals.total == 8)
             #expect(report.newReferrals.bySource.map(\.key) == ["first-ris"])
         }

@@ -84,9 +84,9 @@ struct TokenServiceTests {
             let (id, secret) = try await service.create(name: "PACS interface", role: .intake)
             #expect(try await service.authenticate(secret: secret, now: Date())?.role == .intake)
             #expect(try await service.authenticate(secret: secret + "x", now: Date()) == nil)
-            try await service.revoke(id: id.description, at: Date())
+            try await service.revoke(id: id, at: Date())
             #expect(try await service.authenticate(secret: secret, now: Date()) == nil)
-            await #expect(throws: ServiceError.notFound(entity: "token")) { try await service.revoke(id: UUID().uuidString, at: Date()) }
+            await #expect(throws: ServiceError.notFound(entity: "token")) { try await service.revoke(id: .random(), at: Date()) }
         }
     }
 

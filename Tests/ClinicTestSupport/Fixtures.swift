@@ -66,8 +66,8 @@ extension Fixtures {
         var ids: [ResourceKind: ResourceID] = [:]
         for (kind, name) in [(ResourceKind.consultRoom, "Consult Room A"), (.evaluator, "Dr. Kevin Chen"),
                              (.procedureRoom, "Procedure Suite 1"), (.proceduralist, "Dr. Maria Alvarez")] {
-            let resource = try await setup.addResource(clinicID: clinic.id.description, kind: kind, name: name, actor: Self.operator_)
-            _ = try await setup.setTemplate(resourceID: resource.resource.id.description,
+            let resource = try await setup.addResource(clinicID: clinic.id, kind: kind, name: name, actor: Self.operator_)
+            _ = try await setup.setTemplate(resourceID: resource.resource.id,
                                             windows: (1...5).map { ($0, "07:00", "17:00") }, actor: Self.operator_)
             ids[kind] = resource.resource.id
         }
@@ -114,7 +114,7 @@ extension Fixtures {
             painFromTargetFracture: true, conservativeCare: ConservativeCare(bracing: true, weeks: 5), contraindications: .noneFound,
             boneDensityReferral: true, osteoporosisEducation: true, myeloma: false, levels: [try VertebralLevel("L1")],
             anesthesia: anesthesia, anticoagulant: .warfarin, inr: 1.2, platelets: 210)
-        _ = try await services.evaluations.record(referralID: referral.id.description, findings: findings,
+        _ = try await services.evaluations.record(referralID: referral.id, findings: findings,
                                                   decision: EvaluationDecisionDraft(outcome: .candidate, reason: nil, reevaluateOn: nil),
                                                   actor: Self.operator_)
         return referral.id

@@ -88,8 +88,8 @@ struct BookingRaceTests {
         try await withTestDatabase(poolSize: 4) { db in
             let (clinic, resources) = try await Fixtures(db).schedulableClinic()
             let setup = ClinicSetupService(store: PostgresClinicStoreProbe.store(db))
-            let roomB = try await setup.addResource(clinicID: clinic.id.description, kind: .consultRoom, name: "Consult Room B", actor: Fixtures.operator_)
-            _ = try await setup.setTemplate(resourceID: roomB.resource.id.description, windows: (1...5).map { ($0, "07:00", "17:00") },
+            let roomB = try await setup.addResource(clinicID: clinic.id, kind: .consultRoom, name: "Consult Room B", actor: Fixtures.operator_)
+            _ = try await setup.setTemplate(resourceID: roomB.resource.id, windows: (1...5).map { ($0, "07:00", "17:00") },
                                             actor: Fixtures.operator_)
             let token = try await Fixtures(db).token(.scheduler)
             let ids = try await referrals(db, clinic)

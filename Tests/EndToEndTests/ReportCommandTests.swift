@@ -44,7 +44,7 @@ struct ReportCommandTests {
             let desert = try await Fixtures(db).schedulableClinic().clinic
             // A name with a comma and quotes, which CSV must quote.
             try await ClinicSetupService(store: PostgresClinicStore(database: db.database))
-                .addResource(clinicID: desert.id.description, kind: .anesthesia, name: #"Dr. Priya "PP" Patel, CRNA"#, actor: Fixtures.operator_)
+                .addResource(clinicID: desert.id, kind: .anesthesia, name: #"Dr. Priya "PP" Patel, CRNA"#, actor: Fixtures.operator_)
             let json = try await runClinic(["report", "nightly", "--format", "json"], db)
             #expect(json.status == 0)
             let report = try NightlyReport.decoder().decode(NightlyReport.self, from: Data(json.output.utf8))
@@ -135,7 +135,7 @@ struct ReportCommandTests {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
             try await Fixtures(db).schedulableClinic()
             let badDate = try await runClinic(["report", "nightly", "--date", "2026-13-01"], db)
-            #expect(badDate.status == 1 && badDate.output.contains("/date"))
+            #expect(badDate.status == 1 && badDate.output.contains("--date must be a date as YYYY-MM-DD"))
             let badFormat = try await runClinic(["report", "nightly", "--format", "pdf"], db)
             #expect(badFormat.status == 64)
             let unknown = try await runClinic(["report", "nightly", "--clinic", UUID().uuidString], db)

@@ -42,7 +42,7 @@ struct WaitlistRaceTests {
             for round in 0..<Self.rounds {
                 let start = monday.addingTimeInterval(Double(round / 5 * 7 + round % 5) * 86_400)
                 let booked = try await fixtures.candidate(at: clinic, mrn: "BOOKED-\(round)", services: services)
-                let (appointment, _) = try await services.scheduling.book(referralID: booked.description, kind: .procedure, start: start,
+                let (appointment, _) = try await services.scheduling.book(referralID: booked, kind: .procedure, start: start,
                                                                           resourceIDs: nil, idempotencyKey: nil, actor: Fixtures.operator_)
                 bookings.append((appointment.id, start))
             }

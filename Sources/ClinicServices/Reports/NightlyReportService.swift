@@ -32,11 +32,11 @@ public struct NightlyReportService: Sendable {
     /// (`YYYY-MM-DD`, `today` or `yesterday` in the clinic's zone; yesterday when absent: the
     /// last whole day). A finished day's report is recorded on first request and read back after;
     /// `recompute` replaces the record. Today's is computed afresh each time and not recorded.
-    public func nightly(clinicID text: String?, date dateText: String?, recompute: Bool = false, actor: Actor) async throws -> RecordedReport {
-        let clinic = try await resolveClinic(text)
+    public func nightly(clinicID: ClinicID?, day: ReportDay = .yesterday, recompute: Bool = false, actor: Actor) async throws -> RecordedReport {
+        let clinic = try await resolveClinic(clinicID)
         let now = actor.at
         let today = LocalDate(now, in: clinic.clinic.timeZone.zone)
-        let date = try resolveDate(dateText, today: today)
+        let date = try resolveDate(day, today: today)
         let result: RecordedReport
         if date < today {
             result = try await store.recorded(clinicID: clinic.clinic.id, date: date, generatedBy: actor.principal.name, recompute: recompute) {
@@ -49,11 +49,10 @@ public struct NightlyReportService: Sendable {
         return result
     }
 
-    private func resolveClinic(_ text: String?) async throws -> ClinicSetup {
+    private func resolveClinic(_ given: ClinicID?) async throws -> ClinicSetup {
         let id: ClinicID
-        if let text {
-            guard let parsed = ClinicID(string: text) else { throw ServiceError.invalid("/clinicId", "must be a UUID") }
-            id = parsed
+        if let given {
+            id = given
         } else {
             let ids = try await store.clinicIDs(limit: 2)
             guard ids.count == 1 else {
@@ -66,16 +65,11 @@ public struct NightlyReportService: Sendable {
         return clinic
     }
 
-    private func resolveDate(_ text: String?, today: LocalDate) throws -> LocalDate {
-        let date: LocalDate
-        switch text {
-        case nil, "yesterday": date = today.adding(days: -1)
-        case "today": date = today
-        case let text?:
-            guard let parsed = try? LocalDate(iso8601: text) else {
-                throw ServiceError.invalid("/date", "must be a date as YYYY-MM-DD, or today or yesterday")
-            }
-            date = parsed
+    private func resolveDate(_ day: ReportDay, today: LocalDate) throws -> LocalDate {
+        let date: LocalDate = switch day {
+        case .yesterday: today.adding(days: -1)
+        case .today: today
+        case .on(let date): date
         }
         guard date <= today else { throw ServiceError.invalid("/date", "is after today (\(today)) in the clinic's time zone") }
         guard date.year >= 2000 else { throw ServiceError.invalid("/date", "must be in 2000 or later") }
@@ -211,5 +205,24 @@ public struct NightlyReportService: Sendable {
                      patientName: "\(entry.patient.details.familyName.value), \(entry.patient.details.givenName.value)", mrn: entry.patient.details.mrn.value,
                      levels: entry.plan?.levels.map(\.description) ?? [], resources: appointment.resources.map(\.name.value),
                      openItems: entry.openItems.map(\.detail))
+    }
+}
+
+/// Which day a report is for, on the clinic's calendar.
+public enum ReportDay: Sendable, Hashable {
+    /// The last whole day: the default.
+    case yesterday
+    case today
+    case on(LocalDate)
+
+    /// `YYYY-MM-DD`, `today` or `yesterday`; nil for anything else.
+    public init?(text: String) {
+        switch text {
+        case "yesterday": self = .yesterday
+        case "today": self = .today
+        default:
+            guard let date = try? LocalDate(iso8601: text) else { return nil }
+            self = .on(date)
+        }
     }
 }
