@@ -8,7 +8,7 @@ FUZZ_EXAMPLES ?= 100
 CLUSTER := bash deploy/dev-cluster.sh
 
 .DEFAULT_GOAL := help
-.PHONY: help run stop build test test-swift faults fuzz fuzz-ci bench clean-local
+.PHONY: help run stop build test test-swift faults lint format fuzz fuzz-ci bench clean-local
 
 help:
 	@echo 'make run          dev PostgreSQL + migrate + demo seed + admin token, then serve on $(HOST):$(PORT)'
@@ -19,6 +19,8 @@ help:
 	@echo 'make test-swift   only the Swift suites (SWIFT_TEST_FLAGS="--filter X" to narrow)'
 	@echo 'make faults       only the fault scenarios: the server killed, PostgreSQL restarted or stopped under'
 	@echo '                  load, SIGTERM, hostile values (FAULTS="stop_10s ..." to narrow)'
+	@echo 'make lint         swift format lint --strict with .swift-format (CI runs it); fails on any difference'
+	@echo 'make format       apply .swift-format to Sources, Tests and Package.swift in place'
 	@echo 'make fuzz         Schemathesis (pinned, own venv) against a live server on a throwaway clinic_fuzz'
 	@echo '                  database, every operation, admin token; fails on any 5xx or off-contract response'
 	@echo '                  (FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) per operation; FUZZ_PORT, FUZZ_SEED; logs in .local/fuzz/)'
@@ -48,6 +50,15 @@ test-swift:
 
 faults:
 	bash Tests/Faults/run.sh
+
+# The toolchain's own formatter (`swift format`, Swift 6+), configured by .swift-format.
+FORMAT_PATHS := Sources Tests Package.swift
+
+lint:
+	swift format lint --strict --recursive --parallel $(FORMAT_PATHS)
+
+format:
+	swift format format --in-place --recursive --parallel $(FORMAT_PATHS)
 
 # Uses the dev cluster (started and stopped again if it was down) but its own database, and
 # builds nothing unless .build/debug/clinic is missing.

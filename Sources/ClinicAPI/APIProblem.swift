@@ -20,8 +20,10 @@ struct APIProblem: Error, Sendable, Equatable {
     let errors: [FieldError]
     var headers: HTTPFields = [:]
 
-    init(status: HTTPResponse.Status, type: String, title: String, detail: String? = nil, errors: [FieldError] = [],
-         headers: HTTPFields = [:]) {
+    init(
+        status: HTTPResponse.Status, type: String, title: String, detail: String? = nil, errors: [FieldError] = [],
+        headers: HTTPFields = [:]
+    ) {
         self.status = status
         self.type = "/problems/" + type
         self.title = title
@@ -31,9 +33,11 @@ struct APIProblem: Error, Sendable, Equatable {
     }
 
     static func validation(_ violations: [FieldViolation]) -> APIProblem {
-        APIProblem(status: .badRequest, type: "validation", title: "The request is not valid",
-                   detail: violations.map { "\($0.pointer.isEmpty ? "request" : $0.pointer): \($0.message)" }.joined(separator: "; "),
-                   errors: violations.map { FieldError(pointer: $0.pointer, detail: $0.message) })
+        APIProblem(
+            status: .badRequest, type: "validation", title: "The request is not valid",
+            detail: violations.map { "\($0.pointer.isEmpty ? "request" : $0.pointer): \($0.message)" }.joined(
+                separator: "; "),
+            errors: violations.map { FieldError(pointer: $0.pointer, detail: $0.message) })
     }
 
     static func validation(_ pointer: String, _ message: String) -> APIProblem {
@@ -41,8 +45,9 @@ struct APIProblem: Error, Sendable, Equatable {
     }
 
     static func unauthorized(_ detail: String) -> APIProblem {
-        APIProblem(status: .unauthorized, type: "unauthorized", title: "Authentication required", detail: detail,
-                   headers: [.wwwAuthenticate: "Bearer"])
+        APIProblem(
+            status: .unauthorized, type: "unauthorized", title: "Authentication required", detail: detail,
+            headers: [.wwwAuthenticate: "Bearer"])
     }
 
     static func forbidden(_ detail: String) -> APIProblem {
@@ -53,14 +58,16 @@ struct APIProblem: Error, Sendable, Equatable {
         APIProblem(status: .notFound, type: "not-found", title: "Not found", detail: detail)
     }
 
-    static let internalError = APIProblem(status: .internalServerError, type: "internal", title: "Internal error",
-                                          detail: "The server failed to answer; the request id identifies it in the server log.")
+    static let internalError = APIProblem(
+        status: .internalServerError, type: "internal", title: "Internal error",
+        detail: "The server failed to answer; the request id identifies it in the server log.")
 
     /// Renders the problem as a Hummingbird response.
     func response(requestID: String?) -> Response {
         var fields = headers
         fields[.contentType] = "application/problem+json"
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body(requestID: requestID))))
+        return Response(
+            status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body(requestID: requestID))))
     }
 
     func body(requestID: String?) -> [UInt8] {
@@ -72,11 +79,14 @@ struct APIProblem: Error, Sendable, Equatable {
             let requestId: String?
             let errors: [FieldError]?
         }
-        let body = Body(type: type, title: title, status: status.code, detail: detail, requestId: requestID,
-                        errors: errors.isEmpty ? nil : errors)
+        let body = Body(
+            type: type, title: title, status: status.code, detail: detail, requestId: requestID,
+            errors: errors.isEmpty ? nil : errors)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Array((try? encoder.encode(body)) ?? Data("{\"type\":\"/problems/internal\",\"title\":\"Internal error\",\"status\":500}".utf8))
+        return Array(
+            (try? encoder.encode(body))
+                ?? Data("{\"type\":\"/problems/internal\",\"title\":\"Internal error\",\"status\":500}".utf8))
     }
 }
 
@@ -98,21 +108,24 @@ extension APIProblem {
             if inner.status != .internalServerError { return inner }
             // A required If-Match missing is a precondition, not a malformed request (RFC 6585).
             if error.httpStatus == .badRequest, error.causeDescription.contains("'If-Match'") {
-                return APIProblem(status: .preconditionRequired, type: "precondition-required", title: "If-Match required",
-                                  detail: "Send If-Match with the entity's ETag (read it with GET first).")
+                return APIProblem(
+                    status: .preconditionRequired, type: "precondition-required", title: "If-Match required",
+                    detail: "Send If-Match with the entity's ETag (read it with GET first).")
             }
             // The runtime's own request-parsing errors (missing body, bad content type, bad parameter).
             if (400..<500).contains(error.httpStatus.code) {
                 let type = error.httpStatus == .unsupportedMediaType ? "unsupported-media-type" : "bad-request"
-                return APIProblem(status: error.httpStatus, type: type, title: error.httpStatus.reasonPhrase,
-                                  detail: error.causeDescription)
+                return APIProblem(
+                    status: error.httpStatus, type: type, title: error.httpStatus.reasonPhrase,
+                    detail: error.causeDescription)
             }
             return .internalError
         case is DeadlineExceeded, is CancellationError:
             return from(ServiceError.unavailable("the request did not finish in time"))
         case let error as HTTPError:
-            return APIProblem(status: error.status, type: slug(error.status), title: error.status.reasonPhrase,
-                              detail: error.body, headers: error.headers)
+            return APIProblem(
+                status: error.status, type: slug(error.status), title: error.status.reasonPhrase,
+                detail: error.body, headers: error.headers)
         default:
             return .internalError
         }
@@ -125,32 +138,41 @@ extension APIProblem {
         case .notFound(let entity):
             return .notFound("No \(entity) has this id.")
         case .unknownReference(let pointer, let entity):
-            return APIProblem(status: .unprocessableContent, type: "unknown-reference", title: "Refers to something that does not exist",
-                              detail: "\(pointer): no \(entity) has this id", errors: [FieldError(pointer: pointer, detail: "no \(entity) has this id")])
+            return APIProblem(
+                status: .unprocessableContent, type: "unknown-reference",
+                title: "Refers to something that does not exist",
+                detail: "\(pointer): no \(entity) has this id",
+                errors: [FieldError(pointer: pointer, detail: "no \(entity) has this id")])
         case .illegalTransition(let current, let attempted):
-            return APIProblem(status: .conflict, type: "illegal-transition", title: "Not allowed in the current state",
-                              detail: "Cannot \(attempted) a referral in status \(current.code).")
+            return APIProblem(
+                status: .conflict, type: "illegal-transition", title: "Not allowed in the current state",
+                detail: "Cannot \(attempted) a referral in status \(current.code).")
         case .conflict(let detail):
             return APIProblem(status: .conflict, type: "conflict", title: "Conflicts with stored data", detail: detail)
         case .notReady(let items):
-            return APIProblem(status: .conflict, type: "not-ready", title: "Not ready to confirm",
-                              detail: items.map(\.message).joined(separator: " "),
-                              errors: items.map { FieldError(pointer: $0.pointer, detail: $0.message) })
+            return APIProblem(
+                status: .conflict, type: "not-ready", title: "Not ready to confirm",
+                detail: items.map(\.message).joined(separator: " "),
+                errors: items.map { FieldError(pointer: $0.pointer, detail: $0.message) })
         case .versionMismatch(let current):
-            return APIProblem(status: .preconditionFailed, type: "stale-version", title: "The entity has changed",
-                              detail: "If-Match does not match the current version \"\(current)\"; read it again and retry.")
+            return APIProblem(
+                status: .preconditionFailed, type: "stale-version", title: "The entity has changed",
+                detail: "If-Match does not match the current version \"\(current)\"; read it again and retry.")
         case .offerClosed(let state):
-            return APIProblem(status: .conflict, type: "offer-closed", title: "The offer is no longer open",
-                              detail: "The offer was already \(state): it can be neither accepted nor declined now.")
+            return APIProblem(
+                status: .conflict, type: "offer-closed", title: "The offer is no longer open",
+                detail: "The offer was already \(state): it can be neither accepted nor declined now.")
         case .idempotencyKeyReused:
-            return APIProblem(status: .unprocessableContent, type: "idempotency-key-reused",
-                              title: "Idempotency-Key already used for another request",
-                              detail: "This Idempotency-Key was used before with a different request body; use a new key.")
+            return APIProblem(
+                status: .unprocessableContent, type: "idempotency-key-reused",
+                title: "Idempotency-Key already used for another request",
+                detail: "This Idempotency-Key was used before with a different request body; use a new key.")
         case .unavailable:
-            return APIProblem(status: .serviceUnavailable, type: "unavailable", title: "Temporarily unavailable",
-                              detail: "The database could not be reached in time; retry shortly. For a POST, send the same "
-                                  + "Idempotency-Key again: if the first attempt took effect, the retry answers with its result.",
-                              headers: [.retryAfter: "1"])
+            return APIProblem(
+                status: .serviceUnavailable, type: "unavailable", title: "Temporarily unavailable",
+                detail: "The database could not be reached in time; retry shortly. For a POST, send the same "
+                    + "Idempotency-Key again: if the first attempt took effect, the retry answers with its result.",
+                headers: [.retryAfter: "1"])
         }
     }
 

@@ -4,10 +4,13 @@ import Foundation
 
 /// `/v1/audit`.
 extension APIHandler {
-    func listAuditEntries(_ input: Operations.ListAuditEntries.Input) async throws -> Operations.ListAuditEntries.Output {
-        let page = try await services.auditTrail.entries(entityID: try Identifier<AnyEntity>(input.query.entityId, at: "/entityId").rawValue, limit: input.query.limit,
-                                                         after: try cursors.auditCursor(input.query.cursor),
-                                                         actor: RequestScope.actor())
+    func listAuditEntries(_ input: Operations.ListAuditEntries.Input) async throws -> Operations.ListAuditEntries.Output
+    {
+        let page = try await services.auditTrail.entries(
+            entityID: try Identifier<AnyEntity>(input.query.entityId, at: "/entityId").rawValue,
+            limit: input.query.limit,
+            after: try cursors.auditCursor(input.query.cursor),
+            actor: RequestScope.actor())
         let items = page.items.map { entry in
             Components.Schemas.AuditEntry(
                 id: entry.id, occurredAt: entry.occurredAt, actorName: entry.actorName, actorRole: entry.actorRole,

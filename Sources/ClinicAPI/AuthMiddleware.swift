@@ -13,9 +13,12 @@ struct AuthMiddleware: ServerMiddleware {
     let audit: any AuditStore
     let logger: Logger
 
-    func intercept(_ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
-                   next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?))
-        async throws -> (HTTPResponse, HTTPBody?) {
+    func intercept(
+        _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
+        next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
+    )
+        async throws -> (HTTPResponse, HTTPBody?)
+    {
         guard let access = PermissionMatrix.access(for: operationID) else {
             throw APIProblem.forbidden("Operation \(operationID) is not in the permission matrix.")
         }
@@ -29,13 +32,17 @@ struct AuthMiddleware: ServerMiddleware {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw APIProblem.unauthorized("The Authorization header must be: Bearer <token>.")
         }
-        guard let principal = try await tokens.authenticate(secret: String(parts[1]).trimmingCharacters(in: .whitespaces),
-                                                            now: RequestScope.instant) else {
+        guard
+            let principal = try await tokens.authenticate(
+                secret: String(parts[1]).trimmingCharacters(in: .whitespaces),
+                now: RequestScope.instant)
+        else {
             throw APIProblem.unauthorized("The token is unknown, revoked or expired.")
         }
         guard PermissionMatrix.allows(principal.role, operationID) else {
             let actor = Actor(principal: principal, requestID: RequestScope.requestID, at: RequestScope.instant)
-            try? await audit.record(AuditEntry(actor: actor, action: operationID, entityType: "operation", entityID: nil, outcome: .denied))
+            try? await audit.record(
+                AuditEntry(actor: actor, action: operationID, entityType: "operation", entityID: nil, outcome: .denied))
             throw APIProblem.forbidden("Role \(principal.role.rawValue) may not call \(operationID).")
         }
         return try await RequestScope.$principal.withValue(principal) {

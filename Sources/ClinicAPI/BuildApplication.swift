@@ -21,9 +21,12 @@ public struct APIConfiguration: Sendable {
     /// Seals list cursors; servers behind one load balancer need the same one.
     public var cursors: CursorSeal
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, maximumBodyBytes: Int = 1 << 20,
-                requestTimeout: Duration = .seconds(10), maximumConnections: Int = 1024, readinessTimeout: Duration = .seconds(1),
-                cursors: CursorSeal = .ephemeral()) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, maximumBodyBytes: Int = 1 << 20,
+        requestTimeout: Duration = .seconds(10), maximumConnections: Int = 1024,
+        readinessTimeout: Duration = .seconds(1),
+        cursors: CursorSeal = .ephemeral()
+    ) {
         self.host = host
         self.port = port
         self.maximumBodyBytes = maximumBodyBytes
@@ -37,27 +40,33 @@ public struct APIConfiguration: Sendable {
 /// Builds the HTTP application: middleware chain, generated routes, handlers. Shared by
 /// `clinic serve` and the tests, so the tests exercise exactly what production runs.
 /// - Parameter services: long-running services to run beside the server (the database client).
-public func buildApplication(configuration: APIConfiguration, api: APIServices, services: [any Service] = [],
-                             logger: Logger) throws -> some ApplicationProtocol {
+public func buildApplication(
+    configuration: APIConfiguration, api: APIServices, services: [any Service] = [],
+    logger: Logger
+) throws -> some ApplicationProtocol {
     let router = Router()
     let routes = RouteTable()
     router.add(middleware: RequestLogMiddleware(logger: logger, routes: routes))
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: RequestBodyGuard(maximumBytes: configuration.maximumBodyBytes))
 
-    let handler = APIHandler(services: api, metrics: ClinicMetrics.registry, readinessTimeout: configuration.readinessTimeout,
-                             cursors: configuration.cursors)
+    let handler = APIHandler(
+        services: api, metrics: ClinicMetrics.registry, readinessTimeout: configuration.readinessTimeout,
+        cursors: configuration.cursors)
     try handler.registerHandlers(
-        on: RecordingTransport(router: router, table: routes, requestTimeout: configuration.requestTimeout, clock: api.now),
-        configuration: .init(dateTranscoder: RFC3339DateTranscoder(), jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
+        on: RecordingTransport(
+            router: router, table: routes, requestTimeout: configuration.requestTimeout, clock: api.now),
+        configuration: .init(
+            dateTranscoder: RFC3339DateTranscoder(), jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
         middlewares: [HeaderEncodingMiddleware(), AuthMiddleware(tokens: api.tokens, audit: api.audit, logger: logger)])
 
     return Application(
         router: router,
         // A client that goes quiet mid-request or between requests is cut off after 30 s.
         server: .http1(configuration: .init(idleTimeout: .seconds(30))),
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "clinic",
-                             availableConnectionsDelegate: .maximum(configuration.maximumConnections, logger: logger)),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "clinic",
+            availableConnectionsDelegate: .maximum(configuration.maximumConnections, logger: logger)),
         services: services,
         logger: logger)
 }

@@ -5,23 +5,32 @@ import Foundation
 /// `/v1/clinics` and `/v1/resources`: clinic setup.
 extension APIHandler {
     func createClinic(_ input: Operations.CreateClinic.Input) async throws -> Operations.CreateClinic.Output {
-        guard case .json(let body) = input.body else { throw APIProblem.validation("", "send the clinic as application/json") }
-        let setup = try await services.setup.createClinic(name: body.name, timeZone: body.timeZone,
-                                                          hours: body.hours.map { ($0.weekday, $0.opens, $0.closes) },
-                                                          actor: RequestScope.actor())
+        guard case .json(let body) = input.body else {
+            throw APIProblem.validation("", "send the clinic as application/json")
+        }
+        let setup = try await services.setup.createClinic(
+            name: body.name, timeZone: body.timeZone,
+            hours: body.hours.map { ($0.weekday, $0.opens, $0.closes) },
+            actor: RequestScope.actor())
         return .created(.init(headers: .init(location: "/v1/clinics/\(setup.clinic.id)"), body: .json(.init(setup))))
     }
 
     func getClinic(_ input: Operations.GetClinic.Input) async throws -> Operations.GetClinic.Output {
-        return .ok(.init(body: .json(.init(try await services.setup.clinicSetup(id: try ClinicID(input.path.id, at: "/id"))))))
+        return .ok(
+            .init(body: .json(.init(try await services.setup.clinicSetup(id: try ClinicID(input.path.id, at: "/id"))))))
     }
 
-    func setVisitSettings(_ input: Operations.SetVisitSettings.Input) async throws -> Operations.SetVisitSettings.Output {
-        guard case .json(let body) = input.body else { throw APIProblem.validation("", "send the settings as application/json") }
-        let settings = VisitSettings(minutesPerLevel: body.minutesPerLevel, turnoverMinutes: body.turnoverMinutes,
-                                     recoveryMinutes: body.recoveryMinutes, evaluationMinutes: body.evaluationMinutes,
-                                     followUpMinutes: body.followUpMinutes, holdMinutes: body.holdMinutes, offerHours: body.offerHours)
-        let setup = try await services.setup.setVisitSettings(clinicID: try ClinicID(input.path.id, at: "/id"), settings, actor: RequestScope.actor())
+    func setVisitSettings(_ input: Operations.SetVisitSettings.Input) async throws -> Operations.SetVisitSettings.Output
+    {
+        guard case .json(let body) = input.body else {
+            throw APIProblem.validation("", "send the settings as application/json")
+        }
+        let settings = VisitSettings(
+            minutesPerLevel: body.minutesPerLevel, turnoverMinutes: body.turnoverMinutes,
+            recoveryMinutes: body.recoveryMinutes, evaluationMinutes: body.evaluationMinutes,
+            followUpMinutes: body.followUpMinutes, holdMinutes: body.holdMinutes, offerHours: body.offerHours)
+        let setup = try await services.setup.setVisitSettings(
+            clinicID: try ClinicID(input.path.id, at: "/id"), settings, actor: RequestScope.actor())
         return .ok(.init(body: .json(.init(setup))))
     }
 
@@ -31,28 +40,45 @@ extension APIHandler {
     }
 
     func createResource(_ input: Operations.CreateResource.Input) async throws -> Operations.CreateResource.Output {
-        guard case .json(let body) = input.body else { throw APIProblem.validation("", "send the resource as application/json") }
-        let setup = try await services.setup.addResource(clinicID: try ClinicID(input.path.id, at: "/id"), kind: ResourceKind(rawValue: body.kind.rawValue) ?? .consultRoom,
-                                                         name: body.name, actor: RequestScope.actor())
+        guard case .json(let body) = input.body else {
+            throw APIProblem.validation("", "send the resource as application/json")
+        }
+        let setup = try await services.setup.addResource(
+            clinicID: try ClinicID(input.path.id, at: "/id"),
+            kind: ResourceKind(rawValue: body.kind.rawValue) ?? .consultRoom,
+            name: body.name, actor: RequestScope.actor())
         return .created(.init(body: .json(.init(setup))))
     }
 
-    func setAvailabilityTemplate(_ input: Operations.SetAvailabilityTemplate.Input) async throws -> Operations.SetAvailabilityTemplate.Output {
-        guard case .json(let body) = input.body else { throw APIProblem.validation("", "send the template as application/json") }
-        let setup = try await services.setup.setTemplate(resourceID: try ResourceID(input.path.id, at: "/id"),
-                                                         windows: body.windows.map { ($0.weekday, $0.starts, $0.ends) },
-                                                         actor: RequestScope.actor())
+    func setAvailabilityTemplate(_ input: Operations.SetAvailabilityTemplate.Input) async throws
+        -> Operations.SetAvailabilityTemplate.Output
+    {
+        guard case .json(let body) = input.body else {
+            throw APIProblem.validation("", "send the template as application/json")
+        }
+        let setup = try await services.setup.setTemplate(
+            resourceID: try ResourceID(input.path.id, at: "/id"),
+            windows: body.windows.map { ($0.weekday, $0.starts, $0.ends) },
+            actor: RequestScope.actor())
         return .ok(.init(body: .json(.init(setup))))
     }
 
     func createBlock(_ input: Operations.CreateBlock.Input) async throws -> Operations.CreateBlock.Output {
-        guard case .json(let body) = input.body else { throw APIProblem.validation("", "send the block as application/json") }
-        let block = try await services.setup.addBlock(resourceID: try ResourceID(input.path.id, at: "/id"), starts: body.starts, ends: body.ends,
-                                                      kind: BlockKind(rawValue: body.kind.rawValue) ?? .other, reason: body.reason,
-                                                      actor: RequestScope.actor())
-        return .created(.init(body: .json(.init(
-            id: block.id.description, resourceId: block.resourceID.description, starts: block.during.lowerBound,
-            ends: block.during.upperBound, kind: .init(rawValue: block.kind.rawValue) ?? .other, reason: block.reason.value))))
+        guard case .json(let body) = input.body else {
+            throw APIProblem.validation("", "send the block as application/json")
+        }
+        let block = try await services.setup.addBlock(
+            resourceID: try ResourceID(input.path.id, at: "/id"), starts: body.starts, ends: body.ends,
+            kind: BlockKind(rawValue: body.kind.rawValue) ?? .other, reason: body.reason,
+            actor: RequestScope.actor())
+        return .created(
+            .init(
+                body: .json(
+                    .init(
+                        id: block.id.description, resourceId: block.resourceID.description,
+                        starts: block.during.lowerBound,
+                        ends: block.during.upperBound, kind: .init(rawValue: block.kind.rawValue) ?? .other,
+                        reason: block.reason.value))))
     }
 }
 
@@ -60,18 +86,25 @@ extension Components.Schemas.Clinic {
     init(_ setup: ClinicSetup) {
         self.init(
             id: setup.clinic.id.description, name: setup.clinic.name.value, timeZone: setup.clinic.timeZone.identifier,
-            hours: setup.hours.map { .init(weekday: $0.weekday, opens: $0.opens.description, closes: $0.closes.description) },
-            minutesPerLevel: setup.minutesPerLevel, turnoverMinutes: setup.turnoverMinutes, recoveryMinutes: setup.recoveryMinutes,
+            hours: setup.hours.map {
+                .init(weekday: $0.weekday, opens: $0.opens.description, closes: $0.closes.description)
+            },
+            minutesPerLevel: setup.minutesPerLevel, turnoverMinutes: setup.turnoverMinutes,
+            recoveryMinutes: setup.recoveryMinutes,
             evaluationMinutes: setup.evaluationMinutes, followUpMinutes: setup.followUpMinutes,
-            triageTargets: .init(urgentDueDays: setup.targets.urgentDueDays, routineDueDays: setup.targets.routineDueDays,
-                                 candidacyWindowDays: setup.targets.candidacyWindowDays))
+            triageTargets: .init(
+                urgentDueDays: setup.targets.urgentDueDays, routineDueDays: setup.targets.routineDueDays,
+                candidacyWindowDays: setup.targets.candidacyWindowDays))
     }
 }
 
 extension Components.Schemas.Resource {
     init(_ setup: ResourceSetup) {
-        self.init(id: setup.resource.id.description, clinicId: setup.resource.clinicID.description,
-                  kind: .init(rawValue: setup.resource.kind.rawValue) ?? .consultRoom, name: setup.resource.name.value,
-                  windows: setup.windows.map { .init(weekday: $0.weekday, starts: $0.starts.description, ends: $0.ends.description) })
+        self.init(
+            id: setup.resource.id.description, clinicId: setup.resource.clinicID.description,
+            kind: .init(rawValue: setup.resource.kind.rawValue) ?? .consultRoom, name: setup.resource.name.value,
+            windows: setup.windows.map {
+                .init(weekday: $0.weekday, starts: $0.starts.description, ends: $0.ends.description)
+            })
     }
 }

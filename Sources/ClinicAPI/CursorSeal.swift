@@ -30,14 +30,16 @@ public struct CursorSeal: Sendable {
 
     func seal(_ payload: String) -> String {
         let bytes = Data(payload.utf8)
-        return Self.base64URL(bytes) + "." + Self.base64URL(Data(HMAC<SHA256>.authenticationCode(for: bytes, using: key).prefix(16)))
+        return Self.base64URL(bytes) + "."
+            + Self.base64URL(Data(HMAC<SHA256>.authenticationCode(for: bytes, using: key).prefix(16)))
     }
 
     /// The payload, when this server sealed `token`.
     func open(_ token: String) -> String? {
         guard token.utf8.count <= Self.maximumLength else { return nil }
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 2, let payload = Self.data(base64URL: parts[0]), let tag = Self.data(base64URL: parts[1]), tag.count == 16
+        guard parts.count == 2, let payload = Self.data(base64URL: parts[0]), let tag = Self.data(base64URL: parts[1]),
+            tag.count == 16
         else { return nil }
         // Every byte compared whatever the first difference, so timing tells nothing of the tag.
         let expected = Data(HMAC<SHA256>.authenticationCode(for: payload, using: key).prefix(16))
@@ -51,7 +53,9 @@ public struct CursorSeal: Sendable {
     }
 
     private static func data(base64URL text: Substring) -> Data? {
-        guard text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { return nil }
+        guard text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+            return nil
+        }
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64 += "=" }
         return Data(base64Encoded: base64)
@@ -66,7 +70,7 @@ extension CursorSeal {
     func referralCursor(_ token: String?) throws -> ReferralCursor? {
         guard let token else { return nil }
         guard let payload = open(token), payload.hasPrefix("referrals:"),
-              let cursor = ReferralCursor(payload: String(payload.dropFirst("referrals:".count)))
+            let cursor = ReferralCursor(payload: String(payload.dropFirst("referrals:".count)))
         else { throw APIProblem.validation("/cursor", "is not a cursor this server issued") }
         return cursor
     }
@@ -76,7 +80,8 @@ extension CursorSeal {
 
     func auditCursor(_ token: String?) throws -> Int64? {
         guard let token else { return nil }
-        guard let payload = open(token), payload.hasPrefix("audit:"), let id = Int64(payload.dropFirst("audit:".count)), id >= 0
+        guard let payload = open(token), payload.hasPrefix("audit:"), let id = Int64(payload.dropFirst("audit:".count)),
+            id >= 0
         else { throw APIProblem.validation("/cursor", "is not a cursor this server issued") }
         return id
     }

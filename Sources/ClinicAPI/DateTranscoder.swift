@@ -11,7 +11,10 @@ struct RFC3339DateTranscoder: DateTranscoder {
 
     func decode(_ text: String) throws -> Date {
         guard let date = Self.parse(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "Expected an RFC 3339 date-time with offset, e.g. 2026-11-25T09:30:00-07:00."))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: [],
+                    debugDescription: "Expected an RFC 3339 date-time with offset, e.g. 2026-11-25T09:30:00-07:00."))
         }
         return date
     }

@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import OpenAPIRuntime
 
@@ -8,9 +9,12 @@ import OpenAPIRuntime
 struct HeaderEncodingMiddleware: ServerMiddleware {
     static let plainHeaders: [HTTPField.Name] = [.location, .eTag]
 
-    func intercept(_ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
-                   next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?))
-        async throws -> (HTTPResponse, HTTPBody?) {
+    func intercept(
+        _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
+        next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
+    )
+        async throws -> (HTTPResponse, HTTPBody?)
+    {
         var (response, responseBody) = try await next(request, body, metadata)
         for name in Self.plainHeaders {
             if let value = response.headerFields[name], let decoded = value.removingPercentEncoding {
@@ -20,5 +24,3 @@ struct HeaderEncodingMiddleware: ServerMiddleware {
         return (response, responseBody)
     }
 }
-
-import Foundation

@@ -25,7 +25,9 @@ extension Identifier {
 extension LocalDate {
     /// Parses a `YYYY-MM-DD` date, or answers 400 at `pointer`.
     init(_ text: String, at pointer: String) throws {
-        guard let date = try? LocalDate(iso8601: text) else { throw APIProblem.validation(pointer, "must be a date as YYYY-MM-DD") }
+        guard let date = try? LocalDate(iso8601: text) else {
+            throw APIProblem.validation(pointer, "must be a date as YYYY-MM-DD")
+        }
         self = date
     }
 }

@@ -10,7 +10,8 @@ extension APIHandler {
     func getReady(_ input: Operations.GetReady.Input) async throws -> Operations.GetReady.Output {
         // Within a second (by default), whatever the database does: a load balancer asks this to decide.
         let probe = services.readiness
-        let readiness = (try? await withDeadline(readinessTimeout) { await probe.readiness() })
+        let readiness =
+            (try? await withDeadline(readinessTimeout) { await probe.readiness() })
             ?? Readiness(databaseReachable: false, pendingMigrations: [])
         let body = Components.Schemas.Readiness(
             status: readiness.isReady ? .ready : .notReady,

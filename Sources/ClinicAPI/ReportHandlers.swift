@@ -4,7 +4,8 @@ import Foundation
 
 /// `/v1/reports`.
 extension APIHandler {
-    func getNightlyReport(_ input: Operations.GetNightlyReport.Input) async throws -> Operations.GetNightlyReport.Output {
+    func getNightlyReport(_ input: Operations.GetNightlyReport.Input) async throws -> Operations.GetNightlyReport.Output
+    {
         let clinicID = try input.query.clinicId.map { try ClinicID($0, at: "/clinicId") }
         var day = ReportDay.yesterday
         if let text = input.query.date {

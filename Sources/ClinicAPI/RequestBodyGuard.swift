@@ -10,7 +10,9 @@ import NIOFoundationCompat
 struct RequestBodyGuard<Context: RequestContext>: RouterMiddleware {
     let maximumBytes: Int
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         var request = request
         if let declared = request.headers[.contentLength], let length = Int(declared), length > maximumBytes {
             throw tooLarge
@@ -24,11 +26,16 @@ struct RequestBodyGuard<Context: RequestContext>: RouterMiddleware {
             // A chunked body declares no length: the limit is met while streaming, and NIO says so.
             throw tooLarge
         }
-        if buffer.readableBytes > 0 || request.headers[.contentType] != nil, [.post, .put, .patch].contains(request.method) {
-            let type = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+        if buffer.readableBytes > 0 || request.headers[.contentType] != nil,
+            [.post, .put, .patch].contains(request.method)
+        {
+            let type =
+                request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces)
+                .lowercased() ?? ""
             guard type == "application/json" || (type.hasPrefix("application/") && type.hasSuffix("+json")) else {
-                throw APIProblem(status: .unsupportedMediaType, type: "unsupported-media-type", title: "Unsupported media type",
-                                 detail: "Send the body as application/json.")
+                throw APIProblem(
+                    status: .unsupportedMediaType, type: "unsupported-media-type", title: "Unsupported media type",
+                    detail: "Send the body as application/json.")
             }
         }
         if buffer.readableBytes > 0, let pointer = Self.firstNull(in: buffer) {
@@ -42,14 +49,16 @@ struct RequestBodyGuard<Context: RequestContext>: RouterMiddleware {
     /// but the generated decoders read a null optional field as absent; refusing it here keeps
     /// the server to the document. Bodies that are not JSON are left for the decoder to refuse.
     static func firstNull(in buffer: ByteBuffer) -> String? {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(buffer: buffer), options: [.fragmentsAllowed]) else { return nil }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(buffer: buffer), options: [.fragmentsAllowed])
+        else { return nil }
         func find(_ value: Any, _ path: String) -> String? {
             switch value {
             case is NSNull:
                 return path
             case let dictionary as [String: Any]:
                 for key in dictionary.keys.sorted() {
-                    let escaped = key.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+                    let escaped = key.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(
+                        of: "/", with: "~1")
                     if let found = find(dictionary[key]!, path + "/" + escaped) { return found }
                 }
                 return nil
@@ -66,7 +75,8 @@ struct RequestBodyGuard<Context: RequestContext>: RouterMiddleware {
     }
 
     private var tooLarge: APIProblem {
-        APIProblem(status: .contentTooLarge, type: "payload-too-large", title: "Request body too large",
-                   detail: "Request bodies may be at most \(maximumBytes) bytes.")
+        APIProblem(
+            status: .contentTooLarge, type: "payload-too-large", title: "Request body too large",
+            detail: "Request bodies may be at most \(maximumBytes) bytes.")
     }
 }

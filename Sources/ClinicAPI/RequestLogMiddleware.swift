@@ -11,7 +11,9 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
     let routes: RouteTable
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         let requestID = Self.requestID(from: request)
         let started = ContinuousClock.now
         var response: Response
@@ -23,11 +25,15 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch {
             failure = error
             var problem = APIProblem.from(error)
-            if problem.status == .notFound, let allowed = routes.methods(for: request.uri.path), !allowed.contains(request.method) {
-                problem = APIProblem(status: .methodNotAllowed, type: "method-not-allowed", title: "Method not allowed",
-                                     detail: "\(request.uri.path) accepts \(allowed.map(\.rawValue).sorted().joined(separator: ", ")).",
-                                     headers: [.allow: allowed.map(\.rawValue).sorted().joined(separator: ", ")])
-            } else if problem.status == .notFound, routes.methods(for: request.uri.path) == nil, !(error is APIProblem) {
+            if problem.status == .notFound, let allowed = routes.methods(for: request.uri.path),
+                !allowed.contains(request.method)
+            {
+                problem = APIProblem(
+                    status: .methodNotAllowed, type: "method-not-allowed", title: "Method not allowed",
+                    detail: "\(request.uri.path) accepts \(allowed.map(\.rawValue).sorted().joined(separator: ", ")).",
+                    headers: [.allow: allowed.map(\.rawValue).sorted().joined(separator: ", ")])
+            } else if problem.status == .notFound, routes.methods(for: request.uri.path) == nil, !(error is APIProblem)
+            {
                 problem = .notFound("No such route: \(request.method.rawValue) \(request.uri.path).")
             }
             response = problem.response(requestID: requestID)
@@ -40,7 +46,8 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
             // The path only, never the query string: queries can carry patient identifiers.
             "path": .string(request.uri.path),
             "status": .stringConvertible(response.status.code),
-            "duration_ms": .stringConvertible((Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000).rounded()),
+            "duration_ms": .stringConvertible(
+                (Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000).rounded()),
         ]
         if let failure, response.status.code >= 500 {
             // The cause goes to the log only, and only its plain description: the debug description
@@ -65,10 +72,12 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
     /// The caller's X-Request-Id when it is short and plain, otherwise a new one.
     static func requestID(from request: Request) -> String {
         if let given = request.headers[.init("X-Request-Id")!], (1...64).contains(given.count),
-           given.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) && $0.isASCII || "-_.".unicodeScalars.contains($0) }) {
+            given.unicodeScalars.allSatisfy({
+                CharacterSet.alphanumerics.contains($0) && $0.isASCII || "-_.".unicodeScalars.contains($0)
+            })
+        {
             return given
         }
         return UUID().uuidString.lowercased()
     }
 }
-

@@ -21,7 +21,9 @@ final class RouteTable: Sendable {
         let matching = routes.withLock { routes in
             routes.filter { route in
                 route.template.count == parts.count
-                    && zip(route.template, parts).allSatisfy { template, part in template.hasPrefix("{") || template == part }
+                    && zip(route.template, parts).allSatisfy { template, part in
+                        template.hasPrefix("{") || template == part
+                    }
             }.map(\.method)
         }
         return matching.isEmpty ? nil : Set(matching)
@@ -42,15 +44,21 @@ struct RecordingTransport<Context: RequestContext>: ServerTransport {
     /// The services' clock: read once per request, here.
     let clock: @Sendable () -> Date
 
-    func register(_ handler: @escaping @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?),
-                  method: HTTPRequest.Method, path: String) throws {
+    func register(
+        _ handler:
+            @escaping @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (
+                HTTPResponse, HTTPBody?
+            ),
+        method: HTTPRequest.Method, path: String
+    ) throws {
         table.add(path: path, method: method)
         let limit = requestTimeout
         let clock = self.clock
-        router.register({ request, body, metadata in
-            try await RequestScope.$now.withValue(clock()) {
-                try await withDeadline(limit) { try await handler(request, body, metadata) }
-            }
-        }, method: method, path: path)
+        router.register(
+            { request, body, metadata in
+                try await RequestScope.$now.withValue(clock()) {
+                    try await withDeadline(limit) { try await handler(request, body, metadata) }
+                }
+            }, method: method, path: path)
     }
 }

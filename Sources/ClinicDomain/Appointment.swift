@@ -31,16 +31,21 @@ public enum VisitKind: String, CaseIterable, Sendable, Codable {
 
     /// What the visit needs at a clinic. A procedure holds its room and proceduralist for the
     /// levels plus room turnover; the patient's stay (procedure plus recovery) must end by closing.
-    public func requirement(_ setup: ClinicSetup, levels: Int = 1, anesthesia: AnesthesiaPlan = .localWithSedation) -> VisitRequirement {
+    public func requirement(_ setup: ClinicSetup, levels: Int = 1, anesthesia: AnesthesiaPlan = .localWithSedation)
+        -> VisitRequirement
+    {
         switch self {
         case .evaluation:
             return VisitRequirement(kinds: [.consultRoom, .evaluator], minutes: setup.evaluationMinutes)
         case .followUp:
             return VisitRequirement(kinds: [.consultRoom, .evaluator], minutes: setup.followUpMinutes)
         case .procedure:
-            let kinds: [ResourceKind] = anesthesia == .general ? [.procedureRoom, .proceduralist, .anesthesia] : [.procedureRoom, .proceduralist]
-            return VisitRequirement(kinds: kinds, minutes: levels * setup.minutesPerLevel + setup.turnoverMinutes,
-                                    afterMinutes: max(0, setup.recoveryMinutes - setup.turnoverMinutes))
+            let kinds: [ResourceKind] =
+                anesthesia == .general
+                ? [.procedureRoom, .proceduralist, .anesthesia] : [.procedureRoom, .proceduralist]
+            return VisitRequirement(
+                kinds: kinds, minutes: levels * setup.minutesPerLevel + setup.turnoverMinutes,
+                afterMinutes: max(0, setup.recoveryMinutes - setup.turnoverMinutes))
         }
     }
 }
@@ -74,9 +79,13 @@ public struct Appointment: Hashable, Sendable {
     public let consentRecorded: Bool
     public let version: Int
 
-    public init(id: AppointmentID, referralID: ReferralID, clinicID: ClinicID, kind: VisitKind, state: AppointmentState, start: Date,
-                end: Date, resources: [Resource], holdExpiresAt: Date?, cancelReason: String?, overbookReason: String? = nil, consentRecorded: Bool = false,
-                version: Int) {
+    public init(
+        id: AppointmentID, referralID: ReferralID, clinicID: ClinicID, kind: VisitKind, state: AppointmentState,
+        start: Date,
+        end: Date, resources: [Resource], holdExpiresAt: Date?, cancelReason: String?, overbookReason: String? = nil,
+        consentRecorded: Bool = false,
+        version: Int
+    ) {
         self.overbookReason = overbookReason
         self.consentRecorded = consentRecorded
         self.id = id

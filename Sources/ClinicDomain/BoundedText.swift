@@ -1,3 +1,5 @@
+import Foundation
+
 /// Trimmed text with at least one visible character and a maximum length: names, reasons, MRNs.
 public struct BoundedText: Hashable, Sendable, CustomStringConvertible {
     public let value: String
@@ -10,7 +12,11 @@ public struct BoundedText: Hashable, Sendable, CustomStringConvertible {
             throw ValidationError(pointer: "", message: "must be at most \(maxLength) characters")
         }
         // NUL and other control characters have no place in clinical free text and break PostgreSQL text.
-        guard !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" && $0 != "\t" && $0 != "\r" }) else {
+        guard
+            !trimmed.unicodeScalars.contains(where: {
+                $0.properties.generalCategory == .control && $0 != "\n" && $0 != "\t" && $0 != "\r"
+            })
+        else {
             throw ValidationError(pointer: "", message: "must not contain control characters")
         }
         self.value = trimmed
@@ -18,5 +24,3 @@ public struct BoundedText: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { value }
 }
-
-import Foundation

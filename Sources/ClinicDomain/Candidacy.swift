@@ -44,11 +44,13 @@ public struct CandidacyParameters: Hashable, Sendable, Codable {
     /// The payer wants prior authorization before a procedure is confirmed.
     public var requiresPriorAuthorization: Bool
 
-    public init(highestLevel: String = "T1", lowestLevel: String = "L5", minimumPainHospitalised: Int = 8,
-                minimumPainOutpatient: Int = 5, stablePainCriteriaRequired: Int = 2, conservativeCareWeeks: Int = 4,
-                maximumLevelsPerSession: Int = 3, myelomaExempt: Bool = true, pregnancyIsAbsolute: Bool = true,
-                severeCollapseWarningPercent: Double = 70, maximumINR: Double = 1.5, minimumPlatelets: Double = 50,
-                requiresPriorAuthorization: Bool = false) {
+    public init(
+        highestLevel: String = "T1", lowestLevel: String = "L5", minimumPainHospitalised: Int = 8,
+        minimumPainOutpatient: Int = 5, stablePainCriteriaRequired: Int = 2, conservativeCareWeeks: Int = 4,
+        maximumLevelsPerSession: Int = 3, myelomaExempt: Bool = true, pregnancyIsAbsolute: Bool = true,
+        severeCollapseWarningPercent: Double = 70, maximumINR: Double = 1.5, minimumPlatelets: Double = 50,
+        requiresPriorAuthorization: Bool = false
+    ) {
         self.requiresPriorAuthorization = requiresPriorAuthorization
         self.highestLevel = highestLevel
         self.lowestLevel = lowestLevel
@@ -73,24 +75,28 @@ public struct CandidacyParameters: Hashable, Sendable, Codable {
 
     private enum CodingKeys: String, CodingKey {
         case highestLevel, lowestLevel, minimumPainHospitalised, minimumPainOutpatient, stablePainCriteriaRequired,
-             conservativeCareWeeks, maximumLevelsPerSession, myelomaExempt, pregnancyIsAbsolute, severeCollapseWarningPercent,
-             maximumINR, minimumPlatelets, requiresPriorAuthorization
+            conservativeCareWeeks, maximumLevelsPerSession, myelomaExempt, pregnancyIsAbsolute,
+            severeCollapseWarningPercent,
+            maximumINR, minimumPlatelets, requiresPriorAuthorization
     }
 
     /// Versions stored before prior authorization existed read as not requiring it.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(highestLevel: try c.decode(String.self, forKey: .highestLevel), lowestLevel: try c.decode(String.self, forKey: .lowestLevel),
-                  minimumPainHospitalised: try c.decode(Int.self, forKey: .minimumPainHospitalised),
-                  minimumPainOutpatient: try c.decode(Int.self, forKey: .minimumPainOutpatient),
-                  stablePainCriteriaRequired: try c.decode(Int.self, forKey: .stablePainCriteriaRequired),
-                  conservativeCareWeeks: try c.decode(Int.self, forKey: .conservativeCareWeeks),
-                  maximumLevelsPerSession: try c.decode(Int.self, forKey: .maximumLevelsPerSession),
-                  myelomaExempt: try c.decode(Bool.self, forKey: .myelomaExempt),
-                  pregnancyIsAbsolute: try c.decode(Bool.self, forKey: .pregnancyIsAbsolute),
-                  severeCollapseWarningPercent: try c.decode(Double.self, forKey: .severeCollapseWarningPercent),
-                  maximumINR: try c.decode(Double.self, forKey: .maximumINR), minimumPlatelets: try c.decode(Double.self, forKey: .minimumPlatelets),
-                  requiresPriorAuthorization: try c.decodeIfPresent(Bool.self, forKey: .requiresPriorAuthorization) ?? false)
+        self.init(
+            highestLevel: try c.decode(String.self, forKey: .highestLevel),
+            lowestLevel: try c.decode(String.self, forKey: .lowestLevel),
+            minimumPainHospitalised: try c.decode(Int.self, forKey: .minimumPainHospitalised),
+            minimumPainOutpatient: try c.decode(Int.self, forKey: .minimumPainOutpatient),
+            stablePainCriteriaRequired: try c.decode(Int.self, forKey: .stablePainCriteriaRequired),
+            conservativeCareWeeks: try c.decode(Int.self, forKey: .conservativeCareWeeks),
+            maximumLevelsPerSession: try c.decode(Int.self, forKey: .maximumLevelsPerSession),
+            myelomaExempt: try c.decode(Bool.self, forKey: .myelomaExempt),
+            pregnancyIsAbsolute: try c.decode(Bool.self, forKey: .pregnancyIsAbsolute),
+            severeCollapseWarningPercent: try c.decode(Double.self, forKey: .severeCollapseWarningPercent),
+            maximumINR: try c.decode(Double.self, forKey: .maximumINR),
+            minimumPlatelets: try c.decode(Double.self, forKey: .minimumPlatelets),
+            requiresPriorAuthorization: try c.decodeIfPresent(Bool.self, forKey: .requiresPriorAuthorization) ?? false)
     }
 
     /// Checks the parameters make sense; pointers are relative to the parameters object.
@@ -99,16 +105,24 @@ public struct CandidacyParameters: Hashable, Sendable, Codable {
         let high = collector.check("/highestLevel") { try VertebralLevel(highestLevel) }
         let low = collector.check("/lowestLevel") { try VertebralLevel(lowestLevel) }
         if let high, let low, high > low { collector.add("/lowestLevel", "must be at or below the highest level") }
-        if !(0...10).contains(minimumPainHospitalised) { collector.add("/minimumPainHospitalised", "must be from 0 to 10") }
+        if !(0...10).contains(minimumPainHospitalised) {
+            collector.add("/minimumPainHospitalised", "must be from 0 to 10")
+        }
         if !(0...10).contains(minimumPainOutpatient) { collector.add("/minimumPainOutpatient", "must be from 0 to 10") }
-        if !(0...4).contains(stablePainCriteriaRequired) { collector.add("/stablePainCriteriaRequired", "must be from 0 to 4") }
+        if !(0...4).contains(stablePainCriteriaRequired) {
+            collector.add("/stablePainCriteriaRequired", "must be from 0 to 4")
+        }
         if !(0...52).contains(conservativeCareWeeks) { collector.add("/conservativeCareWeeks", "must be from 0 to 52") }
-        if !(1...10).contains(maximumLevelsPerSession) { collector.add("/maximumLevelsPerSession", "must be from 1 to 10") }
+        if !(1...10).contains(maximumLevelsPerSession) {
+            collector.add("/maximumLevelsPerSession", "must be from 1 to 10")
+        }
         if !(severeCollapseWarningPercent > 0 && severeCollapseWarningPercent <= 100) {
             collector.add("/severeCollapseWarningPercent", "must be above 0 and at most 100")
         }
         if !(maximumINR >= 0.8 && maximumINR <= 5) { collector.add("/maximumINR", "must be from 0.8 to 5") }
-        if !(minimumPlatelets >= 0 && minimumPlatelets <= 1000) { collector.add("/minimumPlatelets", "must be from 0 to 1000") }
+        if !(minimumPlatelets >= 0 && minimumPlatelets <= 1000) {
+            collector.add("/minimumPlatelets", "must be from 0 to 1000")
+        }
         try collector.throwIfAny()
     }
 }
@@ -150,9 +164,12 @@ public struct ContraindicationChecklist: Hashable, Sendable, Codable {
     public var nerveImpingement: Bool?
     public var retropulsion: Bool?
 
-    public init(backPainNotFromFracture: Bool? = nil, activeInfection: Bool? = nil, pregnancy: Bool? = nil,
-                cementOrContrastAllergy: Bool? = nil, uncorrectedCoagulopathy: Bool? = nil, spinalInstability: Bool? = nil,
-                myelopathy: Bool? = nil, neurologicalDeficit: Bool? = nil, nerveImpingement: Bool? = nil, retropulsion: Bool? = nil) {
+    public init(
+        backPainNotFromFracture: Bool? = nil, activeInfection: Bool? = nil, pregnancy: Bool? = nil,
+        cementOrContrastAllergy: Bool? = nil, uncorrectedCoagulopathy: Bool? = nil, spinalInstability: Bool? = nil,
+        myelopathy: Bool? = nil, neurologicalDeficit: Bool? = nil, nerveImpingement: Bool? = nil,
+        retropulsion: Bool? = nil
+    ) {
         self.backPainNotFromFracture = backPainNotFromFracture
         self.activeInfection = activeInfection
         self.pregnancy = pregnancy
@@ -181,7 +198,10 @@ public struct ConservativeCare: Hashable, Sendable, Codable {
     /// Weeks of the trial; nil when not recorded.
     public var weeks: Int?
 
-    public init(medication: Bool = false, rest: Bool = false, bracing: Bool = false, physicalTherapy: Bool = false, weeks: Int? = nil) {
+    public init(
+        medication: Bool = false, rest: Bool = false, bracing: Bool = false, physicalTherapy: Bool = false,
+        weeks: Int? = nil
+    ) {
         self.medication = medication
         self.rest = rest
         self.bracing = bracing
@@ -213,12 +233,15 @@ public struct EvaluationFindings: Hashable, Sendable, Codable {
     public var inr: Double?
     public var platelets: Double?
 
-    public init(painNRS: Int? = nil, hospitalised: Bool? = nil, painWorsening: Bool? = nil, furtherHeightLoss: Bool? = nil,
-                kyphoticDeformity: Bool? = nil, rolandMorris: Int? = nil, painFromTargetFracture: Bool? = nil,
-                conservativeCare: ConservativeCare? = nil, contraindications: ContraindicationChecklist = ContraindicationChecklist(),
-                boneDensityReferral: Bool? = nil, osteoporosisEducation: Bool? = nil, myeloma: Bool? = nil,
-                levels: [VertebralLevel], anesthesia: AnesthesiaPlan = .localWithSedation, anticoagulant: Anticoagulant = .none,
-                inr: Double? = nil, platelets: Double? = nil) {
+    public init(
+        painNRS: Int? = nil, hospitalised: Bool? = nil, painWorsening: Bool? = nil, furtherHeightLoss: Bool? = nil,
+        kyphoticDeformity: Bool? = nil, rolandMorris: Int? = nil, painFromTargetFracture: Bool? = nil,
+        conservativeCare: ConservativeCare? = nil,
+        contraindications: ContraindicationChecklist = ContraindicationChecklist(),
+        boneDensityReferral: Bool? = nil, osteoporosisEducation: Bool? = nil, myeloma: Bool? = nil,
+        levels: [VertebralLevel], anesthesia: AnesthesiaPlan = .localWithSedation, anticoagulant: Anticoagulant = .none,
+        inr: Double? = nil, platelets: Double? = nil
+    ) {
         self.painNRS = painNRS
         self.hospitalised = hospitalised
         self.painWorsening = painWorsening
@@ -242,13 +265,19 @@ public struct EvaluationFindings: Hashable, Sendable, Codable {
     public func validate() throws {
         var collector = ViolationCollector()
         if let pain = painNRS, !(0...10).contains(pain) { collector.add("/painNRS", "must be from 0 to 10") }
-        if let score = rolandMorris, !(0...24).contains(score) { collector.add("/rolandMorris", "must be from 0 to 24") }
-        if let weeks = conservativeCare?.weeks, !(0...520).contains(weeks) { collector.add("/conservativeCare/weeks", "must be from 0 to 520") }
+        if let score = rolandMorris, !(0...24).contains(score) {
+            collector.add("/rolandMorris", "must be from 0 to 24")
+        }
+        if let weeks = conservativeCare?.weeks, !(0...520).contains(weeks) {
+            collector.add("/conservativeCare/weeks", "must be from 0 to 520")
+        }
         if levels.isEmpty { collector.add("/levels", "must name at least one level to treat") }
         if levels.count > 10 { collector.add("/levels", "must name at most 10 levels") }
         if Set(levels).count != levels.count { collector.add("/levels", "names a level twice") }
         if let inr, !(inr.isFinite && inr > 0 && inr < 20) { collector.add("/inr", "must be above 0 and below 20") }
-        if let platelets, !(platelets.isFinite && platelets >= 0 && platelets < 5000) { collector.add("/platelets", "must be from 0 to 5000 (x10^9/L)") }
+        if let platelets, !(platelets.isFinite && platelets >= 0 && platelets < 5000) {
+            collector.add("/platelets", "must be from 0 to 5000 (x10^9/L)")
+        }
         try collector.throwIfAny()
     }
 }

@@ -9,7 +9,9 @@ public struct DayDistribution: Sendable {
     public let total: Int
 
     public init(_ table: [Int: Int]) {
-        counts = table.filter { $0.key >= 0 && $0.value > 0 }.sorted { $0.key < $1.key }.map { (days: $0.key, count: $0.value) }
+        counts = table.filter { $0.key >= 0 && $0.value > 0 }.sorted { $0.key < $1.key }.map {
+            (days: $0.key, count: $0.value)
+        }
         total = counts.reduce(0) { $0 + $1.count }
     }
 
@@ -25,7 +27,9 @@ public struct DayDistribution: Sendable {
 
     /// How many durations fall in `minDays...maxDays` (no upper bound when `maxDays` is nil).
     public func count(from minDays: Int, through maxDays: Int?) -> Int {
-        counts.filter { entry in entry.days >= minDays && entry.days <= (maxDays ?? Int.max) }.reduce(0) { $0 + $1.count }
+        counts.filter { entry in entry.days >= minDays && entry.days <= (maxDays ?? Int.max) }.reduce(0) {
+            $0 + $1.count
+        }
     }
 
     /// The value at a 0-based rank in the sorted list the table stands for.

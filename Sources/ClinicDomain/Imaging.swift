@@ -9,7 +9,12 @@ public typealias ImagingResultID = Identifier<ImagingResultTag>
 /// Kept as reported with its study: transitional anatomy means "L1" in two studies may not be
 /// the same bone, so levels are never merged across studies.
 public struct VertebralLevel: Hashable, Sendable, Comparable, CustomStringConvertible {
-    public enum Region: String, Sendable { case cervical = "C", thoracic = "T", lumbar = "L", sacral = "S" }
+    public enum Region: String, Sendable {
+        case cervical = "C"
+        case thoracic = "T"
+        case lumbar = "L"
+        case sacral = "S"
+    }
 
     public let region: Region
     public let number: Int
@@ -17,8 +22,10 @@ public struct VertebralLevel: Hashable, Sendable, Comparable, CustomStringConver
     public init(_ code: String) throws {
         let text = code.trimmingCharacters(in: .whitespaces).uppercased()
         guard let first = text.first, let region = Region(rawValue: String(first)), let number = Int(text.dropFirst()),
-              String(number) == text.dropFirst(), Self.range(of: region).contains(number)
-        else { throw ValidationError(pointer: "", message: "must be a vertebral level from C1-C7, T1-T12, L1-L5 or S1") }
+            String(number) == text.dropFirst(), Self.range(of: region).contains(number)
+        else {
+            throw ValidationError(pointer: "", message: "must be a vertebral level from C1-C7, T1-T12, L1-L5 or S1")
+        }
         self.region = region
         self.number = number
     }
@@ -112,8 +119,10 @@ public struct VertebralFinding: Hashable, Sendable {
     public let suspectedMalignancy: Bool
     public let suspectedInfection: Bool
 
-    public init(level: VertebralLevel, heightLossPercent: Double, morphology: FractureMorphology?, edema: EdemaFinding,
-                retropulsion: Bool, suspectedMalignancy: Bool, suspectedInfection: Bool) throws {
+    public init(
+        level: VertebralLevel, heightLossPercent: Double, morphology: FractureMorphology?, edema: EdemaFinding,
+        retropulsion: Bool, suspectedMalignancy: Bool, suspectedInfection: Bool
+    ) throws {
         guard heightLossPercent.isFinite, (0...100).contains(heightLossPercent) else {
             throw ValidationError(pointer: "/heightLossPercent", message: "must be from 0 to 100")
         }
@@ -153,9 +162,11 @@ public struct ImagingResult: Hashable, Sendable {
     public let revision: Int
     public let receivedAt: Date
 
-    public init(id: ImagingResultID, clinicID: ClinicID, patient: Patient, sourceSystem: String, accessionNumber: String,
-                status: ResultStatus, modality: Modality, performedAt: Date, impression: String,
-                findings: [VertebralFinding], revision: Int, receivedAt: Date) {
+    public init(
+        id: ImagingResultID, clinicID: ClinicID, patient: Patient, sourceSystem: String, accessionNumber: String,
+        status: ResultStatus, modality: Modality, performedAt: Date, impression: String,
+        findings: [VertebralFinding], revision: Int, receivedAt: Date
+    ) {
         self.id = id
         self.clinicID = clinicID
         self.patient = patient
@@ -175,7 +186,8 @@ extension VertebralLevel: Codable {
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         do { try self.init(text) } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a vertebral level"))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "not a vertebral level"))
         }
     }
 

@@ -12,7 +12,8 @@ public struct LocalDate: Hashable, Sendable, Comparable, CustomStringConvertible
         components.month = month
         components.day = day
         guard (1...9999).contains(year), (1...12).contains(month), (1...31).contains(day),
-              LocalDate.utcCalendar.date(from: components).map({ LocalDate.utcCalendar.component(.day, from: $0) == day }) == true
+            LocalDate.utcCalendar.date(from: components).map({ LocalDate.utcCalendar.component(.day, from: $0) == day })
+                == true
         else { throw ValidationError(pointer: "", message: "is not a valid calendar date") }
         self.year = year
         self.month = month
@@ -23,7 +24,7 @@ public struct LocalDate: Hashable, Sendable, Comparable, CustomStringConvertible
     public init(iso8601 text: String) throws {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2])
+            let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2])
         else { throw ValidationError(pointer: "", message: "must be a date as YYYY-MM-DD") }
         try self.init(year: y, month: m, day: d)
     }
@@ -55,7 +56,8 @@ public struct LocalDate: Hashable, Sendable, Comparable, CustomStringConvertible
 
     /// Whole days from `earlier` to this date: negative when `earlier` is later.
     public func days(since earlier: LocalDate) -> Int {
-        let from = LocalDate.utcCalendar.date(from: DateComponents(year: earlier.year, month: earlier.month, day: earlier.day))!
+        let from = LocalDate.utcCalendar.date(
+            from: DateComponents(year: earlier.year, month: earlier.month, day: earlier.day))!
         let to = LocalDate.utcCalendar.date(from: DateComponents(year: year, month: month, day: day))!
         return LocalDate.utcCalendar.dateComponents([.day], from: from, to: to).day ?? 0
     }

@@ -19,11 +19,14 @@ public struct LocalTime: Hashable, Sendable, Comparable, CustomStringConvertible
     }
 
     public var description: String {
-        let h = minutesSinceMidnight / 60, m = minutesSinceMidnight % 60
+        let h = minutesSinceMidnight / 60
+        let m = minutesSinceMidnight % 60
         return (h < 10 ? "0" : "") + "\(h):" + (m < 10 ? "0" : "") + "\(m)"
     }
 
-    public static func < (lhs: LocalTime, rhs: LocalTime) -> Bool { lhs.minutesSinceMidnight < rhs.minutesSinceMidnight }
+    public static func < (lhs: LocalTime, rhs: LocalTime) -> Bool {
+        lhs.minutesSinceMidnight < rhs.minutesSinceMidnight
+    }
 }
 
 /// When a clinic is open on one ISO weekday (1 = Monday ... 7 = Sunday).
@@ -33,8 +36,12 @@ public struct OpeningHours: Hashable, Sendable {
     public let closes: LocalTime
 
     public init(weekday: Int, opens: LocalTime, closes: LocalTime) throws {
-        guard (1...7).contains(weekday) else { throw ValidationError(pointer: "/weekday", message: "must be 1 (Monday) to 7 (Sunday)") }
-        guard opens < closes else { throw ValidationError(pointer: "/closes", message: "must be after the opening time") }
+        guard (1...7).contains(weekday) else {
+            throw ValidationError(pointer: "/weekday", message: "must be 1 (Monday) to 7 (Sunday)")
+        }
+        guard opens < closes else {
+            throw ValidationError(pointer: "/closes", message: "must be after the opening time")
+        }
         self.weekday = weekday
         self.opens = opens
         self.closes = closes

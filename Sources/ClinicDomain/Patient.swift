@@ -19,8 +19,10 @@ public struct PatientDetails: Hashable, Sendable {
     public let sex: AdministrativeSex
 
     /// - Parameter today: birth dates after it are refused.
-    public init(mrn: String, givenName: String, familyName: String, birthDate: String,
-                sex: AdministrativeSex, today: LocalDate) throws {
+    public init(
+        mrn: String, givenName: String, familyName: String, birthDate: String,
+        sex: AdministrativeSex, today: LocalDate
+    ) throws {
         var collector = ViolationCollector()
         let mrn = collector.check("/mrn") { try BoundedText(mrn, maxLength: 64) }
         let given = collector.check("/givenName") { try BoundedText(givenName, maxLength: 100) }
@@ -33,7 +35,9 @@ public struct PatientDetails: Hashable, Sendable {
     }
 
     /// Assembles details from parts that are already valid (as read back from storage).
-    public init(mrn: BoundedText, givenName: BoundedText, familyName: BoundedText, birthDate: LocalDate, sex: AdministrativeSex) {
+    public init(
+        mrn: BoundedText, givenName: BoundedText, familyName: BoundedText, birthDate: LocalDate, sex: AdministrativeSex
+    ) {
         self.mrn = mrn
         self.givenName = givenName
         self.familyName = familyName

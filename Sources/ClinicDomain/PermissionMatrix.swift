@@ -81,12 +81,13 @@ public enum PermissionMatrix {
         let roles = Role.allCases
         let header = ["operation"] + roles.map(\.rawValue)
         let rows = operations.map { operation -> [String] in
-            [operation.operationID] + roles.map { role in
-                switch operation.access {
-                case .anonymous: "public"
-                case .roles(let allowed): allowed.contains(role) ? "yes" : "-"
+            [operation.operationID]
+                + roles.map { role in
+                    switch operation.access {
+                    case .anonymous: "public"
+                    case .roles(let allowed): allowed.contains(role) ? "yes" : "-"
+                    }
                 }
-            }
         }
         if markdown {
             let line = { (cells: [String]) in "| " + cells.joined(separator: " | ") + " |" }

@@ -25,11 +25,11 @@ public enum RFC3339 {
             return value
         }
         guard chars.count >= 20, chars[4] == UInt8(ascii: "-"), chars[7] == UInt8(ascii: "-"),
-              [UInt8(ascii: "T"), UInt8(ascii: "t"), UInt8(ascii: " ")].contains(chars[10]),
-              chars[13] == UInt8(ascii: ":"), chars[16] == UInt8(ascii: ":"),
-              let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
-              let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
-              (1...12).contains(month), (1...31).contains(day), hour <= 23, minute <= 59, second <= 60
+            [UInt8(ascii: "T"), UInt8(ascii: "t"), UInt8(ascii: " ")].contains(chars[10]),
+            chars[13] == UInt8(ascii: ":"), chars[16] == UInt8(ascii: ":"),
+            let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
+            let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
+            (1...12).contains(month), (1...31).contains(day), hour <= 23, minute <= 59, second <= 60
         else { return nil }
         var index = 19
         var fraction = 0.0
@@ -50,15 +50,19 @@ public enum RFC3339 {
             guard index + 1 == chars.count else { return nil }
         } else {
             guard chars[index] == UInt8(ascii: "+") || chars[index] == UInt8(ascii: "-"), index + 6 == chars.count,
-                  chars[index + 3] == UInt8(ascii: ":"), let hours = number(index + 1, 2), let minutes = number(index + 4, 2),
-                  hours <= 23, minutes <= 59
+                chars[index + 3] == UInt8(ascii: ":"), let hours = number(index + 1, 2),
+                let minutes = number(index + 4, 2),
+                hours <= 23, minutes <= 59
             else { return nil }
             offsetSeconds = (hours * 3600 + minutes * 60) * (chars[index] == UInt8(ascii: "-") ? -1 : 1)
         }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
-        let components = DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: min(second, 59))
-        guard let local = calendar.date(from: components), calendar.component(.day, from: local) == day else { return nil }
+        let components = DateComponents(
+            year: year, month: month, day: day, hour: hour, minute: minute, second: min(second, 59))
+        guard let local = calendar.date(from: components), calendar.component(.day, from: local) == day else {
+            return nil
+        }
         let instant = local.addingTimeInterval(fraction - Double(offsetSeconds))
         // 9999-12-31T23:59:59-23:59 is in year 10000 in UTC, which the API could not write back.
         guard instant >= earliest, instant <= Date.storableRange.upperBound else { return nil }

@@ -34,9 +34,11 @@ public struct NewReferral: Hashable, Sendable {
     public let imagingResultIDs: [ImagingResultID]
     public let triage: TriageOutcome
 
-    public init(clinicID: ClinicID, patient: PatientDetails, referringClinician: ReferringClinician, reason: BoundedText,
-                symptomOnset: LocalDate?, flags: ClinicalFlags, payer: BoundedText?, imagingResultIDs: [ImagingResultID],
-                triage: TriageOutcome) {
+    public init(
+        clinicID: ClinicID, patient: PatientDetails, referringClinician: ReferringClinician, reason: BoundedText,
+        symptomOnset: LocalDate?, flags: ClinicalFlags, payer: BoundedText?, imagingResultIDs: [ImagingResultID],
+        triage: TriageOutcome
+    ) {
         self.clinicID = clinicID
         self.patient = patient
         self.referringClinician = referringClinician
@@ -79,11 +81,13 @@ public struct Referral: Hashable, Sendable {
     public let createdAt: Date
     public let updatedAt: Date
 
-    public init(id: ReferralID, clinicID: ClinicID, patient: Patient, referringClinician: ReferringClinician,
-                reason: BoundedText, symptomOnset: LocalDate?, flags: ClinicalFlags, payer: String?,
-                imagingResultIDs: [ImagingResultID], status: ReferralStatus, urgency: Urgency?, urgencyReasons: [TriageReason],
-                urgencyOverride: Urgency?, evaluationDueOn: LocalDate?, windowClosesOn: LocalDate?, cancelReason: String?,
-                version: Int, createdAt: Date, updatedAt: Date) {
+    public init(
+        id: ReferralID, clinicID: ClinicID, patient: Patient, referringClinician: ReferringClinician,
+        reason: BoundedText, symptomOnset: LocalDate?, flags: ClinicalFlags, payer: String?,
+        imagingResultIDs: [ImagingResultID], status: ReferralStatus, urgency: Urgency?, urgencyReasons: [TriageReason],
+        urgencyOverride: Urgency?, evaluationDueOn: LocalDate?, windowClosesOn: LocalDate?, cancelReason: String?,
+        version: Int, createdAt: Date, updatedAt: Date
+    ) {
         self.id = id
         self.clinicID = clinicID
         self.patient = patient

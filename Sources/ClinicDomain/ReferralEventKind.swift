@@ -42,8 +42,11 @@ public enum ReferralEventKind: Hashable, Sendable {
 
     /// Every kind there is.
     public static let allCases: [ReferralEventKind] =
-        [.created, .edited, .urgencyOverridden, .retriaged, .visitRescheduled, .visitConfirmed, .checkedIn, .visitCompleted,
-         .visitCancelled] + ReferralTransition.allCases.map { .moved($0) }
+        [
+            .created, .edited, .urgencyOverridden, .retriaged, .visitRescheduled, .visitConfirmed, .checkedIn,
+            .visitCompleted,
+            .visitCancelled,
+        ] + ReferralTransition.allCases.map { .moved($0) }
 
     /// The kind a stored code names; nil for a code no version of this list wrote.
     public init?(code: String) {

@@ -47,7 +47,7 @@ public enum ReferralTransition: Hashable, Sendable {
         switch (self, status) {
         case (.triage, .received): .triaged
         case (.routeToSurgicalReview, .received), (.routeToSurgicalReview, .triaged),
-             (.routeToSurgicalReview, .evaluationScheduled), (.routeToSurgicalReview, .evaluated):
+            (.routeToSurgicalReview, .evaluationScheduled), (.routeToSurgicalReview, .evaluated):
             .surgicalReview
         case (.returnFromSurgicalReview, .surgicalReview): .triaged
         case (.scheduleEvaluation, .triaged), (.scheduleEvaluation, .evaluated(.deferred)): .evaluationScheduled
@@ -60,7 +60,7 @@ public enum ReferralTransition: Hashable, Sendable {
         case (.appointmentCancelled, .procedureScheduled): .evaluated(.candidate)
         case (.appointmentCancelled, .followUpScheduled): .procedureDone
         case (.close, .followUpScheduled), (.close, .evaluated(.notCandidate)), (.close, .surgicalReview),
-             (.close, .procedureDone):
+            (.close, .procedureDone):
             .closed
         case (.cancel, let current) where !current.isTerminal: .cancelled
         default: nil

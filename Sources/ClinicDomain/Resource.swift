@@ -43,11 +43,19 @@ public struct ResourceBlock: Hashable, Sendable {
     public let kind: BlockKind
     public let reason: BoundedText
 
-    public init(id: BlockID, resourceID: ResourceID, starts: Date, ends: Date, kind: BlockKind, reason: BoundedText) throws {
-        guard Date.storableRange.contains(starts) else { throw ValidationError(pointer: "/starts", message: "must be within years 0001-9999") }
-        guard Date.storableRange.contains(ends) else { throw ValidationError(pointer: "/ends", message: "must be within years 0001-9999") }
+    public init(id: BlockID, resourceID: ResourceID, starts: Date, ends: Date, kind: BlockKind, reason: BoundedText)
+        throws
+    {
+        guard Date.storableRange.contains(starts) else {
+            throw ValidationError(pointer: "/starts", message: "must be within years 0001-9999")
+        }
+        guard Date.storableRange.contains(ends) else {
+            throw ValidationError(pointer: "/ends", message: "must be within years 0001-9999")
+        }
         guard starts < ends else { throw ValidationError(pointer: "/ends", message: "must be after starts") }
-        guard ends.timeIntervalSince(starts) <= 366 * 86_400 else { throw ValidationError(pointer: "/ends", message: "a block may last at most a year") }
+        guard ends.timeIntervalSince(starts) <= 366 * 86_400 else {
+            throw ValidationError(pointer: "/ends", message: "a block may last at most a year")
+        }
         self.id = id
         self.resourceID = resourceID
         self.during = starts..<ends
@@ -78,8 +86,10 @@ public struct ClinicSetup: Hashable, Sendable {
     public let evaluationMinutes: Int
     public let followUpMinutes: Int
 
-    public init(clinic: Clinic, hours: [OpeningHours], targets: TriageTargets, minutesPerLevel: Int, turnoverMinutes: Int,
-                recoveryMinutes: Int, evaluationMinutes: Int, followUpMinutes: Int) {
+    public init(
+        clinic: Clinic, hours: [OpeningHours], targets: TriageTargets, minutesPerLevel: Int, turnoverMinutes: Int,
+        recoveryMinutes: Int, evaluationMinutes: Int, followUpMinutes: Int
+    ) {
         self.clinic = clinic
         self.hours = hours
         self.targets = targets

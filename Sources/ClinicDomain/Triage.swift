@@ -10,8 +10,10 @@ public struct ClinicalFlags: Hashable, Sendable {
     public var severePain = false
     public var hospitalised = false
 
-    public init(neurologicalDeficit: Bool = false, cancerHistory: Bool = false, longTermSteroids: Bool = false,
-                knownOsteoporosis: Bool = false, severePain: Bool = false, hospitalised: Bool = false) {
+    public init(
+        neurologicalDeficit: Bool = false, cancerHistory: Bool = false, longTermSteroids: Bool = false,
+        knownOsteoporosis: Bool = false, severePain: Bool = false, hospitalised: Bool = false
+    ) {
         self.neurologicalDeficit = neurologicalDeficit
         self.cancerHistory = cancerHistory
         self.longTermSteroids = longTermSteroids
@@ -58,14 +60,19 @@ public struct TriageTargets: Hashable, Sendable {
 
     /// Targets a clinic asks for, checked: urgent within 0-60 days and no later than routine
     /// (0-180), a window of 1-365 days.
-    public static func validated(urgentDueDays: Int, routineDueDays: Int, candidacyWindowDays: Int) throws -> TriageTargets {
+    public static func validated(urgentDueDays: Int, routineDueDays: Int, candidacyWindowDays: Int) throws
+        -> TriageTargets
+    {
         var collector = ViolationCollector()
         if !(0...60).contains(urgentDueDays) { collector.add("/urgentDueDays", "must be from 0 to 60") }
         if !(0...180).contains(routineDueDays) { collector.add("/routineDueDays", "must be from 0 to 180") }
-        if urgentDueDays > routineDueDays { collector.add("/urgentDueDays", "must not be later than the routine target") }
+        if urgentDueDays > routineDueDays {
+            collector.add("/urgentDueDays", "must not be later than the routine target")
+        }
         if !(1...365).contains(candidacyWindowDays) { collector.add("/candidacyWindowDays", "must be from 1 to 365") }
         try collector.throwIfAny()
-        return TriageTargets(urgentDueDays: urgentDueDays, routineDueDays: routineDueDays, candidacyWindowDays: candidacyWindowDays)
+        return TriageTargets(
+            urgentDueDays: urgentDueDays, routineDueDays: routineDueDays, candidacyWindowDays: candidacyWindowDays)
     }
 }
 
@@ -78,7 +85,10 @@ public struct TriageStudy: Hashable, Sendable {
     public let performedOn: LocalDate
     public let findings: [VertebralFinding]
 
-    public init(accessionNumber: String, modality: Modality, status: ResultStatus, performedOn: LocalDate, findings: [VertebralFinding]) {
+    public init(
+        accessionNumber: String, modality: Modality, status: ResultStatus, performedOn: LocalDate,
+        findings: [VertebralFinding]
+    ) {
         self.accessionNumber = accessionNumber
         self.modality = modality
         self.status = status
@@ -98,26 +108,33 @@ public struct TriageOutcome: Hashable, Sendable {
 
 /// The triage rules of DOMAIN.md, as one pure function.
 public enum Triage {
-    public static func assess(flags: ClinicalFlags, studies: [TriageStudy], symptomOnset: LocalDate?,
-                              receivedOn: LocalDate, targets: TriageTargets, override: Urgency? = nil) -> TriageOutcome {
+    public static func assess(
+        flags: ClinicalFlags, studies: [TriageStudy], symptomOnset: LocalDate?,
+        receivedOn: LocalDate, targets: TriageTargets, override: Urgency? = nil
+    ) -> TriageOutcome {
         var surgical: [TriageReason] = []
         var urgent: [TriageReason] = []
         // A cancelled report no longer says anything about the patient.
         let live = studies.filter { $0.status != .cancelled }
         if flags.neurologicalDeficit {
-            surgical.append(TriageReason(code: "neurological_deficit", detail: "Neurological deficit reported by the referrer."))
+            surgical.append(
+                TriageReason(code: "neurological_deficit", detail: "Neurological deficit reported by the referrer."))
         }
         for study in live {
             for finding in study.findings.sorted(by: { $0.level < $1.level }) {
                 let at = "\(finding.level) on \(study.modality.rawValue) (accession \(study.accessionNumber))"
                 if finding.retropulsion {
-                    surgical.append(TriageReason(code: "retropulsion", detail: "Retropulsion / canal compromise at \(at)."))
+                    surgical.append(
+                        TriageReason(code: "retropulsion", detail: "Retropulsion / canal compromise at \(at)."))
                 }
                 if finding.suspectedInfection {
                     surgical.append(TriageReason(code: "suspected_infection", detail: "Suspected infection at \(at)."))
                 }
                 if finding.suspectedMalignancy {
-                    urgent.append(TriageReason(code: "suspected_malignancy", detail: "Suspected malignancy (pathologic fracture) at \(at)."))
+                    urgent.append(
+                        TriageReason(
+                            code: "suspected_malignancy", detail: "Suspected malignancy (pathologic fracture) at \(at)."
+                        ))
                 }
             }
         }
@@ -128,7 +145,8 @@ public enum Triage {
             urgent.append(TriageReason(code: "long_term_steroids", detail: "Long-term steroid use."))
         }
         if flags.knownOsteoporosis && flags.severePain {
-            urgent.append(TriageReason(code: "osteoporosis_severe_pain", detail: "Known osteoporosis with new severe pain."))
+            urgent.append(
+                TriageReason(code: "osteoporosis_severe_pain", detail: "Known osteoporosis with new severe pain."))
         }
 
         let assessed: Urgency
@@ -145,17 +163,24 @@ public enum Triage {
         }
         let urgency = override ?? assessed
         if let override, override != assessed {
-            reasons.append(TriageReason(code: "override", detail: "Urgency set to \(override.rawValue) by a clinician or scheduler (assessed \(assessed.rawValue))."))
+            reasons.append(
+                TriageReason(
+                    code: "override",
+                    detail:
+                        "Urgency set to \(override.rawValue) by a clinician or scheduler (assessed \(assessed.rawValue))."
+                ))
         }
-        let due: LocalDate = switch urgency {
-        case .surgicalReview: receivedOn
-        case .urgent: receivedOn.adding(days: targets.urgentDueDays)
-        case .routine: receivedOn.adding(days: targets.routineDueDays)
-        }
+        let due: LocalDate =
+            switch urgency {
+            case .surgicalReview: receivedOn
+            case .urgent: receivedOn.adding(days: targets.urgentDueDays)
+            case .routine: receivedOn.adding(days: targets.routineDueDays)
+            }
         // Onset when known, else the earliest imaging date: augmentation only helps an unhealed fracture.
         let start = symptomOnset ?? live.map(\.performedOn).min()
-        return TriageOutcome(urgency: urgency, reasons: reasons, evaluationDueOn: due,
-                             windowClosesOn: start?.adding(days: targets.candidacyWindowDays))
+        return TriageOutcome(
+            urgency: urgency, reasons: reasons, evaluationDueOn: due,
+            windowClosesOn: start?.adding(days: targets.candidacyWindowDays))
     }
 }
 
@@ -168,8 +193,10 @@ public struct TriageInput: Hashable, Sendable {
     public var targets: TriageTargets
     public var override: Urgency?
 
-    public init(flags: ClinicalFlags, studies: [TriageStudy], symptomOnset: LocalDate?, receivedOn: LocalDate,
-                targets: TriageTargets, override: Urgency?) {
+    public init(
+        flags: ClinicalFlags, studies: [TriageStudy], symptomOnset: LocalDate?, receivedOn: LocalDate,
+        targets: TriageTargets, override: Urgency?
+    ) {
         self.flags = flags
         self.studies = studies
         self.symptomOnset = symptomOnset
@@ -181,7 +208,8 @@ public struct TriageInput: Hashable, Sendable {
 
 extension Triage {
     public static func assess(_ input: TriageInput) -> TriageOutcome {
-        assess(flags: input.flags, studies: input.studies, symptomOnset: input.symptomOnset, receivedOn: input.receivedOn,
-               targets: input.targets, override: input.override)
+        assess(
+            flags: input.flags, studies: input.studies, symptomOnset: input.symptomOnset, receivedOn: input.receivedOn,
+            targets: input.targets, override: input.override)
     }
 }

@@ -18,8 +18,10 @@ public enum Utilisation {
     /// Each date's figures. Windows are wall-clock times, so a day on which clocks change still
     /// offers its template's minutes unless a window spans the change; booked time is counted
     /// within the day's own midnight-to-midnight, which is 23 or 25 hours long on those days.
-    public static func days(_ dates: [LocalDate], zone: ClinicTimeZone, weekly: [WeeklyWindow],
-                            blocks: [Range<Date>], booked: [Range<Date>]) -> [Day] {
+    public static func days(
+        _ dates: [LocalDate], zone: ClinicTimeZone, weekly: [WeeklyWindow],
+        blocks: [Range<Date>], booked: [Range<Date>]
+    ) -> [Day] {
         let calendar = zone.calendar
         let blocked = union(blocks)
         let taken = union(booked)
@@ -28,7 +30,8 @@ public enum Utilisation {
             // A window whose start or end the clocks skip offers nothing that day, as in the search.
             let offered = weekly.filter { $0.weekday == weekday }.compactMap { window -> Range<Date>? in
                 guard let start = Availability.instant(date, window.starts, calendar),
-                      let end = Availability.instant(date, window.ends, calendar), start < end else { return nil }
+                    let end = Availability.instant(date, window.ends, calendar), start < end
+                else { return nil }
                 return start..<end
             }
             let available = subtract(union(offered), blocked)

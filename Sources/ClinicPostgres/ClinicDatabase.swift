@@ -1,11 +1,11 @@
-import Foundation
 import ClinicServices
+import Foundation
 import Logging
 import Metrics
 import NIOCore
 import PostgresNIO
-import _ConnectionPoolModule
 import Synchronization
+import _ConnectionPoolModule
 
 /// The one way the stores reach PostgreSQL: pooled connections, transactions whose errors come
 /// back unwrapped, database errors translated once, and a gauge of connections in use.
@@ -48,19 +48,24 @@ public struct ClinicDatabase: Sendable {
     /// Builds a client with a pool sized for a small machine.
     /// - Parameter statementTimeout: no single statement may hold a connection longer; a runaway
     ///   query answers 503, not a hang. The server passes its request deadline.
-    public static func makeClient(_ configuration: PostgresClient.Configuration, maximumConnections: Int,
-                                  statementTimeout: Duration = .seconds(15), logger: Logger) -> PostgresClient {
+    public static func makeClient(
+        _ configuration: PostgresClient.Configuration, maximumConnections: Int,
+        statementTimeout: Duration = .seconds(15), logger: Logger
+    ) -> PostgresClient {
         var configuration = configuration
         configuration.options.maximumConnections = maximumConnections
         configuration.options.minimumConnections = 0
         configuration.options.connectTimeout = .seconds(5)
-        let milliseconds = statementTimeout.components.seconds * 1000 + statementTimeout.components.attoseconds / 1_000_000_000_000_000
+        let milliseconds =
+            statementTimeout.components.seconds * 1000 + statementTimeout.components.attoseconds / 1_000_000_000_000_000
         configuration.options.additionalStartupParameters = [("statement_timeout", "\(max(1, milliseconds))ms")]
         return PostgresClient(configuration: configuration, backgroundLogger: logger)
     }
 
     /// Runs `body` on a leased connection; database errors come back translated.
-    public func withConnection<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
+    public func withConnection<Result: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
         let gauge = inUse
         do {
             let result = try await client.withConnection { connection in
@@ -88,7 +93,7 @@ public struct ClinicDatabase: Sendable {
             // PostgreSQL restarting, stopped, or out of reach. Whether a COMMIT in flight
             // landed is unknown; a retry with the same Idempotency-Key tells.
             case .serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown, .poolClosed,
-                 .queryCancelled, .sslUnsupported, .failedToAddSSLHandler:
+                .queryCancelled, .sslUnsupported, .failedToAddSSLHandler:
                 return ServiceError.unavailable("the database connection was lost")
             default:
                 // A protocol or decoding failure: a fault of ours or the driver's. Its description
@@ -100,7 +105,8 @@ public struct ClinicDatabase: Sendable {
         case "40P01", "40001": return error  // retried by `transaction`
         case "57014": return ServiceError.unavailable("a statement ran past the statement timeout")
         // Shutting down, crashed, starting up, or a standby that takes no writes (after a failover).
-        case "57P01", "57P02", "57P03", "25006": return ServiceError.unavailable("the database is restarting or read-only")
+        case "57P01", "57P02", "57P03", "25006":
+            return ServiceError.unavailable("the database is restarting or read-only")
         case let code where code.hasPrefix("08") || code.hasPrefix("53"):
             // Connection exceptions; insufficient resources (too many connections, out of memory or disk).
             return ServiceError.unavailable("the database cannot take the request now (SQLSTATE \(code))")
@@ -108,9 +114,12 @@ public struct ClinicDatabase: Sendable {
             // An exclusion constraint: the detail names the key, "(resource_id, during)=(<uuid>, [...))".
             let detail = error.serverInfo?[.detail] ?? ""
             let id = detail.split(whereSeparator: { "(), ".contains($0) }).first { UUID(uuidString: String($0)) != nil }
-            return ServiceError.conflict("resource \(id.map(String.init) ?? "requested") is already booked for an overlapping time")
-        case let code where code.hasPrefix("23"): return ServiceError.conflict("the request conflicts with stored data (\(error.constraintName ?? code))")
-        case let code where code.hasPrefix("22"): return ServiceError.invalid("", "a value is outside what the database can store")
+            return ServiceError.conflict(
+                "resource \(id.map(String.init) ?? "requested") is already booked for an overlapping time")
+        case let code where code.hasPrefix("23"):
+            return ServiceError.conflict("the request conflicts with stored data (\(error.constraintName ?? code))")
+        case let code where code.hasPrefix("22"):
+            return ServiceError.invalid("", "a value is outside what the database can store")
         default: return DatabaseFailure(sqlState: state)
         }
     }
@@ -137,7 +146,9 @@ public struct ClinicDatabase: Sendable {
     /// is run again, up to three times: concurrent inserts under an exclusion constraint can
     /// deadlock each other, and the loser's retry then meets the winner's row and is refused
     /// properly (23P01). The body must therefore read what it decides on inside the transaction.
-    public func transaction<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
+    public func transaction<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result)
+        async throws -> Result
+    {
         let logger = self.logger
         var attempt = 1
         while true {
@@ -149,8 +160,10 @@ public struct ClinicDatabase: Sendable {
                         throw error.closureError ?? error.commitError ?? error.beginError ?? error
                     }
                 }
-            } catch where ["40P01", "40001"].contains(error.sqlState ?? "") {
-                guard attempt < 3 else { throw ServiceError.unavailable("the database kept refusing the transaction under contention") }
+            } catch  where ["40P01", "40001"].contains(error.sqlState ?? "") {
+                guard attempt < 3 else {
+                    throw ServiceError.unavailable("the database kept refusing the transaction under contention")
+                }
                 attempt += 1
                 try await Task.sleep(for: .milliseconds(Int.random(in: 5...40)))
             }
@@ -181,4 +194,3 @@ final class InUseGauge: Sendable {
         gauge.record(now)
     }
 }
-

@@ -20,7 +20,7 @@ public struct DatabaseURL: Sendable {
 
     public init(_ text: String) throws {
         guard let components = URLComponents(string: text),
-              let scheme = components.scheme, ["postgres", "postgresql"].contains(scheme)
+            let scheme = components.scheme, ["postgres", "postgresql"].contains(scheme)
         else { throw Invalid(description: "DATABASE_URL must look like postgres://user@host:port/database") }
         guard let host = components.host, !host.isEmpty else {
             throw Invalid(description: "DATABASE_URL has no host (postgres://user@HOST:port/database)")
@@ -47,27 +47,31 @@ public struct DatabaseURL: Sendable {
 
     /// The pool's configuration.
     public var clientConfiguration: PostgresClient.Configuration {
-        let tls: PostgresClient.Configuration.TLS = switch sslMode {
-        case .disable: .disable
-        case .prefer: .prefer(.makeClientConfiguration())
-        case .require: .require(.makeClientConfiguration())
-        }
-        return PostgresClient.Configuration(host: host, port: port, username: username, password: password, database: database, tls: tls)
+        let tls: PostgresClient.Configuration.TLS =
+            switch sslMode {
+            case .disable: .disable
+            case .prefer: .prefer(.makeClientConfiguration())
+            case .require: .require(.makeClientConfiguration())
+            }
+        return PostgresClient.Configuration(
+            host: host, port: port, username: username, password: password, database: database, tls: tls)
     }
 
     /// One connection's configuration, for probes that must not go through the pool.
     var connectionConfiguration: PostgresConnection.Configuration {
         let tls: PostgresConnection.Configuration.TLS
         do {
-            tls = switch sslMode {
-            case .disable: .disable
-            case .prefer: .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
-            case .require: .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
-            }
+            tls =
+                switch sslMode {
+                case .disable: .disable
+                case .prefer: .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+                case .require: .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+                }
         } catch {
             tls = .disable
         }
-        return PostgresConnection.Configuration(host: host, port: port, username: username, password: password, database: database, tls: tls)
+        return PostgresConnection.Configuration(
+            host: host, port: port, username: username, password: password, database: database, tls: tls)
     }
 
     /// Parses `text`; kept for callers that need only the pool's configuration.

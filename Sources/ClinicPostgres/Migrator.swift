@@ -15,7 +15,8 @@ public struct Migration: Sendable, Hashable {
         self.name = name
         self.sql = sql
         let digits = Array("0123456789abcdef")
-        self.checksum = String(SHA256.hash(data: Data(sql.utf8)).flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0f)]] })
+        self.checksum = String(
+            SHA256.hash(data: Data(sql.utf8)).flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0f)]] })
     }
 
     /// The files shipped with this build, in order (`0001_*.sql`, `0002_*.sql`, ...), read from
@@ -31,7 +32,9 @@ public struct Migration: Sendable, Hashable {
         let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
             .filter { $0.hasSuffix(".sql") }
             .sorted()
-        return try names.map { Migration(name: $0, sql: try String(contentsOf: directory.appendingPathComponent($0), encoding: .utf8)) }
+        return try names.map {
+            Migration(name: $0, sql: try String(contentsOf: directory.appendingPathComponent($0), encoding: .utf8))
+        }
     }
 }
 
@@ -45,8 +48,10 @@ public enum MigrationError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .missingFiles: "the migration files are missing from this build"
-        case .edited(let name): "migration \(name) was applied and has since been edited; applied migrations must never change: add a new file instead"
-        case .unknownApplied(let name): "the database has migration \(name) applied, which this build does not know: it is newer than this build"
+        case .edited(let name):
+            "migration \(name) was applied and has since been edited; applied migrations must never change: add a new file instead"
+        case .unknownApplied(let name):
+            "the database has migration \(name) applied, which this build does not know: it is newer than this build"
         case .failed(let name, let message): "migration \(name) failed and was rolled back: \(message)"
         }
     }
@@ -83,7 +88,8 @@ public struct Migrator: Sendable {
                                 // Migration files ship with the build; they are trusted SQL, not input.
                                 try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                             }
-                            try await connection.query("""
+                            try await connection.query(
+                                """
                                 INSERT INTO schema_migrations (name, checksum) VALUES (\(migration.name), \(migration.checksum))
                                 """, logger: logger)
                         }
@@ -108,8 +114,10 @@ public struct Migrator: Sendable {
         let migrations = self.migrations
         let logger = database.logger
         let applied = try await database.withConnection { connection in
-            let exists = try await connection.query("SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger)
-                .decode(Bool.self).reduce(into: false) { $0 = $0 || $1 }
+            let exists = try await connection.query(
+                "SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger
+            )
+            .decode(Bool.self).reduce(into: false) { $0 = $0 || $1 }
             return exists ? try await Self.read(connection, logger: logger) : [:]
         }
         try Self.verify(applied: applied, against: migrations)
@@ -124,8 +132,11 @@ public struct Migrator: Sendable {
         }
     }
 
-    private static func ensureTableAndRead(_ connection: PostgresConnection, logger: Logger) async throws -> [String: String] {
-        try await connection.query("""
+    private static func ensureTableAndRead(_ connection: PostgresConnection, logger: Logger) async throws -> [String:
+        String]
+    {
+        try await connection.query(
+            """
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 name text PRIMARY KEY,
                 checksum text NOT NULL,
@@ -137,8 +148,10 @@ public struct Migrator: Sendable {
 
     private static func read(_ connection: PostgresConnection, logger: Logger) async throws -> [String: String] {
         var applied: [String: String] = [:]
-        for try await (name, checksum) in try await connection.query("SELECT name, checksum FROM schema_migrations", logger: logger)
-            .decode((String, String).self) {
+        for try await (name, checksum) in try await connection.query(
+            "SELECT name, checksum FROM schema_migrations", logger: logger
+        )
+        .decode((String, String).self) {
             applied[name] = checksum
         }
         return applied

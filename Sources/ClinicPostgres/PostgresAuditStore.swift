@@ -18,14 +18,17 @@ public struct PostgresAuditStore: AuditStore {
     public func entries(entityID: UUID, after: Int64?, limit: Int) async throws -> [StoredAuditEntry] {
         let logger = database.logger
         return try await database.withConnection { connection in
-            try await connection.query("""
+            try await connection.query(
+                """
                 SELECT id, occurred_at, actor_name, actor_role, action, entity_type, entity_id, request_id, outcome
                 FROM audit_log WHERE entity_id = \(entityID) AND id > \(after ?? 0) ORDER BY id LIMIT \(limit)
-                """, logger: logger).collect().map { row in
+                """, logger: logger
+            ).collect().map { row in
                 let (id, at, name, role, action, type, entity, request, outcome) =
                     try row.decode((Int64, Date, String, String, String, String, UUID?, String?, String).self)
-                return StoredAuditEntry(id: id, occurredAt: at, actorName: name, actorRole: role, action: action,
-                                        entityType: type, entityID: entity, requestID: request, outcome: outcome)
+                return StoredAuditEntry(
+                    id: id, occurredAt: at, actorName: name, actorRole: role, action: action,
+                    entityType: type, entityID: entity, requestID: request, outcome: outcome)
             }
         }
     }
@@ -34,7 +37,8 @@ public struct PostgresAuditStore: AuditStore {
 /// Writes one audit row on a given connection, so a mutation and its audit commit together.
 enum AuditRows {
     static func insert(_ entry: AuditEntry, on connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query("""
+        try await connection.query(
+            """
             INSERT INTO audit_log (actor_token_id, actor_name, actor_role, action, entity_type, entity_id, request_id, outcome, occurred_at)
             VALUES (\(entry.actor.principal.tokenID?.rawValue), \(entry.actor.principal.name), \(entry.actor.principal.role.rawValue),
                     \(entry.action), \(entry.entityType), \(entry.entityID), \(entry.actor.requestID), \(entry.outcome.rawValue),

@@ -12,20 +12,25 @@ public struct PostgresClinicStore: ClinicStore, ClinicSetupStore {
     public func clinic(id: ClinicID) async throws -> Clinic? {
         let logger = database.logger
         return try await database.withConnection { connection in
-            let rows = try await connection.query("SELECT id, name, time_zone FROM clinics WHERE id = \(id.rawValue)",
-                                                  logger: logger).collect()
+            let rows = try await connection.query(
+                "SELECT id, name, time_zone FROM clinics WHERE id = \(id.rawValue)",
+                logger: logger
+            ).collect()
             guard let row = rows.first else { return nil }
             let (id, name, zone) = try row.decode((UUID, String, String).self)
-            return Clinic(id: ClinicID(id), name: try BoundedText(name, maxLength: 200), timeZone: try ClinicTimeZone(zone))
+            return Clinic(
+                id: ClinicID(id), name: try BoundedText(name, maxLength: 200), timeZone: try ClinicTimeZone(zone))
         }
     }
 
     public func triageTargets(clinicID: ClinicID) async throws -> TriageTargets {
         let logger = database.logger
         return try await database.withConnection { connection in
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 SELECT urgent_due_days, routine_due_days, candidacy_window_days FROM clinics WHERE id = \(clinicID.rawValue)
-                """, logger: logger).collect()
+                """, logger: logger
+            ).collect()
             guard let row = rows.first else { return TriageTargets() }
             let (urgent, routine, window) = try row.decode((Int, Int, Int).self)
             return TriageTargets(urgentDueDays: urgent, routineDueDays: routine, candidacyWindowDays: window)
@@ -35,19 +40,25 @@ public struct PostgresClinicStore: ClinicStore, ClinicSetupStore {
     public func create(_ clinic: Clinic, hours: [OpeningHours], actor: Actor) async throws -> Bool {
         let logger = database.logger
         return try await database.transaction { connection in
-            let inserted = try await connection.query("""
-                INSERT INTO clinics (id, name, time_zone) VALUES (\(clinic.id.rawValue), \(clinic.name.value), \(clinic.timeZone.identifier))
-                ON CONFLICT (id) DO NOTHING RETURNING 1
-                """, logger: logger).collect().count == 1
+            let inserted =
+                try await connection.query(
+                    """
+                    INSERT INTO clinics (id, name, time_zone) VALUES (\(clinic.id.rawValue), \(clinic.name.value), \(clinic.timeZone.identifier))
+                    ON CONFLICT (id) DO NOTHING RETURNING 1
+                    """, logger: logger
+                ).collect().count == 1
             guard inserted else { return false }
             for day in hours {
-                try await connection.query("""
+                try await connection.query(
+                    """
                     INSERT INTO clinic_hours (clinic_id, weekday, opens_at, closes_at)
                     VALUES (\(clinic.id.rawValue), \(day.weekday), \(day.opens.description)::time, \(day.closes.description)::time)
                     """, logger: logger)
             }
-            try await AuditRows.insert(AuditEntry(actor: actor, action: "clinic.create", entityType: "clinic",
-                                                  entityID: clinic.id.rawValue), on: connection, logger: logger)
+            try await AuditRows.insert(
+                AuditEntry(
+                    actor: actor, action: "clinic.create", entityType: "clinic",
+                    entityID: clinic.id.rawValue), on: connection, logger: logger)
             return true
         }
     }
@@ -55,14 +66,19 @@ public struct PostgresClinicStore: ClinicStore, ClinicSetupStore {
     public func setTriageTargets(_ targets: TriageTargets, clinicID: ClinicID, actor: Actor) async throws -> Bool {
         let logger = database.logger
         return try await database.transaction { connection in
-            let updated = try await connection.query("""
-                UPDATE clinics SET urgent_due_days = \(targets.urgentDueDays), routine_due_days = \(targets.routineDueDays),
-                    candidacy_window_days = \(targets.candidacyWindowDays), version = version + 1
-                WHERE id = \(clinicID.rawValue) RETURNING 1
-                """, logger: logger).collect().count == 1
+            let updated =
+                try await connection.query(
+                    """
+                    UPDATE clinics SET urgent_due_days = \(targets.urgentDueDays), routine_due_days = \(targets.routineDueDays),
+                        candidacy_window_days = \(targets.candidacyWindowDays), version = version + 1
+                    WHERE id = \(clinicID.rawValue) RETURNING 1
+                    """, logger: logger
+                ).collect().count == 1
             if updated {
-                try await AuditRows.insert(AuditEntry(actor: actor, action: "clinic.triage_targets", entityType: "clinic",
-                                                      entityID: clinicID.rawValue), on: connection, logger: logger)
+                try await AuditRows.insert(
+                    AuditEntry(
+                        actor: actor, action: "clinic.triage_targets", entityType: "clinic",
+                        entityID: clinicID.rawValue), on: connection, logger: logger)
             }
             return updated
         }
@@ -71,14 +87,19 @@ public struct PostgresClinicStore: ClinicStore, ClinicSetupStore {
     public func addResource(_ resource: Resource, actor: Actor) async throws -> Bool {
         let logger = database.logger
         return try await database.transaction { connection in
-            let inserted = try await connection.query("""
-                INSERT INTO resources (id, clinic_id, kind, name)
-                VALUES (\(resource.id.rawValue), \(resource.clinicID.rawValue), \(resource.kind.rawValue), \(resource.name.value))
-                ON CONFLICT DO NOTHING RETURNING 1
-                """, logger: logger).collect().count == 1
+            let inserted =
+                try await connection.query(
+                    """
+                    INSERT INTO resources (id, clinic_id, kind, name)
+                    VALUES (\(resource.id.rawValue), \(resource.clinicID.rawValue), \(resource.kind.rawValue), \(resource.name.value))
+                    ON CONFLICT DO NOTHING RETURNING 1
+                    """, logger: logger
+                ).collect().count == 1
             if inserted {
-                try await AuditRows.insert(AuditEntry(actor: actor, action: "resource.create", entityType: "resource",
-                                                      entityID: resource.id.rawValue), on: connection, logger: logger)
+                try await AuditRows.insert(
+                    AuditEntry(
+                        actor: actor, action: "resource.create", entityType: "resource",
+                        entityID: resource.id.rawValue), on: connection, logger: logger)
             }
             return inserted
         }
@@ -87,25 +108,31 @@ public struct PostgresClinicStore: ClinicStore, ClinicSetupStore {
     public func clinicSetup(id: ClinicID) async throws -> ClinicSetup? {
         let logger = database.logger
         return try await database.withConnection { connection in
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 SELECT name, time_zone, urgent_due_days, routine_due_days, candidacy_window_days, minutes_per_level,
                        turnover_minutes, recovery_minutes, evaluation_minutes, follow_up_minutes
                 FROM clinics WHERE id = \(id.rawValue)
-                """, logger: logger).collect()
+                """, logger: logger
+            ).collect()
             guard let row = rows.first else { return nil }
             let (name, zone, urgent, routine, window, perLevel, turnover, recovery, evaluation, followUp) =
                 try row.decode((String, String, Int, Int, Int, Int, Int, Int, Int, Int).self)
-            let hours = try await connection.query("""
+            let hours = try await connection.query(
+                """
                 SELECT weekday, to_char(opens_at, 'HH24:MI'), to_char(closes_at, 'HH24:MI') FROM clinic_hours
                 WHERE clinic_id = \(id.rawValue) ORDER BY weekday
-                """, logger: logger).collect().map { row in
+                """, logger: logger
+            ).collect().map { row in
                 let (weekday, opens, closes) = try row.decode((Int, String, String).self)
                 return try OpeningHours(weekday: weekday, opens: LocalTime(opens), closes: LocalTime(closes))
             }
             return ClinicSetup(
-                clinic: Clinic(id: id, name: try BoundedText(name, maxLength: 200), timeZone: try ClinicTimeZone(zone)), hours: hours,
+                clinic: Clinic(id: id, name: try BoundedText(name, maxLength: 200), timeZone: try ClinicTimeZone(zone)),
+                hours: hours,
                 targets: TriageTargets(urgentDueDays: urgent, routineDueDays: routine, candidacyWindowDays: window),
-                minutesPerLevel: perLevel, turnoverMinutes: turnover, recoveryMinutes: recovery, evaluationMinutes: evaluation,
+                minutesPerLevel: perLevel, turnoverMinutes: turnover, recoveryMinutes: recovery,
+                evaluationMinutes: evaluation,
                 followUpMinutes: followUp)
         }
     }
@@ -113,42 +140,57 @@ public struct PostgresClinicStore: ClinicStore, ClinicSetupStore {
     public func resources(clinicID: ClinicID) async throws -> [ResourceSetup]? {
         let logger = database.logger
         return try await database.withConnection { connection in
-            let exists = try await connection.query("SELECT 1 FROM clinics WHERE id = \(clinicID.rawValue)", logger: logger).collect()
+            let exists = try await connection.query(
+                "SELECT 1 FROM clinics WHERE id = \(clinicID.rawValue)", logger: logger
+            ).collect()
             guard !exists.isEmpty else { return nil }
-            let resources = try await connection.query("""
+            let resources = try await connection.query(
+                """
                 SELECT id, kind, name FROM resources WHERE clinic_id = \(clinicID.rawValue) AND active ORDER BY kind, name
-                """, logger: logger).collect().map { row in
+                """, logger: logger
+            ).collect().map { row in
                 let (id, kind, name) = try row.decode((UUID, String, String).self)
-                return Resource(id: ResourceID(id), clinicID: clinicID, kind: ResourceKind(rawValue: kind) ?? .consultRoom,
-                                name: try BoundedText(name, maxLength: 200))
+                return Resource(
+                    id: ResourceID(id), clinicID: clinicID, kind: ResourceKind(rawValue: kind) ?? .consultRoom,
+                    name: try BoundedText(name, maxLength: 200))
             }
             var setups: [ResourceSetup] = []
             for resource in resources {
-                setups.append(ResourceSetup(resource: resource, windows: try await Self.windows(resource.id, connection, logger)))
+                setups.append(
+                    ResourceSetup(resource: resource, windows: try await Self.windows(resource.id, connection, logger)))
             }
             return setups
         }
     }
 
-    public func setTemplate(resourceID: ResourceID, windows: [WeeklyWindow], actor: Actor) async throws -> ResourceSetup? {
+    public func setTemplate(resourceID: ResourceID, windows: [WeeklyWindow], actor: Actor) async throws
+        -> ResourceSetup?
+    {
         let logger = database.logger
         return try await database.transaction { connection in
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 SELECT clinic_id, kind, name FROM resources WHERE id = \(resourceID.rawValue) FOR UPDATE
-                """, logger: logger).collect()
+                """, logger: logger
+            ).collect()
             guard let row = rows.first else { return nil }
             let (clinicID, kind, name) = try row.decode((UUID, String, String).self)
-            try await connection.query("DELETE FROM availability_templates WHERE resource_id = \(resourceID.rawValue)", logger: logger)
+            try await connection.query(
+                "DELETE FROM availability_templates WHERE resource_id = \(resourceID.rawValue)", logger: logger)
             for window in windows {
-                try await connection.query("""
+                try await connection.query(
+                    """
                     INSERT INTO availability_templates (id, resource_id, weekday, starts_at, ends_at)
                     VALUES (\(UUID()), \(resourceID.rawValue), \(window.weekday), \(window.starts.description)::time, \(window.ends.description)::time)
                     """, logger: logger)
             }
-            try await AuditRows.insert(AuditEntry(actor: actor, action: "resource.template", entityType: "resource",
-                                                  entityID: resourceID.rawValue), on: connection, logger: logger)
-            let resource = Resource(id: resourceID, clinicID: ClinicID(clinicID), kind: ResourceKind(rawValue: kind) ?? .consultRoom,
-                                    name: try BoundedText(name, maxLength: 200))
+            try await AuditRows.insert(
+                AuditEntry(
+                    actor: actor, action: "resource.template", entityType: "resource",
+                    entityID: resourceID.rawValue), on: connection, logger: logger)
+            let resource = Resource(
+                id: resourceID, clinicID: ClinicID(clinicID), kind: ResourceKind(rawValue: kind) ?? .consultRoom,
+                name: try BoundedText(name, maxLength: 200))
             return ResourceSetup(resource: resource, windows: try await Self.windows(resourceID, connection, logger))
         }
     }
@@ -156,26 +198,35 @@ public struct PostgresClinicStore: ClinicStore, ClinicSetupStore {
     public func addBlock(_ block: ResourceBlock, actor: Actor) async throws -> Bool {
         let logger = database.logger
         return try await database.transaction { connection in
-            let inserted = try await connection.query("""
-                INSERT INTO resource_blocks (id, resource_id, during, kind, reason)
-                SELECT \(block.id.rawValue), id, tstzrange(\(block.during.lowerBound), \(block.during.upperBound), '[)'),
-                       \(block.kind.rawValue), \(block.reason.value)
-                FROM resources WHERE id = \(block.resourceID.rawValue)
-                RETURNING 1
-                """, logger: logger).collect().count == 1
+            let inserted =
+                try await connection.query(
+                    """
+                    INSERT INTO resource_blocks (id, resource_id, during, kind, reason)
+                    SELECT \(block.id.rawValue), id, tstzrange(\(block.during.lowerBound), \(block.during.upperBound), '[)'),
+                           \(block.kind.rawValue), \(block.reason.value)
+                    FROM resources WHERE id = \(block.resourceID.rawValue)
+                    RETURNING 1
+                    """, logger: logger
+                ).collect().count == 1
             if inserted {
-                try await AuditRows.insert(AuditEntry(actor: actor, action: "resource.block", entityType: "resource",
-                                                      entityID: block.resourceID.rawValue), on: connection, logger: logger)
+                try await AuditRows.insert(
+                    AuditEntry(
+                        actor: actor, action: "resource.block", entityType: "resource",
+                        entityID: block.resourceID.rawValue), on: connection, logger: logger)
             }
             return inserted
         }
     }
 
-    private static func windows(_ id: ResourceID, _ connection: PostgresConnection, _ logger: Logger) async throws -> [WeeklyWindow] {
-        try await connection.query("""
+    private static func windows(_ id: ResourceID, _ connection: PostgresConnection, _ logger: Logger) async throws
+        -> [WeeklyWindow]
+    {
+        try await connection.query(
+            """
             SELECT weekday, to_char(starts_at, 'HH24:MI'), to_char(ends_at, 'HH24:MI') FROM availability_templates
             WHERE resource_id = \(id.rawValue) ORDER BY weekday, starts_at
-            """, logger: logger).collect().map { row in
+            """, logger: logger
+        ).collect().map { row in
             let (weekday, starts, ends) = try row.decode((Int, String, String).self)
             return try WeeklyWindow(weekday: weekday, starts: LocalTime(starts), ends: LocalTime(ends))
         }
@@ -184,21 +235,26 @@ public struct PostgresClinicStore: ClinicStore, ClinicSetupStore {
     public func setVisitSettings(_ settings: VisitSettings, clinicID: ClinicID, actor: Actor) async throws -> Bool {
         let logger = database.logger
         return try await database.transaction { connection in
-            let updated = try await connection.query("""
-                UPDATE clinics SET
-                    minutes_per_level = coalesce(\(settings.minutesPerLevel)::int, minutes_per_level),
-                    turnover_minutes = coalesce(\(settings.turnoverMinutes)::int, turnover_minutes),
-                    recovery_minutes = coalesce(\(settings.recoveryMinutes)::int, recovery_minutes),
-                    evaluation_minutes = coalesce(\(settings.evaluationMinutes)::int, evaluation_minutes),
-                    follow_up_minutes = coalesce(\(settings.followUpMinutes)::int, follow_up_minutes),
-                    hold_minutes = coalesce(\(settings.holdMinutes)::int, hold_minutes),
-                    offer_hours = coalesce(\(settings.offerHours)::int, offer_hours),
-                    version = version + 1
-                WHERE id = \(clinicID.rawValue) RETURNING 1
-                """, logger: logger).collect().count == 1
+            let updated =
+                try await connection.query(
+                    """
+                    UPDATE clinics SET
+                        minutes_per_level = coalesce(\(settings.minutesPerLevel)::int, minutes_per_level),
+                        turnover_minutes = coalesce(\(settings.turnoverMinutes)::int, turnover_minutes),
+                        recovery_minutes = coalesce(\(settings.recoveryMinutes)::int, recovery_minutes),
+                        evaluation_minutes = coalesce(\(settings.evaluationMinutes)::int, evaluation_minutes),
+                        follow_up_minutes = coalesce(\(settings.followUpMinutes)::int, follow_up_minutes),
+                        hold_minutes = coalesce(\(settings.holdMinutes)::int, hold_minutes),
+                        offer_hours = coalesce(\(settings.offerHours)::int, offer_hours),
+                        version = version + 1
+                    WHERE id = \(clinicID.rawValue) RETURNING 1
+                    """, logger: logger
+                ).collect().count == 1
             if updated {
-                try await AuditRows.insert(AuditEntry(actor: actor, action: "clinic.visit_settings", entityType: "clinic",
-                                                      entityID: clinicID.rawValue), on: connection, logger: logger)
+                try await AuditRows.insert(
+                    AuditEntry(
+                        actor: actor, action: "clinic.visit_settings", entityType: "clinic",
+                        entityID: clinicID.rawValue), on: connection, logger: logger)
             }
             return updated
         }

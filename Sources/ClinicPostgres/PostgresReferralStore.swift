@@ -9,19 +9,25 @@ public struct PostgresReferralStore: ReferralStore {
 
     public init(database: ClinicDatabase) { self.database = database }
 
-    public func create(_ referral: NewReferral, id: ReferralID, actor: Actor,
-                       idempotency: IdempotencyClaim?) async throws -> CreateOutcome<ReferralID> {
+    public func create(
+        _ referral: NewReferral, id: ReferralID, actor: Actor,
+        idempotency: IdempotencyClaim?
+    ) async throws -> CreateOutcome<ReferralID> {
         let logger = database.logger
         return try await database.transaction { connection in
-            if let claim = idempotency, let earlier = try await IdempotencyRows.claim(claim, on: connection, logger: logger) {
+            if let claim = idempotency,
+                let earlier = try await IdempotencyRows.claim(claim, on: connection, logger: logger)
+            {
                 return .replayed(ReferralID(earlier))
             }
-            let patientID = try await PatientRows.match(referral.patient, clinicID: referral.clinicID, on: connection, logger: logger)
+            let patientID = try await PatientRows.match(
+                referral.patient, clinicID: referral.clinicID, on: connection, logger: logger)
             let triage = referral.triage
             let transition = referral.triageTransition
             let status = try transition.apply(to: .received)
             let flags = referral.flags
-            try await connection.query("""
+            try await connection.query(
+                """
                 INSERT INTO referrals (id, clinic_id, patient_id, referring_clinician_name, referring_clinician_npi,
                                        reason, symptom_onset, status, urgency, urgency_reasons, evaluation_due_on,
                                        window_closes_on, payer, neurological_deficit, cancer_history, long_term_steroids,
@@ -36,17 +42,24 @@ public struct PostgresReferralStore: ReferralStore {
                         \(actor.at), \(actor.at))
                 """, logger: logger)
             for resultID in referral.imagingResultIDs {
-                try await connection.query("""
+                try await connection.query(
+                    """
                     INSERT INTO referral_imaging (referral_id, imaging_result_id) VALUES (\(id.rawValue), \(resultID.rawValue))
                     """, logger: logger)
             }
-            try await EventRows.insert(referral: id, kind: .created, from: nil, to: .received, reason: nil,
-                                       actor: actor, on: connection, logger: logger)
-            try await EventRows.insert(referral: id, kind: .moved(transition), from: .received, to: status, reason: nil,
-                                       triage: triage, previousUrgency: nil, actor: actor, on: connection, logger: logger)
-            try await AuditRows.insert(AuditEntry(actor: actor, action: "referral.create", entityType: "referral",
-                                                  entityID: id.rawValue), on: connection, logger: logger)
-            if let claim = idempotency { try await IdempotencyRows.record(claim, entity: id.rawValue, on: connection, logger: logger) }
+            try await EventRows.insert(
+                referral: id, kind: .created, from: nil, to: .received, reason: nil,
+                actor: actor, on: connection, logger: logger)
+            try await EventRows.insert(
+                referral: id, kind: .moved(transition), from: .received, to: status, reason: nil,
+                triage: triage, previousUrgency: nil, actor: actor, on: connection, logger: logger)
+            try await AuditRows.insert(
+                AuditEntry(
+                    actor: actor, action: "referral.create", entityType: "referral",
+                    entityID: id.rawValue), on: connection, logger: logger)
+            if let claim = idempotency {
+                try await IdempotencyRows.record(claim, entity: id.rawValue, on: connection, logger: logger)
+            }
             return .created(id)
         }
     }
@@ -54,10 +67,12 @@ public struct PostgresReferralStore: ReferralStore {
     public func referral(id: ReferralID) async throws -> Referral? {
         let logger = database.logger
         return try await database.withConnection { connection in
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 SELECT \(unescaped: ReferralRows.columns) FROM referrals r JOIN patients p ON p.id = r.patient_id
                 WHERE r.id = \(id.rawValue)
-                """, logger: logger).collect()
+                """, logger: logger
+            ).collect()
             return try rows.first.map(ReferralRows.decode)
         }
     }
@@ -80,7 +95,8 @@ public struct PostgresReferralStore: ReferralStore {
         let awaiting = Self.awaitingEvaluation
         let atRisk = Self.withoutProcedure
         let referrals = try await database.withConnection { connection in
-            try await connection.query("""
+            try await connection.query(
+                """
                 SELECT \(unescaped: ReferralRows.columns)
                 FROM referrals r JOIN patients p ON p.id = r.patient_id JOIN clinics c ON c.id = r.clinic_id
                 WHERE (\(status)::text IS NULL OR r.status = \(status))
@@ -98,7 +114,8 @@ public struct PostgresReferralStore: ReferralStore {
                        OR (date_trunc('microseconds', r.created_at), r.id) < (\(afterTime), \(afterID)))
                 ORDER BY r.created_at DESC, r.id DESC
                 LIMIT \(fetch)
-                """, logger: logger).collect().map(ReferralRows.decode)
+                """, logger: logger
+            ).collect().map(ReferralRows.decode)
         }
         let page = Array(referrals.prefix(query.limit))
         let next = referrals.count > query.limit ? page.last.flatMap(ReferralCursor.init(after:)) : nil
@@ -113,36 +130,47 @@ public struct PostgresReferralStore: ReferralStore {
     public func events(referralID: ReferralID) async throws -> [ReferralEvent]? {
         let logger = database.logger
         return try await database.withConnection { connection in
-            let exists = try await connection.query("SELECT 1 FROM referrals WHERE id = \(referralID.rawValue)", logger: logger).collect()
+            let exists = try await connection.query(
+                "SELECT 1 FROM referrals WHERE id = \(referralID.rawValue)", logger: logger
+            ).collect()
             guard !exists.isEmpty else { return nil }
-            return try await connection.query("""
+            return try await connection.query(
+                """
                 SELECT id, occurred_at, kind, from_status, to_status, actor_name, actor_role, reason,
                        details->>'urgency', details->>'previousUrgency', (details->'reasons')::text
                 FROM referral_events WHERE referral_id = \(referralID.rawValue) ORDER BY id
-                """, logger: logger).collect().map { row in
+                """, logger: logger
+            ).collect().map { row in
                 let (id, at, kind, from, to, name, role, reason, urgency, previous, reasons) =
-                    try row.decode((Int64, Date, String, String?, String, String, String, String?, String?, String?, String?).self)
-                return ReferralEvent(id: id, occurredAt: at, kind: kind, fromStatus: from, toStatus: to, actorName: name,
-                                     actorRole: role, reason: reason, urgency: urgency.flatMap(Urgency.init(rawValue:)),
-                                     previousUrgency: previous.flatMap(Urgency.init(rawValue:)), reasons: StoredReason.decode(reasons))
+                    try row.decode(
+                        (Int64, Date, String, String?, String, String, String, String?, String?, String?, String?).self)
+                return ReferralEvent(
+                    id: id, occurredAt: at, kind: kind, fromStatus: from, toStatus: to, actorName: name,
+                    actorRole: role, reason: reason, urgency: urgency.flatMap(Urgency.init(rawValue:)),
+                    previousUrgency: previous.flatMap(Urgency.init(rawValue:)), reasons: StoredReason.decode(reasons))
             }
         }
     }
 
-    public func change(id: ReferralID, expectedVersion: Int?, actor: Actor,
-                       decide: @escaping @Sendable (ReferralSnapshot) throws -> ReferralChange) async throws {
+    public func change(
+        id: ReferralID, expectedVersion: Int?, actor: Actor,
+        decide: @escaping @Sendable (ReferralSnapshot) throws -> ReferralChange
+    ) async throws {
         let logger = database.logger
         try await database.transaction { connection in
             _ = try await Self.change(id, expectedVersion, actor, decide, on: connection, logger: logger)
         }
     }
 
-    public func cancel(id: ReferralID, expectedVersion: Int?, actor: Actor,
-                       decide: @escaping @Sendable (ReferralSnapshot) throws -> ReferralChange) async throws -> [AppointmentID] {
+    public func cancel(
+        id: ReferralID, expectedVersion: Int?, actor: Actor,
+        decide: @escaping @Sendable (ReferralSnapshot) throws -> ReferralChange
+    ) async throws -> [AppointmentID] {
         let logger = database.logger
         return try await database.transaction { connection in
             let change = try await Self.change(id, expectedVersion, actor, decide, on: connection, logger: logger)
-            let released = try await connection.query("""
+            let released = try await connection.query(
+                """
                 WITH released AS (
                     UPDATE appointments SET state = 'cancelled', hold_expires_at = NULL,
                         cancel_reason = 'Referral cancelled: ' || \(change.cancelReason ?? "no reason given"),
@@ -151,19 +179,24 @@ public struct PostgresReferralStore: ReferralStore {
                     RETURNING id),
                 freed AS (UPDATE appointment_resources SET active = false WHERE appointment_id IN (SELECT id FROM released))
                 SELECT id FROM released ORDER BY id
-                """, logger: logger).collect().map { AppointmentID(try $0.decode(UUID.self)) }
+                """, logger: logger
+            ).collect().map { AppointmentID(try $0.decode(UUID.self)) }
             for appointment in released {
-                try await AuditRows.insert(AuditEntry(actor: actor, action: "appointment.cancel", entityType: "appointment",
-                                                      entityID: appointment.rawValue), on: connection, logger: logger)
+                try await AuditRows.insert(
+                    AuditEntry(
+                        actor: actor, action: "appointment.cancel", entityType: "appointment",
+                        entityID: appointment.rawValue), on: connection, logger: logger)
             }
             return released
         }
     }
 
     /// Locks the referral, checks the version, applies what `decide` says; the change applied.
-    private static func change(_ id: ReferralID, _ expectedVersion: Int?, _ actor: Actor,
-                               _ decide: @Sendable (ReferralSnapshot) throws -> ReferralChange,
-                               on connection: PostgresConnection, logger: Logger) async throws -> ReferralChange {
+    private static func change(
+        _ id: ReferralID, _ expectedVersion: Int?, _ actor: Actor,
+        _ decide: @Sendable (ReferralSnapshot) throws -> ReferralChange,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws -> ReferralChange {
         guard let snapshot = try await TriageRows.snapshot(id, on: connection, logger: logger) else {
             throw ServiceError.notFound(entity: "referral")
         }
@@ -189,25 +222,37 @@ enum ReferralRows {
         """
 
     static func decode(_ row: PostgresRow) throws -> Referral {
-        let (id, clinicID, patientID, mrn, given, family, birth, sex, clinician, npi, reason, onset, status, version, created, updated,
-             neuro, cancer, steroids, osteoporosis, severe, hospitalised, payer, urgency, reasons, override, due, window, cancelReason,
-             imaging) =
-            try row.decode((UUID, UUID, UUID, String, String, String, String, String, String, String?, String, String?,
-                            String, Int, Date, Date, Bool, Bool, Bool, Bool, Bool, Bool, String?, String?, String?, String?,
-                            String?, String?, String?, [UUID]).self)
-        guard let status = ReferralStatus(code: status) else { throw StoredDataError("unknown referral status \(status)") }
-        let details = try PatientRows.details(mrn: mrn, givenName: given, familyName: family, birthDate: birth, sex: sex)
+        let (
+            id, clinicID, patientID, mrn, given, family, birth, sex, clinician, npi, reason, onset, status, version,
+            created, updated,
+            neuro, cancer, steroids, osteoporosis, severe, hospitalised, payer, urgency, reasons, override, due, window,
+            cancelReason,
+            imaging
+        ) =
+            try row.decode(
+                (
+                    UUID, UUID, UUID, String, String, String, String, String, String, String?, String, String?,
+                    String, Int, Date, Date, Bool, Bool, Bool, Bool, Bool, Bool, String?, String?, String?, String?,
+                    String?, String?, String?, [UUID]
+                ).self)
+        guard let status = ReferralStatus(code: status) else {
+            throw StoredDataError("unknown referral status \(status)")
+        }
+        let details = try PatientRows.details(
+            mrn: mrn, givenName: given, familyName: family, birthDate: birth, sex: sex)
         return Referral(
             id: ReferralID(id), clinicID: ClinicID(clinicID),
             patient: Patient(id: PatientID(patientID), clinicID: ClinicID(clinicID), details: details),
             referringClinician: try ReferringClinician(name: clinician, npi: npi),
             reason: try BoundedText(reason, maxLength: 2000), symptomOnset: try onset.map(LocalDate.init(iso8601:)),
-            flags: ClinicalFlags(neurologicalDeficit: neuro, cancerHistory: cancer, longTermSteroids: steroids,
-                                 knownOsteoporosis: osteoporosis, severePain: severe, hospitalised: hospitalised),
+            flags: ClinicalFlags(
+                neurologicalDeficit: neuro, cancerHistory: cancer, longTermSteroids: steroids,
+                knownOsteoporosis: osteoporosis, severePain: severe, hospitalised: hospitalised),
             payer: payer, imagingResultIDs: imaging.map(ImagingResultID.init), status: status,
             urgency: urgency.flatMap(Urgency.init(rawValue:)), urgencyReasons: StoredReason.decode(reasons),
             urgencyOverride: override.flatMap(Urgency.init(rawValue:)),
-            evaluationDueOn: try due.map(LocalDate.init(iso8601:)), windowClosesOn: try window.map(LocalDate.init(iso8601:)),
+            evaluationDueOn: try due.map(LocalDate.init(iso8601:)),
+            windowClosesOn: try window.map(LocalDate.init(iso8601:)),
             cancelReason: cancelReason, version: version, createdAt: created, updatedAt: updated)
     }
 }
@@ -221,31 +266,40 @@ struct StoredDataError: Error, CustomStringConvertible {
 /// Finds or creates the patient a message names, refusing to attach data to the wrong person.
 enum PatientRows {
     /// Patient details from stored columns (already validated when written).
-    static func details(mrn: String, givenName: String, familyName: String, birthDate: String, sex: String) throws -> PatientDetails {
-        PatientDetails(mrn: try BoundedText(mrn, maxLength: 64), givenName: try BoundedText(givenName, maxLength: 100),
-                       familyName: try BoundedText(familyName, maxLength: 100), birthDate: try LocalDate(iso8601: birthDate),
-                       sex: AdministrativeSex(rawValue: sex) ?? .unknown)
+    static func details(mrn: String, givenName: String, familyName: String, birthDate: String, sex: String) throws
+        -> PatientDetails
+    {
+        PatientDetails(
+            mrn: try BoundedText(mrn, maxLength: 64), givenName: try BoundedText(givenName, maxLength: 100),
+            familyName: try BoundedText(familyName, maxLength: 100), birthDate: try LocalDate(iso8601: birthDate),
+            sex: AdministrativeSex(rawValue: sex) ?? .unknown)
     }
 
-    static func match(_ patient: PatientDetails, clinicID: ClinicID, on connection: PostgresConnection,
-                      logger: Logger) async throws -> PatientID {
-        try await connection.query("""
+    static func match(
+        _ patient: PatientDetails, clinicID: ClinicID, on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> PatientID {
+        try await connection.query(
+            """
             INSERT INTO patients (id, clinic_id, mrn, given_name, family_name, birth_date, sex)
             VALUES (\(UUID()), \(clinicID.rawValue), \(patient.mrn.value), \(patient.givenName.value),
                     \(patient.familyName.value), \(patient.birthDate.description)::date, \(patient.sex.rawValue))
             ON CONFLICT (clinic_id, mrn) DO NOTHING
             """, logger: logger)
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             SELECT id, family_name, to_char(birth_date, 'YYYY-MM-DD') FROM patients
             WHERE clinic_id = \(clinicID.rawValue) AND mrn = \(patient.mrn.value)
-            """, logger: logger).collect()
+            """, logger: logger
+        ).collect()
         guard let row = rows.first else { throw ServiceError.unavailable("patient row vanished") }
         let (id, family, birth) = try row.decode((UUID, String, String).self)
         // Same MRN, different person: a registration error to fix at the source, never to merge silently.
         guard birth == patient.birthDate.description,
-              family.compare(patient.familyName.value, options: [.caseInsensitive, .diacriticInsensitive]) == .orderedSame
+            family.compare(patient.familyName.value, options: [.caseInsensitive, .diacriticInsensitive]) == .orderedSame
         else {
-            throw ServiceError.conflict("this MRN belongs to a patient with a different family name or birth date at this clinic")
+            throw ServiceError.conflict(
+                "this MRN belongs to a patient with a different family name or birth date at this clinic")
         }
         return PatientID(id)
     }
@@ -253,9 +307,11 @@ enum PatientRows {
 
 /// Appends to the referral event log.
 enum EventRows {
-    static func insert(referral: ReferralID, kind: ReferralEventKind, from: ReferralStatus?, to: ReferralStatus, reason: String?,
-                       triage: TriageOutcome? = nil, previousUrgency: Urgency? = nil,
-                       actor: Actor, on connection: PostgresConnection, logger: Logger) async throws {
+    static func insert(
+        referral: ReferralID, kind: ReferralEventKind, from: ReferralStatus?, to: ReferralStatus, reason: String?,
+        triage: TriageOutcome? = nil, previousUrgency: Urgency? = nil,
+        actor: Actor, on connection: PostgresConnection, logger: Logger
+    ) async throws {
         var details = "{}"
         if let triage {
             struct Details: Encodable {
@@ -263,11 +319,13 @@ enum EventRows {
                 let previousUrgency: String?
                 let reasons: [StoredReason]
             }
-            let value = Details(urgency: triage.urgency.rawValue, previousUrgency: previousUrgency?.rawValue,
-                                reasons: triage.reasons.map { StoredReason(code: $0.code, detail: $0.detail) })
+            let value = Details(
+                urgency: triage.urgency.rawValue, previousUrgency: previousUrgency?.rawValue,
+                reasons: triage.reasons.map { StoredReason(code: $0.code, detail: $0.detail) })
             details = String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
         }
-        try await connection.query("""
+        try await connection.query(
+            """
             INSERT INTO referral_events (referral_id, actor_token_id, actor_name, actor_role, kind, from_status, to_status, reason, details,
                                          occurred_at)
             VALUES (\(referral.rawValue), \(actor.principal.tokenID?.rawValue), \(actor.principal.name),

@@ -24,7 +24,8 @@ public struct PostgresReportStore: ReportStore {
             // Urgency as the event log had it at the end of the period, so a later override does
             // not rewrite an earlier day; source: the system that sent its first imaging result (the
             // earliest study; of two performed at once, the one received first, never the random id).
-            try await connection.query("""
+            try await connection.query(
+                """
                 SELECT coalesce(u.urgency, r.urgency) AS urgency, coalesce(s.source_system, 'direct') AS source, count(*)::int
                 FROM referrals r
                 LEFT JOIN LATERAL (
@@ -37,18 +38,22 @@ public struct PostgresReportStore: ReportStore {
                     WHERE ri.referral_id = r.id ORDER BY i.performed_at, first.received_at, i.id LIMIT 1) s ON true
                 WHERE r.clinic_id = \(clinicID.rawValue) AND r.created_at >= \(from) AND r.created_at < \(to)
                 GROUP BY 1, 2 ORDER BY 1, 2
-                """, logger: logger).collect().map {
+                """, logger: logger
+            ).collect().map {
                 let (urgency, source, count) = try $0.decode((String?, String, Int).self)
                 return NewReferralCount(urgency: urgency, source: source, count: count)
             }
         }
     }
 
-    public func funnels(clinicID: ClinicID, dayFrom: Date, rollingFrom: Date, to: Date) async throws -> (day: FunnelCounts, rolling: FunnelCounts) {
+    public func funnels(clinicID: ClinicID, dayFrom: Date, rollingFrom: Date, to: Date) async throws -> (
+        day: FunnelCounts, rolling: FunnelCounts
+    ) {
         let logger = database.logger
         return try await database.withConnection { connection in
             // Grouped by cohort: false is the rest of the period, true the day itself.
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 SELECT r.created_at >= \(dayFrom) AS today, count(*)::int,
                        count(*) FILTER (WHERE reached.evaluated)::int, count(*) FILTER (WHERE reached.candidate)::int,
                        count(*) FILTER (WHERE reached.booked)::int, count(*) FILTER (WHERE reached.done)::int
@@ -61,11 +66,17 @@ public struct PostgresReportStore: ReportStore {
                     FROM referral_events e WHERE e.referral_id = r.id AND e.occurred_at < \(to)) reached
                 WHERE r.clinic_id = \(clinicID.rawValue) AND r.created_at >= \(rollingFrom) AND r.created_at < \(to)
                 GROUP BY 1
-                """, logger: logger).collect().map { try $0.decode((Bool, Int, Int, Int, Int, Int).self) }
+                """, logger: logger
+            ).collect().map { try $0.decode((Bool, Int, Int, Int, Int, Int).self) }
             let empty = FunnelCounts(received: 0, evaluated: 0, candidate: 0, procedureBooked: 0, done: 0)
-            let counts = Dictionary(uniqueKeysWithValues: rows.map {
-                ($0.0, FunnelCounts(received: $0.1, evaluated: $0.2, candidate: $0.3, procedureBooked: $0.4, done: $0.5))
-            })
+            let counts = Dictionary(
+                uniqueKeysWithValues: rows.map {
+                    (
+                        $0.0,
+                        FunnelCounts(
+                            received: $0.1, evaluated: $0.2, candidate: $0.3, procedureBooked: $0.4, done: $0.5)
+                    )
+                })
             let day = counts[true] ?? empty
             return (day, day + (counts[false] ?? empty))
         }
@@ -84,14 +95,16 @@ public struct PostgresReportStore: ReportStore {
         """
 
     public func durations(clinicID: ClinicID, zone: ClinicTimeZone, from: Date, to: Date) async throws
-        -> (toEvaluation: DayDistribution, toProcedure: DayDistribution) {
+        -> (toEvaluation: DayDistribution, toProcedure: DayDistribution)
+    {
         let logger = database.logger
         return try await database.withConnection { connection in
             // Every milestone is known by its transition's event kind (an appointment cancelled also
             // moves a referral back to candidate, or to procedure_done, so a status alone is not enough).
             // Whole days on the clinic's calendar: a referral on the Friday before clocks change
             // and its evaluation the next Friday are 7 days apart, not 6.96.
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 WITH firsts AS (
                     SELECT e.referral_id,
                            min(e.occurred_at) FILTER (WHERE e.kind LIKE 'record_evaluation_%') AS evaluated_at,
@@ -109,7 +122,8 @@ public struct PostgresReportStore: ReportStore {
                 SELECT 'procedure', (f.done_at AT TIME ZONE \(zone.identifier))::date - (f.candidate_at AT TIME ZONE \(zone.identifier))::date,
                        count(*)::int
                 FROM firsts f WHERE f.done_at >= \(from) AND f.candidate_at IS NOT NULL GROUP BY 2
-                """, logger: logger).collect().map { try $0.decode((String, Int, Int).self) }
+                """, logger: logger
+            ).collect().map { try $0.decode((String, Int, Int).self) }
             func table(_ kind: String) -> [Int: Int] {
                 Dictionary(rows.filter { $0.0 == kind }.map { ($0.1, $0.2) }, uniquingKeysWith: +)
             }
@@ -117,12 +131,15 @@ public struct PostgresReportStore: ReportStore {
         }
     }
 
-    public func referralsNeedingAction(clinicID: ClinicID, asOf: Date, statuses: [ReferralStatus], dueBefore: LocalDate,
-                                       windowFrom: LocalDate, windowThrough: LocalDate) async throws -> [ReferralActionRow] {
+    public func referralsNeedingAction(
+        clinicID: ClinicID, asOf: Date, statuses: [ReferralStatus], dueBefore: LocalDate,
+        windowFrom: LocalDate, windowThrough: LocalDate
+    ) async throws -> [ReferralActionRow] {
         let codes = statuses.map(\.code)
         let logger = database.logger
         return try await database.withConnection { connection in
-            try await connection.query("""
+            try await connection.query(
+                """
                 SELECT r.id, p.family_name || ', ' || p.given_name, p.mrn, r.urgency, s.to_status, r.created_at,
                        to_char(r.evaluation_due_on, 'YYYY-MM-DD'), to_char(r.window_closes_on, 'YYYY-MM-DD'),
                        (SELECT min(lower(a.during)) FROM appointments a
@@ -140,14 +157,16 @@ public struct PostgresReportStore: ReportStore {
                        OR r.window_closes_on BETWEEN \(windowFrom.description)::date AND \(windowThrough.description)::date)
                   AND s.to_status = ANY(\(codes)::text[])
                 ORDER BY r.evaluation_due_on NULLS LAST, r.window_closes_on NULLS LAST, r.created_at, r.id
-                """, logger: logger).collect().compactMap { row in
+                """, logger: logger
+            ).collect().compactMap { row in
                 let (id, name, mrn, urgency, status, received, due, window, visit, reevaluate) =
                     try row.decode((UUID, String, String, String?, String, Date, String?, String?, Date?, String?).self)
                 guard let status = ReferralStatus(code: status) else { return nil }
-                return ReferralActionRow(referralID: ReferralID(id), patientName: name, mrn: mrn, urgency: urgency, status: status,
-                                         receivedAt: received, evaluationDueOn: due.flatMap { try? LocalDate(iso8601: $0) },
-                                         windowClosesOn: window.flatMap { try? LocalDate(iso8601: $0) }, nextVisit: visit,
-                                         reevaluateOn: reevaluate.flatMap { try? LocalDate(iso8601: $0) })
+                return ReferralActionRow(
+                    referralID: ReferralID(id), patientName: name, mrn: mrn, urgency: urgency, status: status,
+                    receivedAt: received, evaluationDueOn: due.flatMap { try? LocalDate(iso8601: $0) },
+                    windowClosesOn: window.flatMap { try? LocalDate(iso8601: $0) }, nextVisit: visit,
+                    reevaluateOn: reevaluate.flatMap { try? LocalDate(iso8601: $0) })
             }
         }
     }
@@ -155,23 +174,31 @@ public struct PostgresReportStore: ReportStore {
     public func usage(clinicID: ClinicID, from: Date, to: Date, now: Date) async throws -> [ResourceUsageRow] {
         let logger = database.logger
         return try await database.withConnection { connection in
-            try await ResourceWeekRows.load(clinicID: clinicID, from: from, to: to, now: now, on: connection, logger: logger)
+            try await ResourceWeekRows.load(
+                clinicID: clinicID, from: from, to: to, now: now, on: connection, logger: logger)
         }
     }
 
     public func disruptions(clinicID: ClinicID, from: Date, to: Date) async throws -> [DisruptionRow] {
         let logger = database.logger
         return try await database.withConnection { connection in
-            try await connection.query("""
+            try await connection.query(
+                """
                 SELECT a.id, a.kind, a.state, lower(a.during), p.family_name || ', ' || p.given_name, a.cancel_reason
                 FROM appointments a JOIN referrals r ON r.id = a.referral_id JOIN patients p ON p.id = r.patient_id
                 WHERE a.clinic_id = \(clinicID.rawValue) AND a.state IN ('cancelled', 'no_show')
                   AND lower(a.during) >= \(from) AND lower(a.during) < \(to)
                 ORDER BY lower(a.during), a.id
-                """, logger: logger).collect().compactMap { row in
-                let (id, kind, state, start, name, reason) = try row.decode((UUID, String, String, Date, String, String?).self)
-                guard let kind = VisitKind(rawValue: kind), let state = AppointmentState(rawValue: state) else { return nil }
-                return DisruptionRow(appointmentID: AppointmentID(id), kind: kind, state: state, start: start, patientName: name, reason: reason)
+                """, logger: logger
+            ).collect().compactMap { row in
+                let (id, kind, state, start, name, reason) = try row.decode(
+                    (UUID, String, String, Date, String, String?).self)
+                guard let kind = VisitKind(rawValue: kind), let state = AppointmentState(rawValue: state) else {
+                    return nil
+                }
+                return DisruptionRow(
+                    appointmentID: AppointmentID(id), kind: kind, state: state, start: start, patientName: name,
+                    reason: reason)
             }
         }
     }
@@ -179,7 +206,8 @@ public struct PostgresReportStore: ReportStore {
     public func waitlist(clinicID: ClinicID, asOf: Date) async throws -> (length: Int, oldest: WaitingRow?) {
         let logger = database.logger
         return try await database.withConnection { connection in
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 SELECT count(*) OVER ()::int, r.id, p.family_name || ', ' || p.given_name, c.since
                 FROM referrals r JOIN patients p ON p.id = r.patient_id
                 CROSS JOIN LATERAL (
@@ -190,15 +218,18 @@ public struct PostgresReportStore: ReportStore {
                     ORDER BY e.occurred_at DESC, e.id DESC LIMIT 1) s
                 WHERE r.clinic_id = \(clinicID.rawValue) AND c.since IS NOT NULL AND s.to_status = 'candidate'
                 ORDER BY c.since, r.id LIMIT 1
-                """, logger: logger).collect()
+                """, logger: logger
+            ).collect()
             guard let row = rows.first else { return (0, nil) }
             let (length, id, name, since) = try row.decode((Int, UUID, String, Date).self)
             return (length, WaitingRow(referralID: ReferralID(id), patientName: name, candidateSince: since))
         }
     }
 
-    public func recorded(clinicID: ClinicID, date: LocalDate, generatedBy: String, recompute: Bool,
-                         compute: @escaping @Sendable () async throws -> NightlyReport) async throws -> RecordedReport {
+    public func recorded(
+        clinicID: ClinicID, date: LocalDate, generatedBy: String, recompute: Bool,
+        compute: @escaping @Sendable () async throws -> NightlyReport
+    ) async throws -> RecordedReport {
         if !recompute, let earlier = try await touch(clinicID: clinicID, date: date) {
             return RecordedReport(report: earlier, reused: true)
         }
@@ -208,13 +239,17 @@ public struct PostgresReportStore: ReportStore {
         let json = String(decoding: try report.json(), as: UTF8.self)
         let logger = database.logger
         return try await database.transaction { connection in
-            try await connection.query("""
+            try await connection.query(
+                """
                 SELECT pg_advisory_xact_lock(hashtextextended('nightly-report:' || \(clinicID.rawValue.uuidString) || ':' || \(date.description), 0))
                 """, logger: logger)
-            if !recompute, let earlier = try await Self.touch(clinicID: clinicID, date: date, on: connection, logger: logger) {
+            if !recompute,
+                let earlier = try await Self.touch(clinicID: clinicID, date: date, on: connection, logger: logger)
+            {
                 return RecordedReport(report: earlier, reused: true)
             }
-            try await connection.query("""
+            try await connection.query(
+                """
                 INSERT INTO report_runs (id, clinic_id, kind, report_date, generated_at, generated_by, report)
                 VALUES (\(UUID()), \(clinicID.rawValue), 'nightly', \(date.description)::date, \(report.generatedAt), \(generatedBy), \(json)::jsonb)
                 ON CONFLICT (clinic_id, kind, report_date) DO UPDATE
@@ -227,16 +262,22 @@ public struct PostgresReportStore: ReportStore {
 
     private func touch(clinicID: ClinicID, date: LocalDate) async throws -> NightlyReport? {
         let logger = database.logger
-        return try await database.withConnection { try await Self.touch(clinicID: clinicID, date: date, on: $0, logger: logger) }
+        return try await database.withConnection {
+            try await Self.touch(clinicID: clinicID, date: date, on: $0, logger: logger)
+        }
     }
 
     /// The recorded report, counting the request; nil when the day has no record yet.
-    private static func touch(clinicID: ClinicID, date: LocalDate, on connection: PostgresConnection, logger: Logger) async throws -> NightlyReport? {
-        let rows = try await connection.query("""
+    private static func touch(clinicID: ClinicID, date: LocalDate, on connection: PostgresConnection, logger: Logger)
+        async throws -> NightlyReport?
+    {
+        let rows = try await connection.query(
+            """
             UPDATE report_runs SET requests = requests + 1, last_requested_at = now()
             WHERE clinic_id = \(clinicID.rawValue) AND kind = 'nightly' AND report_date = \(date.description)::date
             RETURNING report::text
-            """, logger: logger).collect()
+            """, logger: logger
+        ).collect()
         guard let text = try rows.first?.decode(String.self) else { return nil }
         return try NightlyReport.decoder().decode(NightlyReport.self, from: Data(text.utf8))
     }

@@ -12,8 +12,11 @@ public struct PostgresSchedulingStore: SchedulingStore {
     public func calendars(clinicID: ClinicID, from: Date, to: Date, now: Date) async throws -> [ResourceCalendar] {
         let logger = database.logger
         return try await database.withConnection { connection in
-            try await ResourceWeekRows.load(clinicID: clinicID, from: from, to: to, now: now, on: connection, logger: logger).map { row in
-                ResourceCalendar(id: row.resource.id, kind: row.resource.kind, weekly: row.weekly, busy: row.blocks + row.booked)
+            try await ResourceWeekRows.load(
+                clinicID: clinicID, from: from, to: to, now: now, on: connection, logger: logger
+            ).map { row in
+                ResourceCalendar(
+                    id: row.resource.id, kind: row.resource.kind, weekly: row.weekly, busy: row.blocks + row.booked)
             }
         }
     }
@@ -21,12 +24,15 @@ public struct PostgresSchedulingStore: SchedulingStore {
     public func resources(clinicID: ClinicID) async throws -> [Resource] {
         let logger = database.logger
         return try await database.withConnection { connection in
-            try await connection.query("SELECT id, kind, name FROM resources WHERE clinic_id = \(clinicID.rawValue)", logger: logger)
-                .collect().map { row in
-                    let (id, kind, name) = try row.decode((UUID, String, String).self)
-                    return Resource(id: ResourceID(id), clinicID: clinicID, kind: ResourceKind(rawValue: kind) ?? .consultRoom,
-                                    name: try BoundedText(name, maxLength: 200))
-                }
+            try await connection.query(
+                "SELECT id, kind, name FROM resources WHERE clinic_id = \(clinicID.rawValue)", logger: logger
+            )
+            .collect().map { row in
+                let (id, kind, name) = try row.decode((UUID, String, String).self)
+                return Resource(
+                    id: ResourceID(id), clinicID: clinicID, kind: ResourceKind(rawValue: kind) ?? .consultRoom,
+                    name: try BoundedText(name, maxLength: 200))
+            }
         }
     }
 
@@ -37,29 +43,44 @@ public struct PostgresSchedulingStore: SchedulingStore {
         }
     }
 
-    public func book(_ booking: NewBooking, actor: Actor, idempotency: IdempotencyClaim?,
-                     decide: @escaping @Sendable (ReferralSnapshot) throws -> ReferralChange?) async throws -> CreateOutcome<AppointmentID> {
+    public func book(
+        _ booking: NewBooking, actor: Actor, idempotency: IdempotencyClaim?,
+        decide: @escaping @Sendable (ReferralSnapshot) throws -> ReferralChange?
+    ) async throws -> CreateOutcome<AppointmentID> {
         let logger = database.logger
         return try await database.transaction { connection in
-            if let claim = idempotency, let earlier = try await IdempotencyRows.claim(claim, on: connection, logger: logger) {
+            if let claim = idempotency,
+                let earlier = try await IdempotencyRows.claim(claim, on: connection, logger: logger)
+            {
                 return .replayed(AppointmentID(earlier))
             }
             // An offer this booking answers is locked before anything else: of concurrent answers
             // to it, the first to lock decides, and the others find it ended.
-            if let acceptance = booking.acceptingOffer { try await OfferRows.lockOpen(acceptance, on: connection, logger: logger) }
-            guard let snapshot = try await TriageRows.snapshot(booking.referralID, on: connection, logger: logger) else {
+            if let acceptance = booking.acceptingOffer {
+                try await OfferRows.lockOpen(acceptance, on: connection, logger: logger)
+            }
+            guard let snapshot = try await TriageRows.snapshot(booking.referralID, on: connection, logger: logger)
+            else {
                 throw ServiceError.notFound(entity: "referral")
             }
             let change = try decide(snapshot)
             try await Self.insert(booking, at: actor.at, connection, logger)
-            if let change { try await TriageRows.apply(change, to: snapshot, actor: actor, on: connection, logger: logger) }
-            if let acceptance = booking.acceptingOffer {
-                try await OfferRows.markAccepted(acceptance, appointment: booking.id, actor: actor, on: connection, logger: logger)
+            if let change {
+                try await TriageRows.apply(change, to: snapshot, actor: actor, on: connection, logger: logger)
             }
-            let action = booking.overbookReason != nil ? "appointment.overbook" : (booking.holdMinutes != nil ? "appointment.hold" : "appointment.book")
-            try await AuditRows.insert(AuditEntry(actor: actor, action: action, entityType: "appointment", entityID: booking.id.rawValue),
-                                       on: connection, logger: logger)
-            if let claim = idempotency { try await IdempotencyRows.record(claim, entity: booking.id.rawValue, on: connection, logger: logger) }
+            if let acceptance = booking.acceptingOffer {
+                try await OfferRows.markAccepted(
+                    acceptance, appointment: booking.id, actor: actor, on: connection, logger: logger)
+            }
+            let action =
+                booking.overbookReason != nil
+                ? "appointment.overbook" : (booking.holdMinutes != nil ? "appointment.hold" : "appointment.book")
+            try await AuditRows.insert(
+                AuditEntry(actor: actor, action: action, entityType: "appointment", entityID: booking.id.rawValue),
+                on: connection, logger: logger)
+            if let claim = idempotency {
+                try await IdempotencyRows.record(claim, entity: booking.id.rawValue, on: connection, logger: logger)
+            }
             return .created(booking.id)
         }
     }
@@ -68,11 +89,14 @@ public struct PostgresSchedulingStore: SchedulingStore {
     /// constraint (an overlap is 23P01, answered 409 by `ClinicDatabase`) unless overbooked.
     /// Expired holds must never block anyone: any overlapping the new time, lapsed at `at`, are
     /// released first.
-    private static func insert(_ booking: NewBooking, at: Date, _ connection: PostgresConnection, _ logger: Logger) async throws {
+    private static func insert(_ booking: NewBooking, at: Date, _ connection: PostgresConnection, _ logger: Logger)
+        async throws
+    {
         // The lapsed holds' rows are locked first: a confirmation of one of them either finished
         // before (it is no longer held, and is skipped) or waits and then finds its claims gone.
         let resources = booking.resourceIDs.map(\.rawValue)
-        try await connection.query("""
+        try await connection.query(
+            """
             WITH lapsed AS (
                 SELECT a.id FROM appointments a
                 WHERE a.state = 'held' AND a.hold_expires_at <= \(at)
@@ -86,7 +110,8 @@ public struct PostgresSchedulingStore: SchedulingStore {
         let overbooked = booking.overbookReason != nil
         let state = booking.holdMinutes == nil ? "booked" : "held"
         let holdExpires = booking.holdMinutes.map { at.addingTimeInterval(Double($0) * 60) }
-        try await connection.query("""
+        try await connection.query(
+            """
             INSERT INTO appointments (id, referral_id, clinic_id, kind, state, during, overbooked, overbook_reason, hold_expires_at,
                                       created_at, updated_at)
             VALUES (\(booking.id.rawValue), \(booking.referralID.rawValue), \(booking.clinicID.rawValue), \(booking.kind.rawValue),
@@ -94,7 +119,8 @@ public struct PostgresSchedulingStore: SchedulingStore {
                     \(holdExpires), \(at), \(at))
             """, logger: logger)
         for resource in booking.resourceIDs {
-            try await connection.query("""
+            try await connection.query(
+                """
                 INSERT INTO appointment_resources (appointment_id, resource_id, during, overbooked)
                 VALUES (\(booking.id.rawValue), \(resource.rawValue), tstzrange(\(booking.start), \(booking.end), '[)'), \(overbooked))
                 """, logger: logger)
@@ -108,99 +134,135 @@ public struct PostgresSchedulingStore: SchedulingStore {
         }
     }
 
-    static func load(_ id: AppointmentID, _ connection: PostgresConnection, _ logger: Logger) async throws -> Appointment? {
-        let rows = try await connection.query("""
+    static func load(_ id: AppointmentID, _ connection: PostgresConnection, _ logger: Logger) async throws
+        -> Appointment?
+    {
+        let rows = try await connection.query(
+            """
             SELECT referral_id, clinic_id, kind, state, lower(during), upper(during), hold_expires_at, cancel_reason, version, overbook_reason,
                    consent_recorded_at IS NOT NULL
             FROM appointments WHERE id = \(id.rawValue)
-            """, logger: logger).collect()
+            """, logger: logger
+        ).collect()
         guard let row = rows.first else { return nil }
         let (referral, clinic, kind, state, start, end, hold, reason, version, overbook, consent) =
             try row.decode((UUID, UUID, String, String, Date, Date, Date?, String?, Int, String?, Bool).self)
-        let resources = try await connection.query("""
+        let resources = try await connection.query(
+            """
             SELECT r.id, r.kind, r.name FROM appointment_resources ar JOIN resources r ON r.id = ar.resource_id
             WHERE ar.appointment_id = \(id.rawValue) ORDER BY r.kind
-            """, logger: logger).collect().map { row in
+            """, logger: logger
+        ).collect().map { row in
             let (rid, rkind, name) = try row.decode((UUID, String, String).self)
-            return Resource(id: ResourceID(rid), clinicID: ClinicID(clinic), kind: ResourceKind(rawValue: rkind) ?? .consultRoom,
-                            name: try BoundedText(name, maxLength: 200))
+            return Resource(
+                id: ResourceID(rid), clinicID: ClinicID(clinic), kind: ResourceKind(rawValue: rkind) ?? .consultRoom,
+                name: try BoundedText(name, maxLength: 200))
         }
-        return Appointment(id: id, referralID: ReferralID(referral), clinicID: ClinicID(clinic), kind: VisitKind(rawValue: kind) ?? .evaluation,
-                           state: AppointmentState(rawValue: state) ?? .booked, start: start, end: end, resources: resources,
-                           holdExpiresAt: hold, cancelReason: reason, overbookReason: overbook, consentRecorded: consent, version: version)
+        return Appointment(
+            id: id, referralID: ReferralID(referral), clinicID: ClinicID(clinic),
+            kind: VisitKind(rawValue: kind) ?? .evaluation,
+            state: AppointmentState(rawValue: state) ?? .booked, start: start, end: end, resources: resources,
+            holdExpiresAt: hold, cancelReason: reason, overbookReason: overbook, consentRecorded: consent,
+            version: version)
     }
 
-    public func cancel(id: AppointmentID, reason: String, actor: Actor,
-                       decide: @escaping @Sendable (ReferralSnapshot, Appointment) throws -> ReferralChange) async throws {
+    public func cancel(
+        id: AppointmentID, reason: String, actor: Actor,
+        decide: @escaping @Sendable (ReferralSnapshot, Appointment) throws -> ReferralChange
+    ) async throws {
         let logger = database.logger
         try await database.transaction { connection in
-            let locked = try await connection.query("SELECT referral_id FROM appointments WHERE id = \(id.rawValue) FOR UPDATE",
-                                                    logger: logger).collect()
+            let locked = try await connection.query(
+                "SELECT referral_id FROM appointments WHERE id = \(id.rawValue) FOR UPDATE",
+                logger: logger
+            ).collect()
             guard let row = locked.first else { throw ServiceError.notFound(entity: "appointment") }
             let referralID = ReferralID(try row.decode(UUID.self))
             guard let appointment = try await Self.load(id, connection, logger),
-                  let snapshot = try await TriageRows.snapshot(referralID, on: connection, logger: logger) else {
+                let snapshot = try await TriageRows.snapshot(referralID, on: connection, logger: logger)
+            else {
                 throw ServiceError.notFound(entity: "appointment")
             }
             let change = try decide(snapshot, appointment)
-            try await connection.query("""
+            try await connection.query(
+                """
                 UPDATE appointments SET state = 'cancelled', hold_expires_at = NULL, cancel_reason = \(reason),
                     version = version + 1, updated_at = \(actor.at)
                 WHERE id = \(id.rawValue)
                 """, logger: logger)
-            try await connection.query("UPDATE appointment_resources SET active = false WHERE appointment_id = \(id.rawValue)", logger: logger)
+            try await connection.query(
+                "UPDATE appointment_resources SET active = false WHERE appointment_id = \(id.rawValue)", logger: logger)
             try await TriageRows.apply(change, to: snapshot, actor: actor, on: connection, logger: logger)
-            try await AuditRows.insert(AuditEntry(actor: actor, action: "appointment.cancel", entityType: "appointment",
-                                                  entityID: id.rawValue), on: connection, logger: logger)
+            try await AuditRows.insert(
+                AuditEntry(
+                    actor: actor, action: "appointment.cancel", entityType: "appointment",
+                    entityID: id.rawValue), on: connection, logger: logger)
         }
     }
 
-    public func move(id: AppointmentID, to state: AppointmentState, actor: Actor,
-                     decide: @escaping @Sendable (ReferralSnapshot, Appointment) throws -> ReferralChange) async throws {
+    public func move(
+        id: AppointmentID, to state: AppointmentState, actor: Actor,
+        decide: @escaping @Sendable (ReferralSnapshot, Appointment) throws -> ReferralChange
+    ) async throws {
         let logger = database.logger
         try await database.transaction { connection in
             let (appointment, snapshot) = try await Self.lock(id, connection, logger)
             if appointment.state == .held {
                 // A hold lapses on the act's clock, the one bookings release it by; with its row
                 // locked, its claims are as the last booking left them.
-                let live = try await connection.query("""
-                    SELECT a.hold_expires_at > \(actor.at) AND coalesce(bool_and(c.active), false)
-                    FROM appointments a LEFT JOIN appointment_resources c ON c.appointment_id = a.id
-                    WHERE a.id = \(id.rawValue) GROUP BY a.hold_expires_at
-                    """, logger: logger).collect().first?.decode(Bool.self) ?? false
+                let live =
+                    try await connection.query(
+                        """
+                        SELECT a.hold_expires_at > \(actor.at) AND coalesce(bool_and(c.active), false)
+                        FROM appointments a LEFT JOIN appointment_resources c ON c.appointment_id = a.id
+                        WHERE a.id = \(id.rawValue) GROUP BY a.hold_expires_at
+                        """, logger: logger
+                    ).collect().first?.decode(Bool.self) ?? false
                 guard live else { throw ServiceError.conflict("the hold has expired; book the time again") }
             }
             let change = try decide(snapshot, appointment)
-            try await connection.query("""
+            try await connection.query(
+                """
                 UPDATE appointments SET state = \(state.rawValue), hold_expires_at = NULL, version = version + 1, updated_at = \(actor.at)
                 WHERE id = \(id.rawValue)
                 """, logger: logger)
             if state == .noShow || state == .cancelled {
-                try await connection.query("UPDATE appointment_resources SET active = false WHERE appointment_id = \(id.rawValue)", logger: logger)
+                try await connection.query(
+                    "UPDATE appointment_resources SET active = false WHERE appointment_id = \(id.rawValue)",
+                    logger: logger)
             }
             try await TriageRows.apply(change, to: snapshot, actor: actor, on: connection, logger: logger)
-            try await AuditRows.insert(AuditEntry(actor: actor, action: "appointment.\(state.rawValue)", entityType: "appointment",
-                                                  entityID: id.rawValue), on: connection, logger: logger)
+            try await AuditRows.insert(
+                AuditEntry(
+                    actor: actor, action: "appointment.\(state.rawValue)", entityType: "appointment",
+                    entityID: id.rawValue), on: connection, logger: logger)
         }
     }
 
-    public func reschedule(old: AppointmentID, new booking: NewBooking, actor: Actor,
-                           decide: @escaping @Sendable (ReferralSnapshot, Appointment) throws -> ReferralChange) async throws {
+    public func reschedule(
+        old: AppointmentID, new booking: NewBooking, actor: Actor,
+        decide: @escaping @Sendable (ReferralSnapshot, Appointment) throws -> ReferralChange
+    ) async throws {
         let logger = database.logger
         do {
             try await database.transaction { connection in
                 let (appointment, snapshot) = try await Self.lock(old, connection, logger)
                 let change = try decide(snapshot, appointment)
-                try await connection.query("""
+                try await connection.query(
+                    """
                     UPDATE appointments SET state = 'cancelled', hold_expires_at = NULL, cancel_reason = 'rescheduled',
                         version = version + 1, updated_at = \(actor.at)
                     WHERE id = \(old.rawValue)
                     """, logger: logger)
-                try await connection.query("UPDATE appointment_resources SET active = false WHERE appointment_id = \(old.rawValue)", logger: logger)
+                try await connection.query(
+                    "UPDATE appointment_resources SET active = false WHERE appointment_id = \(old.rawValue)",
+                    logger: logger)
                 try await Self.insert(booking, at: actor.at, connection, logger)
                 try await TriageRows.apply(change, to: snapshot, actor: actor, on: connection, logger: logger)
-                try await AuditRows.insert(AuditEntry(actor: actor, action: "appointment.reschedule", entityType: "appointment",
-                                                      entityID: booking.id.rawValue), on: connection, logger: logger)
+                try await AuditRows.insert(
+                    AuditEntry(
+                        actor: actor, action: "appointment.reschedule", entityType: "appointment",
+                        entityID: booking.id.rawValue), on: connection, logger: logger)
             }
         } catch ServiceError.conflict(let message) {
             throw ServiceError.conflict("\(message); the appointment is unchanged")
@@ -208,12 +270,18 @@ public struct PostgresSchedulingStore: SchedulingStore {
     }
 
     /// Locks an appointment and its referral for a change.
-    private static func lock(_ id: AppointmentID, _ connection: PostgresConnection, _ logger: Logger) async throws -> (Appointment, ReferralSnapshot) {
-        let locked = try await connection.query("SELECT referral_id FROM appointments WHERE id = \(id.rawValue) FOR UPDATE",
-                                                logger: logger).collect()
+    private static func lock(_ id: AppointmentID, _ connection: PostgresConnection, _ logger: Logger) async throws -> (
+        Appointment, ReferralSnapshot
+    ) {
+        let locked = try await connection.query(
+            "SELECT referral_id FROM appointments WHERE id = \(id.rawValue) FOR UPDATE",
+            logger: logger
+        ).collect()
         guard let row = locked.first else { throw ServiceError.notFound(entity: "appointment") }
         guard let appointment = try await load(id, connection, logger),
-              let snapshot = try await TriageRows.snapshot(ReferralID(try row.decode(UUID.self)), on: connection, logger: logger) else {
+            let snapshot = try await TriageRows.snapshot(
+                ReferralID(try row.decode(UUID.self)), on: connection, logger: logger)
+        else {
             throw ServiceError.notFound(entity: "appointment")
         }
         return (appointment, snapshot)
@@ -222,16 +290,19 @@ public struct PostgresSchedulingStore: SchedulingStore {
     public func appointments(clinicID: ClinicID, from: Date, to: Date) async throws -> [(Appointment, Patient)] {
         let logger = database.logger
         return try await database.withConnection { connection in
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 SELECT a.id, p.id, p.mrn, p.given_name, p.family_name, to_char(p.birth_date, 'YYYY-MM-DD'), p.sex
                 FROM appointments a JOIN referrals r ON r.id = a.referral_id JOIN patients p ON p.id = r.patient_id
                 WHERE a.clinic_id = \(clinicID.rawValue) AND a.state <> 'cancelled' AND a.during && tstzrange(\(from), \(to))
                 ORDER BY lower(a.during), a.id
-                """, logger: logger).collect().map { try $0.decode((UUID, UUID, String, String, String, String, String).self) }
+                """, logger: logger
+            ).collect().map { try $0.decode((UUID, UUID, String, String, String, String, String).self) }
             var result: [(Appointment, Patient)] = []
             for (id, patientID, mrn, given, family, birth, sex) in rows {
                 guard let appointment = try await Self.load(AppointmentID(id), connection, logger) else { continue }
-                let details = try PatientRows.details(mrn: mrn, givenName: given, familyName: family, birthDate: birth, sex: sex)
+                let details = try PatientRows.details(
+                    mrn: mrn, givenName: given, familyName: family, birthDate: birth, sex: sex)
                 result.append((appointment, Patient(id: PatientID(patientID), clinicID: clinicID, details: details)))
             }
             return result
@@ -241,14 +312,19 @@ public struct PostgresSchedulingStore: SchedulingStore {
     public func recordConsent(id: AppointmentID, actor: Actor) async throws -> Bool {
         let logger = database.logger
         return try await database.transaction { connection in
-            let updated = try await connection.query("""
-                UPDATE appointments SET consent_recorded_at = coalesce(consent_recorded_at, \(actor.at)), version = version + 1,
-                    updated_at = \(actor.at)
-                WHERE id = \(id.rawValue) RETURNING 1
-                """, logger: logger).collect().count == 1
+            let updated =
+                try await connection.query(
+                    """
+                    UPDATE appointments SET consent_recorded_at = coalesce(consent_recorded_at, \(actor.at)), version = version + 1,
+                        updated_at = \(actor.at)
+                    WHERE id = \(id.rawValue) RETURNING 1
+                    """, logger: logger
+                ).collect().count == 1
             if updated {
-                try await AuditRows.insert(AuditEntry(actor: actor, action: "appointment.consent", entityType: "appointment", entityID: id.rawValue),
-                                           on: connection, logger: logger)
+                try await AuditRows.insert(
+                    AuditEntry(
+                        actor: actor, action: "appointment.consent", entityType: "appointment", entityID: id.rawValue),
+                    on: connection, logger: logger)
             }
             return updated
         }
@@ -257,26 +333,35 @@ public struct PostgresSchedulingStore: SchedulingStore {
     public func recordPriorAuthorization(referralID: ReferralID, number: String, actor: Actor) async throws -> Bool {
         let logger = database.logger
         return try await database.transaction { connection in
-            let updated = try await connection.query("""
-                UPDATE referrals SET prior_authorization = \(number), version = version + 1, updated_at = \(actor.at)
-                WHERE id = \(referralID.rawValue) RETURNING 1
-                """, logger: logger).collect().count == 1
+            let updated =
+                try await connection.query(
+                    """
+                    UPDATE referrals SET prior_authorization = \(number), version = version + 1, updated_at = \(actor.at)
+                    WHERE id = \(referralID.rawValue) RETURNING 1
+                    """, logger: logger
+                ).collect().count == 1
             if updated {
-                try await AuditRows.insert(AuditEntry(actor: actor, action: "referral.prior_authorization", entityType: "referral",
-                                                      entityID: referralID.rawValue), on: connection, logger: logger)
+                try await AuditRows.insert(
+                    AuditEntry(
+                        actor: actor, action: "referral.prior_authorization", entityType: "referral",
+                        entityID: referralID.rawValue), on: connection, logger: logger)
             }
             return updated
         }
     }
 
-    public func readinessFacts(referralID: ReferralID, zone: ClinicTimeZone) async throws -> (latestImaging: LocalDate?, priorAuthorization: String?) {
+    public func readinessFacts(referralID: ReferralID, zone: ClinicTimeZone) async throws -> (
+        latestImaging: LocalDate?, priorAuthorization: String?
+    ) {
         let logger = database.logger
         return try await database.withConnection { connection in
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 SELECT (SELECT max(i.performed_at) FROM referral_imaging ri JOIN imaging_results i ON i.id = ri.imaging_result_id
                         WHERE ri.referral_id = r.id AND i.result_status <> 'cancelled'), r.prior_authorization
                 FROM referrals r WHERE r.id = \(referralID.rawValue)
-                """, logger: logger).collect()
+                """, logger: logger
+            ).collect()
             guard let row = rows.first else { return (nil, nil) }
             let (latest, authorization) = try row.decode((Date?, String?).self)
             return (latest.map { LocalDate($0, in: zone.zone) }, authorization)
@@ -286,8 +371,10 @@ public struct PostgresSchedulingStore: SchedulingStore {
     public func holdMinutes(clinicID: ClinicID) async throws -> Int {
         let logger = database.logger
         return try await database.withConnection { connection in
-            try await connection.query("SELECT hold_minutes FROM clinics WHERE id = \(clinicID.rawValue)", logger: logger)
-                .collect().first?.decode(Int.self) ?? 30
+            try await connection.query(
+                "SELECT hold_minutes FROM clinics WHERE id = \(clinicID.rawValue)", logger: logger
+            )
+            .collect().first?.decode(Int.self) ?? 30
         }
     }
 }

@@ -30,7 +30,9 @@ public final class ReconnectingClient: Service, Sendable {
     /// When a statement last succeeded on the pool (monotonic nanoseconds); set by `ClinicDatabase`.
     let lastSuccess = Atomic<UInt64>(0)
 
-    public init(url: DatabaseURL, retireAfter: Duration, logger: Logger, makeClient: @escaping @Sendable () -> PostgresClient) {
+    public init(
+        url: DatabaseURL, retireAfter: Duration, logger: Logger, makeClient: @escaping @Sendable () -> PostgresClient
+    ) {
         self.url = url
         self.logger = logger
         self.retireAfter = retireAfter
@@ -70,18 +72,20 @@ public final class ReconnectingClient: Service, Sendable {
     /// One look at the pool; replaces it when it cannot reach a database that can be reached.
     func checkOnce() async {
         let quietFor = DispatchTime.now().uptimeNanoseconds &- lastSuccess.load(ordering: .relaxed)
-        guard quietFor > 1_000_000_000 else { return }   // a statement succeeded within the last second
+        guard quietFor > 1_000_000_000 else { return }  // a statement succeeded within the last second
         let pool = current
         let logger = self.logger
         // Not waited on past the limit: a query on a connection that died may never return.
-        let answered = (try? await withDeadline(.milliseconds(500)) {
-            _ = try await pool.query("SELECT 1", logger: logger).collect()
-        }) != nil
+        let answered =
+            (try? await withDeadline(.milliseconds(500)) {
+                _ = try await pool.query("SELECT 1", logger: logger).collect()
+            }) != nil
         if answered {
             recordSuccess()
             return
         }
-        guard await ClinicDatabase.probe(url, timeout: .seconds(1), logger: logger) else { return }  // the database is still away
+        // A database still away is left to the pool's own retries.
+        guard await ClinicDatabase.probe(url, timeout: .seconds(1), logger: logger) else { return }
         replace()
     }
 
@@ -95,8 +99,9 @@ public final class ReconnectingClient: Service, Sendable {
             state.replacements += 1
             return (old, state.replacements)
         }
-        logger.warning("database reachable again but the pool was still backing off: replaced it",
-                      metadata: ["replacements": "\(count)"])
+        logger.warning(
+            "database reachable again but the pool was still backing off: replaced it",
+            metadata: ["replacements": "\(count)"])
         let retireAfter = self.retireAfter
         Task {
             try? await Task.sleep(for: retireAfter)

@@ -7,16 +7,23 @@ import PostgresNIO
 /// interval: blocks, and live claims (a hold expired at `now` is not live). Availability merges the two
 /// into busy time; the nightly report's utilisation keeps them apart.
 enum ResourceWeekRows {
-    static func load(clinicID: ClinicID, from: Date, to: Date, now: Date, on connection: PostgresConnection,
-                     logger: Logger) async throws -> [ResourceUsageRow] {
-        let resources = try await connection.query("""
+    static func load(
+        clinicID: ClinicID, from: Date, to: Date, now: Date, on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> [ResourceUsageRow] {
+        let resources = try await connection.query(
+            """
             SELECT id, kind, name FROM resources WHERE clinic_id = \(clinicID.rawValue) AND active ORDER BY kind, name, id
-            """, logger: logger).collect().map { try $0.decode((UUID, String, String).self) }
-        let windows = try await connection.query("""
+            """, logger: logger
+        ).collect().map { try $0.decode((UUID, String, String).self) }
+        let windows = try await connection.query(
+            """
             SELECT t.resource_id, t.weekday, to_char(t.starts_at, 'HH24:MI'), to_char(t.ends_at, 'HH24:MI')
             FROM availability_templates t JOIN resources r ON r.id = t.resource_id WHERE r.clinic_id = \(clinicID.rawValue)
-            """, logger: logger).collect().map { try $0.decode((UUID, Int, String, String).self) }
-        let taken = try await connection.query("""
+            """, logger: logger
+        ).collect().map { try $0.decode((UUID, Int, String, String).self) }
+        let taken = try await connection.query(
+            """
             SELECT true, b.resource_id, lower(b.during), upper(b.during)
             FROM resource_blocks b JOIN resources r ON r.id = b.resource_id
             WHERE r.clinic_id = \(clinicID.rawValue) AND b.during && tstzrange(\(from), \(to))
@@ -25,12 +32,16 @@ enum ResourceWeekRows {
             FROM appointment_resources ar JOIN appointments a ON a.id = ar.appointment_id
             WHERE a.clinic_id = \(clinicID.rawValue) AND ar.active AND ar.during && tstzrange(\(from), \(to))
               AND NOT (a.state = 'held' AND a.hold_expires_at <= \(now))
-            """, logger: logger).collect().map { try $0.decode((Bool, UUID, Date, Date).self) }
+            """, logger: logger
+        ).collect().map { try $0.decode((Bool, UUID, Date, Date).self) }
         return try resources.map { id, kind, name in
             ResourceUsageRow(
-                resource: Resource(id: ResourceID(id), clinicID: clinicID, kind: ResourceKind(rawValue: kind) ?? .consultRoom,
-                                   name: try BoundedText(name, maxLength: 200)),
-                weekly: try windows.filter { $0.0 == id }.map { try WeeklyWindow(weekday: $0.1, starts: LocalTime($0.2), ends: LocalTime($0.3)) },
+                resource: Resource(
+                    id: ResourceID(id), clinicID: clinicID, kind: ResourceKind(rawValue: kind) ?? .consultRoom,
+                    name: try BoundedText(name, maxLength: 200)),
+                weekly: try windows.filter { $0.0 == id }.map {
+                    try WeeklyWindow(weekday: $0.1, starts: LocalTime($0.2), ends: LocalTime($0.3))
+                },
                 blocks: taken.filter { $0.0 && $0.1 == id }.map { $0.2..<$0.3 },
                 booked: taken.filter { !$0.0 && $0.1 == id }.map { $0.2..<$0.3 })
         }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Splits a migration file into single statements, because the extended query protocol that
 /// PostgresNIO speaks accepts one statement per message. Understands quotes, comments and
 /// dollar-quoted bodies, so semicolons inside them do not split.
@@ -28,7 +30,13 @@ enum SQLScript {
                     current.append(chars[index])
                     if chars[index] == char {
                         // A doubled quote is an escaped quote, not the end.
-                        if peek(1) == char { index += 1; current.append(chars[index]) } else { index += 1; break }
+                        if peek(1) == char {
+                            index += 1
+                            current.append(chars[index])
+                        } else {
+                            index += 1
+                            break
+                        }
                     }
                     index += 1
                 }
@@ -74,8 +82,6 @@ enum SQLScript {
         return String(chars[start...end])
     }
 }
-
-import Foundation
 
 /// Test access to the statement splitter, which is otherwise an implementation detail.
 public enum SQLScriptProbe {

@@ -50,10 +50,20 @@ public struct ServerDiagnostics: Sendable {
         /// Why a server must not run as this role; nil when it holds only what it needs.
         public var privilegeProblem: String? {
             var problems: [String] = []
-            if isSuperuser { problems.append("\(name) is a superuser (it could disable any trigger, empty the audit trail and run programs on the database host)") }
+            if isSuperuser {
+                problems.append(
+                    "\(name) is a superuser (it could disable any trigger, empty the audit trail and run programs on the database host)"
+                )
+            }
             if canCreateRoles { problems.append("\(name) may create roles (and so grant itself the owner's)") }
-            if ownedRelations > 0 { problems.append("\(name) owns \(ownedRelations) table(s) or sequence(s), directly or through a role it belongs to (an owner may drop them or disable the audit trail's triggers)") }
-            if mayRewriteHistory { problems.append("\(name) may update, delete or truncate the append-only audit_log or referral_events") }
+            if ownedRelations > 0 {
+                problems.append(
+                    "\(name) owns \(ownedRelations) table(s) or sequence(s), directly or through a role it belongs to (an owner may drop them or disable the audit trail's triggers)"
+                )
+            }
+            if mayRewriteHistory {
+                problems.append("\(name) may update, delete or truncate the append-only audit_log or referral_events")
+            }
             guard !problems.isEmpty else { return nil }
             return problems.joined(separator: "; ")
                 + ". Run the server as the application role (clinic_app: see the README's Security section), and migrate as the owner."
@@ -70,13 +80,16 @@ public struct ServerDiagnostics: Sendable {
     public func server() async throws -> Server {
         let logger = database.logger
         return try await database.withConnection { connection in
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 SELECT current_setting('server_version_num')::int, current_setting('server_version'),
                        EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'btree_gist'),
                        (SELECT extversion FROM pg_extension WHERE extname = 'btree_gist')
-                """, logger: logger).collect()
+                """, logger: logger
+            ).collect()
             let (number, version, available, installed) = try rows[0].decode((Int, String, Bool, String?).self)
-            return Server(versionNumber: number, version: version, btreeGistAvailable: available, btreeGistInstalled: installed)
+            return Server(
+                versionNumber: number, version: version, btreeGistAvailable: available, btreeGistInstalled: installed)
         }
     }
 
@@ -84,7 +97,8 @@ public struct ServerDiagnostics: Sendable {
     public func role() async throws -> RolePrivileges {
         let logger = database.logger
         return try await database.withConnection { connection in
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 SELECT current_user::text, r.rolsuper, r.rolcreaterole,
                        (SELECT count(*)::int FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                         WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
@@ -94,10 +108,12 @@ public struct ServerDiagnostics: Sendable {
                                  FROM pg_class t CROSS JOIN unnest(ARRAY['UPDATE', 'DELETE', 'TRUNCATE']) AS p(privilege)
                                  WHERE t.oid IN (to_regclass('audit_log'), to_regclass('referral_events'))), false)
                 FROM pg_roles r WHERE r.rolname = current_user
-                """, logger: logger).collect()
+                """, logger: logger
+            ).collect()
             let (name, superuser, createRole, owned, rewrite) = try rows[0].decode((String, Bool, Bool, Int, Bool).self)
-            return RolePrivileges(name: name, isSuperuser: superuser, canCreateRoles: createRole, ownedRelations: owned,
-                                  mayRewriteHistory: rewrite)
+            return RolePrivileges(
+                name: name, isSuperuser: superuser, canCreateRoles: createRole, ownedRelations: owned,
+                mayRewriteHistory: rewrite)
         }
     }
 
@@ -119,14 +135,17 @@ public struct ServerDiagnostics: Sendable {
     public func clinicZones() async throws -> [ClinicZone]? {
         let logger = database.logger
         return try await database.withConnection { connection in
-            let exists = try await connection.query("SELECT to_regclass('clinics') IS NOT NULL", logger: logger).collect()
+            let exists = try await connection.query("SELECT to_regclass('clinics') IS NOT NULL", logger: logger)
+                .collect()
             guard try exists[0].decode(Bool.self) else { return nil }
             var zones: [ClinicZone] = []
             // IN (subquery) reads pg_timezone_names, a scan of the zone files, once rather than per clinic.
-            for try await (identifier, clinics, known) in try await connection.query("""
+            for try await (identifier, clinics, known) in try await connection.query(
+                """
                 SELECT c.time_zone, count(*)::int, c.time_zone IN (SELECT name FROM pg_timezone_names)
                 FROM clinics c GROUP BY c.time_zone ORDER BY c.time_zone
-                """, logger: logger).decode((String, Int, Bool).self) {
+                """, logger: logger
+            ).decode((String, Int, Bool).self) {
                 zones.append(ClinicZone(identifier: identifier, clinics: clinics, knownToDatabase: known))
             }
             return zones

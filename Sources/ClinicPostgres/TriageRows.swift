@@ -14,7 +14,9 @@ struct StoredReason: Codable {
     }
 
     static func decode(_ text: String?) -> [TriageReason] {
-        guard let text, let stored = try? JSONDecoder().decode([StoredReason].self, from: Data(text.utf8)) else { return [] }
+        guard let text, let stored = try? JSONDecoder().decode([StoredReason].self, from: Data(text.utf8)) else {
+            return []
+        }
         return stored.map { TriageReason(code: $0.code, detail: $0.detail) }
     }
 }
@@ -22,19 +24,25 @@ struct StoredReason: Codable {
 /// Loading a referral with everything triage needs, and writing a referral's next state.
 enum TriageRows {
     /// The referral, locked FOR UPDATE, with its studies and its clinic's targets and zone.
-    static func snapshot(_ id: ReferralID, on connection: PostgresConnection, logger: Logger) async throws -> ReferralSnapshot? {
-        let locked = try await connection.query("""
+    static func snapshot(_ id: ReferralID, on connection: PostgresConnection, logger: Logger) async throws
+        -> ReferralSnapshot?
+    {
+        let locked = try await connection.query(
+            """
             SELECT r.urgency_override_reason, c.time_zone, c.urgent_due_days, c.routine_due_days, c.candidacy_window_days,
                    to_char((r.created_at AT TIME ZONE c.time_zone)::date, 'YYYY-MM-DD')
             FROM referrals r JOIN clinics c ON c.id = r.clinic_id
             WHERE r.id = \(id.rawValue) FOR UPDATE OF r
-            """, logger: logger).collect()
+            """, logger: logger
+        ).collect()
         guard let row = locked.first else { return nil }
         let (overrideReason, zoneName, urgentDays, routineDays, windowDays, received) =
             try row.decode((String?, String, Int, Int, Int, String).self)
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             SELECT \(unescaped: ReferralRows.columns) FROM referrals r JOIN patients p ON p.id = r.patient_id WHERE r.id = \(id.rawValue)
-            """, logger: logger).collect()
+            """, logger: logger
+        ).collect()
         guard let referralRow = rows.first else { return nil }
         let referral = try ReferralRows.decode(referralRow)
         let zone = try ClinicTimeZone(zoneName)
@@ -42,17 +50,21 @@ enum TriageRows {
         let input = TriageInput(
             flags: referral.flags, studies: results.map { TriageStudy(result: $0, zone: zone) },
             symptomOnset: referral.symptomOnset, receivedOn: try LocalDate(iso8601: received),
-            targets: TriageTargets(urgentDueDays: urgentDays, routineDueDays: routineDays, candidacyWindowDays: windowDays),
+            targets: TriageTargets(
+                urgentDueDays: urgentDays, routineDueDays: routineDays, candidacyWindowDays: windowDays),
             override: referral.urgencyOverride)
         return ReferralSnapshot(referral: referral, urgencyOverrideReason: overrideReason, triageInput: input)
     }
 
     /// Writes the change, bumps the version, appends the event and the audit row.
-    static func apply(_ change: ReferralChange, to snapshot: ReferralSnapshot, actor: Actor,
-                      on connection: PostgresConnection, logger: Logger) async throws {
+    static func apply(
+        _ change: ReferralChange, to snapshot: ReferralSnapshot, actor: Actor,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws {
         let referral = snapshot.referral
         let flags = change.flags
-        try await connection.query("""
+        try await connection.query(
+            """
             UPDATE referrals SET
                 status = \(change.status.code), reason = \(change.reason.value),
                 referring_clinician_name = \(change.referringClinician.name.value),
@@ -69,11 +81,14 @@ enum TriageRows {
             WHERE id = \(referral.id.rawValue)
             """, logger: logger)
         let urgencyChanged = referral.urgency != change.triage.urgency
-        try await EventRows.insert(referral: referral.id, kind: change.event, from: referral.status, to: change.status,
-                                   reason: change.eventReason,
-                                   triage: urgencyChanged || change.event == .urgencyOverridden ? change.triage : nil,
-                                   previousUrgency: referral.urgency, actor: actor, on: connection, logger: logger)
-        try await AuditRows.insert(AuditEntry(actor: actor, action: "referral.\(change.event.code)", entityType: "referral",
-                                              entityID: referral.id.rawValue), on: connection, logger: logger)
+        try await EventRows.insert(
+            referral: referral.id, kind: change.event, from: referral.status, to: change.status,
+            reason: change.eventReason,
+            triage: urgencyChanged || change.event == .urgencyOverridden ? change.triage : nil,
+            previousUrgency: referral.urgency, actor: actor, on: connection, logger: logger)
+        try await AuditRows.insert(
+            AuditEntry(
+                actor: actor, action: "referral.\(change.event.code)", entityType: "referral",
+                entityID: referral.id.rawValue), on: connection, logger: logger)
     }
 }

@@ -57,8 +57,10 @@ extension NightlyReport {
             }
         }
 
-        let timings = [("referral_to_evaluation", self.timings.referralToEvaluation),
-                       ("evaluation_to_procedure", self.timings.evaluationToProcedure)]
+        let timings = [
+            ("referral_to_evaluation", self.timings.referralToEvaluation),
+            ("evaluation_to_procedure", self.timings.evaluationToProcedure),
+        ]
         for (name, stats) in timings {
             table.add("timing", .text(name), "count", .int(stats.count))
             table.add("timing", .text(name), "median_days", .decimal(stats.medianDays))
@@ -190,7 +192,9 @@ private struct CSVTable {
     /// RFC 4180 quoting. Checked by scalar, because Swift treats CRLF as one Character that equals
     /// neither CR nor LF.
     private static func quoted(_ field: String) -> String {
-        guard field.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" }) else { return field }
+        guard field.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" }) else {
+            return field
+        }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

@@ -9,12 +9,16 @@ extension NightlyReport {
         page.newReferrals(self)
         page.funnel(self)
         page.timings(self)
-        page.atRisk(overdue, heading: "Overdue for evaluation", due: true,
-                    empty: "No referrals are overdue for evaluation.",
-                    lead: "\(ReportFormat.count(overdue.count, "referral is", "referrals are")) past the evaluation due date.")
-        page.atRisk(windowClosing, heading: "Candidacy window closing within 14 days", due: false,
-                    empty: "No candidacy windows close in the next 14 days.",
-                    lead: "\(ReportFormat.count(windowClosing.count, "referral has", "referrals have")) a candidacy window closing soon.")
+        page.atRisk(
+            overdue, heading: "Overdue for evaluation", due: true,
+            empty: "No referrals are overdue for evaluation.",
+            lead: "\(ReportFormat.count(overdue.count, "referral is", "referrals are")) past the evaluation due date.")
+        page.atRisk(
+            windowClosing, heading: "Candidacy window closing within 14 days", due: false,
+            empty: "No candidacy windows close in the next 14 days.",
+            lead:
+                "\(ReportFormat.count(windowClosing.count, "referral has", "referrals have")) a candidacy window closing soon."
+        )
         page.tomorrow(tomorrow)
         page.utilisation(utilisation)
         page.disruptions(disruptions, date: date)
@@ -102,7 +106,8 @@ enum ReportFormat {
     static func weekday(_ date: String) -> String? {
         let parts = date.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, let year = Int(parts[0]), let month = Int(parts[1]),
-              let day = Int(parts[2]), (1...12).contains(month), (1...31).contains(day) else { return nil }
+            let day = Int(parts[2]), (1...12).contains(month), (1...31).contains(day)
+        else { return nil }
         // Sakamoto's method: pure arithmetic, so neither the process calendar nor its locale matters.
         let offsets = [0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4]
         let y = month < 3 ? year - 1 : year
@@ -126,7 +131,10 @@ enum ReportFormat {
     static func funnelRows(_ funnels: NightlyReport.Funnels) -> [FunnelRow] {
         var rows: [FunnelRow] = []
         for stage in funnels.day.stages where !rows.contains(where: { $0.stage == stage.stage }) {
-            rows.append(FunnelRow(stage: stage.stage, day: stage, rolling: funnels.rolling30Days.stages.first { $0.stage == stage.stage }))
+            rows.append(
+                FunnelRow(
+                    stage: stage.stage, day: stage,
+                    rolling: funnels.rolling30Days.stages.first { $0.stage == stage.stage }))
         }
         for stage in funnels.rolling30Days.stages where !rows.contains(where: { $0.stage == stage.stage }) {
             rows.append(FunnelRow(stage: stage.stage, day: nil, rolling: stage))
@@ -158,7 +166,8 @@ private struct TextPage {
     private(set) var lines: [String] = []
 
     mutating func title(_ report: NightlyReport) {
-        let title = "Nightly report · \(report.clinic.name) · \(report.date) · \(report.clinic.timeZone) · "
+        let title =
+            "Nightly report · \(report.clinic.name) · \(report.date) · \(report.clinic.timeZone) · "
             + "generated \(ReportFormat.timestamp(report.generatedAt))"
         let wrapped = TextLayout.wrap(TextLayout.plain(title), width: Self.width)
         lines += wrapped
@@ -184,42 +193,59 @@ private struct TextPage {
         paragraph("\(ReportFormat.count(counts.total, "referral", "referrals")) received on \(report.date).")
         if !counts.byUrgency.isEmpty {
             blank()
-            table([.init("Urgency", minWidth: 10), .init("Count", align: .right)],
-                  counts.byUrgency.map { [ReportFormat.label($0.key), String($0.count)] })
+            table(
+                [.init("Urgency", minWidth: 10), .init("Count", align: .right)],
+                counts.byUrgency.map { [ReportFormat.label($0.key), String($0.count)] })
         }
         if !counts.bySource.isEmpty {
             blank()
-            table([.init("Source", minWidth: 10), .init("Count", align: .right)],
-                  counts.bySource.map { [$0.key, String($0.count)] })
+            table(
+                [.init("Source", minWidth: 10), .init("Count", align: .right)],
+                counts.bySource.map { [$0.key, String($0.count)] })
         }
     }
 
     mutating func funnel(_ report: NightlyReport) {
         heading("Referral funnel")
-        let day = report.funnel.day, rolling = report.funnel.rolling30Days
-        paragraph("Cohorts: referrals received on \(day.from == day.to ? day.from : "\(day.from) to \(day.to)"), and in the "
-            + "30 days \(rolling.from) to \(rolling.to); each shows how far they had got by the end of \(report.date). "
-            + "Conversion is a stage's count over the stage before it.")
+        let day = report.funnel.day
+        let rolling = report.funnel.rolling30Days
+        paragraph(
+            "Cohorts: referrals received on \(day.from == day.to ? day.from : "\(day.from) to \(day.to)"), and in the "
+                + "30 days \(rolling.from) to \(rolling.to); each shows how far they had got by the end of \(report.date). "
+                + "Conversion is a stage's count over the stage before it.")
         let rows = ReportFormat.funnelRows(report.funnel)
         guard !rows.isEmpty else { return paragraph("No funnel data.") }
         blank()
-        table([.init("Stage", minWidth: 10), .init("Day", align: .right), .init("Conv.", align: .right),
-               .init("30 days", align: .right), .init("Conv.", align: .right)],
-              rows.map { row in
-                  [ReportFormat.stageLabel(row.stage), ReportFormat.orAbsent(row.day?.count), ReportFormat.percent(row.day?.conversionPercent),
-                   ReportFormat.orAbsent(row.rolling?.count), ReportFormat.percent(row.rolling?.conversionPercent)]
-              })
+        table(
+            [
+                .init("Stage", minWidth: 10), .init("Day", align: .right), .init("Conv.", align: .right),
+                .init("30 days", align: .right), .init("Conv.", align: .right),
+            ],
+            rows.map { row in
+                [
+                    ReportFormat.stageLabel(row.stage), ReportFormat.orAbsent(row.day?.count),
+                    ReportFormat.percent(row.day?.conversionPercent),
+                    ReportFormat.orAbsent(row.rolling?.count), ReportFormat.percent(row.rolling?.conversionPercent),
+                ]
+            })
     }
 
     mutating func timings(_ report: NightlyReport) {
         heading("Timings")
         paragraph("Whole days on the clinic's calendar, over the 30 days \(report.rollingFrom) to \(report.date).")
         blank()
-        let measures = [("Referral to evaluation", report.timings.referralToEvaluation),
-                        ("Evaluation to procedure", report.timings.evaluationToProcedure)]
-        table([.init("Measure", minWidth: 12), .init("Referrals", align: .right), .init("Median", align: .right),
-               .init("P90", align: .right)],
-              measures.map { [$0.0, String($0.1.count), ReportFormat.days($0.1.medianDays), ReportFormat.days($0.1.p90Days)] })
+        let measures = [
+            ("Referral to evaluation", report.timings.referralToEvaluation),
+            ("Evaluation to procedure", report.timings.evaluationToProcedure),
+        ]
+        table(
+            [
+                .init("Measure", minWidth: 12), .init("Referrals", align: .right), .init("Median", align: .right),
+                .init("P90", align: .right),
+            ],
+            measures.map {
+                [$0.0, String($0.1.count), ReportFormat.days($0.1.medianDays), ReportFormat.days($0.1.p90Days)]
+            })
         for (name, stats) in measures {
             blank()
             paragraph("\(name), days:")
@@ -232,38 +258,47 @@ private struct TextPage {
         guard !buckets.isEmpty else { return paragraph("No durations recorded.", indent: 4) }
         let most = buckets.map(\.count).max() ?? 0
         let barWidth = 40
-        table([.init("Days", minWidth: 8), .init("Count", align: .right), .init("")],
-              buckets.map { bucket in
-                  let length = most > 0 ? Int((Double(max(bucket.count, 0)) / Double(most) * Double(barWidth)).rounded()) : 0
-                  // A non-zero bucket keeps one mark so it never looks empty next to a zero one.
-                  let bar = String(repeating: "#", count: bucket.count > 0 ? max(length, 1) : 0)
-                  return [bucket.label, String(bucket.count), bar]
-              }, indent: 4)
+        table(
+            [.init("Days", minWidth: 8), .init("Count", align: .right), .init("")],
+            buckets.map { bucket in
+                let length =
+                    most > 0 ? Int((Double(max(bucket.count, 0)) / Double(most) * Double(barWidth)).rounded()) : 0
+                // A non-zero bucket keeps one mark so it never looks empty next to a zero one.
+                let bar = String(repeating: "#", count: bucket.count > 0 ? max(length, 1) : 0)
+                return [bucket.label, String(bucket.count), bar]
+            }, indent: 4)
         if most == 0 { paragraph("No referrals in this period.", indent: 4) }
     }
 
-    mutating func atRisk(_ referrals: [NightlyReport.ReferralAtRisk], heading title: String, due: Bool, empty: String, lead: String) {
+    mutating func atRisk(
+        _ referrals: [NightlyReport.ReferralAtRisk], heading title: String, due: Bool, empty: String, lead: String
+    ) {
         heading(title)
         guard !referrals.isEmpty else { return paragraph(empty) }
         paragraph(lead + " Urgent and surgical-review referrals are marked *.")
         blank()
         let columns: [TextColumn] = [
-            .init("Patient", minWidth: 12), .init("MRN", minWidth: 8), .init("Urgency", minWidth: 8), .init("Status", minWidth: 9),
+            .init("Patient", minWidth: 12), .init("MRN", minWidth: 8), .init("Urgency", minWidth: 8),
+            .init("Status", minWidth: 9),
             .init("Received", minWidth: 10),
             due ? .init("Due", minWidth: 10) : .init("Closes", minWidth: 10),
             due ? .init("Late", align: .right) : .init("Left", align: .right),
             .init("Next action", minWidth: 14),
         ]
-        table(columns, referrals.map { referral in
-            [(ReportFormat.isUrgent(referral.urgency) ? "* " : "") + referral.patientName,
-             referral.mrn,
-             referral.urgency.map(ReportFormat.label) ?? ReportFormat.absent,
-             ReportFormat.label(referral.status),
-             referral.receivedOn,
-             ReportFormat.orAbsent(due ? referral.evaluationDueOn : referral.windowClosesOn),
-             (due ? referral.daysOverdue : referral.daysLeft).map { "\($0)d" } ?? ReportFormat.absent,
-             ReportFormat.orAbsent(referral.nextAction)]
-        })
+        table(
+            columns,
+            referrals.map { referral in
+                [
+                    (ReportFormat.isUrgent(referral.urgency) ? "* " : "") + referral.patientName,
+                    referral.mrn,
+                    referral.urgency.map(ReportFormat.label) ?? ReportFormat.absent,
+                    ReportFormat.label(referral.status),
+                    referral.receivedOn,
+                    ReportFormat.orAbsent(due ? referral.evaluationDueOn : referral.windowClosesOn),
+                    (due ? referral.daysOverdue : referral.daysLeft).map { "\($0)d" } ?? ReportFormat.absent,
+                    ReportFormat.orAbsent(referral.nextAction),
+                ]
+            })
     }
 
     mutating func tomorrow(_ sheet: NightlyReport.DaySheet) {
@@ -271,33 +306,44 @@ private struct TextPage {
         guard !sheet.visits.isEmpty else { return paragraph("No visits are booked for \(sheet.date).") }
         paragraph("\(ReportFormat.count(sheet.visits.count, "visit", "visits")) in time order.")
         blank()
-        table([.init("Time"), .init("Visit"), .init("Patient", minWidth: 12),
-               .init("MRN", minWidth: 8), .init("Levels", minWidth: 6), .init("Resources", minWidth: 12),
-               .init("Open items", minWidth: 12)],
-              sheet.visits.map { visit in
-                  [ReportFormat.timeRange(visit.starts, visit.ends), ReportFormat.label(visit.kind) + "\n" + ReportFormat.label(visit.state),
-                   visit.patientName, visit.mrn,
-                   visit.levels.isEmpty ? ReportFormat.absent : visit.levels.joined(separator: " "),
-                   visit.resources.isEmpty ? ReportFormat.absent : visit.resources.joined(separator: "\n"),
-                   visit.openItems.isEmpty ? "none" : visit.openItems.joined(separator: "\n")]
-              })
+        table(
+            [
+                .init("Time"), .init("Visit"), .init("Patient", minWidth: 12),
+                .init("MRN", minWidth: 8), .init("Levels", minWidth: 6), .init("Resources", minWidth: 12),
+                .init("Open items", minWidth: 12),
+            ],
+            sheet.visits.map { visit in
+                [
+                    ReportFormat.timeRange(visit.starts, visit.ends),
+                    ReportFormat.label(visit.kind) + "\n" + ReportFormat.label(visit.state),
+                    visit.patientName, visit.mrn,
+                    visit.levels.isEmpty ? ReportFormat.absent : visit.levels.joined(separator: " "),
+                    visit.resources.isEmpty ? ReportFormat.absent : visit.resources.joined(separator: "\n"),
+                    visit.openItems.isEmpty ? "none" : visit.openItems.joined(separator: "\n"),
+                ]
+            })
     }
 
     mutating func utilisation(_ uses: [NightlyReport.ResourceUse]) {
         heading("Utilisation")
         let dates = ReportFormat.utilisationDates(uses)
         guard !uses.isEmpty, !dates.isEmpty else { return paragraph("No resources to report.") }
-        paragraph("Booked minutes over available minutes, per day. \(ReportFormat.absent) no availability; "
-            + "! overbooked (over 100%).")
+        paragraph(
+            "Booked minutes over available minutes, per day. \(ReportFormat.absent) no availability; "
+                + "! overbooked (over 100%).")
         blank()
-        let dayColumns = dates.map { TextColumn("\(ReportFormat.weekday($0) ?? "")\n\(ReportFormat.monthDay($0))", align: .right) }
-        table([.init("Resource", minWidth: 12), .init("Kind", minWidth: 9)] + dayColumns,
-              uses.map { use in
-                  [use.name, ReportFormat.label(use.kind)] + dates.map { date in
-                      guard let day = use.days.first(where: { $0.date == date }) else { return ReportFormat.absent }
-                      return ReportFormat.percent(day.percent) + (ReportFormat.isOverbooked(day) ? "!" : "")
-                  }
-              })
+        let dayColumns = dates.map {
+            TextColumn("\(ReportFormat.weekday($0) ?? "")\n\(ReportFormat.monthDay($0))", align: .right)
+        }
+        table(
+            [.init("Resource", minWidth: 12), .init("Kind", minWidth: 9)] + dayColumns,
+            uses.map { use in
+                [use.name, ReportFormat.label(use.kind)]
+                    + dates.map { date in
+                        guard let day = use.days.first(where: { $0.date == date }) else { return ReportFormat.absent }
+                        return ReportFormat.percent(day.percent) + (ReportFormat.isOverbooked(day) ? "!" : "")
+                    }
+            })
     }
 
     mutating func disruptions(_ disruptions: NightlyReport.Disruptions, date: String) {
@@ -305,23 +351,34 @@ private struct TextPage {
         guard disruptions.cancelled > 0 || disruptions.noShows > 0 || !disruptions.visits.isEmpty else {
             return paragraph("No visits were cancelled or missed on \(date).")
         }
-        paragraph("\(disruptions.cancelled) cancelled, \(ReportFormat.count(disruptions.noShows, "no-show", "no-shows")) on \(date).")
+        paragraph(
+            "\(disruptions.cancelled) cancelled, \(ReportFormat.count(disruptions.noShows, "no-show", "no-shows")) on \(date)."
+        )
         guard !disruptions.visits.isEmpty else { return }
         blank()
-        table([.init("Time"), .init("Kind", minWidth: 9), .init("Outcome", minWidth: 9), .init("Patient", minWidth: 12),
-               .init("Reason", minWidth: 16)],
-              disruptions.visits.map {
-                  [$0.starts, ReportFormat.label($0.kind), ReportFormat.label($0.state), $0.patientName, ReportFormat.orAbsent($0.reason)]
-              })
+        table(
+            [
+                .init("Time"), .init("Kind", minWidth: 9), .init("Outcome", minWidth: 9),
+                .init("Patient", minWidth: 12),
+                .init("Reason", minWidth: 16),
+            ],
+            disruptions.visits.map {
+                [
+                    $0.starts, ReportFormat.label($0.kind), ReportFormat.label($0.state), $0.patientName,
+                    ReportFormat.orAbsent($0.reason),
+                ]
+            })
     }
 
     mutating func waitlist(_ waitlist: NightlyReport.WaitlistSummary) {
         heading("Waitlist")
         guard waitlist.length > 0 else { return paragraph("No candidates are waiting for a procedure booking.") }
-        paragraph("\(ReportFormat.count(waitlist.length, "candidate is", "candidates are")) waiting for a procedure booking.")
+        paragraph(
+            "\(ReportFormat.count(waitlist.length, "candidate is", "candidates are")) waiting for a procedure booking.")
         if let oldest = waitlist.oldest {
-            paragraph("Longest waiting: \(oldest.patientName), a candidate since \(oldest.candidateSince) "
-                + "(\(ReportFormat.count(oldest.waitingDays, "day", "days"))).")
+            paragraph(
+                "Longest waiting: \(oldest.patientName), a candidate since \(oldest.candidateSince) "
+                    + "(\(ReportFormat.count(oldest.waitingDays, "day", "days"))).")
         }
     }
 
@@ -398,7 +455,9 @@ private enum TextLayout {
         let gap = 2
         // A newline in a cell starts a new line within it (lists put one item a line).
         let cells = rows.map { row in
-            columns.indices.map { index in (index < row.count ? row[index] : "").components(separatedBy: "\n").map(plain) }
+            columns.indices.map { index in
+                (index < row.count ? row[index] : "").components(separatedBy: "\n").map(plain)
+            }
         }
         let titles = columns.map { $0.title.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
         var widths = columns.indices.map { index in
@@ -406,17 +465,21 @@ private enum TextLayout {
         }
         // Narrow the widest free-text column a character at a time until the table fits.
         while indent + widths.reduce(0, +) + gap * (columns.count - 1) > width {
-            let candidates = columns.indices.filter { index in columns[index].minWidth.map { widths[index] > $0 } ?? false }
+            let candidates = columns.indices.filter { index in
+                columns[index].minWidth.map { widths[index] > $0 } ?? false
+            }
             guard let widest = candidates.max(by: { widths[$0] < widths[$1] }) else { break }
             widths[widest] -= 1
         }
 
         func line(_ texts: [String]) -> String {
             let padded = columns.indices.map { index -> String in
-                let text = texts[index], fill = String(repeating: " ", count: max(widths[index] - text.count, 0))
+                let text = texts[index]
+                let fill = String(repeating: " ", count: max(widths[index] - text.count, 0))
                 return columns[index].align == .left ? text + fill : fill + text
             }
-            let joined = String(repeating: " ", count: indent) + padded.joined(separator: String(repeating: " ", count: gap))
+            let joined =
+                String(repeating: " ", count: indent) + padded.joined(separator: String(repeating: " ", count: gap))
             return String(joined.reversed().drop { $0 == " " }.reversed())
         }
 
@@ -424,10 +487,12 @@ private enum TextLayout {
         let headerHeight = titles.map(\.count).max() ?? 0
         for level in 0..<headerHeight {
             // Titles sit on the bottom line so single-line titles line up with the rule under them.
-            out.append(line(titles.map { title in
-                let index = level - (headerHeight - title.count)
-                return index >= 0 ? title[index] : ""
-            }))
+            out.append(
+                line(
+                    titles.map { title in
+                        let index = level - (headerHeight - title.count)
+                        return index >= 0 ? title[index] : ""
+                    }))
         }
         out.append(line(widths.map { String(repeating: "-", count: $0) }))
         var rowLines: [[String]] = []

@@ -16,9 +16,12 @@ public struct APIServices: Sendable {
     /// The clock every service was given: the API reads it once per request.
     public let now: @Sendable () -> Date
 
-    public init(referrals: ReferralService, imaging: ImagingService, evaluations: EvaluationService, setup: ClinicSetupService,
-                scheduling: SchedulingService, waitlist: WaitlistService, reports: NightlyReportService, tokens: TokenService, audit: any AuditStore,
-                readiness: any ReadinessProbe, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        referrals: ReferralService, imaging: ImagingService, evaluations: EvaluationService, setup: ClinicSetupService,
+        scheduling: SchedulingService, waitlist: WaitlistService, reports: NightlyReportService, tokens: TokenService,
+        audit: any AuditStore,
+        readiness: any ReadinessProbe, now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.waitlist = waitlist
         self.reports = reports
         self.setup = setup

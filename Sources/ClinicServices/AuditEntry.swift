@@ -40,8 +40,10 @@ public struct StoredAuditEntry: Hashable, Sendable {
     public let requestID: String?
     public let outcome: String
 
-    public init(id: Int64, occurredAt: Date, actorName: String, actorRole: String, action: String,
-                entityType: String, entityID: UUID?, requestID: String?, outcome: String) {
+    public init(
+        id: Int64, occurredAt: Date, actorName: String, actorRole: String, action: String,
+        entityType: String, entityID: UUID?, requestID: String?, outcome: String
+    ) {
         self.id = id
         self.occurredAt = occurredAt
         self.actorName = actorName

@@ -19,7 +19,9 @@ public struct AuditService: Sendable {
     /// - Parameter after: the id the previous page ended at.
     public func entries(entityID: UUID, limit: Int?, after: Int64?, actor: Actor) async throws -> Page {
         let limit = limit ?? 100
-        guard (1...Self.maximumPageSize).contains(limit) else { throw ServiceError.invalid("/limit", "must be between 1 and \(Self.maximumPageSize)") }
+        guard (1...Self.maximumPageSize).contains(limit) else {
+            throw ServiceError.invalid("/limit", "must be between 1 and \(Self.maximumPageSize)")
+        }
         try await store.record(AuditEntry(actor: actor, action: "audit.read", entityType: "audit", entityID: entityID))
         let items = try await store.entries(entityID: entityID, after: after, limit: limit + 1)
         let page = Array(items.prefix(limit))

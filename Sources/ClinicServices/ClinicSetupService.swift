@@ -31,8 +31,11 @@ public struct VisitSettings: Sendable, Hashable {
     public var holdMinutes: Int?
     public var offerHours: Int?
 
-    public init(minutesPerLevel: Int? = nil, turnoverMinutes: Int? = nil, recoveryMinutes: Int? = nil, evaluationMinutes: Int? = nil,
-                followUpMinutes: Int? = nil, holdMinutes: Int? = nil, offerHours: Int? = nil) {
+    public init(
+        minutesPerLevel: Int? = nil, turnoverMinutes: Int? = nil, recoveryMinutes: Int? = nil,
+        evaluationMinutes: Int? = nil,
+        followUpMinutes: Int? = nil, holdMinutes: Int? = nil, offerHours: Int? = nil
+    ) {
         self.minutesPerLevel = minutesPerLevel
         self.turnoverMinutes = turnoverMinutes
         self.recoveryMinutes = recoveryMinutes
@@ -46,7 +49,9 @@ public struct VisitSettings: Sendable, Hashable {
     func validate() throws {
         var collector = ViolationCollector()
         func check(_ value: Int?, _ pointer: String, _ range: ClosedRange<Int>) {
-            if let value, !range.contains(value) { collector.add(pointer, "must be from \(range.lowerBound) to \(range.upperBound)") }
+            if let value, !range.contains(value) {
+                collector.add(pointer, "must be from \(range.lowerBound) to \(range.upperBound)")
+            }
         }
         check(minutesPerLevel, "/minutesPerLevel", 10...240)
         check(turnoverMinutes, "/turnoverMinutes", 0...240)
@@ -66,8 +71,10 @@ public struct ClinicSetupService: Sendable {
     public init(store: any ClinicSetupStore) { self.store = store }
 
     @discardableResult
-    public func createClinic(id: ClinicID = .random(), name: String, timeZone: String, hours: [OpeningHours],
-                             actor: Actor) async throws -> Clinic {
+    public func createClinic(
+        id: ClinicID = .random(), name: String, timeZone: String, hours: [OpeningHours],
+        actor: Actor
+    ) async throws -> Clinic {
         var collector = ViolationCollector()
         let name = collector.check("/name") { try BoundedText(name, maxLength: 200) }
         let zone = collector.check("/timeZone") { try ClinicTimeZone(timeZone) }
@@ -81,23 +88,30 @@ public struct ClinicSetupService: Sendable {
     /// Adds a resource with a fixed id, or leaves the one with that id (or name) as it is: for
     /// seeds that run again. The API's `addResource(clinicID:kind:name:actor:)` refuses duplicates.
     @discardableResult
-    public func ensureResource(id: ResourceID, clinicID: ClinicID, kind: ResourceKind, name: String,
-                               actor: Actor) async throws -> Resource {
-        let resource = Resource(id: id, clinicID: clinicID, kind: kind, name: try validated("/name") { try BoundedText(name, maxLength: 200) })
+    public func ensureResource(
+        id: ResourceID, clinicID: ClinicID, kind: ResourceKind, name: String,
+        actor: Actor
+    ) async throws -> Resource {
+        let resource = Resource(
+            id: id, clinicID: clinicID, kind: kind,
+            name: try validated("/name") { try BoundedText(name, maxLength: 200) })
         _ = try await store.addResource(resource, actor: actor)
         return resource
     }
 
     /// Changes a clinic's triage targets. Referrals keep their due dates until they are next
     /// re-triaged (a result revision, an edit, an override): dates already promised do not move.
-    public func setTriageTargets(clinicID: ClinicID, urgentDueDays: Int?, routineDueDays: Int?, candidacyWindowDays: Int?,
-                                 actor: Actor) async throws -> TriageTargets {
+    public func setTriageTargets(
+        clinicID: ClinicID, urgentDueDays: Int?, routineDueDays: Int?, candidacyWindowDays: Int?,
+        actor: Actor
+    ) async throws -> TriageTargets {
         let current = try await store.triageTargets(clinicID: clinicID)
         let targets: TriageTargets
         do {
-            targets = try TriageTargets.validated(urgentDueDays: urgentDueDays ?? current.urgentDueDays,
-                                                  routineDueDays: routineDueDays ?? current.routineDueDays,
-                                                  candidacyWindowDays: candidacyWindowDays ?? current.candidacyWindowDays)
+            targets = try TriageTargets.validated(
+                urgentDueDays: urgentDueDays ?? current.urgentDueDays,
+                routineDueDays: routineDueDays ?? current.routineDueDays,
+                candidacyWindowDays: candidacyWindowDays ?? current.candidacyWindowDays)
         } catch let error as ValidationError {
             throw ServiceError.invalid(error)
         }
@@ -113,14 +127,19 @@ public struct ClinicSetupService: Sendable {
     }
 
     /// Creates a clinic from API input: every field checked, every bad one named.
-    public func createClinic(name: String, timeZone: String, hours: [(weekday: Int, opens: String, closes: String)],
-                             actor: Actor) async throws -> ClinicSetup {
+    public func createClinic(
+        name: String, timeZone: String, hours: [(weekday: Int, opens: String, closes: String)],
+        actor: Actor
+    ) async throws -> ClinicSetup {
         var collector = ViolationCollector()
         var parsed: [OpeningHours] = []
         for (index, day) in hours.enumerated() {
             let opens = collector.check("/hours/\(index)/opens") { try LocalTime(day.opens) }
             let closes = collector.check("/hours/\(index)/closes") { try LocalTime(day.closes) }
-            if let opens, let closes, let value = collector.check("/hours/\(index)", { try OpeningHours(weekday: day.weekday, opens: opens, closes: closes) }) {
+            if let opens, let closes,
+                let value = collector.check(
+                    "/hours/\(index)", { try OpeningHours(weekday: day.weekday, opens: opens, closes: closes) })
+            {
                 parsed.append(value)
             }
         }
@@ -130,14 +149,20 @@ public struct ClinicSetupService: Sendable {
     }
 
     public func resources(clinicID: ClinicID) async throws -> [ResourceSetup] {
-        guard let list = try await store.resources(clinicID: clinicID) else { throw ServiceError.notFound(entity: "clinic") }
+        guard let list = try await store.resources(clinicID: clinicID) else {
+            throw ServiceError.notFound(entity: "clinic")
+        }
         return list
     }
 
     /// Adds a room or person to a clinic; a second one with the same name is a conflict.
-    public func addResource(clinicID: ClinicID, kind: ResourceKind, name: String, actor: Actor) async throws -> ResourceSetup {
+    public func addResource(clinicID: ClinicID, kind: ResourceKind, name: String, actor: Actor) async throws
+        -> ResourceSetup
+    {
         guard try await store.clinicSetup(id: clinicID) != nil else { throw ServiceError.notFound(entity: "clinic") }
-        let resource = Resource(id: .random(), clinicID: clinicID, kind: kind, name: try validated("/name") { try BoundedText(name, maxLength: 200) })
+        let resource = Resource(
+            id: .random(), clinicID: clinicID, kind: kind,
+            name: try validated("/name") { try BoundedText(name, maxLength: 200) })
         guard try await store.addResource(resource, actor: actor) else {
             throw ServiceError.conflict("the clinic already has a resource named \(resource.name.value)")
         }
@@ -145,14 +170,21 @@ public struct ClinicSetupService: Sendable {
     }
 
     /// Replaces a resource's weekly template; windows on one weekday may not overlap.
-    public func setTemplate(resourceID id: ResourceID, windows: [(weekday: Int, starts: String, ends: String)], actor: Actor) async throws -> ResourceSetup {
+    public func setTemplate(
+        resourceID id: ResourceID, windows: [(weekday: Int, starts: String, ends: String)], actor: Actor
+    ) async throws -> ResourceSetup {
         var collector = ViolationCollector()
         var parsed: [WeeklyWindow] = []
         for (index, window) in windows.enumerated() {
             let starts = collector.check("/windows/\(index)/starts") { try LocalTime(window.starts) }
             let ends = collector.check("/windows/\(index)/ends") { try LocalTime(window.ends) }
-            if let starts, let ends, let value = collector.check("/windows/\(index)", { try WeeklyWindow(weekday: window.weekday, starts: starts, ends: ends) }) {
-                if parsed.contains(where: { $0.weekday == value.weekday && $0.starts < value.ends && value.starts < $0.ends }) {
+            if let starts, let ends,
+                let value = collector.check(
+                    "/windows/\(index)", { try WeeklyWindow(weekday: window.weekday, starts: starts, ends: ends) })
+            {
+                if parsed.contains(where: {
+                    $0.weekday == value.weekday && $0.starts < value.ends && value.starts < $0.ends
+                }) {
                     collector.add("/windows/\(index)", "overlaps another window on the same weekday")
                 }
                 parsed.append(value)
@@ -166,19 +198,29 @@ public struct ClinicSetupService: Sendable {
     }
 
     /// Blocks a resource for a holiday, leave or maintenance.
-    public func addBlock(resourceID id: ResourceID, starts: Date, ends: Date, kind: BlockKind, reason: String, actor: Actor) async throws -> ResourceBlock {
+    public func addBlock(
+        resourceID id: ResourceID, starts: Date, ends: Date, kind: BlockKind, reason: String, actor: Actor
+    ) async throws -> ResourceBlock {
         var collector = ViolationCollector()
         let reason = collector.check("/reason") { try BoundedText(reason, maxLength: 500) }
-        let block = reason.flatMap { reason in collector.check("") { try ResourceBlock(id: .random(), resourceID: id, starts: starts, ends: ends, kind: kind, reason: reason) } }
+        let block = reason.flatMap { reason in
+            collector.check("") {
+                try ResourceBlock(id: .random(), resourceID: id, starts: starts, ends: ends, kind: kind, reason: reason)
+            }
+        }
         do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
         guard try await store.addBlock(block!, actor: actor) else { throw ServiceError.notFound(entity: "resource") }
         return block!
     }
 
     /// Changes how long visits take; fields left out stay as they are.
-    public func setVisitSettings(clinicID id: ClinicID, _ settings: VisitSettings, actor: Actor) async throws -> ClinicSetup {
+    public func setVisitSettings(clinicID id: ClinicID, _ settings: VisitSettings, actor: Actor) async throws
+        -> ClinicSetup
+    {
         do { try settings.validate() } catch let error as ValidationError { throw ServiceError.invalid(error) }
-        guard try await store.setVisitSettings(settings, clinicID: id, actor: actor) else { throw ServiceError.notFound(entity: "clinic") }
+        guard try await store.setVisitSettings(settings, clinicID: id, actor: actor) else {
+            throw ServiceError.notFound(entity: "clinic")
+        }
         return try await clinicSetup(id: id)
     }
 }

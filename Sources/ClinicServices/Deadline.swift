@@ -16,7 +16,9 @@ public struct DeadlineExceeded: Error, CustomStringConvertible {
 /// The caller must still get an answer, so the late task is cancelled and left to end alone;
 /// cancelling it also withdraws a wait for a pooled connection. The timer is one scheduled task
 /// on an event loop, not a sleeping task per call.
-public func withDeadline<T: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+public func withDeadline<T: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> T)
+    async throws -> T
+{
     let race = DeadlineRace<T>()
     return try await withTaskCancellationHandler {
         try await withCheckedThrowingContinuation { continuation in
@@ -72,8 +74,13 @@ private final class DeadlineRace<T: Sendable>: Sendable {
 
     func finish(_ result: Result<T, any Error>) {
         let lost: Bool
-        if case .failure(let error) = result, error is DeadlineExceeded || error is CancellationError { lost = true } else { lost = false }
-        let (continuation, task, timer) = state.withLock { state -> (CheckedContinuation<T, any Error>?, Task<Void, Never>?, Scheduled<Void>?) in
+        if case .failure(let error) = result, error is DeadlineExceeded || error is CancellationError {
+            lost = true
+        } else {
+            lost = false
+        }
+        let (continuation, task, timer) = state.withLock {
+            state -> (CheckedContinuation<T, any Error>?, Task<Void, Never>?, Scheduled<Void>?) in
             guard !state.finished else { return (nil, nil, nil) }
             state.finished = true
             state.abandon = lost

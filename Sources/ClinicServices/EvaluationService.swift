@@ -45,9 +45,11 @@ public struct EvaluationRecord: Sendable {
     public let clinicianName: String
     public let createdAt: Date
 
-    public init(id: EvaluationID, referralID: ReferralID, ruleSet: CandidacyRuleSet, findings: EvaluationFindings,
-                assessment: CandidacyAssessment, outcome: EvaluationOutcome, reason: String?, reevaluateOn: LocalDate?,
-                againstRecommendation: Bool, clinicianName: String, createdAt: Date) {
+    public init(
+        id: EvaluationID, referralID: ReferralID, ruleSet: CandidacyRuleSet, findings: EvaluationFindings,
+        assessment: CandidacyAssessment, outcome: EvaluationOutcome, reason: String?, reevaluateOn: LocalDate?,
+        againstRecommendation: Bool, clinicianName: String, createdAt: Date
+    ) {
         self.id = id
         self.referralID = referralID
         self.ruleSet = ruleSet
@@ -69,15 +71,18 @@ public protocol CandidacyRuleSetStore: Sendable {
     /// The latest version of the set for this payer, else of the clinic's default set.
     func ruleSet(payer: String?, clinicID: ClinicID) async throws -> CandidacyRuleSet
     /// Adds the next version of `name` (version 1 for a new name).
-    func addVersion(name: String, payer: String?, parameters: CandidacyParameters, actor: Actor) async throws -> CandidacyRuleSet
+    func addVersion(name: String, payer: String?, parameters: CandidacyParameters, actor: Actor) async throws
+        -> CandidacyRuleSet
 }
 
 /// Evaluations, written with the referral's state change in one transaction.
 public protocol EvaluationStore: Sendable {
     /// Locks the referral, hands it and its current imaging to `build`, and writes the evaluation,
     /// the referral's next state, its event and audit rows together.
-    func record(referralID: ReferralID, actor: Actor,
-                build: @escaping @Sendable (ReferralSnapshot, [ImagingResult]) throws -> (NewEvaluation, ReferralChange)) async throws
+    func record(
+        referralID: ReferralID, actor: Actor,
+        build: @escaping @Sendable (ReferralSnapshot, [ImagingResult]) throws -> (NewEvaluation, ReferralChange))
+        async throws
     /// Oldest first; nil when the referral does not exist.
     func evaluations(referralID: ReferralID) async throws -> [EvaluationRecord]?
     func minutesPerLevel(clinicID: ClinicID) async throws -> Int
@@ -92,8 +97,10 @@ public struct EvaluationService: Sendable {
     private let audit: any AuditStore
     private let now: @Sendable () -> Date
 
-    public init(evaluations: any EvaluationStore, ruleSets: any CandidacyRuleSetStore, referrals: any ReferralStore,
-                clinics: any ClinicStore, audit: any AuditStore, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        evaluations: any EvaluationStore, ruleSets: any CandidacyRuleSetStore, referrals: any ReferralStore,
+        clinics: any ClinicStore, audit: any AuditStore, now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.evaluations = evaluations
         self.ruleSets = ruleSets
         self.referrals = referrals
@@ -104,13 +111,21 @@ public struct EvaluationService: Sendable {
 
     /// Records an evaluation: validates it, assesses it, checks the decision against the
     /// recommendation, and moves the referral to candidate, not_candidate or deferred.
-    public func record(referralID: ReferralID, findings: EvaluationFindings, decision: EvaluationDecisionDraft,
-                       actor: Actor) async throws -> EvaluationRecord {
-        guard let referral = try await referrals.referral(id: referralID) else { throw ServiceError.notFound(entity: "referral") }
-        let today = try await clinics.clinic(id: referral.clinicID)?.today(at: actor.at) ?? LocalDate(actor.at, in: TimeZone(identifier: "UTC")!)
+    public func record(
+        referralID: ReferralID, findings: EvaluationFindings, decision: EvaluationDecisionDraft,
+        actor: Actor
+    ) async throws -> EvaluationRecord {
+        guard let referral = try await referrals.referral(id: referralID) else {
+            throw ServiceError.notFound(entity: "referral")
+        }
+        let today =
+            try await clinics.clinic(id: referral.clinicID)?.today(at: actor.at)
+            ?? LocalDate(actor.at, in: TimeZone(identifier: "UTC")!)
         var collector = ViolationCollector()
         _ = collector.check("/inputs") { try findings.validate() }
-        let reason = decision.reason.flatMap { text in collector.check("/decision/reason") { try BoundedText(text, maxLength: 2000) } }
+        let reason = decision.reason.flatMap { text in
+            collector.check("/decision/reason") { try BoundedText(text, maxLength: 2000) }
+        }
         var reevaluateOn: LocalDate?
         if let text = decision.reevaluateOn {
             reevaluateOn = collector.check("/decision/reevaluateOn") { try LocalDate(iso8601: text) }
@@ -131,20 +146,25 @@ public struct EvaluationService: Sendable {
             }
             do { try missing.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
             let assessment = CandidacyAssessment.assess(findings, evidence: evidence, parameters: ruleSet.parameters)
-            let against = (decision.outcome == .candidate && assessment.recommendation != .candidate)
+            let against =
+                (decision.outcome == .candidate && assessment.recommendation != .candidate)
                 || (decision.outcome == .notCandidate && assessment.recommendation == .candidate)
             if against && reason == nil {
-                throw ServiceError.invalid("/decision/reason",
-                                           "is required: the decision \(decision.outcome.rawValue) goes against the recommendation \(assessment.recommendation.rawValue)")
+                throw ServiceError.invalid(
+                    "/decision/reason",
+                    "is required: the decision \(decision.outcome.rawValue) goes against the recommendation \(assessment.recommendation.rawValue)"
+                )
             }
             var change = try ReferralChange(from: snapshot, moving: .recordEvaluation(decision.outcome))
             change.eventReason = reason?.value
-            let evaluation = NewEvaluation(id: id, ruleSet: ruleSet, findings: findings, assessment: assessment,
-                                           outcome: decision.outcome, reason: reason?.value, reevaluateOn: reevaluate,
-                                           againstRecommendation: against)
+            let evaluation = NewEvaluation(
+                id: id, ruleSet: ruleSet, findings: findings, assessment: assessment,
+                outcome: decision.outcome, reason: reason?.value, reevaluateOn: reevaluate,
+                againstRecommendation: against)
             return (evaluation, change)
         }
-        guard let stored = try await evaluations.evaluations(referralID: referralID)?.first(where: { $0.id == id }) else {
+        guard let stored = try await evaluations.evaluations(referralID: referralID)?.first(where: { $0.id == id })
+        else {
             throw ServiceError.notFound(entity: "evaluation")
         }
         return stored
@@ -152,21 +172,34 @@ public struct EvaluationService: Sendable {
 
     /// A referral's evaluations, oldest first; audited as a read of patient data.
     public func list(referralID: ReferralID, actor: Actor) async throws -> [EvaluationRecord] {
-        guard let list = try await evaluations.evaluations(referralID: referralID) else { throw ServiceError.notFound(entity: "referral") }
-        try await audit.record(AuditEntry(actor: actor, action: "evaluation.list", entityType: "referral", entityID: referralID.rawValue))
+        guard let list = try await evaluations.evaluations(referralID: referralID) else {
+            throw ServiceError.notFound(entity: "referral")
+        }
+        try await audit.record(
+            AuditEntry(actor: actor, action: "evaluation.list", entityType: "referral", entityID: referralID.rawValue))
         return list
     }
 
     /// The pre-procedure plan of the latest candidate decision, for a procedure on `procedureDate`.
-    public func plan(referralID: ReferralID, procedureDate date: LocalDate, actor: Actor) async throws -> (EvaluationRecord, PreProcedurePlan) {
+    public func plan(referralID: ReferralID, procedureDate date: LocalDate, actor: Actor) async throws -> (
+        EvaluationRecord, PreProcedurePlan
+    ) {
         guard let referral = try await referrals.referral(id: referralID),
-              let list = try await evaluations.evaluations(referralID: referralID) else { throw ServiceError.notFound(entity: "referral") }
+            let list = try await evaluations.evaluations(referralID: referralID)
+        else { throw ServiceError.notFound(entity: "referral") }
         guard let latest = list.last, latest.outcome == .candidate else {
-            throw ServiceError.conflict("this referral has no evaluation deciding it is a candidate; a plan follows a candidate decision")
+            throw ServiceError.conflict(
+                "this referral has no evaluation deciding it is a candidate; a plan follows a candidate decision")
         }
         let minutes = try await evaluations.minutesPerLevel(clinicID: referral.clinicID)
-        try await audit.record(AuditEntry(actor: actor, action: "evaluation.plan.read", entityType: "referral", entityID: referralID.rawValue))
-        return (latest, PreProcedurePlan.make(latest.findings, parameters: latest.ruleSet.parameters, minutesPerLevel: minutes, procedureDate: date))
+        try await audit.record(
+            AuditEntry(
+                actor: actor, action: "evaluation.plan.read", entityType: "referral", entityID: referralID.rawValue))
+        return (
+            latest,
+            PreProcedurePlan.make(
+                latest.findings, parameters: latest.ruleSet.parameters, minutesPerLevel: minutes, procedureDate: date)
+        )
     }
 
     /// Rule sets, latest versions or all.
@@ -175,11 +208,15 @@ public struct EvaluationService: Sendable {
     }
 
     /// A new version of a rule set (admin). Evaluations keep the version they were judged by.
-    public func addRuleSetVersion(name: String, payer: String?, parameters: CandidacyParameters, actor: Actor) async throws -> CandidacyRuleSet {
+    public func addRuleSetVersion(name: String, payer: String?, parameters: CandidacyParameters, actor: Actor)
+        async throws -> CandidacyRuleSet
+    {
         var collector = ViolationCollector()
         let trimmed = name.trimmingCharacters(in: .whitespaces)
-        if trimmed.isEmpty || trimmed.count > 63 || !trimmed.allSatisfy({ ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "-" })
-            || trimmed.first == "-" {
+        if trimmed.isEmpty || trimmed.count > 63
+            || !trimmed.allSatisfy({ ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "-" })
+            || trimmed.first == "-"
+        {
             collector.add("/name", "must be 1-63 lowercase letters, digits and dashes, e.g. aetna-2027")
         }
         let payer = payer.flatMap { text in collector.check("/payer") { try BoundedText(text, maxLength: 100) } }

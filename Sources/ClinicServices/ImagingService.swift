@@ -13,8 +13,10 @@ public struct ImagingResultDraft: Sendable, Hashable {
         public var suspectedMalignancy: Bool
         public var suspectedInfection: Bool
 
-        public init(level: String, heightLossPercent: Double, morphology: FractureMorphology?, edema: EdemaFinding,
-                    retropulsion: Bool = false, suspectedMalignancy: Bool = false, suspectedInfection: Bool = false) {
+        public init(
+            level: String, heightLossPercent: Double, morphology: FractureMorphology?, edema: EdemaFinding,
+            retropulsion: Bool = false, suspectedMalignancy: Bool = false, suspectedInfection: Bool = false
+        ) {
             self.level = level
             self.heightLossPercent = heightLossPercent
             self.morphology = morphology
@@ -35,8 +37,10 @@ public struct ImagingResultDraft: Sendable, Hashable {
     public var impression: String?
     public var findings: [FindingDraft]
 
-    public init(clinicID: String, sourceSystem: String, accessionNumber: String, status: ResultStatus, modality: Modality,
-                performedAt: Date, patient: ReferralDraft.PatientDraft, impression: String?, findings: [FindingDraft]) {
+    public init(
+        clinicID: String, sourceSystem: String, accessionNumber: String, status: ResultStatus, modality: Modality,
+        performedAt: Date, patient: ReferralDraft.PatientDraft, impression: String?, findings: [FindingDraft]
+    ) {
         self.clinicID = clinicID
         self.sourceSystem = sourceSystem
         self.accessionNumber = accessionNumber
@@ -82,8 +86,10 @@ public protocol ImagingResultStore: Sendable {
     /// Creates, replays or revises per `ImagingRevisionPolicy`, all in one transaction; on a
     /// revision, asks `retriage` about every open referral that uses the result (its snapshot
     /// read after the revision, and the revision's number) and applies the change it returns.
-    func submit(_ result: NewImagingResult, newID: ImagingResultID, actor: Actor,
-                retriage: @escaping @Sendable (ReferralSnapshot, _ revision: Int) throws -> ReferralChange?) async throws -> ImagingSubmission
+    func submit(
+        _ result: NewImagingResult, newID: ImagingResultID, actor: Actor,
+        retriage: @escaping @Sendable (ReferralSnapshot, _ revision: Int) throws -> ReferralChange?
+    ) async throws -> ImagingSubmission
     /// The current revision, or an earlier one by number.
     func result(id: ImagingResultID, revision: Int?) async throws -> ImagingResult?
     /// Current revisions of several results, in the order asked (missing ones left out).
@@ -97,8 +103,10 @@ public struct ImagingService: Sendable {
     private let audit: any AuditStore
     private let now: @Sendable () -> Date
 
-    public init(store: any ImagingResultStore, clinics: any ClinicStore, audit: any AuditStore,
-                now: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        store: any ImagingResultStore, clinics: any ClinicStore, audit: any AuditStore,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.store = store
         self.clinics = clinics
         self.audit = audit
@@ -113,18 +121,26 @@ public struct ImagingService: Sendable {
     }
 
     public func submit(_ draft: ImagingResultDraft, actor: Actor) async throws -> Submitted {
-        guard let clinicID = ClinicID(string: draft.clinicID) else { throw ServiceError.invalid("/clinicId", "must be a UUID") }
-        guard let clinic = try await clinics.clinic(id: clinicID) else { throw ServiceError.unknownReference(pointer: "/clinicId", entity: "clinic") }
+        guard let clinicID = ClinicID(string: draft.clinicID) else {
+            throw ServiceError.invalid("/clinicId", "must be a UUID")
+        }
+        guard let clinic = try await clinics.clinic(id: clinicID) else {
+            throw ServiceError.unknownReference(pointer: "/clinicId", entity: "clinic")
+        }
         let new = try validate(draft, clinic: clinic, now: actor.at)
         let accession = new.accessionNumber
         let submission = try await store.submit(new, newID: .random(), actor: actor) { snapshot, revision in
             try Self.retriage(snapshot, accession: accession, revision: revision)
         }
-        guard let result = try await store.result(id: submission.id, revision: nil) else { throw ServiceError.notFound(entity: "imaging result") }
+        guard let result = try await store.result(id: submission.id, revision: nil) else {
+            throw ServiceError.notFound(entity: "imaging result")
+        }
         if case .replayed(let id) = submission {
             // A replay answers with stored patient data: that is a read, and it is audited as one.
-            try await audit.record(AuditEntry(actor: actor, action: "imaging_result.create.replay", entityType: "imaging_result",
-                                              entityID: id.rawValue))
+            try await audit.record(
+                AuditEntry(
+                    actor: actor, action: "imaging_result.create.replay", entityType: "imaging_result",
+                    entityID: id.rawValue))
         }
         return Submitted(result: result, submission: submission)
     }
@@ -136,13 +152,16 @@ public struct ImagingService: Sendable {
     static func retriage(_ snapshot: ReferralSnapshot, accession: String, revision: Int) throws -> ReferralChange? {
         let outcome = Triage.assess(snapshot.triageInput)
         let referral = snapshot.referral
-        guard outcome.urgency != referral.urgency || outcome.reasons != referral.urgencyReasons
-                || outcome.evaluationDueOn != referral.evaluationDueOn || outcome.windowClosesOn != referral.windowClosesOn
+        guard
+            outcome.urgency != referral.urgency || outcome.reasons != referral.urgencyReasons
+                || outcome.evaluationDueOn != referral.evaluationDueOn
+                || outcome.windowClosesOn != referral.windowClosesOn
         else { return nil }
         var change = ReferralChange(from: snapshot, noting: .retriaged)
         change.triage = outcome
         change.eventReason = "Imaging result \(accession) revision \(revision) re-ran triage."
-        if outcome.urgency == .surgicalReview, ReferralTransition.routeToSurgicalReview.isAllowed(from: referral.status) {
+        if outcome.urgency == .surgicalReview, ReferralTransition.routeToSurgicalReview.isAllowed(from: referral.status)
+        {
             try change.move(.routeToSurgicalReview)
         }
         return change
@@ -150,8 +169,12 @@ public struct ImagingService: Sendable {
 
     public func result(id: ImagingResultID, revision: Int?, actor: Actor) async throws -> ImagingResult {
         if let revision, revision < 1 { throw ServiceError.invalid("/revision", "must be 1 or more") }
-        guard let result = try await store.result(id: id, revision: revision) else { throw ServiceError.notFound(entity: "imaging result") }
-        try await audit.record(AuditEntry(actor: actor, action: "imaging_result.read", entityType: "imaging_result", entityID: id.rawValue))
+        guard let result = try await store.result(id: id, revision: revision) else {
+            throw ServiceError.notFound(entity: "imaging result")
+        }
+        try await audit.record(
+            AuditEntry(actor: actor, action: "imaging_result.read", entityType: "imaging_result", entityID: id.rawValue)
+        )
         return result
     }
 
@@ -161,37 +184,60 @@ public struct ImagingService: Sendable {
         let source = collector.check("/sourceSystem") { try BoundedText(draft.sourceSystem, maxLength: 100) }
         let accession = collector.check("/accessionNumber") { try BoundedText(draft.accessionNumber, maxLength: 100) }
         let patient = collector.check("/patient") {
-            try PatientDetails(mrn: draft.patient.mrn, givenName: draft.patient.givenName, familyName: draft.patient.familyName,
-                               birthDate: draft.patient.birthDate, sex: draft.patient.sex, today: today)
+            try PatientDetails(
+                mrn: draft.patient.mrn, givenName: draft.patient.givenName, familyName: draft.patient.familyName,
+                birthDate: draft.patient.birthDate, sex: draft.patient.sex, today: today)
         }
         // A few minutes of clock skew between the modality and this server is normal.
-        if draft.performedAt > now.addingTimeInterval(300) { collector.add("/performedAt", "must not be in the future") }
-        if draft.performedAt < now.addingTimeInterval(-100 * 365 * 86_400) { collector.add("/performedAt", "is implausibly old") }
+        if draft.performedAt > now.addingTimeInterval(300) {
+            collector.add("/performedAt", "must not be in the future")
+        }
+        if draft.performedAt < now.addingTimeInterval(-100 * 365 * 86_400) {
+            collector.add("/performedAt", "is implausibly old")
+        }
         var impression = ""
         if let text = draft.impression, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             impression = collector.check("/impression") { try BoundedText(text, maxLength: 10_000) }?.value ?? ""
         }
-        if draft.findings.count > Self.maximumFindings { collector.add("/findings", "must list at most \(Self.maximumFindings) levels") }
+        if draft.findings.count > Self.maximumFindings {
+            collector.add("/findings", "must list at most \(Self.maximumFindings) levels")
+        }
         var findings: [VertebralFinding] = []
         var seen: Set<VertebralLevel> = []
         for (index, item) in draft.findings.prefix(Self.maximumFindings).enumerated() {
-            guard let level = collector.check("/findings/\(index)/level", { try VertebralLevel(item.level) }) else { continue }
-            if !seen.insert(level).inserted { collector.add("/findings/\(index)/level", "\(level) is reported twice in this study") }
-            if let finding = collector.check("/findings/\(index)", {
-                try VertebralFinding(level: level, heightLossPercent: item.heightLossPercent, morphology: item.morphology,
-                                     edema: item.edema, retropulsion: item.retropulsion,
-                                     suspectedMalignancy: item.suspectedMalignancy, suspectedInfection: item.suspectedInfection)
-            }) { findings.append(finding) }
+            guard let level = collector.check("/findings/\(index)/level", { try VertebralLevel(item.level) }) else {
+                continue
+            }
+            if !seen.insert(level).inserted {
+                collector.add("/findings/\(index)/level", "\(level) is reported twice in this study")
+            }
+            if let finding = collector.check(
+                "/findings/\(index)",
+                {
+                    try VertebralFinding(
+                        level: level, heightLossPercent: item.heightLossPercent, morphology: item.morphology,
+                        edema: item.edema, retropulsion: item.retropulsion,
+                        suspectedMalignancy: item.suspectedMalignancy, suspectedInfection: item.suspectedInfection)
+                })
+            {
+                findings.append(finding)
+            }
         }
         do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
-        let canonical = ([draft.status.rawValue, draft.modality.rawValue, String(draft.performedAt.timeIntervalSince1970),
-                          patient!.mrn.value, patient!.familyName.value, patient!.givenName.value, patient!.birthDate.description,
-                          patient!.sex.rawValue, impression]
-            + findings.map { "\($0.level)|\($0.heightLossPercent)|\($0.morphology?.rawValue ?? "")|\($0.edema.rawValue)|\($0.retropulsion)|\($0.suspectedMalignancy)|\($0.suspectedInfection)" })
+        let canonical =
+            ([
+                draft.status.rawValue, draft.modality.rawValue, String(draft.performedAt.timeIntervalSince1970),
+                patient!.mrn.value, patient!.familyName.value, patient!.givenName.value, patient!.birthDate.description,
+                patient!.sex.rawValue, impression,
+            ]
+            + findings.map {
+                "\($0.level)|\($0.heightLossPercent)|\($0.morphology?.rawValue ?? "")|\($0.edema.rawValue)|\($0.retropulsion)|\($0.suspectedMalignancy)|\($0.suspectedInfection)"
+            })
             .map { "\($0.utf8.count):\($0)" }.joined()
-        return NewImagingResult(clinicID: clinic.id, patient: patient!, sourceSystem: source!.value, accessionNumber: accession!.value,
-                                status: draft.status, modality: draft.modality, performedAt: draft.performedAt,
-                                impression: impression, findings: findings,
-                                contentHash: Array(SHA256.hash(data: Data(canonical.utf8))))
+        return NewImagingResult(
+            clinicID: clinic.id, patient: patient!, sourceSystem: source!.value, accessionNumber: accession!.value,
+            status: draft.status, modality: draft.modality, performedAt: draft.performedAt,
+            impression: impression, findings: findings,
+            contentHash: Array(SHA256.hash(data: Data(canonical.utf8))))
     }
 }

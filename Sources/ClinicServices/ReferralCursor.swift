@@ -35,7 +35,8 @@ public struct ReferralCursor: Hashable, Sendable {
     /// Parses a payload this type wrote; nil for anything else, including instants out of range.
     public init?(payload: String) {
         let parts = payload.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[0].utf8.count <= 20, let micros = Int64(parts[0]), let id = ReferralID(string: String(parts[1]))
+        guard parts.count == 2, parts[0].utf8.count <= 20, let micros = Int64(parts[0]),
+            let id = ReferralID(string: String(parts[1]))
         else { return nil }
         self.init(createdAtMicroseconds: micros, id: id)
     }

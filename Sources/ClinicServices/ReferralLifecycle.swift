@@ -10,8 +10,10 @@ public struct ReferralPatch: Sendable, Hashable {
     public var flags: ClinicalFlags?
     public var payer: String?
 
-    public init(reason: String? = nil, referringClinicianName: String? = nil, referringClinicianNPI: String? = nil,
-                symptomOnset: String? = nil, flags: ClinicalFlags? = nil, payer: String? = nil) {
+    public init(
+        reason: String? = nil, referringClinicianName: String? = nil, referringClinicianNPI: String? = nil,
+        symptomOnset: String? = nil, flags: ClinicalFlags? = nil, payer: String? = nil
+    ) {
         self.reason = reason
         self.referringClinicianName = referringClinicianName
         self.referringClinicianNPI = referringClinicianNPI
@@ -24,15 +26,20 @@ public struct ReferralPatch: Sendable, Hashable {
 /// Moves along the referral lifecycle: events, cancel, edits, urgency overrides.
 extension ReferralService {
     public func events(referralID id: ReferralID, actor: Actor) async throws -> [ReferralEvent] {
-        guard let events = try await referrals.events(referralID: id) else { throw ServiceError.notFound(entity: "referral") }
-        try await audit.record(AuditEntry(actor: actor, action: "referral.events.read", entityType: "referral", entityID: id.rawValue))
+        guard let events = try await referrals.events(referralID: id) else {
+            throw ServiceError.notFound(entity: "referral")
+        }
+        try await audit.record(
+            AuditEntry(actor: actor, action: "referral.events.read", entityType: "referral", entityID: id.rawValue))
         return events
     }
 
     /// Cancels with a reason, releasing its holds and bookings; refused (409) for a closed or
     /// cancelled referral. Returns the referral and the appointments released.
-    public func cancel(referralID id: ReferralID, reason: String, expectedVersion: Int?,
-                       actor: Actor) async throws -> (referral: Referral, released: [AppointmentID]) {
+    public func cancel(
+        referralID id: ReferralID, reason: String, expectedVersion: Int?,
+        actor: Actor
+    ) async throws -> (referral: Referral, released: [AppointmentID]) {
         let reason = try validated("/reason") { try BoundedText(reason, maxLength: 1000) }
         let released = try await referrals.cancel(id: id, expectedVersion: expectedVersion, actor: actor) { snapshot in
             var change = try ReferralChange(from: snapshot, moving: .cancel)
@@ -44,12 +51,19 @@ extension ReferralService {
     }
 
     /// Edits the referral's own fields under `If-Match`; re-runs triage when flags or onset change.
-    public func update(referralID id: ReferralID, patch: ReferralPatch, expectedVersion: Int, actor: Actor) async throws -> Referral {
+    public func update(referralID id: ReferralID, patch: ReferralPatch, expectedVersion: Int, actor: Actor) async throws
+        -> Referral
+    {
         var collector = ViolationCollector()
-        let reason = patch.reason.flatMap { text in collector.check("/reason") { try BoundedText(text, maxLength: 2000) } }
-        let onset = patch.symptomOnset.flatMap { text in collector.check("/symptomOnset") { try LocalDate(iso8601: text) } }
+        let reason = patch.reason.flatMap { text in
+            collector.check("/reason") { try BoundedText(text, maxLength: 2000) }
+        }
+        let onset = patch.symptomOnset.flatMap { text in
+            collector.check("/symptomOnset") { try LocalDate(iso8601: text) }
+        }
         let payer = patch.payer.flatMap { text in collector.check("/payer") { try BoundedText(text, maxLength: 100) } }
-        let clinician: ReferringClinician? = (patch.referringClinicianName != nil || patch.referringClinicianNPI != nil)
+        let clinician: ReferringClinician? =
+            (patch.referringClinicianName != nil || patch.referringClinicianNPI != nil)
             ? collector.check("/referringClinician") {
                 try ReferringClinician(name: patch.referringClinicianName ?? "", npi: patch.referringClinicianNPI)
             }
@@ -81,12 +95,15 @@ extension ReferralService {
 
     /// A scheduler's or clinician's explicit urgency, with a reason. Raising it to surgical review
     /// routes the referral there; lowering it from surgical review returns it to the pathway.
-    public func overrideUrgency(referralID id: ReferralID, urgency: Urgency, reason: String, expectedVersion: Int?,
-                                actor: Actor) async throws -> Referral {
+    public func overrideUrgency(
+        referralID id: ReferralID, urgency: Urgency, reason: String, expectedVersion: Int?,
+        actor: Actor
+    ) async throws -> Referral {
         let reason = try validated("/reason") { try BoundedText(reason, maxLength: 1000) }
         try await referrals.change(id: id, expectedVersion: expectedVersion, actor: actor) { snapshot in
             guard !snapshot.referral.status.isTerminal else {
-                throw ServiceError.illegalTransition(current: snapshot.referral.status, attempted: "change the urgency of")
+                throw ServiceError.illegalTransition(
+                    current: snapshot.referral.status, attempted: "change the urgency of")
             }
             var change = ReferralChange(from: snapshot, noting: .urgencyOverridden)
             change.urgencyOverride = urgency
@@ -110,9 +127,10 @@ extension ReferralService {
         }
     }
 
-
     private func reread(_ id: ReferralID) async throws -> Referral {
-        guard let referral = try await referrals.referral(id: id) else { throw ServiceError.notFound(entity: "referral") }
+        guard let referral = try await referrals.referral(id: id) else {
+            throw ServiceError.notFound(entity: "referral")
+        }
         return referral
     }
 }

@@ -32,9 +32,11 @@ public struct ReferralDraft: Sendable, Hashable {
     public var flags: ClinicalFlags
     public var payer: String?
 
-    public init(clinicID: String?, patient: PatientDraft?, referringClinicianName: String,
-                referringClinicianNPI: String?, reason: String, symptomOnset: String?,
-                imagingResultIDs: [String] = [], flags: ClinicalFlags = ClinicalFlags(), payer: String? = nil) {
+    public init(
+        clinicID: String?, patient: PatientDraft?, referringClinicianName: String,
+        referringClinicianNPI: String?, reason: String, symptomOnset: String?,
+        imagingResultIDs: [String] = [], flags: ClinicalFlags = ClinicalFlags(), payer: String? = nil
+    ) {
         self.clinicID = clinicID
         self.patient = patient
         self.referringClinicianName = referringClinicianName
@@ -55,8 +57,10 @@ public struct ReferralService: Sendable {
     let audit: any AuditStore
     let now: @Sendable () -> Date
 
-    public init(referrals: any ReferralStore, clinics: any ClinicStore, imaging: any ImagingResultStore, audit: any AuditStore,
-                now: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        referrals: any ReferralStore, clinics: any ClinicStore, imaging: any ImagingResultStore, audit: any AuditStore,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.referrals = referrals
         self.clinics = clinics
         self.imaging = imaging
@@ -85,19 +89,34 @@ public struct ReferralService: Sendable {
         }
         var resultIDs: [ImagingResultID] = []
         for (index, text) in draft.imagingResultIDs.enumerated() {
-            guard let id = ImagingResultID(string: text) else { collector.add("/imagingResultIds/\(index)", "must be a UUID"); continue }
-            if resultIDs.contains(id) { collector.add("/imagingResultIds/\(index)", "is listed twice") } else { resultIDs.append(id) }
+            guard let id = ImagingResultID(string: text) else {
+                collector.add("/imagingResultIds/\(index)", "must be a UUID")
+                continue
+            }
+            if resultIDs.contains(id) {
+                collector.add("/imagingResultIds/\(index)", "is listed twice")
+            } else {
+                resultIDs.append(id)
+            }
         }
         let results = try await imaging.results(ids: resultIDs)
-        if let missing = resultIDs.firstIndex(where: { id in !results.contains { $0.id == id } }), collector.violations.isEmpty {
+        if let missing = resultIDs.firstIndex(where: { id in !results.contains { $0.id == id } }),
+            collector.violations.isEmpty
+        {
             throw ServiceError.unknownReference(pointer: "/imagingResultIds/\(missing)", entity: "imaging result")
         }
-        if Set(results.map(\.patient.id)).count > 1 { collector.add("/imagingResultIds", "the results belong to different patients") }
-        if Set(results.map(\.clinicID)).count > 1 { collector.add("/imagingResultIds", "the results belong to different clinics") }
+        if Set(results.map(\.patient.id)).count > 1 {
+            collector.add("/imagingResultIds", "the results belong to different patients")
+        }
+        if Set(results.map(\.clinicID)).count > 1 {
+            collector.add("/imagingResultIds", "the results belong to different clinics")
+        }
         var clinicID = results.first?.clinicID
         if let text = draft.clinicID {
             if let id = ClinicID(string: text) {
-                if let fromImaging = clinicID, fromImaging != id { collector.add("/clinicId", "differs from the imaging results' clinic") }
+                if let fromImaging = clinicID, fromImaging != id {
+                    collector.add("/clinicId", "differs from the imaging results' clinic")
+                }
                 clinicID = id
             } else {
                 collector.add("/clinicId", "must be a UUID")
@@ -105,7 +124,9 @@ public struct ReferralService: Sendable {
         } else if draft.imagingResultIDs.isEmpty {
             collector.add("/clinicId", "is required when no imaging result is given")
         }
-        if draft.patient == nil && draft.imagingResultIDs.isEmpty { collector.add("/patient", "is required when no imaging result is given") }
+        if draft.patient == nil && draft.imagingResultIDs.isEmpty {
+            collector.add("/patient", "is required when no imaging result is given")
+        }
         do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
         guard let clinicID, let clinic = try await clinics.clinic(id: clinicID) else {
             throw ServiceError.unknownReference(pointer: "/clinicId", entity: "clinic")
@@ -116,8 +137,9 @@ public struct ReferralService: Sendable {
         var patient: PatientDetails? = results.first?.patient.details
         if let body = draft.patient {
             patient = collector.check("/patient") {
-                try PatientDetails(mrn: body.mrn, givenName: body.givenName, familyName: body.familyName,
-                                   birthDate: body.birthDate, sex: body.sex, today: today)
+                try PatientDetails(
+                    mrn: body.mrn, givenName: body.givenName, familyName: body.familyName,
+                    birthDate: body.birthDate, sex: body.sex, today: today)
             }
             if let given = patient, let stored = results.first?.patient.details, given.mrn != stored.mrn {
                 collector.add("/patient/mrn", "differs from the imaging results' patient")
@@ -127,35 +149,46 @@ public struct ReferralService: Sendable {
             try ReferringClinician(name: draft.referringClinicianName, npi: draft.referringClinicianNPI)
         }
         let reason = collector.check("/reason") { try BoundedText(draft.reason, maxLength: 2000) }
-        let onset = draft.symptomOnset.flatMap { text in collector.check("/symptomOnset") { try LocalDate(iso8601: text) } }
+        let onset = draft.symptomOnset.flatMap { text in
+            collector.check("/symptomOnset") { try LocalDate(iso8601: text) }
+        }
         if let onset, onset > today { collector.add("/symptomOnset", "must not be in the future") }
         let payer = draft.payer.flatMap { text in collector.check("/payer") { try BoundedText(text, maxLength: 100) } }
         do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
 
         let studies = results.map { TriageStudy(result: $0, zone: clinic.timeZone) }
-        let triage = Triage.assess(flags: draft.flags, studies: studies, symptomOnset: onset, receivedOn: today, targets: settings)
-        let new = NewReferral(clinicID: clinicID, patient: patient!, referringClinician: clinician!, reason: reason!,
-                              symptomOnset: onset, flags: draft.flags, payer: payer, imagingResultIDs: resultIDs, triage: triage)
+        let triage = Triage.assess(
+            flags: draft.flags, studies: studies, symptomOnset: onset, receivedOn: today, targets: settings)
+        let new = NewReferral(
+            clinicID: clinicID, patient: patient!, referringClinician: clinician!, reason: reason!,
+            symptomOnset: onset, flags: draft.flags, payer: payer, imagingResultIDs: resultIDs, triage: triage)
         let claim = idempotencyKey.map {
-            IdempotencyClaim(scope: "createReferral:\(actor.principal.tokenID?.description ?? actor.principal.name)",
-                             key: $0, requestHash: Self.fingerprint(draft))
+            IdempotencyClaim(
+                scope: "createReferral:\(actor.principal.tokenID?.description ?? actor.principal.name)",
+                key: $0, requestHash: Self.fingerprint(draft))
         }
         let outcome = try await referrals.create(new, id: .random(), actor: actor, idempotency: claim)
         guard let referral = try await referrals.referral(id: outcome.id) else {
             throw ServiceError.notFound(entity: "referral")
         }
         if case .replayed = outcome {
-            try await audit.record(AuditEntry(actor: actor, action: "referral.create.replay", entityType: "referral",
-                                              entityID: referral.id.rawValue))
+            try await audit.record(
+                AuditEntry(
+                    actor: actor, action: "referral.create.replay", entityType: "referral",
+                    entityID: referral.id.rawValue))
         }
         return Created(referral: referral, replayed: outcome != .created(referral.id))
     }
 
     /// One referral; audited as a read of patient data.
     public func referral(id: ReferralID, actor: Actor) async throws -> Referral {
-        guard let referral = try await referrals.referral(id: id) else { throw ServiceError.notFound(entity: "referral") }
-        try await audit.record(AuditEntry(actor: actor, action: "referral.read", entityType: "referral",
-                                          entityID: id.rawValue))
+        guard let referral = try await referrals.referral(id: id) else {
+            throw ServiceError.notFound(entity: "referral")
+        }
+        try await audit.record(
+            AuditEntry(
+                actor: actor, action: "referral.read", entityType: "referral",
+                entityID: id.rawValue))
         return referral
     }
 
@@ -173,9 +206,13 @@ public struct ReferralService: Sendable {
         /// Where the previous page ended (the API opens the client's sealed cursor into this).
         public var after: ReferralCursor?
 
-        public init(status: ReferralStatus? = nil, urgency: Urgency? = nil, clinicID: ClinicID? = nil, patientID: PatientID? = nil,
-                    overdue: Bool? = nil, windowClosingWithinDays: Int? = nil, createdFrom: Date? = nil, createdBefore: Date? = nil,
-                    limit: Int? = nil, after: ReferralCursor? = nil) {
+        public init(
+            status: ReferralStatus? = nil, urgency: Urgency? = nil, clinicID: ClinicID? = nil,
+            patientID: PatientID? = nil,
+            overdue: Bool? = nil, windowClosingWithinDays: Int? = nil, createdFrom: Date? = nil,
+            createdBefore: Date? = nil,
+            limit: Int? = nil, after: ReferralCursor? = nil
+        ) {
             self.status = status
             self.urgency = urgency
             self.clinicID = clinicID
@@ -199,7 +236,9 @@ public struct ReferralService: Sendable {
         query.patientID = request.patientID
         query.overdue = request.overdue
         if let days = request.windowClosingWithinDays {
-            if (0...365).contains(days) { query.windowClosingWithinDays = days } else {
+            if (0...365).contains(days) {
+                query.windowClosingWithinDays = days
+            } else {
                 collector.add("/windowClosingWithinDays", "must be from 0 to 365")
             }
         }
@@ -209,7 +248,9 @@ public struct ReferralService: Sendable {
             collector.add("/createdBefore", "must be after createdFrom")
         }
         if let limit = request.limit {
-            if (1...Self.maximumPageSize).contains(limit) { query.limit = limit } else {
+            if (1...Self.maximumPageSize).contains(limit) {
+                query.limit = limit
+            } else {
                 collector.add("/limit", "must be between 1 and \(Self.maximumPageSize)")
             }
         }
@@ -223,11 +264,13 @@ public struct ReferralService: Sendable {
     /// A stable digest of what was asked, so a reused key with a different request is caught.
     static func fingerprint(_ draft: ReferralDraft) -> [UInt8] {
         let flags = draft.flags
-        let canonical = [draft.clinicID?.lowercased() ?? "", draft.patient?.mrn ?? "", draft.patient?.givenName ?? "",
-                         draft.patient?.familyName ?? "", draft.patient?.birthDate ?? "", draft.patient?.sex.rawValue ?? "",
-                         draft.referringClinicianName, draft.referringClinicianNPI ?? "", draft.reason, draft.symptomOnset ?? "",
-                         draft.imagingResultIDs.map { $0.lowercased() }.joined(separator: ","), draft.payer ?? "",
-                         "\(flags.neurologicalDeficit)\(flags.cancerHistory)\(flags.longTermSteroids)\(flags.knownOsteoporosis)\(flags.severePain)\(flags.hospitalised)"]
+        let canonical = [
+            draft.clinicID?.lowercased() ?? "", draft.patient?.mrn ?? "", draft.patient?.givenName ?? "",
+            draft.patient?.familyName ?? "", draft.patient?.birthDate ?? "", draft.patient?.sex.rawValue ?? "",
+            draft.referringClinicianName, draft.referringClinicianNPI ?? "", draft.reason, draft.symptomOnset ?? "",
+            draft.imagingResultIDs.map { $0.lowercased() }.joined(separator: ","), draft.payer ?? "",
+            "\(flags.neurologicalDeficit)\(flags.cancerHistory)\(flags.longTermSteroids)\(flags.knownOsteoporosis)\(flags.severePain)\(flags.hospitalised)",
+        ]
         return IdempotencyClaim.fingerprint(canonical)
     }
 }
@@ -235,7 +278,8 @@ public struct ReferralService: Sendable {
 extension TriageStudy {
     /// A stored result as triage sees it, dated in the clinic's zone.
     public init(result: ImagingResult, zone: ClinicTimeZone) {
-        self.init(accessionNumber: result.accessionNumber, modality: result.modality, status: result.status,
-                  performedOn: LocalDate(result.performedAt, in: zone.zone), findings: result.findings)
+        self.init(
+            accessionNumber: result.accessionNumber, modality: result.modality, status: result.status,
+            performedOn: LocalDate(result.performedAt, in: zone.zone), findings: result.findings)
     }
 }

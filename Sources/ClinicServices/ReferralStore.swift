@@ -24,7 +24,9 @@ public struct IdempotencyClaim: Hashable, Sendable {
 
     /// Checks a caller's Idempotency-Key: 1 to 200 visible ASCII characters.
     public static func validate(_ key: String?) throws {
-        if let key, key.isEmpty || key.count > 200 || key.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value > 0x7E }) {
+        if let key,
+            key.isEmpty || key.count > 200 || key.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value > 0x7E })
+        {
             throw ServiceError.invalid("/Idempotency-Key", "must be 1 to 200 visible ASCII characters")
         }
     }
@@ -60,9 +62,11 @@ public struct ReferralQuery: Hashable, Sendable {
     /// "Today" for overdue and window filters is this instant's date in each referral's clinic zone.
     public var now: Date
 
-    public init(status: ReferralStatus? = nil, urgency: Urgency? = nil, clinicID: ClinicID? = nil, patientID: PatientID? = nil,
-                overdue: Bool? = nil, windowClosingWithinDays: Int? = nil, createdFrom: Date? = nil, createdBefore: Date? = nil,
-                limit: Int = 50, after: ReferralCursor? = nil, now: Date = Date()) {
+    public init(
+        status: ReferralStatus? = nil, urgency: Urgency? = nil, clinicID: ClinicID? = nil, patientID: PatientID? = nil,
+        overdue: Bool? = nil, windowClosingWithinDays: Int? = nil, createdFrom: Date? = nil, createdBefore: Date? = nil,
+        limit: Int = 50, after: ReferralCursor? = nil, now: Date = Date()
+    ) {
         self.status = status
         self.urgency = urgency
         self.clinicID = clinicID
@@ -92,8 +96,10 @@ public struct ReferralPage: Hashable, Sendable {
 public protocol ReferralStore: Sendable {
     /// Creates the patient (or matches one by clinic + MRN), the referral in `received`, its first
     /// event and its audit row, in one transaction. With a claim, a replay returns the first id.
-    func create(_ referral: NewReferral, id: ReferralID, actor: Actor,
-                idempotency: IdempotencyClaim?) async throws -> CreateOutcome<ReferralID>
+    func create(
+        _ referral: NewReferral, id: ReferralID, actor: Actor,
+        idempotency: IdempotencyClaim?
+    ) async throws -> CreateOutcome<ReferralID>
     func referral(id: ReferralID) async throws -> Referral?
     func list(_ query: ReferralQuery) async throws -> ReferralPage
     /// The event log of a referral, oldest first; nil when the referral does not exist.
@@ -101,13 +107,16 @@ public protocol ReferralStore: Sendable {
     /// Locks the referral, lets `decide` compute its next state from what is stored, and writes
     /// that state, its event and its audit row in one transaction. With `expectedVersion`, a
     /// referral changed since is refused with `ServiceError.versionMismatch`.
-    func change(id: ReferralID, expectedVersion: Int?, actor: Actor,
-                decide: @escaping @Sendable (ReferralSnapshot) throws -> ReferralChange) async throws
+    func change(
+        id: ReferralID, expectedVersion: Int?, actor: Actor,
+        decide: @escaping @Sendable (ReferralSnapshot) throws -> ReferralChange) async throws
     /// `change` for a cancellation: in the same transaction the referral's holds and bookings are
     /// cancelled and their resources freed (a visit already checked in is left to finish), each
     /// with its audit row. Returns the appointments released.
-    func cancel(id: ReferralID, expectedVersion: Int?, actor: Actor,
-                decide: @escaping @Sendable (ReferralSnapshot) throws -> ReferralChange) async throws -> [AppointmentID]
+    func cancel(
+        id: ReferralID, expectedVersion: Int?, actor: Actor,
+        decide: @escaping @Sendable (ReferralSnapshot) throws -> ReferralChange
+    ) async throws -> [AppointmentID]
 }
 
 /// Reads clinics.
@@ -208,8 +217,10 @@ public struct ReferralEvent: Sendable, Hashable {
     public let previousUrgency: Urgency?
     public let reasons: [TriageReason]
 
-    public init(id: Int64, occurredAt: Date, kind: String, fromStatus: String?, toStatus: String, actorName: String,
-                actorRole: String, reason: String?, urgency: Urgency?, previousUrgency: Urgency?, reasons: [TriageReason]) {
+    public init(
+        id: Int64, occurredAt: Date, kind: String, fromStatus: String?, toStatus: String, actorName: String,
+        actorRole: String, reason: String?, urgency: Urgency?, previousUrgency: Urgency?, reasons: [TriageReason]
+    ) {
         self.id = id
         self.occurredAt = occurredAt
         self.kind = kind

@@ -37,31 +37,38 @@ public protocol SchedulingStore: Sendable {
     /// Writes the appointment, its resource claims (under the no-overlap constraint), the
     /// referral's move and event, in one transaction. A claim that overlaps another is
     /// `ServiceError.conflict` naming the resource.
-    func book(_ booking: NewBooking, actor: Actor, idempotency: IdempotencyClaim?,
-              decide: @escaping @Sendable (ReferralSnapshot) throws -> ReferralChange?) async throws -> CreateOutcome<AppointmentID>
+    func book(
+        _ booking: NewBooking, actor: Actor, idempotency: IdempotencyClaim?,
+        decide: @escaping @Sendable (ReferralSnapshot) throws -> ReferralChange?
+    ) async throws -> CreateOutcome<AppointmentID>
     func appointment(id: AppointmentID) async throws -> Appointment?
     /// The appointment an earlier request with this Idempotency-Key booked, if any.
     /// - Throws: `ServiceError.idempotencyKeyReused` when the key came with another request.
     func earlierBooking(_ claim: IdempotencyClaim) async throws -> AppointmentID?
     /// Cancels, frees its resources and lets `decide` move the referral, in one transaction.
-    func cancel(id: AppointmentID, reason: String, actor: Actor,
-                decide: @escaping @Sendable (ReferralSnapshot, Appointment) throws -> ReferralChange) async throws
+    func cancel(
+        id: AppointmentID, reason: String, actor: Actor,
+        decide: @escaping @Sendable (ReferralSnapshot, Appointment) throws -> ReferralChange) async throws
     /// Moves an appointment to `state` (freeing its resources for a no-show) and the referral
     /// with it, in one transaction; `decide` refuses a move the appointment's state does not allow.
-    func move(id: AppointmentID, to state: AppointmentState, actor: Actor,
-              decide: @escaping @Sendable (ReferralSnapshot, Appointment) throws -> ReferralChange) async throws
+    func move(
+        id: AppointmentID, to state: AppointmentState, actor: Actor,
+        decide: @escaping @Sendable (ReferralSnapshot, Appointment) throws -> ReferralChange) async throws
     /// Records that the patient consented to this visit.
     func recordConsent(id: AppointmentID, actor: Actor) async throws -> Bool
     /// Records the payer's prior authorization for a referral.
     func recordPriorAuthorization(referralID: ReferralID, number: String, actor: Actor) async throws -> Bool
     /// What readiness needs beyond the plan: the latest imaging date and the prior authorization.
-    func readinessFacts(referralID: ReferralID, zone: ClinicTimeZone) async throws -> (latestImaging: LocalDate?, priorAuthorization: String?)
+    func readinessFacts(referralID: ReferralID, zone: ClinicTimeZone) async throws -> (
+        latestImaging: LocalDate?, priorAuthorization: String?
+    )
     func holdMinutes(clinicID: ClinicID) async throws -> Int
     /// Appointments (all but cancelled ones) overlapping an interval, with their patients.
     func appointments(clinicID: ClinicID, from: Date, to: Date) async throws -> [(Appointment, Patient)]
     /// Cancels `old` and books `new` in one transaction: both happen, or neither.
-    func reschedule(old: AppointmentID, new: NewBooking, actor: Actor,
-                    decide: @escaping @Sendable (ReferralSnapshot, Appointment) throws -> ReferralChange) async throws
+    func reschedule(
+        old: AppointmentID, new: NewBooking, actor: Actor,
+        decide: @escaping @Sendable (ReferralSnapshot, Appointment) throws -> ReferralChange) async throws
 }
 
 /// One line of the day sheet: the visit, the patient, and for a procedure its plan for that day.
@@ -81,8 +88,10 @@ public struct SchedulingService: Sendable {
     private let evaluations: any EvaluationStore
     private let now: @Sendable () -> Date
 
-    public init(store: any SchedulingStore, referrals: any ReferralStore, setup: any ClinicSetupStore,
-                evaluations: any EvaluationStore, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        store: any SchedulingStore, referrals: any ReferralStore, setup: any ClinicSetupStore,
+        evaluations: any EvaluationStore, now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.store = store
         self.referrals = referrals
         self.setup = setup
@@ -109,8 +118,10 @@ public struct SchedulingService: Sendable {
 
     /// The first free start times for a referral's visit, with one resource of each needed kind.
     /// - Parameter only: clinicians or rooms to book with; each replaces the others of its kind.
-    public func availability(referralID: ReferralID, kind: VisitKind, from: Date?, to: Date?, limit: Int?,
-                             resourceIDs only: [ResourceID] = []) async throws -> [OfferedSlot] {
+    public func availability(
+        referralID: ReferralID, kind: VisitKind, from: Date?, to: Date?, limit: Int?,
+        resourceIDs only: [ResourceID] = []
+    ) async throws -> [OfferedSlot] {
         let (referral, clinic, requirement) = try await context(referralID, kind)
         let now = now()
         let from = max(from ?? now, now)
@@ -120,59 +131,83 @@ public struct SchedulingService: Sendable {
             collector.add("/from", "must be within \(Self.maximumDaysAhead) days from now")
         }
         if to <= from { collector.add("/to", "must be after from (and after now)") }
-        if to.timeIntervalSince(from) > Double(Self.maximumSearchDays) * 86_400 { collector.add("/to", "must be at most \(Self.maximumSearchDays) days after from") }
+        if to.timeIntervalSince(from) > Double(Self.maximumSearchDays) * 86_400 {
+            collector.add("/to", "must be at most \(Self.maximumSearchDays) days after from")
+        }
         let limit = limit ?? 10
         if !(1...50).contains(limit) { collector.add("/limit", "must be from 1 to 50") }
         do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
         var calendars = try await store.calendars(clinicID: clinic.clinic.id, from: from, to: to, now: now)
         // A chosen clinician or room replaces the others of its kind.
         let chosen = calendars.filter { only.contains($0.id) }
-        if chosen.count != only.count { throw ServiceError.unknownReference(pointer: "/resourceId", entity: "resource at this clinic") }
-        calendars = calendars.filter { calendar in only.contains(calendar.id) || !chosen.contains { $0.kind == calendar.kind } }
-        let slots = Availability.search(zone: clinic.clinic.timeZone, hours: clinic.hours, resources: calendars,
-                                        requirement: requirement, from: from, to: to, limit: limit)
-        let byID = Dictionary(uniqueKeysWithValues: try await store.resources(clinicID: clinic.clinic.id).map { ($0.id, $0) })
+        if chosen.count != only.count {
+            throw ServiceError.unknownReference(pointer: "/resourceId", entity: "resource at this clinic")
+        }
+        calendars = calendars.filter { calendar in
+            only.contains(calendar.id) || !chosen.contains { $0.kind == calendar.kind }
+        }
+        let slots = Availability.search(
+            zone: clinic.clinic.timeZone, hours: clinic.hours, resources: calendars,
+            requirement: requirement, from: from, to: to, limit: limit)
+        let byID = Dictionary(
+            uniqueKeysWithValues: try await store.resources(clinicID: clinic.clinic.id).map { ($0.id, $0) })
         return slots.map { slot in
             let day = LocalDate(slot.start, in: clinic.clinic.timeZone.zone)
-            return OfferedSlot(slot: slot, resources: slot.resources.compactMap { byID[$0] },
-                               beforeWindowCloses: referral.windowClosesOn.map { day <= $0 } ?? true,
-                               withinEvaluationTarget: kind != .evaluation || (referral.evaluationDueOn.map { day <= $0 } ?? true))
+            return OfferedSlot(
+                slot: slot, resources: slot.resources.compactMap { byID[$0] },
+                beforeWindowCloses: referral.windowClosesOn.map { day <= $0 } ?? true,
+                withinEvaluationTarget: kind != .evaluation || (referral.evaluationDueOn.map { day <= $0 } ?? true))
         }
     }
 
     /// Books a visit at `start`. The resources are the caller's, or the first free of each kind.
     /// - Parameter accepting: the waitlist offer this booking answers; its transaction ends the offer as accepted.
-    public func book(referralID: ReferralID, kind: VisitKind, start: Date, resourceIDs chosenIDs: [ResourceID]?, idempotencyKey: String?,
-                     overbookReason: String? = nil, hold: Bool = false, accepting: OfferAcceptance? = nil,
-                     actor: Actor) async throws -> (Appointment, replayed: Bool) {
+    public func book(
+        referralID: ReferralID, kind: VisitKind, start: Date, resourceIDs chosenIDs: [ResourceID]?,
+        idempotencyKey: String?,
+        overbookReason: String? = nil, hold: Bool = false, accepting: OfferAcceptance? = nil,
+        actor: Actor
+    ) async throws -> (Appointment, replayed: Bool) {
         try IdempotencyClaim.validate(idempotencyKey)
-        let overbook = try overbookReason.map { text in try validated("/overbook/reason") { try BoundedText(text, maxLength: 1000) } }
+        let overbook = try overbookReason.map { text in
+            try validated("/overbook/reason") { try BoundedText(text, maxLength: 1000) }
+        }
         if overbook != nil, ![.admin, .scheduler].contains(actor.principal.role) {
             throw ServiceError.invalid("/overbook", "only a scheduler or an admin may overbook")
         }
         let (referral, clinic, requirement) = try await context(referralID, kind)
         let claim = idempotencyKey.map {
-            IdempotencyClaim(scope: "createAppointment:\(actor.principal.tokenID?.description ?? actor.principal.name)", key: $0,
-                             requestHash: IdempotencyClaim.fingerprint([
-                                 referral.id.description, kind.rawValue, "\(start.timeIntervalSince1970)",
-                                 chosenIDs.map { $0.map(\.description).joined(separator: ",") } ?? "(any)", "\(hold)",
-                                 overbook?.value ?? ""]))
+            IdempotencyClaim(
+                scope: "createAppointment:\(actor.principal.tokenID?.description ?? actor.principal.name)", key: $0,
+                requestHash: IdempotencyClaim.fingerprint([
+                    referral.id.description, kind.rawValue, "\(start.timeIntervalSince1970)",
+                    chosenIDs.map { $0.map(\.description).joined(separator: ",") } ?? "(any)", "\(hold)",
+                    overbook?.value ?? "",
+                ]))
         }
         // A retry must get the first answer, though the time it asks for is now its own booking's.
         if let replayed = try await earlierBooking(claim) { return (replayed, true) }
         try Self.checkBookable(start, now: actor.at)
         let calendars = try await calendars(clinicID: clinic.clinic.id, around: start, now: actor.at)
         // An overbooking is the one way past a conflict: busy time does not count for it.
-        let visible = overbook == nil ? calendars : calendars.map { ResourceCalendar(id: $0.id, kind: $0.kind, weekly: $0.weekly, busy: []) }
+        let visible =
+            overbook == nil
+            ? calendars : calendars.map { ResourceCalendar(id: $0.id, kind: $0.kind, weekly: $0.weekly, busy: []) }
         let candidates = try Self.choose(chosenIDs, from: visible)
-        guard let slot = Availability.fit(at: start, zone: clinic.clinic.timeZone, hours: clinic.hours, resources: candidates,
-                                          requirement: requirement) else {
+        guard
+            let slot = Availability.fit(
+                at: start, zone: clinic.clinic.timeZone, hours: clinic.hours, resources: candidates,
+                requirement: requirement)
+        else {
             // A twin sent at the same moment may have taken the time: then this is its replay.
             if let replayed = try await earlierBooking(claim) { return (replayed, true) }
-            throw ServiceError.conflict("no \(requirement.kinds.map(\.rawValue).joined(separator: " + ")) is free and working for the whole \(kind.rawValue) at this time, or the stay would not end before closing; ask GET /v1/availability")
+            throw ServiceError.conflict(
+                "no \(requirement.kinds.map(\.rawValue).joined(separator: " + ")) is free and working for the whole \(kind.rawValue) at this time, or the stay would not end before closing; ask GET /v1/availability"
+            )
         }
-        var booking = NewBooking(id: .random(), referralID: referral.id, clinicID: clinic.clinic.id, kind: kind, start: slot.start,
-                                 end: slot.end, resourceIDs: slot.resources)
+        var booking = NewBooking(
+            id: .random(), referralID: referral.id, clinicID: clinic.clinic.id, kind: kind, start: slot.start,
+            end: slot.end, resourceIDs: slot.resources)
         booking.overbookReason = overbook?.value
         booking.acceptingOffer = accepting
         if hold { booking.holdMinutes = try await store.holdMinutes(clinicID: clinic.clinic.id) }
@@ -190,7 +225,9 @@ public struct SchedulingService: Sendable {
             if let replayed = try await earlierBooking(claim) { return (replayed, true) }
             throw ServiceError.conflict(detail)
         }
-        guard let appointment = try await store.appointment(id: outcome.id) else { throw ServiceError.notFound(entity: "appointment") }
+        guard let appointment = try await store.appointment(id: outcome.id) else {
+            throw ServiceError.notFound(entity: "appointment")
+        }
         return (appointment, outcome != .created(outcome.id))
     }
 
@@ -205,15 +242,18 @@ public struct SchedulingService: Sendable {
     private static func choose(_ ids: [ResourceID]?, from calendars: [ResourceCalendar]) throws -> [ResourceCalendar] {
         guard let ids else { return calendars }
         let chosen = calendars.filter { ids.contains($0.id) }
-        guard chosen.count == ids.count else { throw ServiceError.unknownReference(pointer: "/resourceIds", entity: "resource at this clinic") }
+        guard chosen.count == ids.count else {
+            throw ServiceError.unknownReference(pointer: "/resourceIds", entity: "resource at this clinic")
+        }
         return chosen
     }
 
     /// A clinic's resource calendars from a day before `start` to two days after, as they stand
     /// at `now`: what fitting one visit at `start` needs to know.
     public func calendars(clinicID: ClinicID, around start: Date, now: Date) async throws -> [ResourceCalendar] {
-        try await store.calendars(clinicID: clinicID, from: start.addingTimeInterval(-86_400), to: start.addingTimeInterval(2 * 86_400),
-                                  now: now)
+        try await store.calendars(
+            clinicID: clinicID, from: start.addingTimeInterval(-86_400), to: start.addingTimeInterval(2 * 86_400),
+            now: now)
     }
 
     /// A clinic's resources with their names.
@@ -227,7 +267,9 @@ public struct SchedulingService: Sendable {
     }
 
     public func appointment(id: AppointmentID) async throws -> Appointment {
-        guard let appointment = try await store.appointment(id: id) else { throw ServiceError.notFound(entity: "appointment") }
+        guard let appointment = try await store.appointment(id: id) else {
+            throw ServiceError.notFound(entity: "appointment")
+        }
         return appointment
     }
 
@@ -237,7 +279,9 @@ public struct SchedulingService: Sendable {
         let reason = try validated("/reason") { try BoundedText(reason, maxLength: 1000) }
         try await store.cancel(id: id, reason: reason.value, actor: actor) { snapshot, appointment in
             guard [.held, .booked, .confirmed].contains(appointment.state) else {
-                throw ServiceError.conflict("the appointment is \(appointment.state.rawValue); only held, booked or confirmed ones can be cancelled")
+                throw ServiceError.conflict(
+                    "the appointment is \(appointment.state.rawValue); only held, booked or confirmed ones can be cancelled"
+                )
             }
             var change = try Self.visitEnded(snapshot, appointment)
             change.eventReason = reason.value
@@ -246,14 +290,23 @@ public struct SchedulingService: Sendable {
         return try await appointment(id: id)
     }
 
-    private func context(_ id: ReferralID, _ kind: VisitKind) async throws -> (Referral, ClinicSetup, VisitRequirement) {
-        guard let referral = try await referrals.referral(id: id) else { throw ServiceError.notFound(entity: "referral") }
-        guard let clinic = try await setup.clinicSetup(id: referral.clinicID) else { throw ServiceError.notFound(entity: "clinic") }
+    private func context(_ id: ReferralID, _ kind: VisitKind) async throws -> (Referral, ClinicSetup, VisitRequirement)
+    {
+        guard let referral = try await referrals.referral(id: id) else {
+            throw ServiceError.notFound(entity: "referral")
+        }
+        guard let clinic = try await setup.clinicSetup(id: referral.clinicID) else {
+            throw ServiceError.notFound(entity: "clinic")
+        }
         guard kind == .procedure else { return (referral, clinic, kind.requirement(clinic)) }
         guard let plan = try await evaluations.evaluations(referralID: id)?.last, plan.outcome == .candidate else {
-            throw ServiceError.conflict("a procedure is booked for a candidate: this referral has no evaluation deciding it is one")
+            throw ServiceError.conflict(
+                "a procedure is booked for a candidate: this referral has no evaluation deciding it is one")
         }
-        return (referral, clinic, kind.requirement(clinic, levels: plan.findings.levels.count, anesthesia: plan.findings.anesthesia))
+        return (
+            referral, clinic,
+            kind.requirement(clinic, levels: plan.findings.levels.count, anesthesia: plan.findings.anesthesia)
+        )
     }
 
     /// What a visit that will not happen (cancelled, or missed) does to its referral: when the
@@ -287,48 +340,68 @@ public struct SchedulingService: Sendable {
     /// follow-up: the first free times from day 10 to day 14 after the procedure, on the clinic's
     /// calendar, earliest first (DOMAIN: about two weeks, 10-14 days; the CPT global period is 10
     /// days). A follow-up closes the referral. An evaluation's outcome is recorded with the evaluation.
-    public func complete(appointmentID id: AppointmentID, actor: Actor) async throws -> (Appointment, followUp: [OfferedSlot]) {
-        let done = try await moveAppointment(id, to: .completed, from: [.booked, .confirmed, .checkedIn], actor: actor) { snapshot, visit in
+    public func complete(appointmentID id: AppointmentID, actor: Actor) async throws -> (
+        Appointment, followUp: [OfferedSlot]
+    ) {
+        let done = try await moveAppointment(id, to: .completed, from: [.booked, .confirmed, .checkedIn], actor: actor)
+        { snapshot, visit in
             switch visit.kind {
             case .procedure: try ReferralChange(from: snapshot, moving: .completeProcedure)
             case .followUp: try ReferralChange(from: snapshot, moving: .close)
             case .evaluation: ReferralChange(from: snapshot, noting: .visitCompleted)
             }
         }
-        guard done.kind == .procedure, let clinic = try await setup.clinicSetup(id: done.clinicID) else { return (done, []) }
+        guard done.kind == .procedure, let clinic = try await setup.clinicSetup(id: done.clinicID) else {
+            return (done, [])
+        }
         let calendar = clinic.clinic.timeZone.calendar
         let day = calendar.startOfDay(for: done.start)
         let from = max(calendar.date(byAdding: .day, value: Self.followUpDays.lowerBound, to: day)!, actor.at)
         let to = calendar.date(byAdding: .day, value: Self.followUpDays.upperBound + 1, to: day)!
-        let slots = (try? await availability(referralID: done.referralID, kind: .followUp, from: from, to: to, limit: 3)) ?? []
+        let slots =
+            (try? await availability(referralID: done.referralID, kind: .followUp, from: from, to: to, limit: 3)) ?? []
         return (done, slots)
     }
 
     /// Moves a booking to another time, atomically: if the new time is taken the old booking stays.
-    public func reschedule(appointmentID id: AppointmentID, start: Date, resourceIDs wanted: [ResourceID]?, actor: Actor) async throws -> Appointment {
+    public func reschedule(
+        appointmentID id: AppointmentID, start: Date, resourceIDs wanted: [ResourceID]?, actor: Actor
+    ) async throws -> Appointment {
         let old = try await appointment(id: id)
         guard [.held, .booked, .confirmed].contains(old.state) else {
-            throw ServiceError.conflict("the appointment is \(old.state.rawValue); only held, booked or confirmed ones can be rescheduled")
+            throw ServiceError.conflict(
+                "the appointment is \(old.state.rawValue); only held, booked or confirmed ones can be rescheduled")
         }
         try Self.checkBookable(start, now: actor.at)
         let (_, clinic, requirement) = try await context(old.referralID, old.kind)
         // The old booking's own claims do not block its new time.
         let calendars = try await calendars(clinicID: clinic.clinic.id, around: start, now: actor.at).map { calendar in
-            ResourceCalendar(id: calendar.id, kind: calendar.kind, weekly: calendar.weekly,
-                             busy: calendar.busy.filter { !(old.resources.map(\.id).contains(calendar.id) && $0 == old.start..<old.end) })
+            ResourceCalendar(
+                id: calendar.id, kind: calendar.kind, weekly: calendar.weekly,
+                busy: calendar.busy.filter {
+                    !(old.resources.map(\.id).contains(calendar.id) && $0 == old.start..<old.end)
+                })
         }
         let candidates = try Self.choose(wanted, from: calendars)
-        guard let slot = Availability.fit(at: start, zone: clinic.clinic.timeZone, hours: clinic.hours, resources: candidates,
-                                          requirement: requirement) else {
-            throw ServiceError.conflict("no \(requirement.kinds.map(\.rawValue).joined(separator: " + ")) is free and working for the whole \(old.kind.rawValue) at the new time; the booking is unchanged")
+        guard
+            let slot = Availability.fit(
+                at: start, zone: clinic.clinic.timeZone, hours: clinic.hours, resources: candidates,
+                requirement: requirement)
+        else {
+            throw ServiceError.conflict(
+                "no \(requirement.kinds.map(\.rawValue).joined(separator: " + ")) is free and working for the whole \(old.kind.rawValue) at the new time; the booking is unchanged"
+            )
         }
-        var booking = NewBooking(id: .random(), referralID: old.referralID, clinicID: old.clinicID, kind: old.kind, start: slot.start,
-                                 end: slot.end, resourceIDs: slot.resources)
+        var booking = NewBooking(
+            id: .random(), referralID: old.referralID, clinicID: old.clinicID, kind: old.kind, start: slot.start,
+            end: slot.end, resourceIDs: slot.resources)
         // A hold moved is still a hold: the referral moves only when it is confirmed.
         if old.state == .held { booking.holdMinutes = try await store.holdMinutes(clinicID: clinic.clinic.id) }
         try await store.reschedule(old: old.id, new: booking, actor: actor) { snapshot, appointment in
             guard [.held, .booked, .confirmed].contains(appointment.state) else {
-                throw ServiceError.conflict("the appointment is \(appointment.state.rawValue); only held, booked or confirmed ones can be rescheduled")
+                throw ServiceError.conflict(
+                    "the appointment is \(appointment.state.rawValue); only held, booked or confirmed ones can be rescheduled"
+                )
             }
             var change = ReferralChange(from: snapshot, noting: .visitRescheduled)
             change.eventReason = "Moved from \(appointment.start) to \(slot.start)."
@@ -339,11 +412,14 @@ public struct SchedulingService: Sendable {
 
     /// Moves a visit to `state` when it is in one of `allowed`; `change` says what that does to
     /// the referral (a transition, or an event that moves nothing), in the same transaction.
-    private func moveAppointment(_ id: AppointmentID, to state: AppointmentState, from allowed: Set<AppointmentState>, actor: Actor,
-                                 change: @escaping @Sendable (ReferralSnapshot, Appointment) throws -> ReferralChange) async throws -> Appointment {
+    private func moveAppointment(
+        _ id: AppointmentID, to state: AppointmentState, from allowed: Set<AppointmentState>, actor: Actor,
+        change: @escaping @Sendable (ReferralSnapshot, Appointment) throws -> ReferralChange
+    ) async throws -> Appointment {
         try await store.move(id: id, to: state, actor: actor) { snapshot, appointment in
             guard allowed.contains(appointment.state) else {
-                throw ServiceError.conflict("the appointment is \(appointment.state.rawValue); it cannot become \(state.rawValue)")
+                throw ServiceError.conflict(
+                    "the appointment is \(appointment.state.rawValue); it cannot become \(state.rawValue)")
             }
             return try change(snapshot, appointment)
         }
@@ -355,15 +431,21 @@ public struct SchedulingService: Sendable {
     func daySheetEntries(_ clinic: ClinicSetup, day: LocalDate) async throws -> [DaySheetEntry] {
         var entries: [DaySheetEntry] = []
         let zone = clinic.clinic.timeZone
-        for (appointment, patient) in try await store.appointments(clinicID: clinic.clinic.id, from: zone.startOfDay(day),
-                                                                   to: zone.startOfDay(day.adding(days: 1))) {
+        for (appointment, patient) in try await store.appointments(
+            clinicID: clinic.clinic.id, from: zone.startOfDay(day),
+            to: zone.startOfDay(day.adding(days: 1)))
+        {
             var plan: PreProcedurePlan?
-            if appointment.kind == .procedure, let evaluation = try await evaluations.evaluations(referralID: appointment.referralID)?.last,
-               evaluation.outcome == .candidate {
-                plan = PreProcedurePlan.make(evaluation.findings, parameters: evaluation.ruleSet.parameters,
-                                             minutesPerLevel: clinic.minutesPerLevel, procedureDate: day)
+            if appointment.kind == .procedure,
+                let evaluation = try await evaluations.evaluations(referralID: appointment.referralID)?.last,
+                evaluation.outcome == .candidate
+            {
+                plan = PreProcedurePlan.make(
+                    evaluation.findings, parameters: evaluation.ruleSet.parameters,
+                    minutesPerLevel: clinic.minutesPerLevel, procedureDate: day)
             }
-            let open = [.held, .booked].contains(appointment.state)
+            let open =
+                [.held, .booked].contains(appointment.state)
                 ? ((try? await readiness(appointment, now: now())) ?? []).filter { !$0.met } : []
             entries.append(DaySheetEntry(appointment: appointment, patient: patient, plan: plan, openItems: open))
         }
@@ -372,10 +454,16 @@ public struct SchedulingService: Sendable {
 
     /// The clinic's day (midnight to midnight in its zone): every visit with its patient, and for
     /// procedures the levels, anesthesia, lab checks and anticoagulant holds for that date.
-    public func daySheet(clinicID: ClinicID, day: LocalDate, actor: Actor, audit: any AuditStore) async throws -> (ClinicSetup, LocalDate, [DaySheetEntry]) {
-        guard let clinic = try await setup.clinicSetup(id: clinicID) else { throw ServiceError.unknownReference(pointer: "/clinicId", entity: "clinic") }
+    public func daySheet(clinicID: ClinicID, day: LocalDate, actor: Actor, audit: any AuditStore) async throws -> (
+        ClinicSetup, LocalDate, [DaySheetEntry]
+    ) {
+        guard let clinic = try await setup.clinicSetup(id: clinicID) else {
+            throw ServiceError.unknownReference(pointer: "/clinicId", entity: "clinic")
+        }
         let entries = try await daySheetEntries(clinic, day: day)
-        try await audit.record(AuditEntry(actor: actor, action: "schedule.read", entityType: "clinic", entityID: clinic.clinic.id.rawValue))
+        try await audit.record(
+            AuditEntry(actor: actor, action: "schedule.read", entityType: "clinic", entityID: clinic.clinic.id.rawValue)
+        )
         return (clinic, day, entries)
     }
 
@@ -384,17 +472,21 @@ public struct SchedulingService: Sendable {
     public func confirm(appointmentID id: AppointmentID, actor: Actor) async throws -> Appointment {
         let current = try await appointment(id: id)
         guard [.held, .booked].contains(current.state) else {
-            throw ServiceError.conflict("the appointment is \(current.state.rawValue); only a hold or a booking can be confirmed")
+            throw ServiceError.conflict(
+                "the appointment is \(current.state.rawValue); only a hold or a booking can be confirmed")
         }
         let items = try await readiness(current, now: actor.at)
         let unmet = items.filter { !$0.met }
         guard unmet.isEmpty else {
-            throw ServiceError.notReady(unmet.map { FieldViolation(pointer: "/readiness/\($0.code)", message: $0.detail) })
+            throw ServiceError.notReady(
+                unmet.map { FieldViolation(pointer: "/readiness/\($0.code)", message: $0.detail) })
         }
-        let confirmed = try await moveAppointment(id, to: .confirmed, from: [.held, .booked], actor: actor) { snapshot, visit in
+        let confirmed = try await moveAppointment(id, to: .confirmed, from: [.held, .booked], actor: actor) {
+            snapshot, visit in
             // Confirming a hold is its booking: the referral moves now. A booking moved it already.
-            visit.state == .held ? try ReferralChange(from: snapshot, moving: visit.kind.bookingTransition)
-                                 : ReferralChange(from: snapshot, noting: .visitConfirmed)
+            visit.state == .held
+                ? try ReferralChange(from: snapshot, moving: visit.kind.bookingTransition)
+                : ReferralChange(from: snapshot, noting: .visitConfirmed)
         }
         return confirmed
     }
@@ -403,25 +495,34 @@ public struct SchedulingService: Sendable {
     /// prior authorization; every visit needs consent).
     public func readiness(_ appointment: Appointment, now: Date) async throws -> [ReadinessItem] {
         guard appointment.kind == .procedure else {
-            return [ReadinessItem(code: "consent", met: appointment.consentRecorded,
-                                  detail: appointment.consentRecorded ? "Consent recorded." : "Consent is not recorded yet.")]
+            return [
+                ReadinessItem(
+                    code: "consent", met: appointment.consentRecorded,
+                    detail: appointment.consentRecorded ? "Consent recorded." : "Consent is not recorded yet.")
+            ]
         }
         guard let clinic = try await setup.clinicSetup(id: appointment.clinicID),
-              let evaluation = try await evaluations.evaluations(referralID: appointment.referralID)?.last, evaluation.outcome == .candidate else {
+            let evaluation = try await evaluations.evaluations(referralID: appointment.referralID)?.last,
+            evaluation.outcome == .candidate
+        else {
             throw ServiceError.conflict("the referral has no candidate evaluation to plan the procedure from")
         }
         let day = LocalDate(appointment.start, in: clinic.clinic.timeZone.zone)
-        let plan = PreProcedurePlan.make(evaluation.findings, parameters: evaluation.ruleSet.parameters,
-                                         minutesPerLevel: clinic.minutesPerLevel, procedureDate: day)
+        let plan = PreProcedurePlan.make(
+            evaluation.findings, parameters: evaluation.ruleSet.parameters,
+            minutesPerLevel: clinic.minutesPerLevel, procedureDate: day)
         let facts = try await store.readinessFacts(referralID: appointment.referralID, zone: clinic.clinic.timeZone)
-        return ProcedureReadiness.procedure(plan: plan, today: clinic.clinic.today(at: now), latestImaging: facts.latestImaging,
-                                   imagingMaxAgeDays: clinic.targets.candidacyWindowDays, consentRecorded: appointment.consentRecorded,
-                                   priorAuthorizationRequired: evaluation.ruleSet.parameters.requiresPriorAuthorization,
-                                   priorAuthorization: facts.priorAuthorization)
+        return ProcedureReadiness.procedure(
+            plan: plan, today: clinic.clinic.today(at: now), latestImaging: facts.latestImaging,
+            imagingMaxAgeDays: clinic.targets.candidacyWindowDays, consentRecorded: appointment.consentRecorded,
+            priorAuthorizationRequired: evaluation.ruleSet.parameters.requiresPriorAuthorization,
+            priorAuthorization: facts.priorAuthorization)
     }
 
     public func recordConsent(appointmentID id: AppointmentID, actor: Actor) async throws -> Appointment {
-        guard try await store.recordConsent(id: id, actor: actor) else { throw ServiceError.notFound(entity: "appointment") }
+        guard try await store.recordConsent(id: id, actor: actor) else {
+            throw ServiceError.notFound(entity: "appointment")
+        }
         return try await appointment(id: id)
     }
 

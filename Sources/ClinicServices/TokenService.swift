@@ -12,7 +12,9 @@ public struct APIToken: Hashable, Sendable {
     public let revokedAt: Date?
     public let lastUsedAt: Date?
 
-    public init(id: APITokenID, name: String, role: Role, createdAt: Date, expiresAt: Date?, revokedAt: Date?, lastUsedAt: Date?) {
+    public init(
+        id: APITokenID, name: String, role: Role, createdAt: Date, expiresAt: Date?, revokedAt: Date?, lastUsedAt: Date?
+    ) {
         self.id = id
         self.name = name
         self.role = role
@@ -49,7 +51,9 @@ public struct TokenService: Sendable {
         var bytes = [UInt8](repeating: 0, count: 32)
         var generator = SystemRandomNumberGenerator()
         for index in bytes.indices { bytes[index] = UInt8.random(in: .min ... .max, using: &generator) }
-        let secret = Self.prefix + Data(bytes).base64EncodedString()
+        let secret =
+            Self.prefix
+            + Data(bytes).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
         let id = APITokenID.random()

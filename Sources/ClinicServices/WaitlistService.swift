@@ -22,8 +22,10 @@ public struct WaitlistOffer: Sendable, Hashable {
     public let expiresAt: Date
     public let appointmentID: AppointmentID?
 
-    public init(id: OfferID, referralID: ReferralID, clinicID: ClinicID, freedBy: AppointmentID, start: Date, end: Date,
-                resources: [Resource], state: State, expiresAt: Date, appointmentID: AppointmentID?) {
+    public init(
+        id: OfferID, referralID: ReferralID, clinicID: ClinicID, freedBy: AppointmentID, start: Date, end: Date,
+        resources: [Resource], state: State, expiresAt: Date, appointmentID: AppointmentID?
+    ) {
         self.id = id
         self.referralID = referralID
         self.clinicID = clinicID
@@ -66,7 +68,8 @@ public protocol WaitlistStore: Sendable {
     /// One conditional update decides, so of concurrent calls exactly one ends the offer.
     /// - Returns: the offer as ended.
     /// - Throws: `ServiceError.offerClosed` naming the state the offer had already ended in.
-    func end(offerID: OfferID, as state: WaitlistOffer.State, now: Date, next: WaitlistOffer?, actor: Actor) async throws -> WaitlistOffer
+    func end(offerID: OfferID, as state: WaitlistOffer.State, now: Date, next: WaitlistOffer?, actor: Actor)
+        async throws -> WaitlistOffer
     /// Open offers past their expiry at `now`.
     func expiredOffers(clinicID: ClinicID?, now: Date) async throws -> [WaitlistOffer]
     func offerHours(clinicID: ClinicID) async throws -> Int
@@ -88,8 +91,11 @@ public struct WaitlistService: Sendable {
     private let setup: any ClinicSetupStore
     private let now: @Sendable () -> Date
 
-    public init(store: any WaitlistStore, scheduling: SchedulingService, referrals: ReferralService, evaluations: any EvaluationStore,
-                setup: any ClinicSetupStore, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        store: any WaitlistStore, scheduling: SchedulingService, referrals: ReferralService,
+        evaluations: any EvaluationStore,
+        setup: any ClinicSetupStore, now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.store = store
         self.scheduling = scheduling
         self.referrals = referrals
@@ -98,8 +104,12 @@ public struct WaitlistService: Sendable {
         self.now = now
     }
 
-    public func waitlist(clinicID: ClinicID, actor: Actor) async throws -> (candidates: [Referral], offers: [WaitlistOffer]) {
-        guard try await setup.clinicSetup(id: clinicID) != nil else { throw ServiceError.unknownReference(pointer: "/clinicId", entity: "clinic") }
+    public func waitlist(clinicID: ClinicID, actor: Actor) async throws -> (
+        candidates: [Referral], offers: [WaitlistOffer]
+    ) {
+        guard try await setup.clinicSetup(id: clinicID) != nil else {
+            throw ServiceError.unknownReference(pointer: "/clinicId", entity: "clinic")
+        }
         try await passOnExpired(clinicID: clinicID, now: actor.at, actor: actor)
         return (try await store.waitlist(clinicID: clinicID), try await store.offers(clinicID: clinicID))
     }
@@ -114,9 +124,12 @@ public struct WaitlistService: Sendable {
     /// has not had it, for whom the freed resources plus whatever else their procedure needs are
     /// free for the whole stay (and the stay ends before closing). Nil when nobody fits.
     func nextOffer(for freed: Appointment, now: Date) async throws -> WaitlistOffer? {
-        guard freed.kind == .procedure, freed.start > now, let clinic = try await setup.clinicSetup(id: freed.clinicID) else { return nil }
+        guard freed.kind == .procedure, freed.start > now, let clinic = try await setup.clinicSetup(id: freed.clinicID)
+        else { return nil }
         let already = try await store.offeredReferrals(freedBy: freed.id)
-        let waiting = try await store.waitlist(clinicID: freed.clinicID).filter { $0.id != freed.referralID && !already.contains($0.id) }
+        let waiting = try await store.waitlist(clinicID: freed.clinicID).filter {
+            $0.id != freed.referralID && !already.contains($0.id)
+        }
         guard !waiting.isEmpty else { return nil }
         // The freed room and proceduralist stand for their kinds; every other kind may come from
         // any resource of the clinic that is free then.
@@ -124,16 +137,25 @@ public struct WaitlistService: Sendable {
         let freedKinds = Set(freed.resources.map(\.kind))
         let calendars = try await scheduling.calendars(clinicID: freed.clinicID, around: freed.start, now: now)
             .filter { freedIDs.contains($0.id) || !freedKinds.contains($0.kind) }
-        let names = Dictionary(try await scheduling.resources(clinicID: freed.clinicID).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let names = Dictionary(
+            try await scheduling.resources(clinicID: freed.clinicID).map { ($0.id, $0) },
+            uniquingKeysWith: { first, _ in first })
         let hours = try await store.offerHours(clinicID: freed.clinicID)
         for candidate in waiting {
-            guard let plan = try await evaluations.evaluations(referralID: candidate.id)?.last, plan.outcome == .candidate else { continue }
-            let requirement = VisitKind.procedure.requirement(clinic, levels: plan.findings.levels.count, anesthesia: plan.findings.anesthesia)
-            guard let slot = Availability.fit(at: freed.start, zone: clinic.clinic.timeZone, hours: clinic.hours, resources: calendars,
-                                              requirement: requirement) else { continue }
-            return WaitlistOffer(id: .random(), referralID: candidate.id, clinicID: freed.clinicID, freedBy: freed.id, start: slot.start,
-                                 end: slot.end, resources: slot.resources.compactMap { names[$0] },
-                                 state: .offered, expiresAt: now.addingTimeInterval(Double(hours) * 3600), appointmentID: nil)
+            guard let plan = try await evaluations.evaluations(referralID: candidate.id)?.last,
+                plan.outcome == .candidate
+            else { continue }
+            let requirement = VisitKind.procedure.requirement(
+                clinic, levels: plan.findings.levels.count, anesthesia: plan.findings.anesthesia)
+            guard
+                let slot = Availability.fit(
+                    at: freed.start, zone: clinic.clinic.timeZone, hours: clinic.hours, resources: calendars,
+                    requirement: requirement)
+            else { continue }
+            return WaitlistOffer(
+                id: .random(), referralID: candidate.id, clinicID: freed.clinicID, freedBy: freed.id, start: slot.start,
+                end: slot.end, resources: slot.resources.compactMap { names[$0] },
+                state: .offered, expiresAt: now.addingTimeInterval(Double(hours) * 3600), appointmentID: nil)
         }
         return nil
     }
@@ -147,9 +169,12 @@ public struct WaitlistService: Sendable {
 
     /// Cancels a referral (its holds and bookings are released with it, in one transaction) and
     /// offers each freed procedure time to the waitlist, as a cancelled booking's would be.
-    public func cancelReferral(referralID: ReferralID, reason: String, expectedVersion: Int?, actor: Actor) async throws -> Referral {
-        let (referral, released) = try await referrals.cancel(referralID: referralID, reason: reason, expectedVersion: expectedVersion,
-                                                              actor: actor)
+    public func cancelReferral(referralID: ReferralID, reason: String, expectedVersion: Int?, actor: Actor) async throws
+        -> Referral
+    {
+        let (referral, released) = try await referrals.cancel(
+            referralID: referralID, reason: reason, expectedVersion: expectedVersion,
+            actor: actor)
         for id in released {
             try await offerFreedTime(try await scheduling.appointment(id: id), actor: actor)
         }
@@ -163,12 +188,15 @@ public struct WaitlistService: Sendable {
         let offer = try await openOffer(offerID, now: now, actor: actor)
         let appointment: Appointment
         do {
-            (appointment, _) = try await scheduling.book(referralID: offer.referralID, kind: .procedure, start: offer.start,
-                                                         resourceIDs: offer.resources.map(\.id), idempotencyKey: nil,
-                                                         accepting: OfferAcceptance(offerID: offer.id, now: now), actor: actor)
+            (appointment, _) = try await scheduling.book(
+                referralID: offer.referralID, kind: .procedure, start: offer.start,
+                resourceIDs: offer.resources.map(\.id), idempotencyKey: nil,
+                accepting: OfferAcceptance(offerID: offer.id, now: now), actor: actor)
         } catch ServiceError.conflict(let detail) {
             // The time may be gone because a concurrent answer to this very offer won: say how it ended.
-            if let ended = try await store.offer(id: offer.id), ended.state != .offered { throw ServiceError.offerClosed(ended.state.rawValue) }
+            if let ended = try await store.offer(id: offer.id), ended.state != .offered {
+                throw ServiceError.offerClosed(ended.state.rawValue)
+            }
             throw ServiceError.conflict(detail)
         }
         return (try await store.offer(id: offer.id) ?? offer, appointment)
@@ -179,7 +207,9 @@ public struct WaitlistService: Sendable {
     public func decline(offerID: OfferID, actor: Actor) async throws -> WaitlistOffer {
         let now = actor.at
         let offer = try await openOffer(offerID, now: now, actor: actor)
-        let next = try await scheduling.appointmentIfAny(id: offer.freedBy).asyncFlatMap { try await nextOffer(for: $0, now: now) }
+        let next = try await scheduling.appointmentIfAny(id: offer.freedBy).asyncFlatMap {
+            try await nextOffer(for: $0, now: now)
+        }
         return try await store.end(offerID: offer.id, as: .declined, now: now, next: next, actor: actor)
     }
 
@@ -195,7 +225,9 @@ public struct WaitlistService: Sendable {
     /// Expires offers past their time at `now` and passes each freed time on.
     private func passOnExpired(clinicID: ClinicID?, now: Date, actor: Actor) async throws {
         for offer in try await store.expiredOffers(clinicID: clinicID, now: now) {
-            let next = try await scheduling.appointmentIfAny(id: offer.freedBy).asyncFlatMap { try await nextOffer(for: $0, now: now) }
+            let next = try await scheduling.appointmentIfAny(id: offer.freedBy).asyncFlatMap {
+                try await nextOffer(for: $0, now: now)
+            }
             do {
                 _ = try await store.end(offerID: offer.id, as: .expired, now: now, next: next, actor: actor)
             } catch ServiceError.offerClosed {

@@ -102,7 +102,8 @@ public final class ClinicSimulation {
             try await handle(next.step)
             if processed != before { progress(processed) }
         }
-        summary.bookingsAfterEnd = journeys.values.filter { ($0.booking?.start).map { $0 >= endInstant } ?? false }.count
+        summary.bookingsAfterEnd =
+            journeys.values.filter { ($0.booking?.start).map { $0 >= endInstant } ?? false }.count
         return summary
     }
 
@@ -146,15 +147,17 @@ public final class ClinicSimulation {
 
     private func imagingArrives(_ index: Int) async throws {
         let profile = makeProfile(index)
-        let draft = ImagingResultDraft(clinicID: plan.clinic.clinic.id.description, sourceSystem: profile.source,
-                                       accessionNumber: profile.accession, status: .final, modality: profile.modality,
-                                       performedAt: profile.performedAt, patient: profile.patient, impression: profile.impression,
-                                       findings: profile.findings)
+        let draft = ImagingResultDraft(
+            clinicID: plan.clinic.clinic.id.description, sourceSystem: profile.source,
+            accessionNumber: profile.accession, status: .final, modality: profile.modality,
+            performedAt: profile.performedAt, patient: profile.patient, impression: profile.impression,
+            findings: profile.findings)
         let submitted: ImagingService.Submitted
         do {
             submitted = try await services.imaging.submit(draft, actor: actor)
         } catch ServiceError.conflict where index == 0 {
-            throw AlreadyLoaded(accession: profile.accession)  // A final result that differs: an earlier run on another day.
+            // A final result that differs: an earlier run on another day.
+            throw AlreadyLoaded(accession: profile.accession)
         } catch let error as ServiceError {
             if case .unavailable = error { throw error }
             skip("submit imaging", error)
@@ -172,12 +175,18 @@ public final class ClinicSimulation {
         processed += 1
         guard var journey = journeys[index] else { return }
         let p = journey.profile
-        let draft = ReferralDraft(clinicID: nil, patient: nil, referringClinicianName: p.clinician.name,
-                                  referringClinicianNPI: p.clinician.npi, reason: p.reason, symptomOnset: p.onset?.description,
-                                  imagingResultIDs: journey.imagingResultID.map { [$0.description] } ?? [], flags: p.flags, payer: p.payer)
-        guard let created = try await attempt("create referral", {
-            try await services.referrals.create(draft, idempotencyKey: "\(plan.keyPrefix)\(index + 1)", actor: actor)
-        }) else { return drop(index) }
+        let draft = ReferralDraft(
+            clinicID: nil, patient: nil, referringClinicianName: p.clinician.name,
+            referringClinicianNPI: p.clinician.npi, reason: p.reason, symptomOnset: p.onset?.description,
+            imagingResultIDs: journey.imagingResultID.map { [$0.description] } ?? [], flags: p.flags, payer: p.payer)
+        guard
+            let created = try await attempt(
+                "create referral",
+                {
+                    try await services.referrals.create(
+                        draft, idempotencyKey: "\(plan.keyPrefix)\(index + 1)", actor: actor)
+                })
+        else { return drop(index) }
         guard !created.replayed else { return drop(index) }  // Made by an earlier, interrupted run: leave it.
         summary.referralsCreated += 1
         journey.referralID = created.referral.id
@@ -187,11 +196,17 @@ public final class ClinicSimulation {
         if journey.status == .surgicalReview {
             summary.surgicalReview += 1
             // Most are taken over by the spine surgeons within days; the rest wait on their review.
-            if chance(0.7) { agenda.push(.handOffToSurgery(index: index), at: officeTime(after: now, weekdays: int(1...3))) } else { drop(index) }
+            if chance(0.7) {
+                agenda.push(.handOffToSurgery(index: index), at: officeTime(after: now, weekdays: int(1...3)))
+            } else {
+                drop(index)
+            }
             return
         }
         if let days = p.cancelAfterDays {
-            agenda.push(.cancelReferral(index: index), at: officeTime(after: local.instant(local.day(now).adding(days: days), minute: 7 * 60), weekdays: 0))
+            agenda.push(
+                .cancelReferral(index: index),
+                at: officeTime(after: local.instant(local.day(now).adding(days: days), minute: 7 * 60), weekdays: 0))
         }
         // Urgent ones are called at once; some routine patients are hard to reach, and those become overdue.
         let delay = journey.urgent ? 0 : (p.hardToReach ? int(6...16) : int(0...2))
@@ -236,10 +251,15 @@ public final class ClinicSimulation {
     private func tryBooking(_ index: Int, _ kind: VisitKind) async throws -> BookingOutcome {
         guard var journey = journeys[index] else { return .refused }
         let (from, horizonDays) = searchStart(journey, kind)
-        guard let offered = try await attempt("search \(kind.rawValue) times", {
-            try await services.scheduling.availability(referralID: journey.referralID, kind: kind, from: from,
-                                                       to: local.adding(days: horizonDays, to: from), limit: 8)
-        }) else {
+        guard
+            let offered = try await attempt(
+                "search \(kind.rawValue) times",
+                {
+                    try await services.scheduling.availability(
+                        referralID: journey.referralID, kind: kind, from: from,
+                        to: local.adding(days: horizonDays, to: from), limit: 8)
+                })
+        else {
             drop(index)
             return .refused
         }
@@ -256,7 +276,8 @@ public final class ClinicSimulation {
                 let (appointment, _) = try await services.scheduling.book(
                     referralID: journey.referralID, kind: kind, start: slot.slot.start,
                     resourceIDs: slot.slot.resources, idempotencyKey: nil, actor: actor)
-                journey.booking = Booking(id: appointment.id, kind: kind, start: appointment.start, end: appointment.end)
+                journey.booking = Booking(
+                    id: appointment.id, kind: kind, start: appointment.start, end: appointment.end)
                 try journey.follow(kind.bookingTransition)
                 journeys[index] = journey
                 try await afterBooking(index, appointment)
@@ -308,20 +329,25 @@ public final class ClinicSimulation {
         if appointment.kind != .procedure {
             // The desk calls the working day before; a visit booked for the next day is confirmed at
             // once (planned first, so it comes before an arrival at the same instant).
-            let call = officeTime(after: local.instant(local.weekdays(before: local.day(appointment.start), 1), minute: 7 * 60), weekdays: 0)
+            let call = officeTime(
+                after: local.instant(local.weekdays(before: local.day(appointment.start), 1), minute: 7 * 60),
+                weekdays: 0)
             agenda.push(.remind(index: index, appointment: id), at: max(now, call))
         }
         let arrival: TimeInterval = appointment.kind == .procedure ? -30 * 60 : -10 * 60
         agenda.push(.arrive(index: index, appointment: id), at: max(now, appointment.start.addingTimeInterval(arrival)))
         agenda.push(.finish(index: index, appointment: id), at: appointment.end)
-        let cancelRate: Double = switch appointment.kind {
-        case .evaluation: 0.03
-        case .procedure: 0.04
-        case .followUp: 0.02
-        }
+        let cancelRate: Double =
+            switch appointment.kind {
+            case .evaluation: 0.03
+            case .procedure: 0.04
+            case .followUp: 0.02
+            }
         let latest = appointment.start.addingTimeInterval(-12 * 3600)
         if chance(cancelRate), latest > now.addingTimeInterval(2 * 3600) {
-            let at = officeTime(after: now.addingTimeInterval(Double.random(in: 7200...latest.timeIntervalSince(now), using: &random)), weekdays: 0)
+            let at = officeTime(
+                after: now.addingTimeInterval(Double.random(in: 7200...latest.timeIntervalSince(now), using: &random)),
+                weekdays: 0)
             if at < latest { agenda.push(.cancelVisit(index: index, appointment: id), at: at) }
         }
         if appointment.kind == .procedure { try await prepareProcedure(index, appointment) }
@@ -329,10 +355,16 @@ public final class ClinicSimulation {
 
     /// The reminder call: most patients confirm (consent to the visit); some are not reached.
     private func remind(_ index: Int, _ appointment: AppointmentID) async throws {
-        guard let booking = journeys[index]?.booking, booking.id == appointment, booking.start > now, chance(0.85) else { return }
-        guard try await attempt("record consent", { try await services.scheduling.recordConsent(appointmentID: appointment, actor: actor) }) != nil
+        guard let booking = journeys[index]?.booking, booking.id == appointment, booking.start > now, chance(0.85)
         else { return }
-        _ = try await attempt("confirm \(booking.kind.rawValue)", { try await services.scheduling.confirm(appointmentID: appointment, actor: actor) })
+        guard
+            try await attempt(
+                "record consent",
+                { try await services.scheduling.recordConsent(appointmentID: appointment, actor: actor) }) != nil
+        else { return }
+        _ = try await attempt(
+            "confirm \(booking.kind.rawValue)",
+            { try await services.scheduling.confirm(appointmentID: appointment, actor: actor) })
     }
 
     /// Most patients consent when they book, and the desk records prior authorization and confirms
@@ -341,7 +373,10 @@ public final class ClinicSimulation {
     private func prepareProcedure(_ index: Int, _ appointment: Appointment) async throws {
         guard let journey = journeys[index], journey.profile.anticoagulant != .none || chance(0.8) else { return }
         let id = appointment.id
-        guard try await attempt("record consent", { try await services.scheduling.recordConsent(appointmentID: id, actor: actor) }) != nil
+        guard
+            try await attempt(
+                "record consent", { try await services.scheduling.recordConsent(appointmentID: id, actor: actor) })
+                != nil
         else { return }
         journeys[index]?.consented = true
         if journey.profile.payer == "Commercial Example" { try await recordPriorAuthorization(journey) }
@@ -349,7 +384,8 @@ public final class ClinicSimulation {
             _ = try await services.scheduling.confirm(appointmentID: id, actor: actor)
         } catch ServiceError.notReady(let items) where items.map(\.pointer) == ["/readiness/prior_authorization"] {
             try await recordPriorAuthorization(journey)
-            _ = try await attempt("confirm procedure", { try await services.scheduling.confirm(appointmentID: id, actor: actor) })
+            _ = try await attempt(
+                "confirm procedure", { try await services.scheduling.confirm(appointmentID: id, actor: actor) })
         } catch let error as ServiceError {
             if case .unavailable = error { throw error }
             skip("confirm procedure", error)
@@ -358,18 +394,22 @@ public final class ClinicSimulation {
 
     private func recordPriorAuthorization(_ journey: Journey) async throws {
         let number = "PA-\(plan.seed)-\(journey.profile.index + 1)"
-        _ = try await attempt("record prior authorization", {
-            try await services.scheduling.recordPriorAuthorization(referralID: journey.referralID, number: number, actor: actor)
-        })
+        _ = try await attempt(
+            "record prior authorization",
+            {
+                try await services.scheduling.recordPriorAuthorization(
+                    referralID: journey.referralID, number: number, actor: actor)
+            })
     }
 
     private func arrive(_ index: Int, _ appointment: AppointmentID) async throws {
         guard let journey = journeys[index], let booking = journey.booking, booking.id == appointment else { return }
-        let noShowRate: Double = switch booking.kind {
-        case .evaluation: 0.04
-        case .procedure: 0.02
-        case .followUp: 0.05
-        }
+        let noShowRate: Double =
+            switch booking.kind {
+            case .evaluation: 0.04
+            case .procedure: 0.02
+            case .followUp: 0.05
+            }
         let lastDay = local.day(booking.start) == plan.lastDay && plan.missOneVisitOnLastDay && !missedOnLastDay
         if lastDay { missedOnLastDay = true }
         if lastDay || chance(noShowRate) {
@@ -379,30 +419,46 @@ public final class ClinicSimulation {
             return
         }
         if booking.kind == .procedure, !journey.consented {
-            guard try await attempt("record consent", {
-                try await services.scheduling.recordConsent(appointmentID: appointment, actor: actor)
-            }) != nil else { return drop(index) }
+            guard
+                try await attempt(
+                    "record consent",
+                    {
+                        try await services.scheduling.recordConsent(appointmentID: appointment, actor: actor)
+                    }) != nil
+            else { return drop(index) }
             journeys[index]?.consented = true
         }
-        if try await attempt("check in", { try await services.scheduling.checkIn(appointmentID: appointment, actor: actor) }) == nil {
+        if try await attempt(
+            "check in", { try await services.scheduling.checkIn(appointmentID: appointment, actor: actor) }) == nil
+        {
             drop(index)
         }
     }
 
     private func missed(_ index: Int, _ appointment: AppointmentID) async throws {
         guard let journey = journeys[index], let booking = journey.booking, booking.id == appointment else { return }
-        guard try await attempt("mark no-show", { try await services.scheduling.noShow(appointmentID: appointment, actor: actor) }) != nil
+        guard
+            try await attempt(
+                "mark no-show", { try await services.scheduling.noShow(appointmentID: appointment, actor: actor) })
+                != nil
         else { return drop(index) }
         summary.noShows += 1
         try await rebookAfterDisruption(index, booking.kind)
     }
 
     private func cancelVisit(_ index: Int, _ appointment: AppointmentID) async throws {
-        guard let journey = journeys[index], let booking = journey.booking, booking.id == appointment, booking.start > now else { return }
-        let reason = pick(["Patient unwell, asked to rebook.", "No transport on the day.", "Patient in hospital with pneumonia.",
-                           "Family emergency.", "Patient asked for a later date.", "Driver not available."])
+        guard let journey = journeys[index], let booking = journey.booking, booking.id == appointment,
+            booking.start > now
+        else { return }
+        let reason = pick([
+            "Patient unwell, asked to rebook.", "No transport on the day.", "Patient in hospital with pneumonia.",
+            "Family emergency.", "Patient asked for a later date.", "Driver not available.",
+        ])
         // Through the waitlist, as the API does: a freed procedure time is offered to the next candidate.
-        guard try await attempt("cancel visit", { try await services.waitlist.cancel(appointmentID: appointment, reason: reason, actor: actor) }) != nil
+        guard
+            try await attempt(
+                "cancel visit",
+                { try await services.waitlist.cancel(appointmentID: appointment, reason: reason, actor: actor) }) != nil
         else { return drop(index) }
         summary.visitsCancelled += 1
         try await rebookAfterDisruption(index, booking.kind)
@@ -418,7 +474,11 @@ public final class ClinicSimulation {
         try journey.follow(.appointmentCancelled)
         journeys[index] = journey
         if journey.disruptions >= 3 {
-            if kind == .followUp { drop(index) } else { try await cancel(index, reason: "Missed or cancelled three booked visits.") }
+            if kind == .followUp {
+                drop(index)
+            } else {
+                try await cancel(index, reason: "Missed or cancelled three booked visits.")
+            }
         } else {
             agenda.push(.book(index: index, kind: kind), at: officeTime(after: now, weekdays: int(1...4)))
         }
@@ -426,9 +486,13 @@ public final class ClinicSimulation {
 
     private func finish(_ index: Int, _ appointment: AppointmentID) async throws {
         guard let journey = journeys[index], let booking = journey.booking, booking.id == appointment else { return }
-        guard let completed = try await attempt("complete \(booking.kind.rawValue)", {
-            try await services.scheduling.complete(appointmentID: appointment, actor: actor)
-        }) else { return drop(index) }
+        guard
+            let completed = try await attempt(
+                "complete \(booking.kind.rawValue)",
+                {
+                    try await services.scheduling.complete(appointmentID: appointment, actor: actor)
+                })
+        else { return drop(index) }
         journeys[index]?.booking = nil
         switch booking.kind {
         case .evaluation: try await evaluate(index)
@@ -450,13 +514,18 @@ public final class ClinicSimulation {
         let (findings, decision) = evaluationBody(journey.profile)
         var record: EvaluationRecord?
         do {
-            record = try await services.evaluations.record(referralID: journey.referralID, findings: findings, decision: decision, actor: actor)
-        } catch ServiceError.invalid(let violations) where violations.violations.map(\.pointer) == ["/decision/reason"] {
+            record = try await services.evaluations.record(
+                referralID: journey.referralID, findings: findings, decision: decision, actor: actor)
+        } catch ServiceError.invalid(let violations) where violations.violations.map(\.pointer) == ["/decision/reason"]
+        {
             var reasoned = decision
             reasoned.reason = "Clinical judgement after examination and review of the imaging."
-            record = try await attempt("record evaluation", {
-                try await services.evaluations.record(referralID: journey.referralID, findings: findings, decision: reasoned, actor: actor)
-            })
+            record = try await attempt(
+                "record evaluation",
+                {
+                    try await services.evaluations.record(
+                        referralID: journey.referralID, findings: findings, decision: reasoned, actor: actor)
+                })
         } catch let error as ServiceError {
             if case .unavailable = error { throw error }
             skip("record evaluation", error)
@@ -486,8 +555,10 @@ public final class ClinicSimulation {
         }
         // A visit about to start or under way is left to finish.
         if let booking = journey.booking, booking.start < now.addingTimeInterval(3600) { return }
-        let reason = pick(["Patient chose conservative care.", "Pain resolved with bracing.", "Patient moved out of state.",
-                           "Referred to another clinic closer to home.", "Patient declined the procedure."])
+        let reason = pick([
+            "Patient chose conservative care.", "Pain resolved with bracing.", "Patient moved out of state.",
+            "Referred to another clinic closer to home.", "Patient declined the procedure.",
+        ])
         try await cancel(index, reason: reason)
     }
 
@@ -503,14 +574,23 @@ public final class ClinicSimulation {
     private func cancel(_ index: Int, reason: String) async throws {
         guard let journey = journeys[index] else { return }
         if let booking = journey.booking, booking.start > now {
-            guard try await attempt("cancel visit", {
-                try await services.waitlist.cancel(appointmentID: booking.id, reason: "Referral cancelled: \(reason)", actor: actor)
-            }) != nil else { return drop(index) }
+            guard
+                try await attempt(
+                    "cancel visit",
+                    {
+                        try await services.waitlist.cancel(
+                            appointmentID: booking.id, reason: "Referral cancelled: \(reason)", actor: actor)
+                    }) != nil
+            else { return drop(index) }
             summary.visitsCancelled += 1
         }
-        if try await attempt("cancel referral", {
-            try await services.referrals.cancel(referralID: journey.referralID, reason: reason, expectedVersion: nil, actor: actor)
-        }) != nil {
+        if try await attempt(
+            "cancel referral",
+            {
+                try await services.referrals.cancel(
+                    referralID: journey.referralID, reason: reason, expectedVersion: nil, actor: actor)
+            }) != nil
+        {
             summary.referralsCancelled += 1
         }
         drop(index)
@@ -531,18 +611,19 @@ public final class ClinicSimulation {
     }
 
     private func skip(_ step: String, _ error: ServiceError) {
-        let kind = switch error {
-        case .invalid: "invalid"
-        case .unknownReference: "unknown reference"
-        case .notFound: "not found"
-        case .illegalTransition: "illegal transition"
-        case .conflict: "conflict"
-        case .notReady: "not ready"
-        case .versionMismatch: "version mismatch"
-        case .idempotencyKeyReused: "idempotency key reused"
-        case .unavailable: "unavailable"
-        case .offerClosed: "offer closed"
-        }
+        let kind =
+            switch error {
+            case .invalid: "invalid"
+            case .unknownReference: "unknown reference"
+            case .notFound: "not found"
+            case .illegalTransition: "illegal transition"
+            case .conflict: "conflict"
+            case .notReady: "not ready"
+            case .versionMismatch: "version mismatch"
+            case .idempotencyKeyReused: "idempotency key reused"
+            case .unavailable: "unavailable"
+            case .offerClosed: "offer closed"
+            }
         summary.skipped["\(step): \(kind)", default: 0] += 1
     }
 
@@ -581,7 +662,8 @@ public final class ClinicSimulation {
         var counts = [Int](repeating: 0, count: dayCount)
         for _ in 0..<plan.referrals {
             let target = Double.random(in: 0..<total, using: &random)
-            var low = 0, high = dayCount - 1
+            var low = 0
+            var high = dayCount - 1
             while low < high {
                 let middle = (low + high) / 2
                 if cumulative[middle] > target { high = middle } else { low = middle + 1 }
@@ -615,9 +697,12 @@ public final class ClinicSimulation {
         let arrivedOn = local.day(now)
         let female = chance(0.7)
         let age = int(55...92)
-        let birth = (try? LocalDate(year: arrivedOn.year - age, month: int(1...12), day: int(1...28))) ?? arrivedOn.adding(days: -age * 365)
+        let birth =
+            (try? LocalDate(year: arrivedOn.year - age, month: int(1...12), day: int(1...28)))
+            ?? arrivedOn.adding(days: -age * 365)
         let patient = ReferralDraft.PatientDraft(
-            mrn: "\(plan.mrnPrefix)\(String(format: "%06d", index + 1))", givenName: pick(female ? Names.female : Names.male),
+            mrn: "\(plan.mrnPrefix)\(String(format: "%06d", index + 1))",
+            givenName: pick(female ? Names.female : Names.male),
             familyName: pick(Names.family), birthDate: birth.description, sex: female ? .female : .male)
         // Most referrers send an MRI; an X-ray or CT alone cannot date the fracture, and those are deferred.
         let modality = weighted([(Modality.mri, 76), (.xRay, 11), (.ct, 7), (.boneScan, 6)])
@@ -627,24 +712,37 @@ public final class ClinicSimulation {
         let primary = weighted(Levels.weights.enumerated().map { ($0.offset, $0.element) })
         let first = max(0, min(primary, Levels.all.count - count))
         let levels = Array(Levels.all[first..<(first + count)])
-        let retropulsion = chance(0.03), infection = chance(0.01), malignancy = chance(0.04)
+        let retropulsion = chance(0.03)
+        let infection = chance(0.01)
+        let malignancy = chance(0.04)
         var findings: [ImagingResultDraft.FindingDraft] = []
         for (position, level) in levels.enumerated() {
-            let edema: EdemaFinding = showsAcuity
-                ? weighted([(EdemaFinding.present, position == 0 ? 85 : 55), (.absent, position == 0 ? 10 : 40), (.unknown, 5)])
+            let edema: EdemaFinding =
+                showsAcuity
+                ? weighted([
+                    (EdemaFinding.present, position == 0 ? 85 : 55), (.absent, position == 0 ? 10 : 40), (.unknown, 5),
+                ])
                 : weighted([(EdemaFinding.unknown, 90), (.absent, 10)])
-            findings.append(.init(level: level.description, heightLossPercent: Double(int(15...60)),
-                                  morphology: weighted([(FractureMorphology.wedge, 55), (.biconcave, 30), (.crush, 15)]), edema: edema,
-                                  retropulsion: position == 0 && retropulsion, suspectedMalignancy: position == 0 && malignancy,
-                                  suspectedInfection: position == 0 && infection))
+            findings.append(
+                .init(
+                    level: level.description, heightLossPercent: Double(int(15...60)),
+                    morphology: weighted([(FractureMorphology.wedge, 55), (.biconcave, 30), (.crush, 15)]),
+                    edema: edema,
+                    retropulsion: position == 0 && retropulsion, suspectedMalignancy: position == 0 && malignancy,
+                    suspectedInfection: position == 0 && infection))
         }
         let performedAt = now.addingTimeInterval(-Double(modality == .xRay ? int(1...24) : int(2...72)) * 3600)
         let performedOn = local.day(performedAt)
-        let onset: LocalDate? = chance(0.1) ? nil : performedOn.adding(days: -weighted([(int(1...14), 5), (int(15...42), 3), (int(43...70), 1)]))
-        let flags = ClinicalFlags(neurologicalDeficit: chance(0.02), cancerHistory: chance(0.06), longTermSteroids: chance(0.08),
-                                  knownOsteoporosis: chance(0.6), severePain: chance(0.25), hospitalised: chance(0.05))
-        let recent = showsAcuity ? findings.filter { $0.edema == .present }.compactMap { try? VertebralLevel($0.level) } : []
-        let old = showsAcuity ? findings.filter { $0.edema == .absent }.compactMap { try? VertebralLevel($0.level) } : []
+        let onset: LocalDate? =
+            chance(0.1)
+            ? nil : performedOn.adding(days: -weighted([(int(1...14), 5), (int(15...42), 3), (int(43...70), 1)]))
+        let flags = ClinicalFlags(
+            neurologicalDeficit: chance(0.02), cancerHistory: chance(0.06), longTermSteroids: chance(0.08),
+            knownOsteoporosis: chance(0.6), severePain: chance(0.25), hospitalised: chance(0.05))
+        let recent =
+            showsAcuity ? findings.filter { $0.edema == .present }.compactMap { try? VertebralLevel($0.level) } : []
+        let old =
+            showsAcuity ? findings.filter { $0.edema == .absent }.compactMap { try? VertebralLevel($0.level) } : []
         let evaluation: EvaluationPlan
         if !recent.isEmpty {
             evaluation = chance(0.15) ? .lowPain(Array(recent.prefix(2))) : .candidate(Array(recent.prefix(2)))
@@ -656,35 +754,48 @@ public final class ClinicSimulation {
         let levelText = levels.map(\.description).joined(separator: levels.count == 2 ? " and " : ", ")
         let morphology = findings[0].morphology?.rawValue ?? "compression"
         let loss = Int(findings[0].heightLossPercent)
-        let dating: String = switch (showsAcuity, findings[0].edema) {
-        case (true, .present): "Acute \(levelText) \(morphology) compression fracture\(count > 1 ? "s" : ""), \(loss)% height loss at \(levels[0]), marrow edema\(modality == .mri ? " on STIR" : " (uptake)")."
-        case (true, .absent): "Healed \(levelText) \(morphology) compression deformit\(count > 1 ? "ies" : "y"), \(loss)% height loss, no marrow edema."
-        default: "\(levelText) \(morphology) compression deformit\(count > 1 ? "ies" : "y"), \(loss)% height loss, age indeterminate."
-        }
-        let impression = dating
+        let dating: String =
+            switch (showsAcuity, findings[0].edema) {
+            case (true, .present):
+                "Acute \(levelText) \(morphology) compression fracture\(count > 1 ? "s" : ""), \(loss)% height loss at \(levels[0]), marrow edema\(modality == .mri ? " on STIR" : " (uptake)")."
+            case (true, .absent):
+                "Healed \(levelText) \(morphology) compression deformit\(count > 1 ? "ies" : "y"), \(loss)% height loss, no marrow edema."
+            default:
+                "\(levelText) \(morphology) compression deformit\(count > 1 ? "ies" : "y"), \(loss)% height loss, age indeterminate."
+            }
+        let impression =
+            dating
             + (retropulsion ? " Retropulsed fragment with canal compromise." : "")
-        + (malignancy ? " Lytic change; pathologic fracture cannot be excluded." : "")
-        + (infection ? " Endplate erosion; discitis cannot be excluded." : "")
-        let care = pick(["oral analgesics", "bracing", "physical therapy", "rest and analgesics", "a lumbar brace and tramadol"])
-        var reason = "\(levelText) fracture\(count > 1 ? "s" : ""); pain NRS \(int(5...9)) despite \(int(2...8)) weeks of \(care)."
+            + (malignancy ? " Lytic change; pathologic fracture cannot be excluded." : "")
+            + (infection ? " Endplate erosion; discitis cannot be excluded." : "")
+        let care = pick([
+            "oral analgesics", "bracing", "physical therapy", "rest and analgesics", "a lumbar brace and tramadol",
+        ])
+        var reason =
+            "\(levelText) fracture\(count > 1 ? "s" : ""); pain NRS \(int(5...9)) despite \(int(2...8)) weeks of \(care)."
         if flags.longTermSteroids { reason += " Long-term prednisone." }
         if flags.cancerHistory { reason += " History of \(pick(["breast", "prostate", "lung"])) cancer." }
         if flags.neurologicalDeficit { reason += " New leg weakness." }
         let modalityCode = modality.rawValue
         return Profile(
             index: index, patient: patient, source: pick(plan.sourceSystems),
-            accession: "\(modalityCode)-\(plan.accessionPrefix)\(String(format: "%06d", index + 1))", modality: modality,
+            accession: "\(modalityCode)-\(plan.accessionPrefix)\(String(format: "%06d", index + 1))",
+            modality: modality,
             performedAt: performedAt, findings: findings, impression: impression, onset: onset, flags: flags,
             payer: weighted(Self.payers),
             clinician: pick(Names.referrers), reason: reason, evaluation: evaluation,
             anesthesia: chance(0.15) ? .general : .localWithSedation,
-            anticoagulant: weighted([(Anticoagulant.none, 55), (.doac, 18), (.warfarin, 12), (.clopidogrel, 10), (.lmwh, 5)]),
+            anticoagulant: weighted([
+                (Anticoagulant.none, 55), (.doac, 18), (.warfarin, 12), (.clopidogrel, 10), (.lmwh, 5),
+            ]),
             hardToReach: chance(0.1), cancelAfterDays: chance(0.03) ? int(3...30) : nil)
     }
 
     /// Payers and their share; "Commercial Example" has the stricter rule set that asks for prior
     /// authorization, the others fall to the clinic's default set.
-    private static let payers: [(String?, Double)] = [("Medicare", 58), ("Commercial Example", 14), ("Medicaid", 10), ("Blue Cross", 12), (nil, 6)]
+    private static let payers: [(String?, Double)] = [
+        ("Medicare", 58), ("Commercial Example", 14), ("Medicaid", 10), ("Blue Cross", 12), (nil, 6),
+    ]
 
     /// The evaluation visit's findings and decision for a planned outcome. Candidates meet the
     /// stricter of the shipped rule sets (NRS >= 7, 6 weeks, at most 2 levels within T5-L5).
@@ -693,10 +804,12 @@ public final class ClinicSimulation {
         let worsening = chance(0.5)
         var findings = EvaluationFindings(
             painNRS: hospitalised ? int(8...10) : int(7...9), hospitalised: hospitalised, painWorsening: worsening,
-            furtherHeightLoss: !worsening || chance(0.3), kyphoticDeformity: !worsening || chance(0.4), rolandMorris: int(10...22),
+            furtherHeightLoss: !worsening || chance(0.3), kyphoticDeformity: !worsening || chance(0.4),
+            rolandMorris: int(10...22),
             painFromTargetFracture: true,
-            conservativeCare: ConservativeCare(medication: true, rest: chance(0.5), bracing: chance(0.6), physicalTherapy: chance(0.5),
-                                               weeks: int(6...10)),
+            conservativeCare: ConservativeCare(
+                medication: true, rest: chance(0.5), bracing: chance(0.6), physicalTherapy: chance(0.5),
+                weeks: int(6...10)),
             contraindications: .noneFound, boneDensityReferral: true, osteoporosisEducation: true, myeloma: false,
             levels: [], anesthesia: profile.anesthesia, anticoagulant: profile.anticoagulant,
             inr: Double(int(9...14)) / 10, platelets: Double(int(140...380)))
@@ -717,8 +830,12 @@ public final class ClinicSimulation {
             return (findings, EvaluationDecisionDraft(outcome: .notCandidate, reason: nil, reevaluateOn: nil))
         case .needsMRI(let levels):
             findings.levels = levels
-            return (findings, EvaluationDecisionDraft(outcome: .deferred, reason: "MRI with STIR needed to date the fracture.",
-                                                      reevaluateOn: local.day(now).adding(days: int(21...42)).description))
+            return (
+                findings,
+                EvaluationDecisionDraft(
+                    outcome: .deferred, reason: "MRI with STIR needed to date the fracture.",
+                    reevaluateOn: local.day(now).adding(days: int(21...42)).description)
+            )
         }
     }
 }

@@ -16,7 +16,8 @@ struct LocalCalendar {
     /// The instant of a wall-clock minute on a day. A minute a DST change skips (never within
     /// clinic hours in the zones used here) comes out as Foundation resolves it, an hour later.
     func instant(_ day: LocalDate, minute: Int) -> Date {
-        let components = DateComponents(year: day.year, month: day.month, day: day.day, hour: minute / 60, minute: minute % 60)
+        let components = DateComponents(
+            year: day.year, month: day.month, day: day.day, hour: minute / 60, minute: minute % 60)
         return calendar.date(from: components) ?? Date(timeIntervalSince1970: 0)
     }
 

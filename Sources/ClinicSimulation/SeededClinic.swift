@@ -12,30 +12,34 @@ public struct SeededClinic: Sendable {
     public let resources: [(id: ResourceID, kind: ResourceKind, name: String)]
 
     /// The demo clinic (`seed --demo`): Arizona, no daylight saving.
-    public static let demo = SeededClinic(id: "0d6f3a52-8c1e-4b7a-9a43-5e2b7c9d1f01", name: "Desert Spine Center",
-                                          timeZone: "America/Phoenix", resources: [
-        ("0d6f3a52-8c1e-4b7a-9a43-5e2b7c9d1f11", .procedureRoom, "Procedure Suite 1"),
-        ("0d6f3a52-8c1e-4b7a-9a43-5e2b7c9d1f12", .procedureRoom, "Procedure Suite 2"),
-        ("0d6f3a52-8c1e-4b7a-9a43-5e2b7c9d1f13", .consultRoom, "Consult Room A"),
-        ("0d6f3a52-8c1e-4b7a-9a43-5e2b7c9d1f14", .proceduralist, "Dr. Maria Alvarez"),
-        ("0d6f3a52-8c1e-4b7a-9a43-5e2b7c9d1f15", .evaluator, "Dr. Kevin Chen"),
-        ("0d6f3a52-8c1e-4b7a-9a43-5e2b7c9d1f16", .anesthesia, "Dr. Priya Patel, CRNA"),
-    ])
+    public static let demo = SeededClinic(
+        id: "0d6f3a52-8c1e-4b7a-9a43-5e2b7c9d1f01", name: "Desert Spine Center",
+        timeZone: "America/Phoenix",
+        resources: [
+            ("0d6f3a52-8c1e-4b7a-9a43-5e2b7c9d1f11", .procedureRoom, "Procedure Suite 1"),
+            ("0d6f3a52-8c1e-4b7a-9a43-5e2b7c9d1f12", .procedureRoom, "Procedure Suite 2"),
+            ("0d6f3a52-8c1e-4b7a-9a43-5e2b7c9d1f13", .consultRoom, "Consult Room A"),
+            ("0d6f3a52-8c1e-4b7a-9a43-5e2b7c9d1f14", .proceduralist, "Dr. Maria Alvarez"),
+            ("0d6f3a52-8c1e-4b7a-9a43-5e2b7c9d1f15", .evaluator, "Dr. Kevin Chen"),
+            ("0d6f3a52-8c1e-4b7a-9a43-5e2b7c9d1f16", .anesthesia, "Dr. Priya Patel, CRNA"),
+        ])
 
     /// The clinic `seed --synthetic` uses without --clinic: Denver, so a history crosses DST
     /// changes; two procedure rooms, a consult room, two proceduralists, two evaluators and an
     /// anesthesia provider.
-    public static let synthetic = SeededClinic(id: "5e3d1c2b-7a4f-4e21-9c6b-1f0a2d3e4c01", name: "Front Range Spine Center",
-                                               timeZone: "America/Denver", resources: [
-        ("5e3d1c2b-7a4f-4e21-9c6b-1f0a2d3e4c11", .procedureRoom, "Procedure Room 1"),
-        ("5e3d1c2b-7a4f-4e21-9c6b-1f0a2d3e4c12", .procedureRoom, "Procedure Room 2"),
-        ("5e3d1c2b-7a4f-4e21-9c6b-1f0a2d3e4c13", .consultRoom, "Consult Room 1"),
-        ("5e3d1c2b-7a4f-4e21-9c6b-1f0a2d3e4c14", .proceduralist, "Dr. Elena Marsh"),
-        ("5e3d1c2b-7a4f-4e21-9c6b-1f0a2d3e4c15", .proceduralist, "Dr. Tomas Rivera"),
-        ("5e3d1c2b-7a4f-4e21-9c6b-1f0a2d3e4c16", .evaluator, "Dr. Hannah Okafor"),
-        ("5e3d1c2b-7a4f-4e21-9c6b-1f0a2d3e4c17", .evaluator, "Dr. Ravi Iyer"),
-        ("5e3d1c2b-7a4f-4e21-9c6b-1f0a2d3e4c18", .anesthesia, "Jordan Blake, CRNA"),
-    ])
+    public static let synthetic = SeededClinic(
+        id: "5e3d1c2b-7a4f-4e21-9c6b-1f0a2d3e4c01", name: "Front Range Spine Center",
+        timeZone: "America/Denver",
+        resources: [
+            ("5e3d1c2b-7a4f-4e21-9c6b-1f0a2d3e4c11", .procedureRoom, "Procedure Room 1"),
+            ("5e3d1c2b-7a4f-4e21-9c6b-1f0a2d3e4c12", .procedureRoom, "Procedure Room 2"),
+            ("5e3d1c2b-7a4f-4e21-9c6b-1f0a2d3e4c13", .consultRoom, "Consult Room 1"),
+            ("5e3d1c2b-7a4f-4e21-9c6b-1f0a2d3e4c14", .proceduralist, "Dr. Elena Marsh"),
+            ("5e3d1c2b-7a4f-4e21-9c6b-1f0a2d3e4c15", .proceduralist, "Dr. Tomas Rivera"),
+            ("5e3d1c2b-7a4f-4e21-9c6b-1f0a2d3e4c16", .evaluator, "Dr. Hannah Okafor"),
+            ("5e3d1c2b-7a4f-4e21-9c6b-1f0a2d3e4c17", .evaluator, "Dr. Ravi Iyer"),
+            ("5e3d1c2b-7a4f-4e21-9c6b-1f0a2d3e4c18", .anesthesia, "Jordan Blake, CRNA"),
+        ])
 
     /// The ids are literals of this file: a malformed one is a programming error caught by the
     /// simulation's tests on their first run.
@@ -57,12 +61,16 @@ public struct SeededClinic: Sendable {
         } catch ServiceError.notFound {
             existed = false
         }
-        let hours = try (1...5).map { try OpeningHours(weekday: $0, opens: LocalTime("07:00"), closes: LocalTime("17:00")) }
+        let hours = try (1...5).map {
+            try OpeningHours(weekday: $0, opens: LocalTime("07:00"), closes: LocalTime("17:00"))
+        }
         try await setup.createClinic(id: id, name: name, timeZone: timeZone, hours: hours, actor: actor)
         for resource in resources {
-            try await setup.ensureResource(id: resource.id, clinicID: id, kind: resource.kind, name: resource.name, actor: actor)
-            _ = try await setup.setTemplate(resourceID: resource.id, windows: (1...5).map { ($0, "07:00", "17:00") },
-                                            actor: actor)
+            try await setup.ensureResource(
+                id: resource.id, clinicID: id, kind: resource.kind, name: resource.name, actor: actor)
+            _ = try await setup.setTemplate(
+                resourceID: resource.id, windows: (1...5).map { ($0, "07:00", "17:00") },
+                actor: actor)
         }
         return existed
     }
@@ -77,11 +85,17 @@ extension ClinicSetup {
     /// Refuses a clinic nobody could be booked at, naming what is missing.
     func checkBookable(resources: [ResourceSetup]) throws {
         let working = Set(resources.filter { !$0.windows.isEmpty }.map(\.resource.kind))
-        let missing = [ResourceKind.consultRoom, .evaluator, .procedureRoom, .proceduralist].filter { !working.contains($0) }
+        let missing = [ResourceKind.consultRoom, .evaluator, .procedureRoom, .proceduralist].filter {
+            !working.contains($0)
+        }
         guard !hours.isEmpty, missing.isEmpty else {
-            throw SeedError(description: "clinic \(clinic.id) cannot be booked: "
-                + (hours.isEmpty ? "it has no opening hours" : "no \(missing.map(\.rawValue).joined(separator: ", ")) with a weekly template")
-                + "; add them with `clinic resource add --clinic ID --kind KIND --name NAME --window 1-5=07:00-17:00`")
+            throw SeedError(
+                description: "clinic \(clinic.id) cannot be booked: "
+                    + (hours.isEmpty
+                        ? "it has no opening hours"
+                        : "no \(missing.map(\.rawValue).joined(separator: ", ")) with a weekly template")
+                    + "; add them with `clinic resource add --clinic ID --kind KIND --name NAME --window 1-5=07:00-17:00`"
+            )
         }
     }
 }

@@ -50,7 +50,8 @@ struct Agenda {
         heap[0] = last
         var parent = 0
         while true {
-            let left = 2 * parent + 1, right = left + 1
+            let left = 2 * parent + 1
+            let right = left + 1
             var smallest = parent
             if left < heap.count, heap[left].precedes(heap[smallest]) { smallest = left }
             if right < heap.count, heap[right].precedes(heap[smallest]) { smallest = right }
@@ -107,7 +108,8 @@ struct Journey {
     let profile: Profile
     var imagingResultID: ImagingResultID?
     /// Set once the referral is made; a journey without one has nothing to book.
-    var referralID = ReferralID(UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)))  // the nil UUID until then
+    /// The nil UUID until the referral is made.
+    var referralID = ReferralID(UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)))
     var status: ReferralStatus = .received
     var urgent = false
     var booking: Booking?

@@ -11,15 +11,21 @@ enum Levels {
 
 /// Small built-in name lists for synthetic patients and referrers.
 enum Names {
-    static let female = ["Margaret", "Dorothy", "Helen", "Ruth", "Patricia", "Linda", "Barbara", "Carol", "Shirley", "Joan",
-                         "Judith", "Evelyn", "Maria", "Rosa", "Lucia", "Mei", "Aiko", "Grace", "Irene", "Gloria", "Nadia", "Esther"]
-    static let male = ["Robert", "James", "William", "Richard", "Charles", "Joseph", "Thomas", "Donald", "George", "Kenneth",
-                       "Raymond", "Frank", "Manuel", "Jose", "Hiroshi", "Wei", "Samuel", "Arthur", "Walter", "Eugene"]
-    static let family = ["Anderson", "Baker", "Begay", "Brown", "Castillo", "Chavez", "Chen", "Clark", "Davis", "Dubois",
-                         "Fischer", "Garcia", "Gonzales", "Hansen", "Harris", "Jensen", "Johnson", "Kim", "Lee", "Lopez",
-                         "Martinez", "Miller", "Morales", "Murphy", "Nakamura", "Nguyen", "Novak", "O'Brien", "Olsen", "Ortiz",
-                         "Patel", "Romero", "Sanchez", "Schmidt", "Silversmith", "Taylor", "Thompson", "Tsosie", "Walker",
-                         "Whitehorse", "Williams", "Yazzie"]
+    static let female = [
+        "Margaret", "Dorothy", "Helen", "Ruth", "Patricia", "Linda", "Barbara", "Carol", "Shirley", "Joan",
+        "Judith", "Evelyn", "Maria", "Rosa", "Lucia", "Mei", "Aiko", "Grace", "Irene", "Gloria", "Nadia", "Esther",
+    ]
+    static let male = [
+        "Robert", "James", "William", "Richard", "Charles", "Joseph", "Thomas", "Donald", "George", "Kenneth",
+        "Raymond", "Frank", "Manuel", "Jose", "Hiroshi", "Wei", "Samuel", "Arthur", "Walter", "Eugene",
+    ]
+    static let family = [
+        "Anderson", "Baker", "Begay", "Brown", "Castillo", "Chavez", "Chen", "Clark", "Davis", "Dubois",
+        "Fischer", "Garcia", "Gonzales", "Hansen", "Harris", "Jensen", "Johnson", "Kim", "Lee", "Lopez",
+        "Martinez", "Miller", "Morales", "Murphy", "Nakamura", "Nguyen", "Novak", "O'Brien", "Olsen", "Ortiz",
+        "Patel", "Romero", "Sanchez", "Schmidt", "Silversmith", "Taylor", "Thompson", "Tsosie", "Walker",
+        "Whitehorse", "Williams", "Yazzie",
+    ]
     static let referrers: [(name: String, npi: String?)] = [
         ("Dr. Samuel Ortiz", "1234567893"), ("Dr. Lucy Tran", nil), ("Dr. Amina Yusuf", "1987654320"),
         ("Dr. Peter Lindqvist", "1457382910"), ("Dr. Rachel Goldberg", "1672839405"), ("Dr. Daniel Whitaker", nil),

@@ -35,8 +35,10 @@ public struct SyntheticHistory {
     /// Replays `referrals` referrals with `seed` over `days` days ending yesterday in the clinic's
     /// zone, at `clinicID` or (nil) the synthetic Denver clinic, made on first use.
     /// - Throws: `SeedError` for a clinic nobody could be booked at or a seed already loaded there.
-    public func load(referrals: Int, seed: UInt64, days: Int, clinicID: ClinicID?,
-                     progress: (Int) -> Void) async throws -> Outcome {
+    public func load(
+        referrals: Int, seed: UInt64, days: Int, clinicID: ClinicID?,
+        progress: (Int) -> Void
+    ) async throws -> Outcome {
         let actor = Actor(principal: .commandLine(Self.actorName), requestID: nil, at: clock.now)
         let id = clinicID ?? SeededClinic.synthetic.id
         if clinicID == nil { try await SeededClinic.synthetic.prepare(services.setup, actor: actor) }
@@ -47,15 +49,19 @@ public struct SyntheticHistory {
         // Accession numbers are unique per source system across clinics, so they carry the clinic too.
         let clinicTag = String(setup.clinic.id.description.prefix(8)).uppercased()
         let plan = ClinicSimulation.Plan(
-            clinic: setup, referrals: referrals, firstDay: firstDay, lastDay: yesterday, seed: seed, mrnPrefix: "SYN\(seed)-",
+            clinic: setup, referrals: referrals, firstDay: firstDay, lastDay: yesterday, seed: seed,
+            mrnPrefix: "SYN\(seed)-",
             accessionPrefix: "S\(seed)-\(clinicTag)-", keyPrefix: "synthetic-\(seed)-\(clinicTag)-",
             sourceSystems: ["synthetic-ris", "synthetic-pacs"], actorName: Self.actorName)
         do {
-            let summary = try await ClinicSimulation(services: services, clock: clock, plan: plan).run(progress: progress)
+            let summary = try await ClinicSimulation(services: services, clock: clock, plan: plan).run(
+                progress: progress)
             return Outcome(clinic: setup.clinic, firstDay: firstDay, lastDay: yesterday, summary: summary)
         } catch let loaded as ClinicSimulation.AlreadyLoaded {
-            throw SeedError(description: "seed \(seed) is already loaded at clinic \(setup.clinic.id) (accession \(loaded.accession) exists): "
-                + "run with another --seed, or against a fresh database")
+            throw SeedError(
+                description:
+                    "seed \(seed) is already loaded at clinic \(setup.clinic.id) (accession \(loaded.accession) exists): "
+                    + "run with another --seed, or against a fresh database")
         }
     }
 }

@@ -18,22 +18,34 @@ struct AuditCommand: AsyncParsableCommand {
         try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
             let actor = Actor(principal: .commandLine("clinic audit"), requestID: nil, at: Date())
             let page = try await AuditService(store: PostgresAuditStore(database: db))
-                .entries(entityID: try Identifier<AnyEntity>.parse(entityID, "--entity").rawValue, limit: limit, after: nil, actor: actor)
+                .entries(
+                    entityID: try Identifier<AnyEntity>.parse(entityID, "--entity").rawValue, limit: limit, after: nil,
+                    actor: actor)
             let format = ISO8601DateFormatter()
             if json {
                 let rows: [[String: Any]] = page.items.map { entry in
-                    var row: [String: Any] = ["id": entry.id, "occurredAt": format.string(from: entry.occurredAt),
-                                              "actorName": entry.actorName, "actorRole": entry.actorRole, "action": entry.action,
-                                              "entityType": entry.entityType, "outcome": entry.outcome]
+                    var row: [String: Any] = [
+                        "id": entry.id, "occurredAt": format.string(from: entry.occurredAt),
+                        "actorName": entry.actorName, "actorRole": entry.actorRole, "action": entry.action,
+                        "entityType": entry.entityType, "outcome": entry.outcome,
+                    ]
                     row["requestId"] = entry.requestID
                     return row
                 }
-                print(String(decoding: try JSONSerialization.data(withJSONObject: rows, options: [.sortedKeys]), as: UTF8.self))
+                print(
+                    String(
+                        decoding: try JSONSerialization.data(withJSONObject: rows, options: [.sortedKeys]),
+                        as: UTF8.self))
                 return
             }
-            if page.items.isEmpty { print("No audit entries for \(entityID)."); return }
+            if page.items.isEmpty {
+                print("No audit entries for \(entityID).")
+                return
+            }
             for entry in page.items {
-                print("\(format.string(from: entry.occurredAt))  \(entry.outcome.padding(toLength: 7, withPad: " ", startingAt: 0))  \(entry.action.padding(toLength: 22, withPad: " ", startingAt: 0))  \(entry.actorName) (\(entry.actorRole))\(entry.requestID.map { "  request \($0)" } ?? "")")
+                print(
+                    "\(format.string(from: entry.occurredAt))  \(entry.outcome.padding(toLength: 7, withPad: " ", startingAt: 0))  \(entry.action.padding(toLength: 22, withPad: " ", startingAt: 0))  \(entry.actorName) (\(entry.actorRole))\(entry.requestID.map { "  request \($0)" } ?? "")"
+                )
             }
         }
     }

@@ -11,7 +11,8 @@ struct BlockCommand: AsyncParsableCommand {
         subcommands: [Add.self])
 
     struct Add: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Block a resource with a reason (same as `clinic resource block`).")
+        static let configuration = CommandConfiguration(
+            abstract: "Block a resource with a reason (same as `clinic resource block`).")
         @OptionGroup var arguments: BlockArguments
 
         func run() async throws { try await arguments.add(as: "clinic block add") }
@@ -34,11 +35,14 @@ struct BlockArguments: ParsableArguments {
             // The API's parser: four-digit years and any RFC 3339 offset (Foundation's reads years
             // far past what the database driver can encode).
             guard let from = RFC3339.instant(starts), let to = RFC3339.instant(ends) else {
-                throw CLIError.failed("--starts and --ends must be RFC 3339 date-times with an offset, e.g. 2026-12-24T00:00:00-07:00")
+                throw CLIError.failed(
+                    "--starts and --ends must be RFC 3339 date-times with an offset, e.g. 2026-12-24T00:00:00-07:00")
             }
             let block = try await ClinicSetupService(store: PostgresClinicStore(database: db))
-                .addBlock(resourceID: try ResourceID.parse(resource, "the resource id"), starts: from, ends: to, kind: kind, reason: reason,
-                          actor: Actor(principal: .commandLine(command), requestID: nil, at: Date()))
+                .addBlock(
+                    resourceID: try ResourceID.parse(resource, "the resource id"), starts: from, ends: to, kind: kind,
+                    reason: reason,
+                    actor: Actor(principal: .commandLine(command), requestID: nil, at: Date()))
             print("Blocked \(resource) from \(starts) to \(ends) (\(block.kind.rawValue)).")
         }
     }

@@ -8,7 +8,8 @@ import Foundation
 struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Check configuration, database, the server's database role, migrations, server version, clock and time zones.",
+        abstract:
+            "Check configuration, database, the server's database role, migrations, server version, clock and time zones.",
         discussion: """
             Writes nothing. Exit code: 0 when every check \
             passes (warnings allowed); otherwise that of the first failure: 2 configuration, 3 database \
@@ -38,11 +39,19 @@ struct CheckCommand: AsyncParsableCommand {
             report.fail("database_url", error, exitCode: 2)
             configuration = nil
         }
-        do { report.ok("http_port", "\(try settings.httpPort())") } catch { report.fail("http_port", error, exitCode: 2) }
-        do { report.ok("pool_max", "\(try settings.poolMaximum()) connections") } catch { report.fail("pool_max", error, exitCode: 2) }
-        do { report.ok("log_level", "\(try settings.logLevel())") } catch { report.fail("log_level", error, exitCode: 2) }
+        do { report.ok("http_port", "\(try settings.httpPort())") } catch {
+            report.fail("http_port", error, exitCode: 2)
+        }
+        do { report.ok("pool_max", "\(try settings.poolMaximum()) connections") } catch {
+            report.fail("pool_max", error, exitCode: 2)
+        }
+        do { report.ok("log_level", "\(try settings.logLevel())") } catch {
+            report.fail("log_level", error, exitCode: 2)
+        }
 
-        let needsDatabase = ["database", "database_role", "migrations", "server_version", "btree_gist", "clock", "time_zones"]
+        let needsDatabase = [
+            "database", "database_role", "migrations", "server_version", "btree_gist", "clock", "time_zones",
+        ]
         guard let configuration else {
             report.skip(needsDatabase, because: "they need a DATABASE_URL")
             return report
@@ -52,7 +61,8 @@ struct CheckCommand: AsyncParsableCommand {
             // Every error is caught inside, so the runtime's own mapping to an exit never applies.
             let configurationChecks = report
             report = try await CommandRuntime.withDatabase(settings) { db in
-                await databaseChecks(db, place: place, into: configurationChecks, skipping: Array(needsDatabase.dropFirst()))
+                await databaseChecks(
+                    db, place: place, into: configurationChecks, skipping: Array(needsDatabase.dropFirst()))
             }
         } catch {
             report.fail("database", error, exitCode: 3)
@@ -61,15 +71,19 @@ struct CheckCommand: AsyncParsableCommand {
         return report
     }
 
-    private static func databaseChecks(_ db: ClinicDatabase, place: String, into start: CheckReport,
-                                       skipping later: [String]) async -> CheckReport {
+    private static func databaseChecks(
+        _ db: ClinicDatabase, place: String, into start: CheckReport,
+        skipping later: [String]
+    ) async -> CheckReport {
         var report = start
         let bundled = Result { try Migration.bundled() }
         // The same probe `/ready` answers from: reachable means a query came back.
         let readiness = await PostgresReadinessProbe(database: db, migrations: (try? bundled.get()) ?? []).readiness()
         guard readiness.databaseReachable else {
-            report.fail("database", "cannot reach PostgreSQL at \(place): is it running and listening there, does the database exist, "
-                        + "are the user and password in DATABASE_URL right?", exitCode: 3)
+            report.fail(
+                "database",
+                "cannot reach PostgreSQL at \(place): is it running and listening there, does the database exist, "
+                    + "are the user and password in DATABASE_URL right?", exitCode: 3)
             report.skip(later, because: "they need a reachable database")
             return report
         }
@@ -81,7 +95,8 @@ struct CheckCommand: AsyncParsableCommand {
             if let problem = role.privilegeProblem {
                 report.fail("database_role", problem, exitCode: 2)
             } else {
-                report.ok("database_role", "\(role.name): not a superuser, owns nothing, cannot rewrite the audit trail")
+                report.ok(
+                    "database_role", "\(role.name): not a superuser, owns nothing, cannot rewrite the audit trail")
             }
         } catch {
             report.fail("database_role", error, exitCode: 1)
@@ -95,7 +110,9 @@ struct CheckCommand: AsyncParsableCommand {
                 migrated = true
                 report.ok("migrations", "all \(migrations.count) applied (latest \(migrations.last?.name ?? "none"))")
             } else {
-                report.fail("migrations", "\(pending.count) pending (\(pending.joined(separator: ", "))): run `clinic migrate`", exitCode: 4)
+                report.fail(
+                    "migrations", "\(pending.count) pending (\(pending.joined(separator: ", "))): run `clinic migrate`",
+                    exitCode: 4)
             }
         } catch let error as MigrationError where error == .missingFiles {
             report.fail("migrations", "\(error): reinstall this build of clinic", exitCode: 1)
@@ -110,17 +127,23 @@ struct CheckCommand: AsyncParsableCommand {
             if server.versionNumber >= 150_000 {
                 report.ok("server_version", "PostgreSQL \(server.version)")
             } else {
-                report.fail("server_version", "PostgreSQL \(server.version) is older than 15: upgrade the server to 15 or later", exitCode: 1)
+                report.fail(
+                    "server_version",
+                    "PostgreSQL \(server.version) is older than 15: upgrade the server to 15 or later", exitCode: 1)
             }
             if let installed = server.btreeGistInstalled {
                 report.ok("btree_gist", "installed (\(installed))")
             } else if server.btreeGistAvailable {
-                report.add("btree_gist", migrated ? .warn : .ok,
-                           migrated ? "available but not installed in this database: the exclusion constraints need it; run `CREATE EXTENSION btree_gist` as a superuser"
-                                    : "available; `clinic migrate` installs it")
+                report.add(
+                    "btree_gist", migrated ? .warn : .ok,
+                    migrated
+                        ? "available but not installed in this database: the exclusion constraints need it; run `CREATE EXTENSION btree_gist` as a superuser"
+                        : "available; `clinic migrate` installs it")
             } else {
-                report.fail("btree_gist", "not available on this server: install PostgreSQL's contrib modules "
-                            + "(Debian: part of postgresql-NN; elsewhere postgresql-contrib)", exitCode: 1)
+                report.fail(
+                    "btree_gist",
+                    "not available on this server: install PostgreSQL's contrib modules "
+                        + "(Debian: part of postgresql-NN; elsewhere postgresql-contrib)", exitCode: 1)
             }
         } catch {
             report.fail("server_version", error, exitCode: 1)
@@ -131,18 +154,23 @@ struct CheckCommand: AsyncParsableCommand {
             let seconds = String(format: "%.2f", abs(clock.offset))
             let direction = clock.offset >= 0 ? "ahead of" : "behind"
             if abs(clock.offset) - clock.uncertainty > Self.clockTolerance {
-                report.add("clock", .warn, "the database's clock is \(seconds) s \(direction) this machine's: sync both with NTP "
-                           + "(timedatectl, chrony); holds, offers and each clinic's \"today\" depend on it")
+                report.add(
+                    "clock", .warn,
+                    "the database's clock is \(seconds) s \(direction) this machine's: sync both with NTP "
+                        + "(timedatectl, chrony); holds, offers and each clinic's \"today\" depend on it")
             } else {
-                report.ok("clock", "the database's clock is \(seconds) s \(direction) this machine's "
-                          + "(±\(String(format: "%.3f", clock.uncertainty)) s; warns past \(Int(Self.clockTolerance)) s)")
+                report.ok(
+                    "clock",
+                    "the database's clock is \(seconds) s \(direction) this machine's "
+                        + "(±\(String(format: "%.3f", clock.uncertainty)) s; warns past \(Int(Self.clockTolerance)) s)")
             }
         } catch {
             report.fail("clock", error, exitCode: 1)
         }
 
         // The process's own zone never decides a clinic's day; printed so nobody goes looking there.
-        let processZone = "this process's TZ is \(TimeZone.current.identifier) (not used: days are computed in each clinic's zone)"
+        let processZone =
+            "this process's TZ is \(TimeZone.current.identifier) (not used: days are computed in each clinic's zone)"
         do {
             guard let zones = try await diagnostics.clinicZones() else {
                 report.skip(["time_zones"], because: "there is no clinics table yet")
@@ -153,18 +181,23 @@ struct CheckCommand: AsyncParsableCommand {
             if !unknownHere.isEmpty || !unknownThere.isEmpty {
                 var problems: [String] = []
                 if !unknownHere.isEmpty {
-                    problems.append("\(unknownHere.joined(separator: ", ")) unknown to this machine (install or update tzdata)")
+                    problems.append(
+                        "\(unknownHere.joined(separator: ", ")) unknown to this machine (install or update tzdata)")
                 }
                 if !unknownThere.isEmpty {
-                    problems.append("\(unknownThere.joined(separator: ", ")) unknown to PostgreSQL (update its time zone data, "
-                                    + "e.g. the tzdata package it was built against, and restart it)")
+                    problems.append(
+                        "\(unknownThere.joined(separator: ", ")) unknown to PostgreSQL (update its time zone data, "
+                            + "e.g. the tzdata package it was built against, and restart it)")
                 }
                 report.fail("time_zones", problems.joined(separator: "; ") + "; \(processZone)", exitCode: 1)
             } else if zones.isEmpty {
                 report.ok("time_zones", "no clinics yet; \(processZone)")
             } else {
                 let count = zones.reduce(0) { $0 + $1.clinics }
-                report.ok("time_zones", "\(count) clinic(s) in \(zones.map(\.identifier).joined(separator: ", ")), known here and to PostgreSQL; \(processZone)")
+                report.ok(
+                    "time_zones",
+                    "\(count) clinic(s) in \(zones.map(\.identifier).joined(separator: ", ")), known here and to PostgreSQL; \(processZone)"
+                )
             }
         } catch {
             report.fail("time_zones", error, exitCode: 1)
@@ -221,9 +254,11 @@ struct CheckReport: Sendable {
         lines += skipReasons.map { "skip  \($0)" }
         let failures = checks.filter { $0.status == .fail }.count
         let warnings = checks.filter { $0.status == .warn }.count
-        lines.append(failures == 0
-            ? "All \(checks.count) checks passed\(warnings > 0 ? " (\(warnings) warning(s))" : "")."
-            : "\(failures) of \(checks.count) checks failed: fix the first one first, then run `clinic check` again.")
+        lines.append(
+            failures == 0
+                ? "All \(checks.count) checks passed\(warnings > 0 ? " (\(warnings) warning(s))" : "")."
+                : "\(failures) of \(checks.count) checks failed: fix the first one first, then run `clinic check` again."
+        )
         return lines.joined(separator: "\n")
     }
 
@@ -235,6 +270,7 @@ struct CheckReport: Sendable {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(Body(ok: exitCode == nil, checks: checks, skipped: skipped)), as: UTF8.self)
+        return String(
+            decoding: try encoder.encode(Body(ok: exitCode == nil, checks: checks, skipped: skipped)), as: UTF8.self)
     }
 }

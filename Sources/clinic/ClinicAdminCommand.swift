@@ -11,7 +11,8 @@ struct ClinicAdminCommand: AsyncParsableCommand {
         subcommands: [Create.self, Show.self, Targets.self, Settings.self])
 
     struct Settings: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Set how long visits take; options left out stay as they are.")
+        static let configuration = CommandConfiguration(
+            abstract: "Set how long visits take; options left out stay as they are.")
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The clinic's id.") var id: String
         @Option(help: "Procedure minutes per treated level (10-240).") var minutesPerLevel: Int?
@@ -26,28 +27,39 @@ struct ClinicAdminCommand: AsyncParsableCommand {
             try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
                 let setup = try await ClinicSetupService(store: PostgresClinicStore(database: db)).setVisitSettings(
                     clinicID: try ClinicID.parse(id, "the clinic id"),
-                    VisitSettings(minutesPerLevel: minutesPerLevel, turnoverMinutes: turnoverMinutes, recoveryMinutes: recoveryMinutes,
-                                  evaluationMinutes: evaluationMinutes, followUpMinutes: followUpMinutes, holdMinutes: holdMinutes,
-                                  offerHours: offerHours),
+                    VisitSettings(
+                        minutesPerLevel: minutesPerLevel, turnoverMinutes: turnoverMinutes,
+                        recoveryMinutes: recoveryMinutes,
+                        evaluationMinutes: evaluationMinutes, followUpMinutes: followUpMinutes,
+                        holdMinutes: holdMinutes,
+                        offerHours: offerHours),
                     actor: Actor(principal: .commandLine("clinic clinic settings"), requestID: nil, at: Date()))
-                print("\(setup.clinic.name): \(setup.minutesPerLevel) min per level, turnover \(setup.turnoverMinutes), recovery \(setup.recoveryMinutes), evaluation \(setup.evaluationMinutes), follow-up \(setup.followUpMinutes) minutes.")
+                print(
+                    "\(setup.clinic.name): \(setup.minutesPerLevel) min per level, turnover \(setup.turnoverMinutes), recovery \(setup.recoveryMinutes), evaluation \(setup.evaluationMinutes), follow-up \(setup.followUpMinutes) minutes."
+                )
             }
         }
     }
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create a clinic with its IANA time zone and opening hours.")
+        static let configuration = CommandConfiguration(
+            abstract: "Create a clinic with its IANA time zone and opening hours.")
         @OptionGroup var database: DatabaseOptions
         @Option(help: "The clinic's name.") var name: String
         @Option(help: "IANA time zone, e.g. America/Denver.") var timeZone: String
-        @Option(name: .customLong("hours"), help: "Opening hours, DAYS=HH:MM-HH:MM (repeatable), e.g. 1-5=07:00-17:00.") var hours: [String] = []
+        @Option(name: .customLong("hours"), help: "Opening hours, DAYS=HH:MM-HH:MM (repeatable), e.g. 1-5=07:00-17:00.")
+        var hours: [String] = []
 
         func run() async throws {
             try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
                 let setup = try await ClinicSetupService(store: PostgresClinicStore(database: db))
-                    .createClinic(name: name, timeZone: timeZone, hours: try WeeklySpec.parse(hours).map { ($0.weekday, $0.starts, $0.ends) },
-                                  actor: Actor(principal: .commandLine("clinic clinic create"), requestID: nil, at: Date()))
-                print("Created \(setup.clinic.name) (\(setup.clinic.id)) in \(setup.clinic.timeZone), open \(setup.hours.count) day(s) a week.")
+                    .createClinic(
+                        name: name, timeZone: timeZone,
+                        hours: try WeeklySpec.parse(hours).map { ($0.weekday, $0.starts, $0.ends) },
+                        actor: Actor(principal: .commandLine("clinic clinic create"), requestID: nil, at: Date()))
+                print(
+                    "Created \(setup.clinic.name) (\(setup.clinic.id)) in \(setup.clinic.timeZone), open \(setup.hours.count) day(s) a week."
+                )
             }
         }
     }
@@ -70,20 +82,26 @@ struct ClinicAdminCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
-                guard let clinicID = ClinicID(string: id) else { throw CLIError.failed("\(id) is not a clinic id (a UUID)") }
+                guard let clinicID = ClinicID(string: id) else {
+                    throw CLIError.failed("\(id) is not a clinic id (a UUID)")
+                }
                 let store = PostgresClinicStore(database: db)
-                guard let clinic = try await store.clinic(id: clinicID) else { throw CLIError.failed("no clinic has id \(id)") }
+                guard let clinic = try await store.clinic(id: clinicID) else {
+                    throw CLIError.failed("no clinic has id \(id)")
+                }
                 let targets = try await store.triageTargets(clinicID: clinicID)
                 if json {
-                    let shown = Shown(id: clinic.id.description, name: clinic.name.value, timeZone: clinic.timeZone.identifier,
-                                      urgentDueDays: targets.urgentDueDays, routineDueDays: targets.routineDueDays,
-                                      candidacyWindowDays: targets.candidacyWindowDays)
+                    let shown = Shown(
+                        id: clinic.id.description, name: clinic.name.value, timeZone: clinic.timeZone.identifier,
+                        urgentDueDays: targets.urgentDueDays, routineDueDays: targets.routineDueDays,
+                        candidacyWindowDays: targets.candidacyWindowDays)
                     let encoder = JSONEncoder()
                     encoder.outputFormatting = [.sortedKeys]
                     print(String(decoding: try encoder.encode(shown), as: UTF8.self))
                     return
                 }
-                print("""
+                print(
+                    """
                     \(clinic.name) (\(clinic.id))
                     time zone:          \(clinic.timeZone)
                     urgent due in:      \(targets.urgentDueDays) days
@@ -114,9 +132,12 @@ struct ClinicAdminCommand: AsyncParsableCommand {
             try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
                 let store = PostgresClinicStore(database: db)
                 let targets = try await ClinicSetupService(store: store).setTriageTargets(
-                    clinicID: try ClinicID.parse(id, "the clinic id"), urgentDueDays: urgentDays, routineDueDays: routineDays, candidacyWindowDays: windowDays,
+                    clinicID: try ClinicID.parse(id, "the clinic id"), urgentDueDays: urgentDays,
+                    routineDueDays: routineDays, candidacyWindowDays: windowDays,
                     actor: Actor(principal: .commandLine("clinic clinic targets"), requestID: nil, at: Date()))
-                print("Triage targets: urgent \(targets.urgentDueDays) days, routine \(targets.routineDueDays) days, window \(targets.candidacyWindowDays) days.")
+                print(
+                    "Triage targets: urgent \(targets.urgentDueDays) days, routine \(targets.routineDueDays) days, window \(targets.candidacyWindowDays) days."
+                )
             }
         }
     }

@@ -13,5 +13,9 @@ struct ClinicCommand: AsyncParsableCommand {
             Exit codes: 0 success; 1 the operation failed; 2 configuration missing or malformed; \
             3 database unreachable; 4 schema not current (pending or edited migrations); 64 usage error.
             """,
-        subcommands: [ServeCommand.self, MigrateCommand.self, TokenCommand.self, SeedCommand.self, RolesCommand.self, AuditCommand.self, ClinicAdminCommand.self, ResourceCommand.self, ReportCommand.self, CheckCommand.self, ReferralsCommand.self, TemplateCommand.self, BlockCommand.self])
+        subcommands: [
+            ServeCommand.self, MigrateCommand.self, TokenCommand.self, SeedCommand.self, RolesCommand.self,
+            AuditCommand.self, ClinicAdminCommand.self, ResourceCommand.self, ReportCommand.self, CheckCommand.self,
+            ReferralsCommand.self, TemplateCommand.self, BlockCommand.self,
+        ])
 }

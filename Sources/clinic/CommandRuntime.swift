@@ -13,8 +13,10 @@ enum CommandRuntime {
         return logger
     }
 
-    static func withDatabase<T>(_ settings: Settings, logLevel: Logger.Level = .warning,
-                                _ body: (ClinicDatabase) async throws -> T) async throws -> T {
+    static func withDatabase<T>(
+        _ settings: Settings, logLevel: Logger.Level = .warning,
+        _ body: (ClinicDatabase) async throws -> T
+    ) async throws -> T {
         let url = try settings.databaseURL()
         let logger = logger(level: logLevel)
         // One connection of its own first: the pool would keep retrying an unreachable database
@@ -22,7 +24,8 @@ enum CommandRuntime {
         guard await ClinicDatabase.probe(url, logger: logger) else { throw unreachable(url) }
         // The pool's own chatter stays off standard error below .error: a command's output may be
         // parsed (--json), and its first lease can race the pool's start with a harmless warning.
-        let client = ClinicDatabase.makeClient(url.clientConfiguration, maximumConnections: 2, logger: Self.logger(level: .error))
+        let client = ClinicDatabase.makeClient(
+            url.clientConfiguration, maximumConnections: 2, logger: Self.logger(level: .error))
         let database = ClinicDatabase(client: client, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
@@ -44,8 +47,9 @@ enum CommandRuntime {
     }
 
     static func unreachable(_ url: DatabaseURL) -> CLIError {
-        CLIError.unreachable("cannot reach the database at \(url.host):\(url.port) as \(url.username): is PostgreSQL running, "
-                             + "and are the user, password and database in DATABASE_URL right?")
+        CLIError.unreachable(
+            "cannot reach the database at \(url.host):\(url.port) as \(url.username): is PostgreSQL running, "
+                + "and are the user, password and database in DATABASE_URL right?")
     }
 
     /// Any failure as one line for stderr.
@@ -60,7 +64,8 @@ enum CommandRuntime {
 
     static func describe(_ error: ServiceError) -> String {
         switch error {
-        case .invalid(let validation): validation.violations.map { "\($0.pointer): \($0.message)" }.joined(separator: "; ")
+        case .invalid(let validation):
+            validation.violations.map { "\($0.pointer): \($0.message)" }.joined(separator: "; ")
         case .notFound(let entity): "no such \(entity)"
         case .unknownReference(let pointer, let entity): "\(pointer): no \(entity) has this id"
         case .conflict(let detail): detail

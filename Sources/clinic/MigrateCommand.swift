@@ -19,16 +19,21 @@ struct MigrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         // The owner's URL may sit beside the server's in one environment file.
-        let url = database.databaseURL ?? ProcessInfo.processInfo.environment["CLINIC_MIGRATE_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        let url =
+            database.databaseURL
+            ?? ProcessInfo.processInfo.environment["CLINIC_MIGRATE_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
         try await CommandRuntime.withDatabase(url: url) { db in
             let migrator = Migrator(database: db, migrations: try Migration.bundled())
             if dryRun {
                 let pending = try await migrator.pending()
-                print(pending.isEmpty ? "No pending migrations." : pending.map { "pending: \($0)" }.joined(separator: "\n"))
+                print(
+                    pending.isEmpty
+                        ? "No pending migrations." : pending.map { "pending: \($0)" }.joined(separator: "\n"))
                 return
             }
             let applied = try await migrator.migrate()
-            print(applied.isEmpty ? "Database is up to date." : applied.map { "applied: \($0)" }.joined(separator: "\n"))
+            print(
+                applied.isEmpty ? "Database is up to date." : applied.map { "applied: \($0)" }.joined(separator: "\n"))
         }
     }
 }

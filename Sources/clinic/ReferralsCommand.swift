@@ -1,5 +1,5 @@
-import ClinicApp
 import ArgumentParser
+import ClinicApp
 import ClinicDomain
 import ClinicPostgres
 import ClinicServices
@@ -22,22 +22,30 @@ struct ReferralsCommand: AsyncParsableCommand {
 
         @OptionGroup var database: DatabaseOptions
         @Option(help: ArgumentHelp("Only this clinic's referrals.", valueName: "clinic-id")) var clinic: String?
-        @Option(help: "Only referrals in this status: \(ReferralStatus.allCases.map(\.code).joined(separator: ", ")).") var status: String?
+        @Option(help: "Only referrals in this status: \(ReferralStatus.allCases.map(\.code).joined(separator: ", ")).")
+        var status: String?
         @Option(help: "Only this urgency: routine, urgent or surgical_review.") var urgency: String?
-        @Flag(help: "Only referrals past their evaluation due date and still waiting for the evaluation.") var overdue = false
+        @Flag(help: "Only referrals past their evaluation due date and still waiting for the evaluation.") var overdue =
+            false
         // Unconditional so that "-1" reaches validate() and gets its message, rather than reading as a flag.
-        @Option(name: .customLong("window-closing-within"), parsing: .unconditional,
-                help: ArgumentHelp("Only referrals without a procedure whose candidacy window closes within this many days (0 = today, up to 365).",
-                                  valueName: "days"))
+        @Option(
+            name: .customLong("window-closing-within"), parsing: .unconditional,
+            help: ArgumentHelp(
+                "Only referrals without a procedure whose candidacy window closes within this many days (0 = today, up to 365).",
+                valueName: "days"))
         var windowClosingWithin: Int?
-        @Option(help: ArgumentHelp("Show at most this many referrals (1-10000), fetched a page at a time.", valueName: "n")) var limit = 100
+        @Option(
+            help: ArgumentHelp("Show at most this many referrals (1-10000), fetched a page at a time.", valueName: "n"))
+        var limit = 100
         @Flag(help: "Print a JSON array instead of text.") var json = false
 
         func validate() throws {
             if let days = windowClosingWithin, days < 0 {
                 throw ValidationError("--window-closing-within must be 0 (closes today) or more days, not \(days)")
             }
-            guard (1...10_000).contains(limit) else { throw ValidationError("--limit must be from 1 to 10000, not \(limit)") }
+            guard (1...10_000).contains(limit) else {
+                throw ValidationError("--limit must be from 1 to 10000, not \(limit)")
+            }
         }
 
         func run() async throws {
@@ -51,11 +59,17 @@ struct ReferralsCommand: AsyncParsableCommand {
                 repeat {
                     let request = ReferralService.ListRequest(
                         status: try status.map { text in
-                            guard let status = ReferralStatus(code: text) else { throw CLIError.failed("--status must be one of \(ReferralStatus.allCases.map(\.code).joined(separator: ", "))") }
+                            guard let status = ReferralStatus(code: text) else {
+                                throw CLIError.failed(
+                                    "--status must be one of \(ReferralStatus.allCases.map(\.code).joined(separator: ", "))"
+                                )
+                            }
                             return status
                         },
                         urgency: try urgency.map { text in
-                            guard let urgency = Urgency(rawValue: text) else { throw CLIError.failed("--urgency must be routine, urgent or surgical_review") }
+                            guard let urgency = Urgency(rawValue: text) else {
+                                throw CLIError.failed("--urgency must be routine, urgent or surgical_review")
+                            }
                             return urgency
                         },
                         clinicID: try clinic.map { try ClinicID.parse($0, "--clinic") }, overdue: overdue ? true : nil,
@@ -94,11 +108,14 @@ struct ReferralRow {
     static func table(_ rows: [ReferralRow], more: Bool) -> String {
         let header = ["RECEIVED", "STATUS", "URGENCY", "DUE", "WINDOW CLOSES", "PATIENT", "MRN", "REFERRAL"]
         let cells = rows.map { row -> [String] in
-            let referral = row.referral, patient = referral.patient.details
-            return [row.receivedOn?.description ?? "-", referral.status.code, referral.urgency?.rawValue ?? "-",
-                    (referral.evaluationDueOn?.description ?? "-") + (row.overdue ? " overdue" : ""),
-                    referral.windowClosesOn?.description ?? "-", "\(patient.familyName), \(patient.givenName)",
-                    patient.mrn.value, referral.id.description]
+            let referral = row.referral
+            let patient = referral.patient.details
+            return [
+                row.receivedOn?.description ?? "-", referral.status.code, referral.urgency?.rawValue ?? "-",
+                (referral.evaluationDueOn?.description ?? "-") + (row.overdue ? " overdue" : ""),
+                referral.windowClosesOn?.description ?? "-", "\(patient.familyName), \(patient.givenName)",
+                patient.mrn.value, referral.id.description,
+            ]
         }
         let widths = header.indices.map { column in ([header] + cells).map { $0[column].count }.max()! }
         let lines = ([header] + cells).map { line in
@@ -114,18 +131,23 @@ struct ReferralRow {
     static func json(_ rows: [ReferralRow]) throws -> String {
         let format = ISO8601DateFormatter()
         let objects: [[String: Any]] = rows.map { row in
-            let referral = row.referral, patient = referral.patient.details
+            let referral = row.referral
+            let patient = referral.patient.details
             let optional: (String?) -> Any = { text in if let text { text } else { NSNull() } }
-            return ["id": referral.id.description, "clinicId": referral.clinicID.description,
-                    "patientId": referral.patient.id.description, "mrn": patient.mrn.value,
-                    "givenName": patient.givenName.value, "familyName": patient.familyName.value,
-                    "status": referral.status.code, "urgency": optional(referral.urgency?.rawValue),
-                    "evaluationDueOn": optional(referral.evaluationDueOn?.description),
-                    "windowClosesOn": optional(referral.windowClosesOn?.description),
-                    "overdue": row.overdue, "receivedOn": optional(row.receivedOn?.description),
-                    "createdAt": format.string(from: referral.createdAt), "version": referral.version]
+            return [
+                "id": referral.id.description, "clinicId": referral.clinicID.description,
+                "patientId": referral.patient.id.description, "mrn": patient.mrn.value,
+                "givenName": patient.givenName.value, "familyName": patient.familyName.value,
+                "status": referral.status.code, "urgency": optional(referral.urgency?.rawValue),
+                "evaluationDueOn": optional(referral.evaluationDueOn?.description),
+                "windowClosesOn": optional(referral.windowClosesOn?.description),
+                "overdue": row.overdue, "receivedOn": optional(row.receivedOn?.description),
+                "createdAt": format.string(from: referral.createdAt), "version": referral.version,
+            ]
         }
-        return String(decoding: try JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys, .withoutEscapingSlashes]),
-                      as: UTF8.self)
+        return String(
+            decoding: try JSONSerialization.data(
+                withJSONObject: objects, options: [.sortedKeys, .withoutEscapingSlashes]),
+            as: UTF8.self)
     }
 }

@@ -1,5 +1,5 @@
-import ClinicApp
 import ArgumentParser
+import ClinicApp
 import ClinicDomain
 import ClinicPostgres
 import ClinicReports
@@ -29,7 +29,8 @@ struct ReportCommand: AsyncParsableCommand {
         @Option(help: "The clinic's id; may be left out when there is only one clinic.") var clinic: String?
         @Option(help: "text, json, csv or html.") var format: Format = .text
         @Option(help: "Write to this file instead of standard output.") var output: String?
-        @Option(help: "Write to DIR/nightly-<clinic id>-<date>.<format>, creating DIR if needed.") var outputDir: String?
+        @Option(help: "Write to DIR/nightly-<clinic id>-<date>.<format>, creating DIR if needed.") var outputDir:
+            String?
         @Flag(help: "Compute the report again and replace the recorded one.") var recompute = false
 
         func validate() throws {
@@ -49,20 +50,25 @@ struct ReportCommand: AsyncParsableCommand {
                     clinicID: try clinic.map { try ClinicID.parse($0, "--clinic") }, day: day, recompute: recompute,
                     actor: Actor(principal: .commandLine("clinic report nightly"), requestID: nil, at: Date()))
                 let report = recorded.report
-                let body: String = switch format {
-                case .text: report.text()
-                case .json: String(decoding: try report.json(), as: UTF8.self) + "\n"
-                case .csv: report.csv()
-                case .html: report.html()
-                }
-                let path = outputDir.map { "\($0)/nightly-\(report.clinic.id)-\(report.date).\(format.rawValue)" } ?? output
+                let body: String =
+                    switch format {
+                    case .text: report.text()
+                    case .json: String(decoding: try report.json(), as: UTF8.self) + "\n"
+                    case .csv: report.csv()
+                    case .html: report.html()
+                    }
+                let path =
+                    outputDir.map { "\($0)/nightly-\(report.clinic.id)-\(report.date).\(format.rawValue)" } ?? output
                 guard let path else {
                     FileHandle.standardOutput.write(Data(body.utf8))
                     return
                 }
                 try Self.write(body, to: path)
-                let origin = recorded.reused ? "from the record made at \(report.generatedAt.formatted(.iso8601))" : "computed now"
-                FileHandle.standardError.write(Data("Wrote the \(report.date) report for \(report.clinic.name) to \(path) (\(origin)).\n".utf8))
+                let origin =
+                    recorded.reused
+                    ? "from the record made at \(report.generatedAt.formatted(.iso8601))" : "computed now"
+                FileHandle.standardError.write(
+                    Data("Wrote the \(report.date) report for \(report.clinic.name) to \(path) (\(origin)).\n".utf8))
             }
         }
 

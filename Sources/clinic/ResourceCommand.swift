@@ -14,9 +14,12 @@ enum WeeklySpec {
             let parts = spec.split(separator: "=")
             let times = parts.count == 2 ? parts[1].split(separator: "-") : []
             let days = parts.first?.split(separator: "-").compactMap { Int($0) } ?? []
-            guard parts.count == 2, times.count == 2, (1...2).contains(days.count), days.allSatisfy({ (1...7).contains($0) }),
-                  days.first! <= days.last! else {
-                throw CLIError.failed("\(spec) is not DAYS=HH:MM-HH:MM, e.g. 1-5=07:00-17:00 (ISO weekdays, 1 = Monday)")
+            guard parts.count == 2, times.count == 2, (1...2).contains(days.count),
+                days.allSatisfy({ (1...7).contains($0) }),
+                days.first! <= days.last!
+            else {
+                throw CLIError.failed(
+                    "\(spec) is not DAYS=HH:MM-HH:MM, e.g. 1-5=07:00-17:00 (ISO weekdays, 1 = Monday)")
             }
             return (days.first!...days.last!).map { ($0, String(times[0]), String(times[1])) }
         }
@@ -28,7 +31,8 @@ private var cli: Actor { Actor(principal: .commandLine("clinic resource"), reque
 /// `clinic resource add|list|template|block`: rooms and people, their weeks and their time off.
 struct ResourceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "resource", abstract: "Add and list a clinic's rooms and people, set their weekly templates, block time.",
+        commandName: "resource",
+        abstract: "Add and list a clinic's rooms and people, set their weekly templates, block time.",
         subcommands: [Add.self, List.self, Template.self, Block.self])
 
     struct Add: AsyncParsableCommand {
@@ -37,57 +41,79 @@ struct ResourceCommand: AsyncParsableCommand {
         @Option(help: "The clinic's id.") var clinic: String
         @Option(help: "procedure_room, consult_room, proceduralist, evaluator or anesthesia.") var kind: ResourceKind
         @Option(help: "Its name, unique at the clinic.") var name: String
-        @Option(name: .customLong("window"), help: "Weekly availability, DAYS=HH:MM-HH:MM (repeatable), e.g. 1-5=07:00-17:00.")
+        @Option(
+            name: .customLong("window"),
+            help: "Weekly availability, DAYS=HH:MM-HH:MM (repeatable), e.g. 1-5=07:00-17:00.")
         var windows: [String] = []
 
         func run() async throws {
             try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
                 let service = ClinicSetupService(store: PostgresClinicStore(database: db))
                 let windows = try WeeklySpec.parse(self.windows)
-                var added = try await service.addResource(clinicID: try ClinicID.parse(clinic, "--clinic"), kind: kind, name: name, actor: cli)
+                var added = try await service.addResource(
+                    clinicID: try ClinicID.parse(clinic, "--clinic"), kind: kind, name: name, actor: cli)
                 if !windows.isEmpty {
                     added = try await service.setTemplate(resourceID: added.resource.id, windows: windows, actor: cli)
                 }
-                print("Added \(added.resource.kind.rawValue) \(added.resource.name) (\(added.resource.id)) with \(added.windows.count) weekly window(s).")
+                print(
+                    "Added \(added.resource.kind.rawValue) \(added.resource.name) (\(added.resource.id)) with \(added.windows.count) weekly window(s)."
+                )
             }
         }
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List a clinic's resources and their weekly templates.")
+        static let configuration = CommandConfiguration(
+            abstract: "List a clinic's resources and their weekly templates.")
         @OptionGroup var database: DatabaseOptions
         @Option(help: "The clinic's id.") var clinic: String
         @Flag(help: "Print a JSON array instead of text.") var json = false
 
         func run() async throws {
             try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
-                let list = try await ClinicSetupService(store: PostgresClinicStore(database: db)).resources(clinicID: try ClinicID.parse(clinic, "--clinic"))
+                let list = try await ClinicSetupService(store: PostgresClinicStore(database: db)).resources(
+                    clinicID: try ClinicID.parse(clinic, "--clinic"))
                 if json {
                     let rows: [[String: Any]] = list.map { setup in
-                        ["id": setup.resource.id.description, "kind": setup.resource.kind.rawValue, "name": setup.resource.name.description,
-                         "windows": setup.windows.map { ["weekday": $0.weekday, "starts": "\($0.starts)", "ends": "\($0.ends)"] as [String: Any] }]
+                        [
+                            "id": setup.resource.id.description, "kind": setup.resource.kind.rawValue,
+                            "name": setup.resource.name.description,
+                            "windows": setup.windows.map {
+                                ["weekday": $0.weekday, "starts": "\($0.starts)", "ends": "\($0.ends)"] as [String: Any]
+                            },
+                        ]
                     }
-                    print(String(decoding: try JSONSerialization.data(withJSONObject: rows, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self))
+                    print(
+                        String(
+                            decoding: try JSONSerialization.data(
+                                withJSONObject: rows, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self))
                     return
                 }
-                if list.isEmpty { print("No resources."); return }
+                if list.isEmpty {
+                    print("No resources.")
+                    return
+                }
                 for setup in list {
                     let week = setup.windows.map { "\($0.weekday)=\($0.starts)-\($0.ends)" }.joined(separator: " ")
-                    print("\(setup.resource.id)  \(setup.resource.kind.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0))  \(setup.resource.name)  \(week.isEmpty ? "(no template: not bookable)" : week)")
+                    print(
+                        "\(setup.resource.id)  \(setup.resource.kind.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0))  \(setup.resource.name)  \(week.isEmpty ? "(no template: not bookable)" : week)"
+                    )
                 }
             }
         }
     }
 
     struct Template: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Replace a resource's weekly template (also `clinic template set`).")
+        static let configuration = CommandConfiguration(
+            abstract: "Replace a resource's weekly template (also `clinic template set`).")
         @OptionGroup var arguments: TemplateArguments
 
         func run() async throws { try await arguments.replace(as: "clinic resource template") }
     }
 
     struct Block: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Block a resource (holiday, leave, maintenance) with a reason (also `clinic block add`).")
+        static let configuration = CommandConfiguration(
+            abstract: "Block a resource (holiday, leave, maintenance) with a reason (also `clinic block add`).")
         @OptionGroup var arguments: BlockArguments
 
         func run() async throws { try await arguments.add(as: "clinic resource block") }

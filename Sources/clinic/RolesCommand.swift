@@ -12,4 +12,3 @@ struct RolesCommand: ParsableCommand {
         print(PermissionMatrix.table(markdown: markdown))
     }
 }
-

@@ -1,12 +1,13 @@
-import ClinicApp
 import ArgumentParser
+import ClinicApp
 import ClinicDomain
 import ClinicPostgres
 import ClinicServices
 import ClinicSimulation
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `clinic seed --demo | --synthetic`: the demo clinic, or weeks of synthetic referral history.
@@ -37,9 +38,15 @@ struct SeedCommand: AsyncParsableCommand {
     var synthetic = false
     @Option(help: "With --synthetic: how many referrals, 1 to 1000000.")
     var referrals: Int?
-    @Option(help: "With --synthetic: the id of a clinic with resources and weekly templates (default: the synthetic Denver clinic).")
+    @Option(
+        help:
+            "With --synthetic: the id of a clinic with resources and weekly templates (default: the synthetic Denver clinic)."
+    )
     var clinic: String?
-    @Option(help: "With --synthetic: days of history ending yesterday, 7 to 3650 (default: about 9 referrals a weekday, at least 42).")
+    @Option(
+        help:
+            "With --synthetic: days of history ending yesterday, 7 to 3650 (default: about 9 referrals a weekday, at least 42)."
+    )
     var days: Int?
     @Option(help: "With --synthetic: the random seed; the same seed gives the same history (default 1).")
     var seed: UInt64?
@@ -52,17 +59,21 @@ struct SeedCommand: AsyncParsableCommand {
             throw ArgumentParser.ValidationError("--demo and --synthetic exclude each other: choose one")
         case (true, false):
             if referrals != nil || clinic != nil || days != nil || seed != nil {
-                throw ArgumentParser.ValidationError("--referrals, --clinic, --days and --seed go with --synthetic, not --demo")
+                throw ArgumentParser.ValidationError(
+                    "--referrals, --clinic, --days and --seed go with --synthetic, not --demo")
             }
         case (false, true):
             guard let referrals else {
-                throw ArgumentParser.ValidationError("--synthetic needs --referrals N (1 to \(Self.referralRange.upperBound))")
+                throw ArgumentParser.ValidationError(
+                    "--synthetic needs --referrals N (1 to \(Self.referralRange.upperBound))")
             }
             guard Self.referralRange.contains(referrals) else {
-                throw ArgumentParser.ValidationError("--referrals must be from 1 to \(Self.referralRange.upperBound), not \(referrals)")
+                throw ArgumentParser.ValidationError(
+                    "--referrals must be from 1 to \(Self.referralRange.upperBound), not \(referrals)")
             }
             if let days, !Self.dayRange.contains(days) {
-                throw ArgumentParser.ValidationError("--days must be from \(Self.dayRange.lowerBound) to \(Self.dayRange.upperBound), not \(days)")
+                throw ArgumentParser.ValidationError(
+                    "--days must be from \(Self.dayRange.lowerBound) to \(Self.dayRange.upperBound), not \(days)")
             }
             if let clinic, ClinicID(string: clinic) == nil {
                 throw ArgumentParser.ValidationError("--clinic must be a clinic id (a UUID), not \"\(clinic)\"")
@@ -95,7 +106,8 @@ struct SeedCommand: AsyncParsableCommand {
         let outcome: SyntheticHistory.Outcome
         do {
             outcome = try await SyntheticHistory(services: services, clock: clock).load(
-                referrals: count, seed: seed, days: days ?? SyntheticHistory.defaultDays(referrals: count, maximum: Self.dayRange.upperBound),
+                referrals: count, seed: seed,
+                days: days ?? SyntheticHistory.defaultDays(referrals: count, maximum: Self.dayRange.upperBound),
                 clinicID: clinic.flatMap(ClinicID.init(string:)), progress: progress.update)
             progress.finish()
         } catch {
@@ -107,7 +119,8 @@ struct SeedCommand: AsyncParsableCommand {
         for (step, times) in summary.skipped.sorted(by: { $0.key < $1.key }) {
             FileHandle.standardError.write(Data("skipped \(times)x \(step)\n".utf8))
         }
-        return "Synthetic history (seed \(seed)) at \(outcome.clinic.name) (\(outcome.clinic.id), \(outcome.clinic.timeZone)), "
+        return
+            "Synthetic history (seed \(seed)) at \(outcome.clinic.name) (\(outcome.clinic.id), \(outcome.clinic.timeZone)), "
             + "\(outcome.firstDay) to \(outcome.lastDay): \(summary.referralsCreated) referrals created (\(summary.surgicalReview) to surgical review), "
             + "\(summary.evaluations) evaluations (\(summary.candidates) candidates), \(summary.proceduresDone) procedures done, "
             + "\(summary.closed) closed after follow-up, \(summary.visitsCancelled) visits cancelled, \(summary.noShows) no-shows, "
@@ -138,8 +151,9 @@ final class SeedProgress {
             let width = 30
             let filled = total > 0 ? min(width, done * width / total) : width
             let left = rate > 0 ? Int((Double(total - done) / rate).rounded()) : 0
-            write("\r[\(String(repeating: "#", count: filled))\(String(repeating: ".", count: width - filled))] "
-                + "\(done)/\(total) referrals  \(Int(rate.rounded()))/s  eta \(left)s\u{1B}[K")
+            write(
+                "\r[\(String(repeating: "#", count: filled))\(String(repeating: ".", count: width - filled))] "
+                    + "\(done)/\(total) referrals  \(Int(rate.rounded()))/s  eta \(left)s\u{1B}[K")
         } else {
             while nextTenth <= 10, done * 10 >= total * nextTenth {
                 write("seed: \(done)/\(total) referrals (\(nextTenth * 10)%), \(Int(rate.rounded()))/s\n")

@@ -1,6 +1,6 @@
-import ClinicApp
 import ArgumentParser
 import ClinicAPI
+import ClinicApp
 import ClinicPostgres
 import ClinicServices
 import Foundation
@@ -26,14 +26,17 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await CommandRuntime.run {
-            let settings = Settings(flags: ["database.url": database.databaseURL, "clinic.http.host": host, "clinic.http.port": port])
+            let settings = Settings(flags: [
+                "database.url": database.databaseURL, "clinic.http.host": host, "clinic.http.port": port,
+            ])
             let requestTimeout = try settings.requestTimeout()
             let drainTimeout = try settings.drainTimeout()
-            let configuration = APIConfiguration(host: settings.httpHost(), port: try settings.httpPort(),
-                                                 requestTimeout: requestTimeout,
-                                                 maximumConnections: try settings.httpMaximumConnections(),
-                                                 readinessTimeout: try settings.readinessTimeout(),
-                                                 cursors: try settings.cursorSecret().map(CursorSeal.init(secret:)) ?? .ephemeral())
+            let configuration = APIConfiguration(
+                host: settings.httpHost(), port: try settings.httpPort(),
+                requestTimeout: requestTimeout,
+                maximumConnections: try settings.httpMaximumConnections(),
+                readinessTimeout: try settings.readinessTimeout(),
+                cursors: try settings.cursorSecret().map(CursorSeal.init(secret:)) ?? .ephemeral())
             let logLevel = try settings.logLevel()
             let poolMaximum = try settings.poolMaximum()
             let url = try settings.databaseURL()
@@ -41,7 +44,9 @@ struct ServeCommand: AsyncParsableCommand {
             try await CommandRuntime.withDatabase(settings) { db in
                 let pending = try await Migrator(database: db, migrations: migrations).pending()
                 guard pending.isEmpty else {
-                    throw CLIError.schema("the database has \(pending.count) pending migration(s) (\(pending.joined(separator: ", "))): run `clinic migrate` first")
+                    throw CLIError.schema(
+                        "the database has \(pending.count) pending migration(s) (\(pending.joined(separator: ", "))): run `clinic migrate` first"
+                    )
                 }
                 if let problem = try await ServerDiagnostics(database: db).role().privilegeProblem {
                     throw CLIError.configuration("clinic serve will not run as this database role: \(problem)")
@@ -51,19 +56,23 @@ struct ServeCommand: AsyncParsableCommand {
             // A statement may run as long as its request may, and no longer. A pool replaced after an
             // outage stays open one request deadline more, for the requests still holding it.
             let client = ReconnectingClient(url: url, retireAfter: requestTimeout + .seconds(1), logger: logger) {
-                ClinicDatabase.makeClient(url.clientConfiguration, maximumConnections: poolMaximum,
-                                          statementTimeout: requestTimeout, logger: logger)
+                ClinicDatabase.makeClient(
+                    url.clientConfiguration, maximumConnections: poolMaximum,
+                    statementTimeout: requestTimeout, logger: logger)
             }
             let db = ClinicDatabase(reconnecting: client, logger: logger)
-            let app = try buildApplication(configuration: configuration, api: try APIServices.postgres(db),
-                                           logger: logger)
+            let app = try buildApplication(
+                configuration: configuration, api: try APIServices.postgres(db),
+                logger: logger)
             let shutdown = ShutdownWatch(drainTimeout: drainTimeout, logger: logger)
             // Shut down in reverse order: stop the watch's clock first, then the HTTP server drains,
             // then the pool closes once no request needs it.
             var groupConfiguration = ServiceGroupConfiguration(
-                services: [.init(service: client), .init(service: app),
-                           .init(service: MemoryTrim(interval: .seconds(10)), successTerminationBehavior: .ignore),
-                           .init(service: shutdown, successTerminationBehavior: .ignore)],
+                services: [
+                    .init(service: client), .init(service: app),
+                    .init(service: MemoryTrim(interval: .seconds(10)), successTerminationBehavior: .ignore),
+                    .init(service: shutdown, successTerminationBehavior: .ignore),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger)
             // Past the drain limit the group cancels what is left; the watch ends the process
@@ -71,12 +80,14 @@ struct ServeCommand: AsyncParsableCommand {
             groupConfiguration.maximumGracefulShutdownDuration = drainTimeout
             let group = ServiceGroup(configuration: groupConfiguration)
             if try settings.cursorSecret() == nil {
-                logger.notice("CLINIC_CURSOR_SECRET is not set: list cursors are valid in this process only (set it when several servers share a load balancer)")
+                logger.notice(
+                    "CLINIC_CURSOR_SECRET is not set: list cursors are valid in this process only (set it when several servers share a load balancer)"
+                )
             }
             logger.notice("serving", metadata: ["address": "\(configuration.host):\(configuration.port)"])
             do {
                 try await group.run()
-            } catch where shutdown.requested {
+            } catch  where shutdown.requested {
                 logger.notice("stopped", metadata: ["error": "\(type(of: error))"])
             } catch {
                 throw CLIError.failed("server stopped: \(error)")
@@ -114,10 +125,10 @@ final class ShutdownWatch: Service, Sendable {
         let limit = drainTimeout + .seconds(1)
         let logger = self.logger
         Thread.detachNewThread {
-            Thread.sleep(forTimeInterval: Double(limit.components.seconds) + Double(limit.components.attoseconds) / 1e18)
+            Thread.sleep(
+                forTimeInterval: Double(limit.components.seconds) + Double(limit.components.attoseconds) / 1e18)
             logger.warning("drain limit passed with work still open; exiting")
             exit(0)
         }
     }
 }
-

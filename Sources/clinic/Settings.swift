@@ -6,7 +6,9 @@ import Logging
 
 /// Flags shared by every command that talks to the database.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .customLong("database-url"), help: "PostgreSQL URL (default: $DATABASE_URL), e.g. postgres://clinic@127.0.0.1:54329/clinic")
+    @Option(
+        name: .customLong("database-url"),
+        help: "PostgreSQL URL (default: $DATABASE_URL), e.g. postgres://clinic@127.0.0.1:54329/clinic")
     var databaseURL: String?
 }
 
@@ -17,13 +19,19 @@ struct Settings {
 
     init(flags: [String: String?]) {
         var values: [AbsoluteConfigKey: ConfigValue] = [:]
-        for case let (key, value?) in flags { values[AbsoluteConfigKey(stringLiteral: key)] = .init(.string(value), isSecret: false) }
-        reader = ConfigReader(providers: [InMemoryProvider(name: "flags", values: values), EnvironmentVariablesProvider()])
+        for case let (key, value?) in flags {
+            values[AbsoluteConfigKey(stringLiteral: key)] = .init(.string(value), isSecret: false)
+        }
+        reader = ConfigReader(providers: [
+            InMemoryProvider(name: "flags", values: values), EnvironmentVariablesProvider(),
+        ])
     }
 
     func databaseURL() throws -> DatabaseURL {
         guard let url = reader.string(forKey: "database.url", isSecret: true), !url.isEmpty else {
-            throw CLIError.configuration("DATABASE_URL is not set: export DATABASE_URL=postgres://USER@HOST:PORT/DATABASE or pass --database-url")
+            throw CLIError.configuration(
+                "DATABASE_URL is not set: export DATABASE_URL=postgres://USER@HOST:PORT/DATABASE or pass --database-url"
+            )
         }
         do { return try DatabaseURL(url) } catch {
             throw CLIError.configuration("\(error)")
@@ -33,32 +41,39 @@ struct Settings {
     /// The most one HTTP request may take, waiting for a connection and running its statements
     /// included; later it is answered 503. Also each statement's timeout on the server's pool.
     func requestTimeout() throws -> Duration {
-        .milliseconds(try decimalSeconds("clinic.request.timeout", env: "CLINIC_REQUEST_TIMEOUT", default: 10, range: 0.1...300))
+        .milliseconds(
+            try decimalSeconds("clinic.request.timeout", env: "CLINIC_REQUEST_TIMEOUT", default: 10, range: 0.1...300))
     }
 
     /// How long SIGTERM waits for requests in flight before the server stops anyway.
     func drainTimeout() throws -> Duration {
-        .milliseconds(try decimalSeconds("clinic.drain.timeout", env: "CLINIC_DRAIN_TIMEOUT", default: 10, range: 0...300))
+        .milliseconds(
+            try decimalSeconds("clinic.drain.timeout", env: "CLINIC_DRAIN_TIMEOUT", default: 10, range: 0...300))
     }
 
     /// How long `/ready` waits for the database before it answers "not ready".
     func readinessTimeout() throws -> Duration {
-        .milliseconds(try decimalSeconds("clinic.ready.timeout", env: "CLINIC_READY_TIMEOUT", default: 1, range: 0.1...60))
+        .milliseconds(
+            try decimalSeconds("clinic.ready.timeout", env: "CLINIC_READY_TIMEOUT", default: 1, range: 0.1...60))
     }
 
     /// The secret that seals list cursors, when configured (servers behind one load balancer need
     /// the same); nil lets each process make its own key.
     func cursorSecret() throws -> String? {
-        guard let secret = reader.string(forKey: "clinic.cursor.secret", isSecret: true), !secret.isEmpty else { return nil }
+        guard let secret = reader.string(forKey: "clinic.cursor.secret", isSecret: true), !secret.isEmpty else {
+            return nil
+        }
         guard secret.count >= 32 else {
-            throw CLIError.configuration("CLINIC_CURSOR_SECRET must be at least 32 characters (e.g. openssl rand -hex 32)")
+            throw CLIError.configuration(
+                "CLINIC_CURSOR_SECRET must be at least 32 characters (e.g. openssl rand -hex 32)")
         }
         return secret
     }
 
     /// Open HTTP connections beyond this wait in the kernel's accept queue.
     func httpMaximumConnections() throws -> Int {
-        try integer("clinic.http.max.connections", env: "CLINIC_HTTP_MAX_CONNECTIONS", default: 1024, range: 1...100_000)
+        try integer(
+            "clinic.http.max.connections", env: "CLINIC_HTTP_MAX_CONNECTIONS", default: 1024, range: 1...100_000)
     }
 
     func poolMaximum() throws -> Int {
@@ -74,16 +89,21 @@ struct Settings {
     func logLevel() throws -> Logger.Level {
         guard let text = reader.string(forKey: "clinic.log.level") else { return .info }
         guard let level = Logger.Level(rawValue: text.lowercased()) else {
-            throw CLIError.configuration("CLINIC_LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical")
+            throw CLIError.configuration(
+                "CLINIC_LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical")
         }
         return level
     }
 
     /// Seconds with up to three decimals, e.g. "2.5", as whole milliseconds.
-    private func decimalSeconds(_ key: String, env: String, default value: Int, range: ClosedRange<Double>) throws -> Int {
+    private func decimalSeconds(_ key: String, env: String, default value: Int, range: ClosedRange<Double>) throws
+        -> Int
+    {
         guard let text = reader.string(forKey: ConfigKey(key)) else { return value * 1000 }
-        guard let number = Double(text.trimmingCharacters(in: .whitespaces)), number.isFinite, range.contains(number) else {
-            throw CLIError.configuration("\(env) must be a number of seconds from \(range.lowerBound) to \(range.upperBound), not \"\(text)\"")
+        guard let number = Double(text.trimmingCharacters(in: .whitespaces)), number.isFinite, range.contains(number)
+        else {
+            throw CLIError.configuration(
+                "\(env) must be a number of seconds from \(range.lowerBound) to \(range.upperBound), not \"\(text)\"")
         }
         return Int((number * 1000).rounded())
     }
@@ -91,7 +111,8 @@ struct Settings {
     private func integer(_ key: String, env: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
         guard let text = reader.string(forKey: ConfigKey(key)) else { return value }
         guard let number = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(number) else {
-            throw CLIError.configuration("\(env) must be a whole number from \(range.lowerBound) to \(range.upperBound), not \"\(text)\"")
+            throw CLIError.configuration(
+                "\(env) must be a whole number from \(range.lowerBound) to \(range.upperBound), not \"\(text)\"")
         }
         return number
     }

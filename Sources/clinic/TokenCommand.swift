@@ -15,7 +15,9 @@ struct TokenCommand: AsyncParsableCommand {
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a token and print its secret once (the last line of output).",
-            discussion: "The secret is stored only as a SHA-256 hash: it cannot be shown again. Roles: \(Role.allCases.map(\.rawValue).joined(separator: ", ")).")
+            discussion:
+                "The secret is stored only as a SHA-256 hash: it cannot be shown again. Roles: \(Role.allCases.map(\.rawValue).joined(separator: ", "))."
+        )
 
         @OptionGroup var database: DatabaseOptions
         @Option(help: "The token's role: \(Role.allCases.map(\.rawValue).joined(separator: "|")).") var role: Role
@@ -35,10 +37,18 @@ struct TokenCommand: AsyncParsableCommand {
                 let expiry = expiresInDays.map { Date().addingTimeInterval(Double($0) * 86_400) }
                 let (id, secret) = try await service.create(name: name, role: role, expiresAt: expiry)
                 if json {
-                    let object: [String: String] = ["id": id.description, "name": name, "role": role.rawValue, "token": secret]
-                    print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+                    let object: [String: String] = [
+                        "id": id.description, "name": name, "role": role.rawValue, "token": secret,
+                    ]
+                    print(
+                        String(
+                            decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]),
+                            as: UTF8.self))
                 } else {
-                    FileHandle.standardError.write(Data("Created \(role.rawValue) token \(id) for \(name). Store the secret now: it is not shown again.\n".utf8))
+                    FileHandle.standardError.write(
+                        Data(
+                            "Created \(role.rawValue) token \(id) for \(name). Store the secret now: it is not shown again.\n"
+                                .utf8))
                     print(secret)
                 }
             }
@@ -56,33 +66,47 @@ struct TokenCommand: AsyncParsableCommand {
                 let format = ISO8601DateFormatter()
                 if json {
                     let rows: [[String: String]] = tokens.map { token in
-                        var row = ["id": token.id.description, "name": token.name, "role": token.role.rawValue,
-                                   "createdAt": format.string(from: token.createdAt)]
+                        var row = [
+                            "id": token.id.description, "name": token.name, "role": token.role.rawValue,
+                            "createdAt": format.string(from: token.createdAt),
+                        ]
                         row["expiresAt"] = token.expiresAt.map(format.string)
                         row["revokedAt"] = token.revokedAt.map(format.string)
                         row["lastUsedAt"] = token.lastUsedAt.map(format.string)
                         return row
                     }
-                    print(String(decoding: try JSONSerialization.data(withJSONObject: rows, options: [.sortedKeys]), as: UTF8.self))
+                    print(
+                        String(
+                            decoding: try JSONSerialization.data(withJSONObject: rows, options: [.sortedKeys]),
+                            as: UTF8.self))
                     return
                 }
-                if tokens.isEmpty { print("No tokens."); return }
+                if tokens.isEmpty {
+                    print("No tokens.")
+                    return
+                }
                 for token in tokens {
-                    let state = token.revokedAt != nil ? "revoked" : (token.expiresAt.map { $0 < Date() } == true ? "expired" : "active")
-                    print("\(token.id)  \(token.role.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))  \(state.padding(toLength: 7, withPad: " ", startingAt: 0))  last used \(token.lastUsedAt.map(format.string) ?? "never")  \(token.name)")
+                    let state =
+                        token.revokedAt != nil
+                        ? "revoked" : (token.expiresAt.map { $0 < Date() } == true ? "expired" : "active")
+                    print(
+                        "\(token.id)  \(token.role.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))  \(state.padding(toLength: 7, withPad: " ", startingAt: 0))  last used \(token.lastUsedAt.map(format.string) ?? "never")  \(token.name)"
+                    )
                 }
             }
         }
     }
 
     struct Revoke: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Revoke a token: it is refused (401) from the next request on.")
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke a token: it is refused (401) from the next request on.")
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The token's id (from `clinic token list`).") var id: String
 
         func run() async throws {
             try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
-                try await TokenService(store: PostgresTokenStore(database: db)).revoke(id: try APITokenID.parse(id, "the token id"), at: Date())
+                try await TokenService(store: PostgresTokenStore(database: db)).revoke(
+                    id: try APITokenID.parse(id, "the token id"), at: Date())
                 print("Revoked \(id).")
             }
         }

@@ -18,8 +18,12 @@ struct AuditTrailTests {
             let id = try await client.createReferral(token: intake, clinicID: clinic.id) { JSONBody($0).string("id")! }
             var headers = HTTPFields.bearer(clinician, json: false)
             headers[HTTPField.Name("X-Request-Id")!] = "chart-open-1"
-            try await client.execute(uri: "/v1/referrals/\(id)", method: .get, headers: headers) { #expect($0.status == .ok) }
-            try await client.execute(uri: "/v1/audit?entityId=\(id)", method: .get, headers: .bearer(admin, json: false)) { response in
+            try await client.execute(uri: "/v1/referrals/\(id)", method: .get, headers: headers) {
+                #expect($0.status == .ok)
+            }
+            try await client.execute(
+                uri: "/v1/audit?entityId=\(id)", method: .get, headers: .bearer(admin, json: false)
+            ) { response in
                 #expect(response.status == .ok)
                 let items = JSONBody(response)["items"] as? [[String: Any]] ?? []
                 #expect(items.map { $0["action"] as? String } == ["referral.create", "referral.read", "audit.read"])
@@ -37,14 +41,23 @@ struct AuditTrailTests {
             let clinic = try await fixtures.clinic()
             let admin = try await fixtures.token(.admin)
             let id = try await client.createReferral(token: admin, clinicID: clinic.id) { JSONBody($0).string("id")! }
-            for _ in 0..<3 { try await client.execute(uri: "/v1/referrals/\(id)", method: .get, headers: .bearer(admin, json: false)) { _ in } }
-            let (first, cursor) = try await client.execute(uri: "/v1/audit?entityId=\(id)&limit=2", method: .get, headers: .bearer(admin, json: false)) { response in
+            for _ in 0..<3 {
+                try await client.execute(uri: "/v1/referrals/\(id)", method: .get, headers: .bearer(admin, json: false))
+                { _ in }
+            }
+            let (first, cursor) = try await client.execute(
+                uri: "/v1/audit?entityId=\(id)&limit=2", method: .get, headers: .bearer(admin, json: false)
+            ) { response in
                 let body = JSONBody(response)
-                return ((body["items"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? Int }, body.string("nextCursor"))
+                return (
+                    (body["items"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? Int }, body.string("nextCursor")
+                )
             }
             #expect(first.count == 2)
-            let second = try await client.execute(uri: "/v1/audit?entityId=\(id)&limit=2&cursor=\(try #require(cursor))", method: .get,
-                                                  headers: .bearer(admin, json: false)) { response in
+            let second = try await client.execute(
+                uri: "/v1/audit?entityId=\(id)&limit=2&cursor=\(try #require(cursor))", method: .get,
+                headers: .bearer(admin, json: false)
+            ) { response in
                 (JSONBody(response)["items"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? Int }
             }
             #expect(second.count == 2)
@@ -56,8 +69,11 @@ struct AuditTrailTests {
     func badEntity() async throws {
         try await withApp { client, db in
             let admin = try await Fixtures(db).token(.admin)
-            try await client.execute(uri: "/v1/audit", method: .get, headers: .bearer(admin, json: false)) { #expect($0.status == .badRequest) }
-            try await client.execute(uri: "/v1/audit?entityId=42", method: .get, headers: .bearer(admin, json: false)) { response in
+            try await client.execute(uri: "/v1/audit", method: .get, headers: .bearer(admin, json: false)) {
+                #expect($0.status == .badRequest)
+            }
+            try await client.execute(uri: "/v1/audit?entityId=42", method: .get, headers: .bearer(admin, json: false)) {
+                response in
                 #expect(response.status == .badRequest)
                 #expect(JSONBody(response).pointers == ["/entityId"])
             }

@@ -14,8 +14,10 @@ struct AuthenticationTests {
     func noToken() async throws {
         try await withApp { client, db in
             let clinic = try await Fixtures(db).clinic()
-            try await client.execute(uri: "/v1/referrals", method: .post, headers: [.contentType: "application/json"],
-                                     body: ByteBuffer(json: Fixtures.l1WedgeJSON(clinicID: clinic.id))) { response in
+            try await client.execute(
+                uri: "/v1/referrals", method: .post, headers: [.contentType: "application/json"],
+                body: ByteBuffer(json: Fixtures.l1WedgeJSON(clinicID: clinic.id))
+            ) { response in
                 #expect(response.status == .unauthorized)
                 #expect(response.headers[.wwwAuthenticate] == "Bearer")
                 #expect(JSONBody(response).string("type") == "/problems/unauthorized")
@@ -24,10 +26,13 @@ struct AuthenticationTests {
         }
     }
 
-    @Test("a malformed Authorization header or an unknown token is 401", arguments: ["Basic YWRtaW46YWRtaW4=", "Bearer", "Bearer clin_notarealtoken", "Bearer ' OR 1=1 --", "clin_abc"])
+    @Test(
+        "a malformed Authorization header or an unknown token is 401",
+        arguments: ["Basic YWRtaW46YWRtaW4=", "Bearer", "Bearer clin_notarealtoken", "Bearer ' OR 1=1 --", "clin_abc"])
     func badTokens(header: String) async throws {
         try await withApp { client, _ in
-            try await client.execute(uri: "/v1/referrals", method: .get, headers: [.authorization: header]) { response in
+            try await client.execute(uri: "/v1/referrals", method: .get, headers: [.authorization: header]) {
+                response in
                 #expect(response.status == .unauthorized)
             }
         }
@@ -38,9 +43,13 @@ struct AuthenticationTests {
         try await withApp { client, db in
             let tokens = TokenService(store: PostgresTokenStore(database: db.database))
             let (id, secret) = try await tokens.create(name: "PACS", role: .admin)
-            try await client.execute(uri: "/v1/referrals", method: .get, headers: .bearer(secret, json: false)) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/v1/referrals", method: .get, headers: .bearer(secret, json: false)) {
+                #expect($0.status == .ok)
+            }
             try await tokens.revoke(id: id, at: Date())
-            try await client.execute(uri: "/v1/referrals", method: .get, headers: .bearer(secret, json: false)) { #expect($0.status == .unauthorized) }
+            try await client.execute(uri: "/v1/referrals", method: .get, headers: .bearer(secret, json: false)) {
+                #expect($0.status == .unauthorized)
+            }
         }
     }
 
@@ -48,7 +57,9 @@ struct AuthenticationTests {
     func expiredToken() async throws {
         try await withApp { client, db in
             let secret = try await Fixtures(db).token(.admin, expiresAt: Date().addingTimeInterval(-60))
-            try await client.execute(uri: "/v1/referrals", method: .get, headers: .bearer(secret, json: false)) { #expect($0.status == .unauthorized) }
+            try await client.execute(uri: "/v1/referrals", method: .get, headers: .bearer(secret, json: false)) {
+                #expect($0.status == .unauthorized)
+            }
         }
     }
 
@@ -57,7 +68,9 @@ struct AuthenticationTests {
         try await withApp { client, db in
             let secret = try await Fixtures(db).token(.reporter, name: "nightly")
             #expect(try await db.count("api_tokens", where: "name = 'nightly' AND last_used_at IS NULL") == 1)
-            try await client.execute(uri: "/v1/referrals", method: .get, headers: .bearer(secret, json: false)) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/v1/referrals", method: .get, headers: .bearer(secret, json: false)) {
+                #expect($0.status == .ok)
+            }
             #expect(try await db.count("api_tokens", where: "name = 'nightly' AND last_used_at IS NOT NULL") == 1)
         }
     }
@@ -73,7 +86,9 @@ struct AuthenticationTests {
         }
     }
 
-    @Test("for every operation: no token is 401, and each role gets exactly what the matrix grants", arguments: Role.allCases)
+    @Test(
+        "for every operation: no token is 401, and each role gets exactly what the matrix grants",
+        arguments: Role.allCases)
     func matrixEnforced(role: Role) async throws {
         try await withApp { client, db in
             let fixtures = Fixtures(db)
@@ -88,12 +103,18 @@ struct AuthenticationTests {
                 ("updateReferral", .patch, "/v1/referrals/\(UUID())", "{\"reason\":\"x\"}"),
                 ("listReferralEvents", .get, "/v1/referrals/\(UUID())/events", nil),
                 ("cancelReferral", .post, "/v1/referrals/\(UUID())/cancel", "{\"reason\":\"duplicate\"}"),
-                ("setReferralUrgency", .post, "/v1/referrals/\(UUID())/urgency", "{\"urgency\":\"urgent\",\"reason\":\"x\"}"),
+                (
+                    "setReferralUrgency", .post, "/v1/referrals/\(UUID())/urgency",
+                    "{\"urgency\":\"urgent\",\"reason\":\"x\"}"
+                ),
                 ("createImagingResult", .post, "/v1/imaging-results", "{}"),
                 ("getImagingResult", .get, "/v1/imaging-results/\(UUID())", nil),
                 ("createEvaluation", .post, "/v1/referrals/\(UUID())/evaluations", "{}"),
                 ("listEvaluations", .get, "/v1/referrals/\(UUID())/evaluations", nil),
-                ("getPreProcedurePlan", .get, "/v1/referrals/\(UUID())/pre-procedure-plan?procedureDate=2026-12-03", nil),
+                (
+                    "getPreProcedurePlan", .get, "/v1/referrals/\(UUID())/pre-procedure-plan?procedureDate=2026-12-03",
+                    nil
+                ),
                 ("listCandidacyRuleSets", .get, "/v1/candidacy-rule-sets", nil),
                 ("createCandidacyRuleSetVersion", .post, "/v1/candidacy-rule-sets", "{}"),
                 ("createClinic", .post, "/v1/clinics", "{}"),
@@ -112,26 +133,40 @@ struct AuthenticationTests {
                 ("completeAppointment", .post, "/v1/appointments/\(UUID())/complete", "{}"),
                 ("confirmAppointment", .post, "/v1/appointments/\(UUID())/confirm", "{}"),
                 ("recordConsent", .post, "/v1/appointments/\(UUID())/consent", "{}"),
-                ("recordPriorAuthorization", .post, "/v1/referrals/\(UUID())/prior-authorization", "{\"number\":\"PA-1\"}"),
+                (
+                    "recordPriorAuthorization", .post, "/v1/referrals/\(UUID())/prior-authorization",
+                    "{\"number\":\"PA-1\"}"
+                ),
                 ("getWaitlist", .get, "/v1/waitlist?clinicId=\(UUID())", nil),
                 ("getNightlyReport", .get, "/v1/reports/nightly?clinicId=\(UUID())", nil),
                 ("acceptOffer", .post, "/v1/waitlist/offers/\(UUID())/accept", "{}"),
                 ("declineOffer", .post, "/v1/waitlist/offers/\(UUID())/decline", "{}"),
                 ("getDaySheet", .get, "/v1/schedule?clinicId=\(UUID())&date=2026-12-07", nil),
-                ("rescheduleAppointment", .post, "/v1/appointments/\(UUID())/reschedule", "{\"start\":\"2030-01-07T14:00:00Z\"}"),
+                (
+                    "rescheduleAppointment", .post, "/v1/appointments/\(UUID())/reschedule",
+                    "{\"start\":\"2030-01-07T14:00:00Z\"}"
+                ),
             ]
-            #expect(Set(requests.map(\.operation)) == Set(PermissionMatrix.operations.filter { $0.access != .anonymous }.map(\.operationID)))
+            #expect(
+                Set(requests.map(\.operation))
+                    == Set(PermissionMatrix.operations.filter { $0.access != .anonymous }.map(\.operationID)))
             for request in requests {
                 var anonymous: HTTPFields = [:]
                 if request.body != nil { anonymous[.contentType] = "application/json" }
-                try await client.execute(uri: request.uri, method: request.method, headers: anonymous,
-                                         body: request.body.map { ByteBuffer(json: $0) }) { response in
+                try await client.execute(
+                    uri: request.uri, method: request.method, headers: anonymous,
+                    body: request.body.map { ByteBuffer(json: $0) }
+                ) { response in
                     #expect(response.status == .unauthorized, "no token: \(request.operation)")
                 }
-                try await client.execute(uri: request.uri, method: request.method, headers: .bearer(token, json: request.body != nil),
-                                         body: request.body.map { ByteBuffer(json: $0) }) { response in
+                try await client.execute(
+                    uri: request.uri, method: request.method, headers: .bearer(token, json: request.body != nil),
+                    body: request.body.map { ByteBuffer(json: $0) }
+                ) { response in
                     if PermissionMatrix.allows(role, request.operation) {
-                        #expect(response.status != .forbidden && response.status != .unauthorized, "\(role) \(request.operation)")
+                        #expect(
+                            response.status != .forbidden && response.status != .unauthorized,
+                            "\(role) \(request.operation)")
                         #expect(response.status.code < 500, "\(role) \(request.operation): \(response.status)")
                     } else {
                         #expect(response.status == .forbidden, "\(role) \(request.operation)")
@@ -149,7 +184,10 @@ struct AuthenticationTests {
             let token = try await fixtures.token(.reporter, name: "dashboards")
             try await client.createReferral(token: token, clinicID: clinic.id) { #expect($0.status == .forbidden) }
             #expect(try await db.count("referrals") == 0)
-            #expect(try await db.count("audit_log", where: "actor_name = 'dashboards' AND outcome = 'denied' AND action = 'createReferral'") == 1)
+            #expect(
+                try await db.count(
+                    "audit_log", where: "actor_name = 'dashboards' AND outcome = 'denied' AND action = 'createReferral'"
+                ) == 1)
             #expect(try await db.count("audit_log", where: "outcome = 'success' AND action LIKE 'referral.%'") == 0)
         }
     }

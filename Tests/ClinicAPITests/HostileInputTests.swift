@@ -14,8 +14,11 @@ struct HostileInputTests {
             let clinic = try await fixtures.clinic()
             let token = try await fixtures.token(.admin)
             let huge = Fixtures.l1WedgeJSON(clinicID: clinic.id)
-                .replacingOccurrences(of: "\"reason\":\"", with: "\"reason\":\"" + String(repeating: "A", count: 10 << 20))
-            try await client.execute(uri: "/v1/referrals", method: .post, headers: .bearer(token), body: ByteBuffer(json: huge)) { response in
+                .replacingOccurrences(
+                    of: "\"reason\":\"", with: "\"reason\":\"" + String(repeating: "A", count: 10 << 20))
+            try await client.execute(
+                uri: "/v1/referrals", method: .post, headers: .bearer(token), body: ByteBuffer(json: huge)
+            ) { response in
                 #expect(response.status == .contentTooLarge)
                 #expect(response.headers[.contentType] == "application/problem+json")
             }
@@ -31,8 +34,10 @@ struct HostileInputTests {
             let token = try await fixtures.token(.admin)
             var headers = HTTPFields.bearer(token, json: false)
             headers[.contentType] = "text/plain"
-            try await client.execute(uri: "/v1/referrals", method: .post, headers: headers,
-                                     body: ByteBuffer(json: Fixtures.l1WedgeJSON(clinicID: clinic.id))) { response in
+            try await client.execute(
+                uri: "/v1/referrals", method: .post, headers: headers,
+                body: ByteBuffer(json: Fixtures.l1WedgeJSON(clinicID: clinic.id))
+            ) { response in
                 #expect(response.status == .unsupportedMediaType)
             }
             #expect(try await db.count("referrals") == 0)
@@ -44,7 +49,9 @@ struct HostileInputTests {
         try await withApp { client, db in
             let token = try await Fixtures(db).token(.admin)
             let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
-            try await client.execute(uri: "/v1/referrals", method: .post, headers: .bearer(token), body: ByteBuffer(json: deep)) { response in
+            try await client.execute(
+                uri: "/v1/referrals", method: .post, headers: .bearer(token), body: ByteBuffer(json: deep)
+            ) { response in
                 #expect(response.status == .badRequest)
             }
         }
@@ -56,8 +63,11 @@ struct HostileInputTests {
             let fixtures = Fixtures(db)
             let clinic = try await fixtures.clinic()
             let token = try await fixtures.token(.admin)
-            let body = Fixtures.l1WedgeJSON(clinicID: clinic.id).replacingOccurrences(of: "\"npi\":\"1234567893\"", with: "\"npi\":null")
-            try await client.execute(uri: "/v1/referrals", method: .post, headers: .bearer(token), body: ByteBuffer(json: body)) { response in
+            let body = Fixtures.l1WedgeJSON(clinicID: clinic.id).replacingOccurrences(
+                of: "\"npi\":\"1234567893\"", with: "\"npi\":null")
+            try await client.execute(
+                uri: "/v1/referrals", method: .post, headers: .bearer(token), body: ByteBuffer(json: body)
+            ) { response in
                 #expect(response.status == .badRequest)
                 #expect(JSONBody(response).pointers == ["/referringClinician/npi"])
             }
@@ -71,8 +81,11 @@ struct HostileInputTests {
             let fixtures = Fixtures(db)
             let clinic = try await fixtures.clinic()
             let token = try await fixtures.token(.admin)
-            let body = Fixtures.l1WedgeJSON(clinicID: clinic.id).replacingOccurrences(of: "Eleanor", with: "Ele\\u0000anor")
-            try await client.execute(uri: "/v1/referrals", method: .post, headers: .bearer(token), body: ByteBuffer(json: body)) { response in
+            let body = Fixtures.l1WedgeJSON(clinicID: clinic.id).replacingOccurrences(
+                of: "Eleanor", with: "Ele\\u0000anor")
+            try await client.execute(
+                uri: "/v1/referrals", method: .post, headers: .bearer(token), body: ByteBuffer(json: body)
+            ) { response in
                 #expect(response.status == .badRequest)
                 #expect(JSONBody(response).pointers == ["/patient/givenName"])
             }
@@ -84,11 +97,14 @@ struct HostileInputTests {
     func routing() async throws {
         try await withApp { client, db in
             let token = try await Fixtures(db).token(.admin)
-            try await client.execute(uri: "/v1/nothing-here", method: .get, headers: .bearer(token, json: false)) { response in
+            try await client.execute(uri: "/v1/nothing-here", method: .get, headers: .bearer(token, json: false)) {
+                response in
                 #expect(response.status == .notFound)
                 #expect(response.headers[.contentType] == "application/problem+json")
             }
-            try await client.execute(uri: "/v1/referrals/\(UUID())", method: .delete, headers: .bearer(token, json: false)) { response in
+            try await client.execute(
+                uri: "/v1/referrals/\(UUID())", method: .delete, headers: .bearer(token, json: false)
+            ) { response in
                 #expect(response.status == .methodNotAllowed)
                 #expect(response.headers[.allow] == "GET, PATCH")
             }
@@ -99,7 +115,8 @@ struct HostileInputTests {
     func missingBody() async throws {
         try await withApp { client, db in
             let token = try await Fixtures(db).token(.admin)
-            try await client.execute(uri: "/v1/referrals", method: .post, headers: .bearer(token, json: false)) { response in
+            try await client.execute(uri: "/v1/referrals", method: .post, headers: .bearer(token, json: false)) {
+                response in
                 #expect(response.status == .badRequest)
                 #expect(response.headers[.contentType] == "application/problem+json")
             }

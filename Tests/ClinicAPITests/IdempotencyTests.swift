@@ -13,11 +13,13 @@ struct IdempotencyTests {
             let fixtures = Fixtures(db)
             let clinic = try await fixtures.clinic()
             let token = try await fixtures.token(.intake)
-            let first = try await client.createReferral(token: token, clinicID: clinic.id, key: "fax-2026-11-25-001") { response in
+            let first = try await client.createReferral(token: token, clinicID: clinic.id, key: "fax-2026-11-25-001") {
+                response in
                 #expect(response.status == .created)
                 return JSONBody(response).string("id")
             }
-            let second = try await client.createReferral(token: token, clinicID: clinic.id, key: "fax-2026-11-25-001") { response in
+            let second = try await client.createReferral(token: token, clinicID: clinic.id, key: "fax-2026-11-25-001") {
+                response in
                 #expect(response.status == .ok)
                 return JSONBody(response).string("id")
             }
@@ -33,7 +35,9 @@ struct IdempotencyTests {
             let fixtures = Fixtures(db)
             let clinic = try await fixtures.clinic()
             let token = try await fixtures.token(.intake)
-            try await client.createReferral(token: token, clinicID: clinic.id, key: "k1") { #expect($0.status == .created) }
+            try await client.createReferral(token: token, clinicID: clinic.id, key: "k1") {
+                #expect($0.status == .created)
+            }
             try await client.createReferral(token: token, clinicID: clinic.id, mrn: "MRN-9999", key: "k1") { response in
                 #expect(response.status == .unprocessableContent)
                 #expect(JSONBody(response).string("type") == "/problems/idempotency-key-reused")
@@ -73,8 +77,12 @@ struct IdempotencyTests {
             let clinic = try await fixtures.clinic()
             let pacs = try await fixtures.token(.intake, name: "PACS")
             let ris = try await fixtures.token(.intake, name: "RIS")
-            try await client.createReferral(token: pacs, clinicID: clinic.id, key: "1") { #expect($0.status == .created) }
-            try await client.createReferral(token: ris, clinicID: clinic.id, key: "1") { #expect($0.status == .created) }
+            try await client.createReferral(token: pacs, clinicID: clinic.id, key: "1") {
+                #expect($0.status == .created)
+            }
+            try await client.createReferral(token: ris, clinicID: clinic.id, key: "1") {
+                #expect($0.status == .created)
+            }
             #expect(try await db.count("referrals") == 2)
         }
     }

@@ -8,8 +8,11 @@ import Testing
 
 @Suite("GET /v1/reports/nightly")
 struct NightlyReportAPITests {
-    private func get(_ client: any TestClientProtocol, _ token: String, _ query: String) async throws -> (Int, JSONBody, String?) {
-        try await client.execute(uri: "/v1/reports/nightly\(query)", method: .get, headers: .bearer(token, json: false)) {
+    private func get(_ client: any TestClientProtocol, _ token: String, _ query: String) async throws -> (
+        Int, JSONBody, String?
+    ) {
+        try await client.execute(uri: "/v1/reports/nightly\(query)", method: .get, headers: .bearer(token, json: false))
+        {
             (Int($0.status.code), JSONBody($0), $0.headers[.contentType])
         }
     }
@@ -19,10 +22,15 @@ struct NightlyReportAPITests {
         try await withApp { client, db in
             let clinic = try await Fixtures(db).clinic()
             let pacs = try await Fixtures(db).token(.intake)
-            let result = try await client.postImaging(token: pacs, ImagingJSON.mri(clinicID: clinic.id)) { JSONBody($0).string("id")! }
-            _ = try await client.postReferral(token: pacs, """
+            let result = try await client.postImaging(token: pacs, ImagingJSON.mri(clinicID: clinic.id)) {
+                JSONBody($0).string("id")!
+            }
+            _ = try await client.postReferral(
+                token: pacs,
+                """
                 {"imagingResultIds":["\(result)"],"referringClinician":{"name":"Dr. Samuel Ortiz"},"reason":"Painful L1 wedge fracture"}
-                """) { JSONBody($0).string("id")! }
+                """
+            ) { JSONBody($0).string("id")! }
             let reporter = try await Fixtures(db).token(.reporter)
             let (status, body, _) = try await get(client, reporter, "?date=today")
             #expect(status == 200)
@@ -31,7 +39,10 @@ struct NightlyReportAPITests {
             #expect(arrivals?["total"] as? Int == 1)
             #expect((arrivals?["bySource"] as? [[String: Any]])?.first?["key"] as? String == "desert-ris")
             let day = (body["funnel"] as? [String: Any])?["day"] as? [String: Any]
-            #expect((day?["stages"] as? [[String: Any]])?.map { $0["stage"] as? String } == ["received", "evaluated", "candidate", "procedure_booked", "done"])
+            #expect(
+                (day?["stages"] as? [[String: Any]])?.map { $0["stage"] as? String } == [
+                    "received", "evaluated", "candidate", "procedure_booked", "done",
+                ])
             #expect(try await db.count("audit_log", where: "action = 'report.read'") == 1)
             #expect(try await db.count("report_runs") == 0)
         }
@@ -60,13 +71,16 @@ struct NightlyReportAPITests {
         }
     }
 
-    @Test("a bad date, a day after today, an unknown clinic, or no clinic named among several are refused with a problem")
+    @Test(
+        "a bad date, a day after today, an unknown clinic, or no clinic named among several are refused with a problem")
     func refusals() async throws {
         try await withApp { client, db in
             let clinic = try await Fixtures(db).clinic()
             let reporter = try await Fixtures(db).token(.reporter)
-            for (query, pointer) in [("?date=2026-02-30", "/date"), ("?date=tomorrow", "/date"),
-                                     ("?date=\(clinic.today(at: Date()).adding(days: 1))", "/date"), ("?clinicId=not-a-uuid", "/clinicId")] {
+            for (query, pointer) in [
+                ("?date=2026-02-30", "/date"), ("?date=tomorrow", "/date"),
+                ("?date=\(clinic.today(at: Date()).adding(days: 1))", "/date"), ("?clinicId=not-a-uuid", "/clinicId"),
+            ] {
                 let (status, body, type) = try await get(client, reporter, query)
                 #expect(status == 400, "\(query)")
                 #expect(type == "application/problem+json", "\(query)")

@@ -24,26 +24,34 @@ struct OperationsEndpointTests {
     @Test("a caller's sane X-Request-Id is echoed back")
     func requestIDEchoed() async throws {
         try await withApp { client, _ in
-            try await client.execute(uri: "/health", method: .get, headers: [HTTPField.Name("X-Request-Id")!: "pacs-42"]) { response in
+            try await client.execute(
+                uri: "/health", method: .get, headers: [HTTPField.Name("X-Request-Id")!: "pacs-42"]
+            ) { response in
                 #expect(response.headers[HTTPField.Name("X-Request-Id")!] == "pacs-42")
             }
         }
     }
 
-    @Test("a request that outlives its deadline is answered 503 problem+json with Retry-After at once, and the server answers on")
+    @Test(
+        "a request that outlives its deadline is answered 503 problem+json with Retry-After at once, and the server answers on"
+    )
     func deadline() async throws {
         try await withApp(requestTimeout: .milliseconds(1)) { client, db in
             let clinic = try await Fixtures(db).clinic()
             let token = try await Fixtures(db).token(.admin)
-            try await client.execute(uri: "/v1/referrals", method: .post, headers: .bearer(token),
-                                     body: ByteBuffer(json: Fixtures.l1WedgeJSON(clinicID: clinic.id))) { response in
+            try await client.execute(
+                uri: "/v1/referrals", method: .post, headers: .bearer(token),
+                body: ByteBuffer(json: Fixtures.l1WedgeJSON(clinicID: clinic.id))
+            ) { response in
                 #expect(response.status == .serviceUnavailable)
                 #expect(response.headers[.contentType] == "application/problem+json")
                 #expect(response.headers[.retryAfter] == "1")
                 #expect(JSONBody(response).string("type") == "/problems/unavailable")
             }
             // Still answering (itself under the 1 ms deadline, so possibly 503 on a busy machine).
-            try await client.execute(uri: "/health", method: .get) { #expect([.ok, .serviceUnavailable].contains($0.status)) }
+            try await client.execute(uri: "/health", method: .get) {
+                #expect([.ok, .serviceUnavailable].contains($0.status))
+            }
         }
     }
 
@@ -64,9 +72,11 @@ struct OperationsEndpointTests {
         let extra = Migration(name: "9999_not_yet.sql", sql: "SELECT 1")
         try await withApp(api: { db in
             let live = try APIServices.postgres(db.database)
-            return APIServices(referrals: live.referrals, imaging: live.imaging, evaluations: live.evaluations, setup: live.setup, scheduling: live.scheduling, waitlist: live.waitlist, reports: live.reports, tokens: live.tokens,
-                               audit: live.audit,
-                               readiness: PostgresReadinessProbe(database: db.database, migrations: try Migration.bundled() + [extra]))
+            return APIServices(
+                referrals: live.referrals, imaging: live.imaging, evaluations: live.evaluations, setup: live.setup,
+                scheduling: live.scheduling, waitlist: live.waitlist, reports: live.reports, tokens: live.tokens,
+                audit: live.audit,
+                readiness: PostgresReadinessProbe(database: db.database, migrations: try Migration.bundled() + [extra]))
         }) { client, _ in
             try await client.execute(uri: "/ready", method: .get) { response in
                 #expect(response.status == .serviceUnavailable)
@@ -83,7 +93,9 @@ struct OperationsEndpointTests {
             let admin = try await Fixtures(db).token(.admin)
             let scheduler = try await Fixtures(db).token(.scheduler)
             try await client.execute(uri: "/metrics", method: .get) { #expect($0.status == .unauthorized) }
-            try await client.execute(uri: "/metrics", method: .get, headers: .bearer(scheduler, json: false)) { #expect($0.status == .forbidden) }
+            try await client.execute(uri: "/metrics", method: .get, headers: .bearer(scheduler, json: false)) {
+                #expect($0.status == .forbidden)
+            }
             try await client.execute(uri: "/health", method: .get) { _ in }
             try await client.execute(uri: "/metrics", method: .get, headers: .bearer(admin, json: false)) { response in
                 #expect(response.status == .ok)

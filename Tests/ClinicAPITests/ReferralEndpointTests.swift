@@ -8,7 +8,9 @@ import Testing
 
 @Suite("POST and GET /v1/referrals")
 struct ReferralEndpointTests {
-    @Test("a scheduler refers a 68-year-old with an L1 wedge fracture: 201, received then triaged routine, both events in the same transaction")
+    @Test(
+        "a scheduler refers a 68-year-old with an L1 wedge fracture: 201, received then triaged routine, both events in the same transaction"
+    )
     func createReferral() async throws {
         try await withApp { client, db in
             let fixtures = Fixtures(db)
@@ -23,9 +25,24 @@ struct ReferralEndpointTests {
                 #expect(body["version"] as? Int == 1)
                 #expect(response.headers[.location] == "/v1/referrals/\(id)")
                 #expect(response.headers[.eTag] == "\"1\"")
-                #expect(try await db.count("referral_events", where: "referral_id = '\(id)' AND kind = 'created' AND to_status = 'received' AND actor_name = 'front desk' AND actor_role = 'scheduler'") == 1)
-                #expect(try await db.count("referral_events", where: "referral_id = '\(id)' AND kind = 'triage' AND from_status = 'received' AND to_status = 'triaged'") == 1)
-                #expect(try await db.count("audit_log", where: "entity_id = '\(id)' AND action = 'referral.create' AND outcome = 'success' AND request_id IS NOT NULL") == 1)
+                #expect(
+                    try await db.count(
+                        "referral_events",
+                        where:
+                            "referral_id = '\(id)' AND kind = 'created' AND to_status = 'received' AND actor_name = 'front desk' AND actor_role = 'scheduler'"
+                    ) == 1)
+                #expect(
+                    try await db.count(
+                        "referral_events",
+                        where:
+                            "referral_id = '\(id)' AND kind = 'triage' AND from_status = 'received' AND to_status = 'triaged'"
+                    ) == 1)
+                #expect(
+                    try await db.count(
+                        "audit_log",
+                        where:
+                            "entity_id = '\(id)' AND action = 'referral.create' AND outcome = 'success' AND request_id IS NOT NULL"
+                    ) == 1)
             }
         }
     }
@@ -47,7 +64,10 @@ struct ReferralEndpointTests {
                 #expect(patient["birthDate"] as? String == "1958-03-14")
                 #expect(patient["mrn"] as? String == "MRN-0001")
             }
-            #expect(try await db.count("audit_log", where: "entity_id = '\(id)' AND action = 'referral.read' AND request_id = 'read-1'") == 1)
+            #expect(
+                try await db.count(
+                    "audit_log", where: "entity_id = '\(id)' AND action = 'referral.read' AND request_id = 'read-1'")
+                    == 1)
         }
     }
 
@@ -55,7 +75,8 @@ struct ReferralEndpointTests {
     func unknownReferral() async throws {
         try await withApp { client, db in
             let token = try await Fixtures(db).token(.admin)
-            try await client.execute(uri: "/v1/referrals/\(UUID())", method: .get, headers: .bearer(token, json: false)) { response in
+            try await client.execute(uri: "/v1/referrals/\(UUID())", method: .get, headers: .bearer(token, json: false))
+            { response in
                 #expect(response.status == .notFound)
                 #expect(response.headers[.contentType] == "application/problem+json")
                 #expect(JSONBody(response).string("type") == "/problems/not-found")
@@ -67,46 +88,58 @@ struct ReferralEndpointTests {
     func malformedID() async throws {
         try await withApp { client, db in
             let token = try await Fixtures(db).token(.admin)
-            try await client.execute(uri: "/v1/referrals/not-a-uuid", method: .get, headers: .bearer(token, json: false)) { response in
+            try await client.execute(
+                uri: "/v1/referrals/not-a-uuid", method: .get, headers: .bearer(token, json: false)
+            ) { response in
                 #expect(response.status == .badRequest)
                 #expect(JSONBody(response).pointers == ["/id"])
             }
         }
     }
 
-    @Test("bad bodies are 400 naming the field, and write nothing", arguments: [
-        ("{\"clinicId\": ", [""]),
-        ("[]", [""]),
-        ("{}", ["/referringClinician"]),
-        ("REASON_MISSING", ["/reason"]),
-        ("BIRTHDATE_NUMBER", ["/patient/birthDate"]),
-        ("BIRTHDATE_FUTURE", ["/patient/birthDate"]),
-        ("SEX_UNKNOWN_VALUE", ["/patient/sex"]),
-        ("EXTRA_FIELD", [""]),
-        ("CLINIC_NOT_UUID", ["/clinicId"]),
-        ("NPI_SHORT", ["/referringClinician/npi"]),
-        ("MRN_BLANK_AND_ONSET_BAD", ["/patient/mrn", "/symptomOnset"]),
-    ])
+    @Test(
+        "bad bodies are 400 naming the field, and write nothing",
+        arguments: [
+            ("{\"clinicId\": ", [""]),
+            ("[]", [""]),
+            ("{}", ["/referringClinician"]),
+            ("REASON_MISSING", ["/reason"]),
+            ("BIRTHDATE_NUMBER", ["/patient/birthDate"]),
+            ("BIRTHDATE_FUTURE", ["/patient/birthDate"]),
+            ("SEX_UNKNOWN_VALUE", ["/patient/sex"]),
+            ("EXTRA_FIELD", [""]),
+            ("CLINIC_NOT_UUID", ["/clinicId"]),
+            ("NPI_SHORT", ["/referringClinician/npi"]),
+            ("MRN_BLANK_AND_ONSET_BAD", ["/patient/mrn", "/symptomOnset"]),
+        ])
     func badBodies(variant: String, pointers: [String]) async throws {
         try await withApp { client, db in
             let fixtures = Fixtures(db)
             let clinic = try await fixtures.clinic()
             let token = try await fixtures.token(.intake)
             let good = Fixtures.l1WedgeJSON(clinicID: clinic.id)
-            let body: String = switch variant {
-            case "REASON_MISSING": good.replacingOccurrences(of: "\"reason\":", with: "\"reasonText\":")
-                .replacingOccurrences(of: "\"reasonText\":\"L1 wedge fracture, 30% height loss, STIR edema on MRI; NRS 7 despite bracing.\",", with: "")
-            case "BIRTHDATE_NUMBER": good.replacingOccurrences(of: "\"1958-03-14\"", with: "19580314")
-            case "BIRTHDATE_FUTURE": good.replacingOccurrences(of: "1958-03-14", with: "2099-01-01")
-            case "SEX_UNKNOWN_VALUE": good.replacingOccurrences(of: "\"female\"", with: "\"F\"")
-            case "EXTRA_FIELD": good.replacingOccurrences(of: "{\"clinicId\"", with: "{\"admin\":true,\"clinicId\"")
-            case "CLINIC_NOT_UUID": good.replacingOccurrences(of: clinic.id.description, with: "clinic-1")
-            case "NPI_SHORT": good.replacingOccurrences(of: "1234567893", with: "12345")
-            case "MRN_BLANK_AND_ONSET_BAD": good.replacingOccurrences(of: "\"MRN-0001\"", with: "\"   \"")
-                .replacingOccurrences(of: "2026-10-30", with: "2026-02-30")
-            default: variant
-            }
-            try await client.execute(uri: "/v1/referrals", method: .post, headers: .bearer(token), body: ByteBuffer(json: body)) { response in
+            let body: String =
+                switch variant {
+                case "REASON_MISSING":
+                    good.replacingOccurrences(of: "\"reason\":", with: "\"reasonText\":")
+                        .replacingOccurrences(
+                            of:
+                                "\"reasonText\":\"L1 wedge fracture, 30% height loss, STIR edema on MRI; NRS 7 despite bracing.\",",
+                            with: "")
+                case "BIRTHDATE_NUMBER": good.replacingOccurrences(of: "\"1958-03-14\"", with: "19580314")
+                case "BIRTHDATE_FUTURE": good.replacingOccurrences(of: "1958-03-14", with: "2099-01-01")
+                case "SEX_UNKNOWN_VALUE": good.replacingOccurrences(of: "\"female\"", with: "\"F\"")
+                case "EXTRA_FIELD": good.replacingOccurrences(of: "{\"clinicId\"", with: "{\"admin\":true,\"clinicId\"")
+                case "CLINIC_NOT_UUID": good.replacingOccurrences(of: clinic.id.description, with: "clinic-1")
+                case "NPI_SHORT": good.replacingOccurrences(of: "1234567893", with: "12345")
+                case "MRN_BLANK_AND_ONSET_BAD":
+                    good.replacingOccurrences(of: "\"MRN-0001\"", with: "\"   \"")
+                        .replacingOccurrences(of: "2026-10-30", with: "2026-02-30")
+                default: variant
+                }
+            try await client.execute(
+                uri: "/v1/referrals", method: .post, headers: .bearer(token), body: ByteBuffer(json: body)
+            ) { response in
                 #expect(response.status == .badRequest)
                 #expect(response.headers[.contentType] == "application/problem+json")
                 let problem = JSONBody(response)
@@ -141,7 +174,9 @@ struct ReferralEndpointTests {
             let token = try await fixtures.token(.scheduler)
             let body = Fixtures.l1WedgeJSON(clinicID: clinic.id)
                 .replacingOccurrences(of: "Whitfield", with: "O'Brien'); DROP TABLE referrals;--")
-            try await client.execute(uri: "/v1/referrals", method: .post, headers: .bearer(token), body: ByteBuffer(json: body)) { response in
+            try await client.execute(
+                uri: "/v1/referrals", method: .post, headers: .bearer(token), body: ByteBuffer(json: body)
+            ) { response in
                 #expect(response.status == .created)
                 let patient = JSONBody(response)["patient"] as? [String: Any]
                 #expect(patient?["familyName"] as? String == "O'Brien'); DROP TABLE referrals;--")
@@ -157,8 +192,11 @@ struct ReferralEndpointTests {
             let clinic = try await fixtures.clinic()
             let token = try await fixtures.token(.scheduler)
             try await client.createReferral(token: token, clinicID: clinic.id) { #expect($0.status == .created) }
-            let other = Fixtures.l1WedgeJSON(clinicID: clinic.id).replacingOccurrences(of: "1958-03-14", with: "1971-06-02")
-            try await client.execute(uri: "/v1/referrals", method: .post, headers: .bearer(token), body: ByteBuffer(json: other)) { response in
+            let other = Fixtures.l1WedgeJSON(clinicID: clinic.id).replacingOccurrences(
+                of: "1958-03-14", with: "1971-06-02")
+            try await client.execute(
+                uri: "/v1/referrals", method: .post, headers: .bearer(token), body: ByteBuffer(json: other)
+            ) { response in
                 #expect(response.status == .conflict)
                 #expect(!String(buffer: response.body).contains("1958"))
             }

@@ -1,5 +1,5 @@
-import ClinicApp
 import ClinicAPI
+import ClinicApp
 import ClinicDomain
 import ClinicPostgres
 import ClinicServices
@@ -12,8 +12,10 @@ import Logging
 import Testing
 
 /// The application exactly as `clinic serve` builds it, on a fresh database, driven in-process.
-func withApp(api: (@Sendable (TestDatabase) throws -> APIServices)? = nil, requestTimeout: Duration = .seconds(60),
-             _ body: @escaping @Sendable (any TestClientProtocol, TestDatabase) async throws -> Void) async throws {
+func withApp(
+    api: (@Sendable (TestDatabase) throws -> APIServices)? = nil, requestTimeout: Duration = .seconds(60),
+    _ body: @escaping @Sendable (any TestClientProtocol, TestDatabase) async throws -> Void
+) async throws {
     try await withTestDatabase { db in
         var logger = Logger(label: "api-test")
         logger.logLevel = .warning
@@ -21,8 +23,9 @@ func withApp(api: (@Sendable (TestDatabase) throws -> APIServices)? = nil, reque
         // The whole suite runs at once on two cores: a request can take longer than production's
         // 10 s deadline, and a fresh pool's first query longer than `/ready`'s second. The fault
         // tests check both limits on the real server; here they only must not fail a slow test.
-        let app = try buildApplication(configuration: .init(port: 0, requestTimeout: requestTimeout, readinessTimeout: .seconds(20)),
-                                       api: services, logger: logger)
+        let app = try buildApplication(
+            configuration: .init(port: 0, requestTimeout: requestTimeout, readinessTimeout: .seconds(20)),
+            api: services, logger: logger)
         try await app.test(.router) { client in try await body(client, db) }
     }
 }
@@ -33,7 +36,8 @@ struct JSONBody {
 
     /// Parses the body; a body that is not a JSON object is recorded as a test failure.
     init(_ response: TestResponse) {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(buffer: response.body))) as? [String: Any] else {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(buffer: response.body))) as? [String: Any]
+        else {
             Issue.record("body is not a JSON object: \(String(buffer: response.body))")
             self.object = [:]
             return
@@ -63,12 +67,15 @@ extension ByteBuffer {
 extension TestClientProtocol {
     /// POSTs the L1 wedge example and hands the response to `check`.
     @discardableResult
-    func createReferral<R>(token: String, clinicID: ClinicID, mrn: String = "MRN-0001", key: String? = nil,
-                           _ check: (TestResponse) async throws -> R) async throws -> R {
+    func createReferral<R>(
+        token: String, clinicID: ClinicID, mrn: String = "MRN-0001", key: String? = nil,
+        _ check: (TestResponse) async throws -> R
+    ) async throws -> R {
         var headers = HTTPFields.bearer(token)
         if let key { headers[HTTPField.Name("Idempotency-Key")!] = key }
-        let response = try await execute(uri: "/v1/referrals", method: .post, headers: headers,
-                                         body: ByteBuffer(json: Fixtures.l1WedgeJSON(clinicID: clinicID, mrn: mrn)))
+        let response = try await execute(
+            uri: "/v1/referrals", method: .post, headers: headers,
+            body: ByteBuffer(json: Fixtures.l1WedgeJSON(clinicID: clinicID, mrn: mrn)))
         return try await check(response)
     }
 }
@@ -76,10 +83,12 @@ extension TestClientProtocol {
 /// Imaging messages as a radiology interface sends them.
 enum ImagingJSON {
     /// An MRI of the 68-year-old: L1 wedge, 30% height loss, STIR edema; extra findings appended.
-    static func mri(clinicID: ClinicID, accession: String = "MR-2026-1101", status: String = "final",
-                    performedAt: String = "2026-11-20T15:30:00-07:00", mrn: String = "MRN-0001",
-                    findings: String = #"{"level":"L1","heightLossPercent":30,"morphology":"wedge","edema":"present"}"#,
-                    modality: String = "MR") -> String {
+    static func mri(
+        clinicID: ClinicID, accession: String = "MR-2026-1101", status: String = "final",
+        performedAt: String = "2026-11-20T15:30:00-07:00", mrn: String = "MRN-0001",
+        findings: String = #"{"level":"L1","heightLossPercent":30,"morphology":"wedge","edema":"present"}"#,
+        modality: String = "MR"
+    ) -> String {
         """
         {"clinicId":"\(clinicID)","sourceSystem":"desert-ris","accessionNumber":"\(accession)","resultStatus":"\(status)",
          "modality":"\(modality)","performedAt":"\(performedAt)",
@@ -93,21 +102,27 @@ extension TestClientProtocol {
     /// POSTs an imaging message and hands the response to `check`.
     @discardableResult
     func postImaging<R>(token: String, _ json: String, _ check: (TestResponse) async throws -> R) async throws -> R {
-        let response = try await execute(uri: "/v1/imaging-results", method: .post, headers: .bearer(token), body: ByteBuffer(json: json))
+        let response = try await execute(
+            uri: "/v1/imaging-results", method: .post, headers: .bearer(token), body: ByteBuffer(json: json))
         return try await check(response)
     }
 
     /// POSTs a referral body and hands the response to `check`.
     @discardableResult
     func postReferral<R>(token: String, _ json: String, _ check: (TestResponse) async throws -> R) async throws -> R {
-        let response = try await execute(uri: "/v1/referrals", method: .post, headers: .bearer(token), body: ByteBuffer(json: json))
+        let response = try await execute(
+            uri: "/v1/referrals", method: .post, headers: .bearer(token), body: ByteBuffer(json: json))
         return try await check(response)
     }
 }
 
 /// POSTs a JSON body and returns the status code and the parsed answer.
-func post(_ client: any TestClientProtocol, _ token: String, _ uri: String, _ body: String = "{}") async throws -> (Int, JSONBody) {
-    try await client.execute(uri: uri, method: .post, headers: .bearer(token), body: ByteBuffer(json: body)) { ($0.status.code, JSONBody($0)) }
+func post(_ client: any TestClientProtocol, _ token: String, _ uri: String, _ body: String = "{}") async throws -> (
+    Int, JSONBody
+) {
+    try await client.execute(uri: uri, method: .post, headers: .bearer(token), body: ByteBuffer(json: body)) {
+        ($0.status.code, JSONBody($0))
+    }
 }
 
 /// An instant as the tests send it (RFC 3339, seconds, UTC).
@@ -115,17 +130,25 @@ func iso(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
 
 /// An MRI with an acute L1 wedge fracture, the referral made from it, and the outpatient vignette
 /// recorded as a candidate: ready for a procedure booking. Returns the referral's id.
-func candidateReferral(_ client: any TestClientProtocol, _ db: TestDatabase, _ clinic: Clinic, mrn: String = "MRN-0001") async throws -> String {
+func candidateReferral(_ client: any TestClientProtocol, _ db: TestDatabase, _ clinic: Clinic, mrn: String = "MRN-0001")
+    async throws -> String
+{
     let pacs = try await Fixtures(db).token(.intake)
     let clinician = try await Fixtures(db).token(.clinician)
-    let result = try await client.postImaging(token: pacs, ImagingJSON.mri(clinicID: clinic.id, accession: "MR-\(mrn)", mrn: mrn)) {
+    let result = try await client.postImaging(
+        token: pacs, ImagingJSON.mri(clinicID: clinic.id, accession: "MR-\(mrn)", mrn: mrn)
+    ) {
         JSONBody($0).string("id")!
     }
-    let referral = try await client.postReferral(token: pacs, """
+    let referral = try await client.postReferral(
+        token: pacs,
+        """
         {"imagingResultIds":["\(result)"],"referringClinician":{"name":"Dr. Ortiz"},"reason":"Painful L1 fracture"}
-        """) { JSONBody($0).string("id")! }
-    let (evaluated, _) = try await post(client, clinician, "/v1/referrals/\(referral)/evaluations",
-                                        EvaluationFlowTests.vignette(decision: #"{"outcome":"candidate"}"#))
+        """
+    ) { JSONBody($0).string("id")! }
+    let (evaluated, _) = try await post(
+        client, clinician, "/v1/referrals/\(referral)/evaluations",
+        EvaluationFlowTests.vignette(decision: #"{"outcome":"candidate"}"#))
     #expect(evaluated == 201)
     return referral
 }

@@ -8,24 +8,30 @@ struct ValueTypeTests {
 
     @Test("a 68-year-old's details are accepted and trimmed")
     func patientDetailsAccepted() throws {
-        let patient = try PatientDetails(mrn: "  MRN-0001 ", givenName: "Eleanor", familyName: "Whitfield",
-                                         birthDate: "1958-03-14", sex: .female, today: today)
+        let patient = try PatientDetails(
+            mrn: "  MRN-0001 ", givenName: "Eleanor", familyName: "Whitfield",
+            birthDate: "1958-03-14", sex: .female, today: today)
         #expect(patient.mrn.value == "MRN-0001")
         #expect(patient.birthDate.description == "1958-03-14")
     }
 
     @Test("every bad patient field is named at once")
     func patientDetailsNameEveryBadField() {
-        #expect(throws: ValidationError([
-            FieldViolation(pointer: "/mrn", message: "must not be empty"),
-            FieldViolation(pointer: "/birthDate", message: "must not be in the future"),
-        ])) {
-            try PatientDetails(mrn: "  ", givenName: "Eleanor", familyName: "Whitfield", birthDate: "2027-01-01",
-                               sex: .female, today: today)
+        #expect(
+            throws: ValidationError([
+                FieldViolation(pointer: "/mrn", message: "must not be empty"),
+                FieldViolation(pointer: "/birthDate", message: "must not be in the future"),
+            ])
+        ) {
+            try PatientDetails(
+                mrn: "  ", givenName: "Eleanor", familyName: "Whitfield", birthDate: "2027-01-01",
+                sex: .female, today: today)
         }
     }
 
-    @Test("impossible and malformed dates are refused", arguments: ["2026-02-29", "2026-13-01", "26-01-01", "2026-1-01", "tomorrow", ""])
+    @Test(
+        "impossible and malformed dates are refused",
+        arguments: ["2026-02-29", "2026-13-01", "26-01-01", "2026-1-01", "tomorrow", ""])
     func badDates(text: String) {
         #expect(throws: ValidationError.self) { try LocalDate(iso8601: text) }
     }
@@ -38,7 +44,9 @@ struct ValueTypeTests {
 
     @Test("text with NUL or beyond its limit is refused")
     func boundedText() {
-        #expect(throws: ValidationError.self) { try BoundedText("Robert'); DROP TABLE referrals;--\u{0}", maxLength: 100) }
+        #expect(throws: ValidationError.self) {
+            try BoundedText("Robert'); DROP TABLE referrals;--\u{0}", maxLength: 100)
+        }
         #expect(throws: ValidationError.self) { try BoundedText(String(repeating: "x", count: 101), maxLength: 100) }
         #expect((try? BoundedText("O'Brien; --", maxLength: 100))?.value == "O'Brien; --")
     }
@@ -55,8 +63,9 @@ struct ValueTypeTests {
 
     @Test("a clinic's day is its own zone's date, not UTC's")
     func clinicToday() throws {
-        let clinic = Clinic(id: .random(), name: try BoundedText("Desert Spine Center", maxLength: 200),
-                            timeZone: try ClinicTimeZone("America/Phoenix"))
+        let clinic = Clinic(
+            id: .random(), name: try BoundedText("Desert Spine Center", maxLength: 200),
+            timeZone: try ClinicTimeZone("America/Phoenix"))
         // 2026-11-26 03:00 UTC is still the 25th in Phoenix (UTC-7).
         let instant = try Date("2026-11-26T03:00:00Z", strategy: .iso8601)
         #expect(clinic.today(at: instant).description == "2026-11-25")
@@ -80,10 +89,13 @@ struct RFC3339Tests {
         #expect(RFC3339.instant("0000-01-01T00:00:00Z") != nil)
     }
 
-    @Test("instants that fall outside years 0000-9999 in UTC, however written, are refused", arguments: [
-        "9999-12-31T23:59:59-23:59", "0000-01-01T00:00:00+00:01", "10000-01-01T00:00:00Z", "+275760-09-13T00:00:00Z",
-        "2026-11-25T09:30:00+24:00", "2026-02-30T00:00:00Z", "2026-11-25", "2026-11-25T09:30:00",
-    ])
+    @Test(
+        "instants that fall outside years 0000-9999 in UTC, however written, are refused",
+        arguments: [
+            "9999-12-31T23:59:59-23:59", "0000-01-01T00:00:00+00:01", "10000-01-01T00:00:00Z",
+            "+275760-09-13T00:00:00Z",
+            "2026-11-25T09:30:00+24:00", "2026-02-30T00:00:00Z", "2026-11-25", "2026-11-25T09:30:00",
+        ])
     func refused(text: String) {
         #expect(RFC3339.instant(text) == nil)
     }

@@ -61,13 +61,16 @@ struct MigratorTests {
     @Test("a new file is pending until migrate applies it; a failing file is rolled back whole")
     func pendingThenApplied() async throws {
         try await withTestDatabase { db in
-            let extra = Migration(name: "9999_test_extra.sql", sql: "CREATE TABLE test_extra (id int); INSERT INTO test_extra VALUES (1);")
+            let extra = Migration(
+                name: "9999_test_extra.sql", sql: "CREATE TABLE test_extra (id int); INSERT INTO test_extra VALUES (1);"
+            )
             let migrator = Migrator(database: db.ownerDatabase, migrations: try Migration.bundled() + [extra])
             #expect(try await migrator.pending() == [extra.name])
             #expect(try await migrator.migrate() == [extra.name])
             #expect(try await migrator.pending().isEmpty)
 
-            let broken = Migration(name: "9999_test_zbroken.sql", sql: "CREATE TABLE half_done (id int); SELECT no_such_function();")
+            let broken = Migration(
+                name: "9999_test_zbroken.sql", sql: "CREATE TABLE half_done (id int); SELECT no_such_function();")
             let failing = Migrator(database: db.ownerDatabase, migrations: try Migration.bundled() + [extra, broken])
             await #expect(throws: MigrationError.self) { try await failing.migrate() }
             #expect(try await db.count("pg_tables", where: "tablename = 'half_done'") == 0)

@@ -10,14 +10,18 @@ import Testing
 /// the services on a simulated clock, checked against the state machine and the schedule.
 @Suite("Clinic simulation")
 struct ClinicSimulationTests {
-    private func replay(_ db: TestDatabase, referrals: Int = 40, seed: UInt64 = 3, days: Int = 28) async throws -> SyntheticHistory.Outcome {
+    private func replay(_ db: TestDatabase, referrals: Int = 40, seed: UInt64 = 3, days: Int = 28) async throws
+        -> SyntheticHistory.Outcome
+    {
         let clock = SimulatedClock(Date())
         let services = try APIServices.postgres(db.database, now: { clock.now })
         return try await SyntheticHistory(services: services, clock: clock)
             .load(referrals: referrals, seed: seed, days: days, clinicID: nil, progress: { _ in })
     }
 
-    @Test("four weeks at the Denver clinic: every referral made, procedures done, and every event a legal move of the state machine or one that moves nothing")
+    @Test(
+        "four weeks at the Denver clinic: every referral made, procedures done, and every event a legal move of the state machine or one that moves nothing"
+    )
     func eventsFollowTheStateMachine() async throws {
         try await withTestDatabase { db in
             let outcome = try await replay(db)
@@ -44,19 +48,26 @@ struct ClinicSimulationTests {
         }
     }
 
-    @Test("no room or clinician holds two live claims at once, and every live booking's referral is in the state its booking made")
+    @Test(
+        "no room or clinician holds two live claims at once, and every live booking's referral is in the state its booking made"
+    )
     func scheduleIsConsistent() async throws {
         try await withTestDatabase { db in
             _ = try await replay(db)
-            #expect(try await db.count("appointment_resources a JOIN appointment_resources b ON a.resource_id = b.resource_id",
-                                       where: """
-                                           a.appointment_id < b.appointment_id AND a.active AND b.active
-                                           AND NOT a.overbooked AND NOT b.overbooked AND a.during && b.during
-                                           """) == 0)
-            #expect(try await db.count("appointments a JOIN referrals r ON r.id = a.referral_id", where: """
-                a.state IN ('booked', 'confirmed') AND r.status <> CASE a.kind WHEN 'evaluation' THEN 'evaluation_scheduled'
-                    WHEN 'procedure' THEN 'procedure_scheduled' ELSE 'follow_up_scheduled' END
-                """) == 0)
+            #expect(
+                try await db.count(
+                    "appointment_resources a JOIN appointment_resources b ON a.resource_id = b.resource_id",
+                    where: """
+                        a.appointment_id < b.appointment_id AND a.active AND b.active
+                        AND NOT a.overbooked AND NOT b.overbooked AND a.during && b.during
+                        """) == 0)
+            #expect(
+                try await db.count(
+                    "appointments a JOIN referrals r ON r.id = a.referral_id",
+                    where: """
+                        a.state IN ('booked', 'confirmed') AND r.status <> CASE a.kind WHEN 'evaluation' THEN 'evaluation_scheduled'
+                            WHEN 'procedure' THEN 'procedure_scheduled' ELSE 'follow_up_scheduled' END
+                        """) == 0)
         }
     }
 

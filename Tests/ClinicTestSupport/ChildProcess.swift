@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs the built `clinic` binary as a child process, with posix_spawn and waitpid.
@@ -19,14 +20,19 @@ public struct ChildProcess: Sendable {
         }
         let candidate = directory.appendingPathComponent("clinic").path
         guard FileManager.default.isExecutableFile(atPath: candidate) else {
-            throw TestSupportError("\(candidate) not found: build it first (`swift build --build-tests` builds it; `make test` does this)")
+            throw TestSupportError(
+                "\(candidate) not found: build it first (`swift build --build-tests` builds it; `make test` does this)")
         }
         return candidate
     }
 
     /// Starts `executable` with `arguments`; stdout and stderr go to a file read by `output()`.
-    public static func start(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> ChildProcess {
-        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("clinic-child-\(UUID().uuidString).log").path
+    public static func start(_ executable: String, _ arguments: [String], environment: [String: String]) throws
+        -> ChildProcess
+    {
+        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "clinic-child-\(UUID().uuidString).log"
+        ).path
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -50,8 +56,10 @@ public struct ChildProcess: Sendable {
     /// Runs to completion: exit status and combined output.
     /// Runs to completion: exit status and combined output. A child still running after
     /// `timeout` is killed and the test fails.
-    public static func run(_ executable: String, _ arguments: [String], environment: [String: String],
-                           timeout: Duration = .seconds(60)) async throws -> (status: Int32, output: String) {
+    public static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String],
+        timeout: Duration = .seconds(60)
+    ) async throws -> (status: Int32, output: String) {
         let child = try start(executable, arguments, environment: environment)
         let status = try await child.wait(timeout: timeout)
         return (status, child.output())
@@ -84,12 +92,17 @@ public struct ChildProcess: Sendable {
 public func freeLoopbackPort() throws -> Int { try LocalCluster.freePort() }
 
 /// Runs the built `clinic` binary against a test database (its `DATABASE_URL`), to completion.
-public func runClinic(_ arguments: [String], _ db: TestDatabase, timeout: Duration = .seconds(60)) async throws -> (status: Int32, output: String) {
+public func runClinic(_ arguments: [String], _ db: TestDatabase, timeout: Duration = .seconds(60)) async throws -> (
+    status: Int32, output: String
+) {
     try await runClinic(arguments, environment: ["DATABASE_URL": db.url], timeout: timeout)
 }
 
 /// Runs the built `clinic` binary with exactly this environment, to completion.
-public func runClinic(_ arguments: [String], environment: [String: String],
-                      timeout: Duration = .seconds(60)) async throws -> (status: Int32, output: String) {
-    try await ChildProcess.run(try ChildProcess.clinicExecutable(), arguments, environment: environment, timeout: timeout)
+public func runClinic(
+    _ arguments: [String], environment: [String: String],
+    timeout: Duration = .seconds(60)
+) async throws -> (status: Int32, output: String) {
+    try await ChildProcess.run(
+        try ChildProcess.clinicExecutable(), arguments, environment: environment, timeout: timeout)
 }

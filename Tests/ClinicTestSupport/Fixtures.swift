@@ -21,8 +21,12 @@ public struct Fixtures: Sendable {
 
     /// A clinic in America/Phoenix open 07:00-17:00 on weekdays.
     @discardableResult
-    public func clinic(name: String = "Desert Spine Center", timeZone: String = "America/Phoenix") async throws -> Clinic {
-        let hours = try (1...5).map { try OpeningHours(weekday: $0, opens: LocalTime("07:00"), closes: LocalTime("17:00")) }
+    public func clinic(name: String = "Desert Spine Center", timeZone: String = "America/Phoenix") async throws
+        -> Clinic
+    {
+        let hours = try (1...5).map {
+            try OpeningHours(weekday: $0, opens: LocalTime("07:00"), closes: LocalTime("17:00"))
+        }
         return try await ClinicSetupService(store: PostgresClinicStore(database: db.database))
             .createClinic(name: name, timeZone: timeZone, hours: hours, actor: Self.operator_)
     }
@@ -41,7 +45,8 @@ public struct Fixtures: Sendable {
     public static func l1WedgeDraft(clinicID: ClinicID, mrn: String = "MRN-0001") -> ReferralDraft {
         ReferralDraft(
             clinicID: clinicID.description,
-            patient: .init(mrn: mrn, givenName: "Eleanor", familyName: "Whitfield", birthDate: "1958-03-14", sex: .female),
+            patient: .init(
+                mrn: mrn, givenName: "Eleanor", familyName: "Whitfield", birthDate: "1958-03-14", sex: .female),
             referringClinicianName: "Dr. Samuel Ortiz", referringClinicianNPI: "1234567893",
             reason: "L1 wedge fracture, 30% height loss, STIR edema on MRI; NRS 7 despite bracing.",
             symptomOnset: "2026-10-30")
@@ -60,15 +65,21 @@ public struct Fixtures: Sendable {
 extension Fixtures {
     /// A clinic that can be booked: a consult room, an evaluator, a procedure room and a
     /// proceduralist, all working Monday to Friday 07:00-17:00 (clinic hours too).
-    public func schedulableClinic(timeZone: String = "America/Phoenix") async throws -> (clinic: Clinic, resources: [ResourceKind: ResourceID]) {
+    public func schedulableClinic(timeZone: String = "America/Phoenix") async throws -> (
+        clinic: Clinic, resources: [ResourceKind: ResourceID]
+    ) {
         let clinic = try await self.clinic(timeZone: timeZone)
         let setup = ClinicSetupService(store: PostgresClinicStore(database: db.database))
         var ids: [ResourceKind: ResourceID] = [:]
-        for (kind, name) in [(ResourceKind.consultRoom, "Consult Room A"), (.evaluator, "Dr. Kevin Chen"),
-                             (.procedureRoom, "Procedure Suite 1"), (.proceduralist, "Dr. Maria Alvarez")] {
-            let resource = try await setup.addResource(clinicID: clinic.id, kind: kind, name: name, actor: Self.operator_)
-            _ = try await setup.setTemplate(resourceID: resource.resource.id,
-                                            windows: (1...5).map { ($0, "07:00", "17:00") }, actor: Self.operator_)
+        for (kind, name) in [
+            (ResourceKind.consultRoom, "Consult Room A"), (.evaluator, "Dr. Kevin Chen"),
+            (.procedureRoom, "Procedure Suite 1"), (.proceduralist, "Dr. Maria Alvarez"),
+        ] {
+            let resource = try await setup.addResource(
+                clinicID: clinic.id, kind: kind, name: name, actor: Self.operator_)
+            _ = try await setup.setTemplate(
+                resourceID: resource.resource.id,
+                windows: (1...5).map { ($0, "07:00", "17:00") }, actor: Self.operator_)
             ids[kind] = resource.resource.id
         }
         return (clinic, ids)
@@ -94,29 +105,42 @@ extension Fixtures {
     /// height loss, STIR edema) two weeks ago, the referral made from it (urgent when `urgent`:
     /// long-term steroids), and a clinician's evaluation deciding candidate, under the plan's
     /// anesthesia. Made through the services, as a clinic would.
-    public func candidate(at clinic: Clinic, mrn: String, urgent: Bool = false, anesthesia: AnesthesiaPlan = .localWithSedation,
-                          services: APIServices? = nil) async throws -> ReferralID {
+    public func candidate(
+        at clinic: Clinic, mrn: String, urgent: Bool = false, anesthesia: AnesthesiaPlan = .localWithSedation,
+        services: APIServices? = nil
+    ) async throws -> ReferralID {
         let services = try services ?? self.services()
-        let patient = ReferralDraft.PatientDraft(mrn: mrn, givenName: "Eleanor", familyName: "Whitfield", birthDate: "1958-03-14", sex: .female)
-        let imaging = try await services.imaging.submit(ImagingResultDraft(
-            clinicID: clinic.id.description, sourceSystem: "desert-ris", accessionNumber: "MR-\(mrn)", status: .final, modality: .mri,
-            performedAt: Date().addingTimeInterval(-14 * 86_400), patient: patient,
-            impression: "Acute L1 wedge compression fracture, 30% height loss, STIR edema.",
-            findings: [.init(level: "L1", heightLossPercent: 30, morphology: .wedge, edema: .present)]), actor: Self.operator_)
+        let patient = ReferralDraft.PatientDraft(
+            mrn: mrn, givenName: "Eleanor", familyName: "Whitfield", birthDate: "1958-03-14", sex: .female)
+        let imaging = try await services.imaging.submit(
+            ImagingResultDraft(
+                clinicID: clinic.id.description, sourceSystem: "desert-ris", accessionNumber: "MR-\(mrn)",
+                status: .final, modality: .mri,
+                performedAt: Date().addingTimeInterval(-14 * 86_400), patient: patient,
+                impression: "Acute L1 wedge compression fracture, 30% height loss, STIR edema.",
+                findings: [.init(level: "L1", heightLossPercent: 30, morphology: .wedge, edema: .present)]),
+            actor: Self.operator_)
         var flags = ClinicalFlags()
         flags.longTermSteroids = urgent
-        let referral = try await services.referrals.create(ReferralDraft(
-            clinicID: nil, patient: nil, referringClinicianName: "Dr. Samuel Ortiz", referringClinicianNPI: "1234567893",
-            reason: "Painful L1 fracture, NRS 7 despite bracing", symptomOnset: nil, imagingResultIDs: [imaging.result.id.description],
-            flags: flags), idempotencyKey: nil, actor: Self.operator_).referral
+        let referral = try await services.referrals.create(
+            ReferralDraft(
+                clinicID: nil, patient: nil, referringClinicianName: "Dr. Samuel Ortiz",
+                referringClinicianNPI: "1234567893",
+                reason: "Painful L1 fracture, NRS 7 despite bracing", symptomOnset: nil,
+                imagingResultIDs: [imaging.result.id.description],
+                flags: flags), idempotencyKey: nil, actor: Self.operator_
+        ).referral
         let findings = EvaluationFindings(
-            painNRS: 6, hospitalised: false, painWorsening: false, furtherHeightLoss: false, kyphoticDeformity: true, rolandMorris: 12,
-            painFromTargetFracture: true, conservativeCare: ConservativeCare(bracing: true, weeks: 5), contraindications: .noneFound,
+            painNRS: 6, hospitalised: false, painWorsening: false, furtherHeightLoss: false, kyphoticDeformity: true,
+            rolandMorris: 12,
+            painFromTargetFracture: true, conservativeCare: ConservativeCare(bracing: true, weeks: 5),
+            contraindications: .noneFound,
             boneDensityReferral: true, osteoporosisEducation: true, myeloma: false, levels: [try VertebralLevel("L1")],
             anesthesia: anesthesia, anticoagulant: .warfarin, inr: 1.2, platelets: 210)
-        _ = try await services.evaluations.record(referralID: referral.id, findings: findings,
-                                                  decision: EvaluationDecisionDraft(outcome: .candidate, reason: nil, reevaluateOn: nil),
-                                                  actor: Self.operator_)
+        _ = try await services.evaluations.record(
+            referralID: referral.id, findings: findings,
+            decision: EvaluationDecisionDraft(outcome: .candidate, reason: nil, reevaluateOn: nil),
+            actor: Self.operator_)
         return referral.id
     }
 }

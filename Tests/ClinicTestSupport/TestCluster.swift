@@ -2,8 +2,9 @@ import ClinicPostgres
 import Foundation
 import Logging
 import PostgresNIO
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The PostgreSQL server the tests use: `CLINIC_TEST_DATABASE_URL` when set (a superuser on a
@@ -27,7 +28,9 @@ actor TestCluster {
         let templateName: String
 
         func configuration(role: String, database: String) -> PostgresClient.Configuration {
-            .init(host: host, port: port, username: role, password: TestCluster.rolePassword, database: database, tls: .disable)
+            .init(
+                host: host, port: port, username: role, password: TestCluster.rolePassword, database: database,
+                tls: .disable)
         }
 
         func url(role: String, database: String) -> String {
@@ -54,8 +57,9 @@ actor TestCluster {
     func createDatabase() async throws -> (name: String, server: Server) {
         let server = try await start()
         let name = "test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        try await server.admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(server.templateName) OWNER \(Self.ownerRole)"),
-                                     logger: logger)
+        try await server.admin.query(
+            PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(server.templateName) OWNER \(Self.ownerRole)"),
+            logger: logger)
         return (name, server)
     }
 
@@ -64,29 +68,37 @@ actor TestCluster {
         let (host, port, user, password): (String, Int, String, String?)
         if let url = ProcessInfo.processInfo.environment["CLINIC_TEST_DATABASE_URL"], !url.isEmpty {
             let parsed = try DatabaseURL(url)
-            (host, port, user, password) = (parsed.host, parsed.port, parsed.username, parsed.clientConfiguration.password)
+            (host, port, user, password) = (
+                parsed.host, parsed.port, parsed.username, parsed.clientConfiguration.password
+            )
         } else {
             let cluster = try LocalCluster.start()
             (host, port, user, password) = ("127.0.0.1", cluster.port, LocalCluster.superuser, nil)
         }
-        let admin = PostgresClient(configuration: .init(host: host, port: port, username: user, password: password,
-                                                        database: "postgres", tls: .disable), backgroundLogger: logger)
+        let admin = PostgresClient(
+            configuration: .init(
+                host: host, port: port, username: user, password: password,
+                database: "postgres", tls: .disable), backgroundLogger: logger)
         // Runs for the life of the test process.
         Task.detached { await admin.run() }
         // Roles are per cluster: made once, kept for other test runs on a shared server.
         for role in [ownerRole, appRole] {
-            try await admin.query(PostgresQuery(unsafeSQL: """
-                DO $$ BEGIN
-                    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '\(role)') THEN
-                        CREATE ROLE \(role) LOGIN PASSWORD '\(rolePassword)';
-                    END IF;
-                END $$
-                """), logger: logger)
+            try await admin.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        DO $$ BEGIN
+                            IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '\(role)') THEN
+                                CREATE ROLE \(role) LOGIN PASSWORD '\(rolePassword)';
+                            END IF;
+                        END $$
+                        """), logger: logger)
         }
         try await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(template)"), logger: logger)
-        try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(template) OWNER \(ownerRole)"), logger: logger)
+        try await admin.query(
+            PostgresQuery(unsafeSQL: "CREATE DATABASE \(template) OWNER \(ownerRole)"), logger: logger)
         let server = Server(host: host, port: port, admin: admin, templateName: template)
-        let client = PostgresClient(configuration: server.configuration(role: ownerRole, database: template), backgroundLogger: logger)
+        let client = PostgresClient(
+            configuration: server.configuration(role: ownerRole, database: template), backgroundLogger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
@@ -113,26 +125,34 @@ enum LocalCluster {
 
     static func start() throws -> Running {
         let bin = try binDirectory()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("clinic-test-\(getpid())-\(UUID().uuidString.prefix(8))").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "clinic-test-\(getpid())-\(UUID().uuidString.prefix(8))"
+        ).path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let asRoot = geteuid() == 0
         if asRoot { try run("/bin/chown", ["postgres:postgres", directory]) }
         let data = directory + "/data"
-        try runAsOwner(bin + "/initdb", ["-D", data, "--auth=trust", "--username=\(superuser)", "--encoding=UTF8", "--no-sync"], asRoot: asRoot)
+        try runAsOwner(
+            bin + "/initdb", ["-D", data, "--auth=trust", "--username=\(superuser)", "--encoding=UTF8", "--no-sync"],
+            asRoot: asRoot)
         var lastError: (any Error)?
         for _ in 0..<5 {
             let port = try freePort()
             do {
-                try runAsOwner(bin + "/pg_ctl", [
-                    "-D", data, "-l", directory + "/postgres.log", "-w", "-t", "60",
-                    "-o", "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c shared_buffers=128MB",
-                    "start",
-                ], asRoot: asRoot)
+                try runAsOwner(
+                    bin + "/pg_ctl",
+                    [
+                        "-D", data, "-l", directory + "/postgres.log", "-w", "-t", "60",
+                        "-o",
+                        "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c shared_buffers=128MB",
+                        "start",
+                    ], asRoot: asRoot)
                 directoryToStop = data
                 pgCtlPath = bin + "/pg_ctl"
                 atexit {
                     guard let data = LocalCluster.directoryToStop, let pgCtl = LocalCluster.pgCtlPath else { return }
-                    let command = geteuid() == 0
+                    let command =
+                        geteuid() == 0
                         ? "runuser -u postgres -- \(pgCtl) -D \(data) -m immediate stop >/dev/null 2>&1"
                         : "\(pgCtl) -D \(data) -m immediate stop >/dev/null 2>&1"
                     _ = system(command)
@@ -153,10 +173,12 @@ enum LocalCluster {
         if let newest = versions.last, FileManager.default.isExecutableFile(atPath: "\(root)/\(newest)/bin/initdb") {
             return "\(root)/\(newest)/bin"
         }
-        for path in ["/usr/local/bin", "/usr/bin", "/opt/homebrew/bin"] where FileManager.default.isExecutableFile(atPath: path + "/initdb") {
+        for path in ["/usr/local/bin", "/usr/bin", "/opt/homebrew/bin"]
+        where FileManager.default.isExecutableFile(atPath: path + "/initdb") {
             return path
         }
-        throw TestSupportError("PostgreSQL server binaries not found: run `make test` (it installs them) or set CLINIC_TEST_DATABASE_URL")
+        throw TestSupportError(
+            "PostgreSQL server binaries not found: run `make test` (it installs them) or set CLINIC_TEST_DATABASE_URL")
     }
 
     /// initdb and postgres refuse to run as root: run them as the postgres user then.
@@ -174,9 +196,12 @@ enum LocalCluster {
     /// child leaves a daemon behind (pg_ctl start), and `waitUntilExit` then never returns.
     /// Output goes to a file rather than a pipe because the daemon inherits the descriptors.
     private static func run(_ executable: String, _ arguments: [String]) throws {
-        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("clinic-test-cmd-\(UUID().uuidString).log").path
+        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "clinic-test-cmd-\(UUID().uuidString).log"
+        ).path
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
-        let command = ([executable] + arguments).map(shellQuoted).joined(separator: " ")
+        let command =
+            ([executable] + arguments).map(shellQuoted).joined(separator: " ")
             + " </dev/null >\(shellQuoted(outputPath)) 2>&1"
         let status = system(command)
         guard status == 0 else {
@@ -199,7 +224,9 @@ enum LocalCluster {
         address.sin_port = 0
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard bound == 0 else { throw TestSupportError("bind() failed") }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)

@@ -29,29 +29,37 @@ public struct TestDatabase: Sendable {
 }
 
 /// Gives `body` a fresh database cloned from the migrated template, and drops it afterwards.
-public func withTestDatabase<T: Sendable>(poolSize: Int = 6, _ body: (TestDatabase) async throws -> T) async throws -> T {
+public func withTestDatabase<T: Sendable>(poolSize: Int = 6, _ body: (TestDatabase) async throws -> T) async throws -> T
+{
     let (name, server) = try await TestCluster.shared.createDatabase()
     let logger = await TestCluster.shared.logger
-    let client = PostgresClient(configuration: server.configuration(role: TestCluster.ownerRole, database: name), backgroundLogger: logger)
+    let client = PostgresClient(
+        configuration: server.configuration(role: TestCluster.ownerRole, database: name), backgroundLogger: logger)
     let result: Result<T, any Error>
     do {
-        result = .success(try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            let database = ClinicDatabase(client: ClinicDatabase.makeClient(server.configuration(role: TestCluster.appRole, database: name),
-                                                                            maximumConnections: poolSize, logger: logger), logger: logger)
-            return try await withThrowingTaskGroup(of: Void.self) { inner in
-                inner.addTask { await database.client.run() }
-                defer { inner.cancelAll() }
-                return try await body(TestDatabase(name: name, url: server.url(role: TestCluster.appRole, database: name),
-                                                   ownerURL: server.url(role: TestCluster.ownerRole, database: name),
-                                                   database: database, client: client))
-            }
-        })
+        result = .success(
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await client.run() }
+                defer { group.cancelAll() }
+                let database = ClinicDatabase(
+                    client: ClinicDatabase.makeClient(
+                        server.configuration(role: TestCluster.appRole, database: name),
+                        maximumConnections: poolSize, logger: logger), logger: logger)
+                return try await withThrowingTaskGroup(of: Void.self) { inner in
+                    inner.addTask { await database.client.run() }
+                    defer { inner.cancelAll() }
+                    return try await body(
+                        TestDatabase(
+                            name: name, url: server.url(role: TestCluster.appRole, database: name),
+                            ownerURL: server.url(role: TestCluster.ownerRole, database: name),
+                            database: database, client: client))
+                }
+            })
     } catch {
         result = .failure(error)
     }
-    _ = try? await server.admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
+    _ = try? await server.admin.query(
+        PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
     return try result.get()
 }
 

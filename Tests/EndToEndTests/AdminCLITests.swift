@@ -16,8 +16,11 @@ struct AdminCLITests {
             try await Fixtures(db).clinic()
             let result = try await runClinic(["check"], db)
             #expect(result.status == 0, "\(result.output)")
-            for name in ["database_url", "http_port", "pool_max", "log_level", "database", "database_role", "migrations", "server_version",
-                         "btree_gist", "clock", "time_zones"] {
+            for name in [
+                "database_url", "http_port", "pool_max", "log_level", "database", "database_role", "migrations",
+                "server_version",
+                "btree_gist", "clock", "time_zones",
+            ] {
                 #expect(result.output.contains("ok    \(name) "), "\(name) in \(result.output)")
             }
             #expect(result.output.contains("America/Phoenix"))
@@ -30,7 +33,9 @@ struct AdminCLITests {
             _ = try await db.query("UPDATE schema_migrations SET checksum = 'edited' WHERE name = '0001_schema.sql'")
             let edited = try await runClinic(["check"], db)
             #expect(edited.status == 4)
-            #expect(edited.output.contains("FAIL  migrations") && edited.output.contains("0001_schema.sql was applied and has since been edited"))
+            #expect(
+                edited.output.contains("FAIL  migrations")
+                    && edited.output.contains("0001_schema.sql was applied and has since been edited"))
         }
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
             _ = try await db.query("DROP SCHEMA public CASCADE")
@@ -39,7 +44,8 @@ struct AdminCLITests {
             #expect(result.status == 4)
             #expect(result.output.contains("FAIL  migrations") && result.output.contains("run `clinic migrate`"))
             #expect(result.output.contains("ok    database "))
-            #expect(try await db.count("pg_tables", where: "schemaname = 'public'") == 0, "check must not create anything")
+            #expect(
+                try await db.count("pg_tables", where: "schemaname = 'public'") == 0, "check must not create anything")
         }
     }
 
@@ -50,7 +56,8 @@ struct AdminCLITests {
         #expect(missing.output.contains("FAIL  database_url") && missing.output.contains("DATABASE_URL is not set"))
         #expect(missing.output.contains("ok    log_level"))
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
-            let badPool = try await runClinic(["check"], environment: ["DATABASE_URL": db.url, "CLINIC_DB_POOL_MAX": "zero"])
+            let badPool = try await runClinic(
+                ["check"], environment: ["DATABASE_URL": db.url, "CLINIC_DB_POOL_MAX": "zero"])
             #expect(badPool.status == 2)
             #expect(badPool.output.contains("CLINIC_DB_POOL_MAX must be a whole number"))
             #expect(badPool.output.contains("ok    migrations"))
@@ -60,7 +67,8 @@ struct AdminCLITests {
     @Test("check exits 3 when nothing listens on the database port")
     func checkUnreachable() async throws {
         let port = try freeLoopbackPort()
-        let result = try await runClinic(["check", "--database-url", "postgres://clinic@127.0.0.1:\(port)/clinic"], environment: [:])
+        let result = try await runClinic(
+            ["check", "--database-url", "postgres://clinic@127.0.0.1:\(port)/clinic"], environment: [:])
         #expect(result.status == 3)
         #expect(result.output.contains("FAIL  database") && result.output.contains("127.0.0.1:\(port)"))
         #expect(result.output.contains("skip  database_role, migrations"))
@@ -71,7 +79,8 @@ struct AdminCLITests {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
             let passing = try await runClinic(["check", "--json"], db)
             #expect(passing.status == 0)
-            let object = try #require(try JSONSerialization.jsonObject(with: Data(passing.output.utf8)) as? [String: Any])
+            let object = try #require(
+                try JSONSerialization.jsonObject(with: Data(passing.output.utf8)) as? [String: Any])
             #expect(object["ok"] as? Bool == true)
             let checks = try #require(object["checks"] as? [[String: String]])
             #expect(checks.count == 11)
@@ -89,7 +98,9 @@ struct AdminCLITests {
     // MARK: referrals list
 
     /// A referral received `daysAgo` days ago (the service's clock and the actor's instant set back), with its onset `onsetDaysBefore` earlier.
-    private func referral(_ db: TestDatabase, clinic: Clinic, mrn: String, daysAgo: Int, onsetDaysBefore: Int) async throws -> Referral {
+    private func referral(_ db: TestDatabase, clinic: Clinic, mrn: String, daysAgo: Int, onsetDaysBefore: Int)
+        async throws -> Referral
+    {
         let received = Date().addingTimeInterval(-Double(daysAgo) * 86_400)
         var draft = Fixtures.l1WedgeDraft(clinicID: clinic.id, mrn: mrn)
         draft.symptomOnset = clinic.today(at: received).adding(days: -onsetDaysBefore).description
@@ -115,9 +126,14 @@ struct AdminCLITests {
             #expect(rows.count == 2)
             #expect(Set(rows.compactMap { $0["id"] as? String }) == [late.id.description, fresh.id.description])
             #expect(rows.first { $0["id"] as? String == late.id.description }?["overdue"] as? Bool == true)
-            #expect(Set(rows[0].keys) == ["id", "clinicId", "patientId", "mrn", "givenName", "familyName", "status", "urgency",
-                                          "evaluationDueOn", "windowClosesOn", "overdue", "receivedOn", "createdAt", "version"])
-            #expect(try await db.count("audit_log", where: "action = 'referral.list' AND actor_name = 'clinic referrals list'") == 2)
+            #expect(
+                Set(rows[0].keys) == [
+                    "id", "clinicId", "patientId", "mrn", "givenName", "familyName", "status", "urgency",
+                    "evaluationDueOn", "windowClosesOn", "overdue", "receivedOn", "createdAt", "version",
+                ])
+            #expect(
+                try await db.count(
+                    "audit_log", where: "action = 'referral.list' AND actor_name = 'clinic referrals list'") == 2)
         }
     }
 
@@ -138,7 +154,8 @@ struct AdminCLITests {
             #expect(tooFar.status == 1)
             #expect(tooFar.output.contains("error: /windowClosingWithinDays: must be from 0 to 365"))
             let badStatus = try await runClinic(["referrals", "list", "--status", "waiting"], db)
-            #expect(badStatus.status == 1 && badStatus.output.contains("error: --status must be one of received, triaged"))
+            #expect(
+                badStatus.status == 1 && badStatus.output.contains("error: --status must be one of received, triaged"))
             #expect(try await runClinic(["referrals", "list", "--limit", "0"], db).status == 64)
         }
     }
@@ -147,7 +164,9 @@ struct AdminCLITests {
     func paging() async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
             let desert = try await Fixtures(db).clinic()
-            for index in 0..<3 { _ = try await referral(db, clinic: desert, mrn: "MRN-\(index)", daysAgo: 0, onsetDaysBefore: 10) }
+            for index in 0..<3 {
+                _ = try await referral(db, clinic: desert, mrn: "MRN-\(index)", daysAgo: 0, onsetDaysBefore: 10)
+            }
             let two = try await runClinic(["referrals", "list", "--limit", "2"], db)
             #expect(two.status == 0)
             #expect(two.output.hasSuffix("2 referrals (more match: raise --limit).\n"))
@@ -162,7 +181,8 @@ struct AdminCLITests {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
             let (_, resources) = try await Fixtures(db).schedulableClinic()
             let room = try #require(resources[.procedureRoom]).description
-            let set = try await runClinic(["template", "set", room, "--window", "1-3=08:00-12:00", "--window", "5=13:00-15:00"], db)
+            let set = try await runClinic(
+                ["template", "set", room, "--window", "1-3=08:00-12:00", "--window", "5=13:00-15:00"], db)
             #expect(set.status == 0, "\(set.output)")
             #expect(set.output.contains("Procedure Suite 1: 4 weekly window(s)."))
             #expect(try await db.count("availability_templates", where: "resource_id = '\(room)'") == 4)
@@ -174,32 +194,58 @@ struct AdminCLITests {
             #expect(backwards.status == 1 && backwards.output.contains("must be after the start"))
             #expect(try await db.count("availability_templates", where: "resource_id = '\(room)'") == 4)
 
-            let block = try await runClinic(["block", "add", room, "--starts", "2026-12-24T00:00:00-07:00", "--ends", "2026-12-26T00:00:00-07:00",
-                                          "--kind", "holiday", "--reason", "Christmas"], db)
+            let block = try await runClinic(
+                [
+                    "block", "add", room, "--starts", "2026-12-24T00:00:00-07:00", "--ends",
+                    "2026-12-26T00:00:00-07:00",
+                    "--kind", "holiday", "--reason", "Christmas",
+                ], db)
             #expect(block.status == 0, "\(block.output)")
-            #expect(try await db.count("resource_blocks", where: "resource_id = '\(room)' AND reason = 'Christmas'") == 1)
-            #expect(try await runClinic(["block", "add", room, "--starts", "2026-12-24", "--ends", "2026-12-26T00:00:00-07:00",
-                                      "--kind", "holiday", "--reason", "X"], db).status == 1)
-            #expect(try await runClinic(["block", "add", room, "--starts", "2026-12-24T00:00:00-07:00", "--ends", "2026-12-26T00:00:00-07:00",
-                                      "--kind", "vacation", "--reason", "X"], db).status == 64)
-            #expect(try await db.count("audit_log", where: "outcome = 'success' AND actor_name IN ('clinic template set', 'clinic block add')") == 2)
+            #expect(
+                try await db.count("resource_blocks", where: "resource_id = '\(room)' AND reason = 'Christmas'") == 1)
+            #expect(
+                try await runClinic(
+                    [
+                        "block", "add", room, "--starts", "2026-12-24", "--ends", "2026-12-26T00:00:00-07:00",
+                        "--kind", "holiday", "--reason", "X",
+                    ], db
+                ).status == 1)
+            #expect(
+                try await runClinic(
+                    [
+                        "block", "add", room, "--starts", "2026-12-24T00:00:00-07:00", "--ends",
+                        "2026-12-26T00:00:00-07:00",
+                        "--kind", "vacation", "--reason", "X",
+                    ], db
+                ).status == 64)
+            #expect(
+                try await db.count(
+                    "audit_log",
+                    where: "outcome = 'success' AND actor_name IN ('clinic template set', 'clinic block add')") == 2)
 
             // The older spelling is the same implementation.
             #expect(try await runClinic(["resource", "template", room, "--window", "1-5=07:00-17:00"], db).status == 0)
             #expect(try await db.count("availability_templates", where: "resource_id = '\(room)'") == 5)
-            let listed = try await runClinic(["resource", "list", "--clinic", try #require(Self.clinicID(of: room, db)), "--json"], db)
-            let rows = try #require(try JSONSerialization.jsonObject(with: Data(listed.output.utf8)) as? [[String: Any]])
+            let listed = try await runClinic(
+                ["resource", "list", "--clinic", try #require(Self.clinicID(of: room, db)), "--json"], db)
+            let rows = try #require(
+                try JSONSerialization.jsonObject(with: Data(listed.output.utf8)) as? [[String: Any]])
             #expect((rows.first { $0["id"] as? String == room }?["windows"] as? [[String: Any]])?.count == 5)
         }
     }
 
-    @Test("block add refuses instants past year 9999 and bare dates with exit 1, and stores nothing (year 300000 once stopped the command)",
-          arguments: [("300000-01-01T00:00:00Z", "300000-01-02T00:00:00Z"), ("+10000-01-01T00:00:00Z", "2026-12-26T00:00:00-07:00"),
-                      ("-9999-01-01T00:00:00Z", "2026-12-26T00:00:00-07:00"), ("0000-06-01T00:00:00Z", "0000-06-02T00:00:00Z")])
+    @Test(
+        "block add refuses instants past year 9999 and bare dates with exit 1, and stores nothing (year 300000 once stopped the command)",
+        arguments: [
+            ("300000-01-01T00:00:00Z", "300000-01-02T00:00:00Z"),
+            ("+10000-01-01T00:00:00Z", "2026-12-26T00:00:00-07:00"),
+            ("-9999-01-01T00:00:00Z", "2026-12-26T00:00:00-07:00"), ("0000-06-01T00:00:00Z", "0000-06-02T00:00:00Z"),
+        ])
     func blockOutOfRange(starts: String, ends: String) async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
             let room = try #require(try await Fixtures(db).schedulableClinic().resources[.procedureRoom]).description
-            let result = try await runClinic(["block", "add", room, "--starts=\(starts)", "--ends=\(ends)", "--kind", "other", "--reason", "x"], db)
+            let result = try await runClinic(
+                ["block", "add", room, "--starts=\(starts)", "--ends=\(ends)", "--kind", "other", "--reason", "x"], db)
             #expect(result.status == 1, "\(result.output)")
             #expect(result.output.contains("error: "))
             #expect(try await db.count("resource_blocks") == 0)
@@ -207,7 +253,8 @@ struct AdminCLITests {
     }
 
     private static func clinicID(of resource: String, _ db: TestDatabase) async throws -> String? {
-        try await db.query("SELECT clinic_id::text FROM resources WHERE id = \(UUID(uuidString: resource)!)").first?.decode(String.self)
+        try await db.query("SELECT clinic_id::text FROM resources WHERE id = \(UUID(uuidString: resource)!)").first?
+            .decode(String.self)
     }
 
     // MARK: completion

@@ -2,10 +2,11 @@ import ClinicDomain
 import ClinicServices
 import ClinicTestSupport
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// Concurrent bookings through the running server: the database's exclusion constraint decides.
 @Suite("Booking races through the running server")
@@ -13,8 +14,9 @@ struct BookingRaceTests {
     /// Starts the built server on the database, runs `body` with its base URL, then stops it.
     private func withServer(_ db: TestDatabase, _ body: (String) async throws -> Void) async throws {
         let port = try freeLoopbackPort()
-        let server = try ChildProcess.start(try ChildProcess.clinicExecutable(), ["serve", "--port", "\(port)"],
-                                            environment: ["DATABASE_URL": db.url, "CLINIC_LOG_LEVEL": "warning", "CLINIC_DB_POOL_MAX": "10"])
+        let server = try ChildProcess.start(
+            try ChildProcess.clinicExecutable(), ["serve", "--port", "\(port)"],
+            environment: ["DATABASE_URL": db.url, "CLINIC_LOG_LEVEL": "warning", "CLINIC_DB_POOL_MAX": "10"])
         defer { server.signal(SIGKILL) }
         let base = "http://127.0.0.1:\(port)"
         var healthy = false
@@ -33,8 +35,11 @@ struct BookingRaceTests {
         let services = try Fixtures(db).services()
         var ids: [String] = []
         for index in 0..<50 {
-            ids.append(try await services.referrals.create(Fixtures.l1WedgeDraft(clinicID: clinic.id, mrn: "RACE-\(index)"), idempotencyKey: nil,
-                                                           actor: Fixtures.operator_).referral.id.description)
+            ids.append(
+                try await services.referrals.create(
+                    Fixtures.l1WedgeDraft(clinicID: clinic.id, mrn: "RACE-\(index)"), idempotencyKey: nil,
+                    actor: Fixtures.operator_
+                ).referral.id.description)
         }
         return ids
     }
@@ -70,9 +75,12 @@ struct BookingRaceTests {
             let token = try await Fixtures(db).token(.scheduler)
             let ids = try await referrals(db, clinic)
             let start = ISO8601DateFormatter().string(from: Fixtures.nextMondayMorning(in: clinic))
-            let room = resources[.consultRoom]!, evaluator = resources[.evaluator]!
+            let room = resources[.consultRoom]!
+            let evaluator = resources[.evaluator]!
             try await withServer(db) { base in
-                let bodies = ids.map { "{\"referralId\":\"\($0)\",\"kind\":\"evaluation\",\"start\":\"\(start)\",\"resourceIds\":[\"\(room)\",\"\(evaluator)\"]}" }
+                let bodies = ids.map {
+                    "{\"referralId\":\"\($0)\",\"kind\":\"evaluation\",\"start\":\"\(start)\",\"resourceIds\":[\"\(room)\",\"\(evaluator)\"]}"
+                }
                 let codes = try await race(base, token: token, bodies: bodies)
                 #expect(codes.filter { $0 == 201 }.count == 1)
                 #expect(codes.filter { $0 == 409 }.count == 49, "statuses: \(codes.sorted())")
@@ -88,13 +96,16 @@ struct BookingRaceTests {
         try await withTestDatabase(poolSize: 4) { db in
             let (clinic, resources) = try await Fixtures(db).schedulableClinic()
             let setup = ClinicSetupService(store: PostgresClinicStoreProbe.store(db))
-            let roomB = try await setup.addResource(clinicID: clinic.id, kind: .consultRoom, name: "Consult Room B", actor: Fixtures.operator_)
-            _ = try await setup.setTemplate(resourceID: roomB.resource.id, windows: (1...5).map { ($0, "07:00", "17:00") },
-                                            actor: Fixtures.operator_)
+            let roomB = try await setup.addResource(
+                clinicID: clinic.id, kind: .consultRoom, name: "Consult Room B", actor: Fixtures.operator_)
+            _ = try await setup.setTemplate(
+                resourceID: roomB.resource.id, windows: (1...5).map { ($0, "07:00", "17:00") },
+                actor: Fixtures.operator_)
             let token = try await Fixtures(db).token(.scheduler)
             let ids = try await referrals(db, clinic)
             let start = ISO8601DateFormatter().string(from: Fixtures.nextMondayMorning(in: clinic))
-            let rooms = [resources[.consultRoom]!, roomB.resource.id], evaluator = resources[.evaluator]!
+            let rooms = [resources[.consultRoom]!, roomB.resource.id]
+            let evaluator = resources[.evaluator]!
             try await withServer(db) { base in
                 let bodies = ids.enumerated().map { index, id in
                     "{\"referralId\":\"\(id)\",\"kind\":\"evaluation\",\"start\":\"\(start)\",\"resourceIds\":[\"\(rooms[index % 2])\",\"\(evaluator)\"]}"

@@ -19,8 +19,10 @@ struct CLICommandTests {
             let json = try await runClinic(["clinic", "show", desert.id.description, "--json"], db)
             let object = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any]
             #expect(object?["routineDueDays"] as? Int == 7 && object?["timeZone"] as? String == "America/Phoenix")
-            let referral = try await Fixtures(db).services().referrals.create(Fixtures.l1WedgeDraft(clinicID: desert.id),
-                                                                             idempotencyKey: nil, actor: Fixtures.operator_).referral
+            let referral = try await Fixtures(db).services().referrals.create(
+                Fixtures.l1WedgeDraft(clinicID: desert.id),
+                idempotencyKey: nil, actor: Fixtures.operator_
+            ).referral
             #expect(referral.evaluationDueOn == desert.today(at: Date()).adding(days: 7))
         }
     }
@@ -29,7 +31,8 @@ struct CLICommandTests {
     func badTargets() async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
             let desert = try await Fixtures(db).clinic()
-            let result = try await runClinic(["clinic", "targets", desert.id.description, "--urgent-days", "30", "--routine-days", "14"], db)
+            let result = try await runClinic(
+                ["clinic", "targets", desert.id.description, "--urgent-days", "30", "--routine-days", "14"], db)
             #expect(result.status == 1)
             #expect(result.output.contains("/urgentDueDays"))
             #expect(try await db.count("clinics", where: "urgent_due_days = 3") == 1)
@@ -41,13 +44,17 @@ struct CLICommandTests {
     @Test("tokens are listed without secrets, and a revoked one shows as revoked")
     func tokenListAndRevoke() async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
-            let created = try await runClinic(["token", "create", "--role", "reporter", "--name", "nightly report", "--json"], db)
+            let created = try await runClinic(
+                ["token", "create", "--role", "reporter", "--name", "nightly report", "--json"], db)
             #expect(created.status == 0)
-            let json = try #require(try JSONSerialization.jsonObject(with: Data(created.output.utf8)) as? [String: String])
+            let json = try #require(
+                try JSONSerialization.jsonObject(with: Data(created.output.utf8)) as? [String: String])
             let id = try #require(json["id"])
             let secret = try #require(json["token"])
             let listed = try await runClinic(["token", "list"], db)
-            #expect(listed.output.contains("nightly report") && listed.output.contains("active") && !listed.output.contains(secret))
+            #expect(
+                listed.output.contains("nightly report") && listed.output.contains("active")
+                    && !listed.output.contains(secret))
             #expect(try await runClinic(["token", "revoke", id], db).status == 0)
             #expect(try await runClinic(["token", "list"], db).output.contains("revoked"))
             #expect(try await runClinic(["token", "revoke", UUID().uuidString], db).status == 1)
@@ -64,25 +71,44 @@ struct CLICommandTests {
         }
     }
 
-    @Test("a clinic is set up from the CLI: create, resources with weekly windows, a block; bad input exits 1 and says what to fix")
+    @Test(
+        "a clinic is set up from the CLI: create, resources with weekly windows, a block; bad input exits 1 and says what to fix"
+    )
     func clinicSetupFromCLI() async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
-            let created = try await runClinic(["clinic", "create", "--name", "Front Range Spine", "--time-zone", "America/Denver", "--hours", "1-5=07:00-17:00"], db)
+            let created = try await runClinic(
+                [
+                    "clinic", "create", "--name", "Front Range Spine", "--time-zone", "America/Denver", "--hours",
+                    "1-5=07:00-17:00",
+                ], db)
             #expect(created.status == 0)
             let id = try #require(Self.firstUUID(created.output))
-            let room = try await runClinic(["resource", "add", "--clinic", id, "--kind", "procedure_room", "--name", "Suite 1", "--window", "1-5=07:00-17:00"], db)
+            let room = try await runClinic(
+                [
+                    "resource", "add", "--clinic", id, "--kind", "procedure_room", "--name", "Suite 1", "--window",
+                    "1-5=07:00-17:00",
+                ], db)
             #expect(room.status == 0 && room.output.contains("5 weekly window(s)"))
             let resourceID = try #require(Self.firstUUID(room.output))
-            #expect(try await runClinic(["resource", "block", resourceID, "--starts", "2026-12-24T00:00:00-07:00", "--ends", "2026-12-26T00:00:00-07:00",
-                                      "--kind", "holiday", "--reason", "Christmas"], db).status == 0)
+            #expect(
+                try await runClinic(
+                    [
+                        "resource", "block", resourceID, "--starts", "2026-12-24T00:00:00-07:00", "--ends",
+                        "2026-12-26T00:00:00-07:00",
+                        "--kind", "holiday", "--reason", "Christmas",
+                    ], db
+                ).status == 0)
             let listed = try await runClinic(["resource", "list", "--clinic", id], db)
             #expect(listed.output.contains("Suite 1") && listed.output.contains("1=07:00-17:00"))
-            #expect(try await runClinic(["resource", "template", resourceID, "--window", "1-5=17:00-07:00"], db).status == 1)
+            #expect(
+                try await runClinic(["resource", "template", resourceID, "--window", "1-5=17:00-07:00"], db).status == 1
+            )
             let badZone = try await runClinic(["clinic", "create", "--name", "X", "--time-zone", "MST"], db)
             #expect(badZone.status == 1 && badZone.output.contains("/timeZone"))
             #expect(try await db.count("availability_templates") == 5)
             #expect(try await db.count("resource_blocks") == 1)
-            let settings = try await runClinic(["clinic", "settings", id, "--minutes-per-level", "45", "--recovery-minutes", "120"], db)
+            let settings = try await runClinic(
+                ["clinic", "settings", id, "--minutes-per-level", "45", "--recovery-minutes", "120"], db)
             #expect(settings.status == 0 && settings.output.contains("45 min per level"))
             #expect(try await runClinic(["clinic", "settings", id, "--turnover-minutes", "999"], db).status == 1)
         }

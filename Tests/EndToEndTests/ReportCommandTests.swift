@@ -3,10 +3,11 @@ import ClinicPostgres
 import ClinicServices
 import ClinicTestSupport
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import Testing
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 /// `clinic report nightly` from the built binary against a real database.
 @Suite("clinic report nightly")
@@ -21,10 +22,12 @@ struct ReportCommandTests {
     func htmlReport() async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
             let desert = try await Fixtures(db).schedulableClinic().clinic
-            _ = try await Fixtures(db).services().referrals.create(Fixtures.l1WedgeDraft(clinicID: desert.id), idempotencyKey: nil,
-                                                                   actor: Fixtures.operator_)
+            _ = try await Fixtures(db).services().referrals.create(
+                Fixtures.l1WedgeDraft(clinicID: desert.id), idempotencyKey: nil,
+                actor: Fixtures.operator_)
             let path = try scratch().appendingPathComponent("report.html")
-            let run = try await runClinic(["report", "nightly", "--date", "today", "--format", "html", "--output", path.path], db)
+            let run = try await runClinic(
+                ["report", "nightly", "--date", "today", "--format", "html", "--output", path.path], db)
             #expect(run.status == 0)
             let html = try String(contentsOf: path, encoding: .utf8)
             #expect(html.hasPrefix("<!DOCTYPE html>"))
@@ -44,7 +47,9 @@ struct ReportCommandTests {
             let desert = try await Fixtures(db).schedulableClinic().clinic
             // A name with a comma and quotes, which CSV must quote.
             try await ClinicSetupService(store: PostgresClinicStore(database: db.database))
-                .addResource(clinicID: desert.id, kind: .anesthesia, name: #"Dr. Priya "PP" Patel, CRNA"#, actor: Fixtures.operator_)
+                .addResource(
+                    clinicID: desert.id, kind: .anesthesia, name: #"Dr. Priya "PP" Patel, CRNA"#,
+                    actor: Fixtures.operator_)
             let json = try await runClinic(["report", "nightly", "--format", "json"], db)
             #expect(json.status == 0)
             let report = try NightlyReport.decoder().decode(NightlyReport.self, from: Data(json.output.utf8))
@@ -69,7 +74,12 @@ struct ReportCommandTests {
         while let character = characters.popFirst() {
             if quoted {
                 if character == "\"" {
-                    if characters.first == "\"" { field.append("\""); characters.removeFirst() } else { quoted = false }
+                    if characters.first == "\"" {
+                        field.append("\"")
+                        characters.removeFirst()
+                    } else {
+                        quoted = false
+                    }
                 } else {
                     field.append(character)
                 }
@@ -87,7 +97,10 @@ struct ReportCommandTests {
                 field.append(character)
             }
         }
-        if !field.isEmpty || !record.isEmpty { record.append(field); records.append(record) }
+        if !field.isEmpty || !record.isEmpty {
+            record.append(field)
+            records.append(record)
+        }
         return records
     }
 
@@ -109,7 +122,9 @@ struct ReportCommandTests {
             try await Fixtures(db).schedulableClinic()
             let runs = try await withThrowingTaskGroup(of: (status: Int32, output: String).self) { group in
                 for _ in 0..<4 {
-                    group.addTask { try await runClinic(["report", "nightly", "--date", "yesterday", "--format", "json"], db) }
+                    group.addTask {
+                        try await runClinic(["report", "nightly", "--date", "yesterday", "--format", "json"], db)
+                    }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
@@ -124,9 +139,12 @@ struct ReportCommandTests {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
             let desert = try await Fixtures(db).schedulableClinic().clinic
             let dir = try scratch().appendingPathComponent("reports")
-            let run = try await runClinic(["report", "nightly", "--date", "2026-03-10", "--format", "html", "--output-dir", dir.path], db)
+            let run = try await runClinic(
+                ["report", "nightly", "--date", "2026-03-10", "--format", "html", "--output-dir", dir.path], db)
             #expect(run.status == 0)
-            #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("nightly-\(desert.id)-2026-03-10.html").path))
+            #expect(
+                FileManager.default.fileExists(
+                    atPath: dir.appendingPathComponent("nightly-\(desert.id)-2026-03-10.html").path))
         }
     }
 
@@ -140,7 +158,8 @@ struct ReportCommandTests {
             #expect(badFormat.status == 64)
             let unknown = try await runClinic(["report", "nightly", "--clinic", UUID().uuidString], db)
             #expect(unknown.status == 1 && unknown.output.contains("/clinicId: no clinic has this id"))
-            let both = try await runClinic(["report", "nightly", "--output", "/tmp/x.html", "--output-dir", "/tmp"], db)
+            let both = try await runClinic(
+                ["report", "nightly", "--output", "/tmp/x.html", "--output-dir", "/tmp"], db)
             #expect(both.status == 64)
             let unwritable = try await runClinic(["report", "nightly", "--output", "/proc/no-such-dir/report.txt"], db)
             #expect(unwritable.status == 1 && unwritable.output.contains("cannot write"))

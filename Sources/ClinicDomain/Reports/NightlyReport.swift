@@ -20,9 +20,12 @@ public struct NightlyReport: Codable, Hashable, Sendable {
     public var disruptions: Disruptions
     public var waitlist: WaitlistSummary
 
-    public init(clinic: ClinicHeader, date: String, rollingFrom: String, generatedAt: Date, newReferrals: NewReferrals,
-                funnel: Funnels, timings: Timings, overdue: [ReferralAtRisk], windowClosing: [ReferralAtRisk], tomorrow: DaySheet,
-                utilisation: [ResourceUse], disruptions: Disruptions, waitlist: WaitlistSummary) {
+    public init(
+        clinic: ClinicHeader, date: String, rollingFrom: String, generatedAt: Date, newReferrals: NewReferrals,
+        funnel: Funnels, timings: Timings, overdue: [ReferralAtRisk], windowClosing: [ReferralAtRisk],
+        tomorrow: DaySheet,
+        utilisation: [ResourceUse], disruptions: Disruptions, waitlist: WaitlistSummary
+    ) {
         self.clinic = clinic
         self.date = date
         self.rollingFrom = rollingFrom
@@ -168,8 +171,11 @@ public struct NightlyReport: Codable, Hashable, Sendable {
         /// Days from the report's day to the window's close (window list only).
         public var daysLeft: Int?
         public var nextAction: String
-        public init(referralId: String, patientName: String, mrn: String, urgency: String?, status: String, receivedOn: String,
-                    ageDays: Int, evaluationDueOn: String?, daysOverdue: Int?, windowClosesOn: String?, daysLeft: Int?, nextAction: String) {
+        public init(
+            referralId: String, patientName: String, mrn: String, urgency: String?, status: String, receivedOn: String,
+            ageDays: Int, evaluationDueOn: String?, daysOverdue: Int?, windowClosesOn: String?, daysLeft: Int?,
+            nextAction: String
+        ) {
             self.referralId = referralId
             self.patientName = patientName
             self.mrn = mrn
@@ -211,8 +217,10 @@ public struct NightlyReport: Codable, Hashable, Sendable {
         public var resources: [String]
         /// Readiness items still unmet for a hold or an unconfirmed booking.
         public var openItems: [String]
-        public init(appointmentId: String, referralId: String, kind: String, state: String, starts: String, ends: String,
-                    patientName: String, mrn: String, levels: [String], resources: [String], openItems: [String]) {
+        public init(
+            appointmentId: String, referralId: String, kind: String, state: String, starts: String, ends: String,
+            patientName: String, mrn: String, levels: [String], resources: [String], openItems: [String]
+        ) {
             self.appointmentId = appointmentId
             self.referralId = referralId
             self.kind = kind
@@ -279,7 +287,9 @@ public struct NightlyReport: Codable, Hashable, Sendable {
         public var starts: String
         public var patientName: String
         public var reason: String?
-        public init(appointmentId: String, kind: String, state: String, starts: String, patientName: String, reason: String?) {
+        public init(
+            appointmentId: String, kind: String, state: String, starts: String, patientName: String, reason: String?
+        ) {
             self.appointmentId = appointmentId
             self.kind = kind
             self.state = state

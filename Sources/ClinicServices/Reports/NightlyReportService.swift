@@ -16,11 +16,14 @@ public struct NightlyReportService: Sendable {
     public static let rollingDays = 30
     /// Time-to-evaluation histogram bars.
     static let buckets: [(label: String, min: Int, max: Int?)] = [
-        ("same day", 0, 0), ("1–3 days", 1, 3), ("4–7 days", 4, 7), ("8–14 days", 8, 14), ("15–28 days", 15, 28), ("over 28 days", 29, nil),
+        ("same day", 0, 0), ("1–3 days", 1, 3), ("4–7 days", 4, 7), ("8–14 days", 8, 14), ("15–28 days", 15, 28),
+        ("over 28 days", 29, nil),
     ]
 
-    public init(store: any ReportStore, setup: any ClinicSetupStore, scheduling: SchedulingService, audit: any AuditStore,
-                now: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        store: any ReportStore, setup: any ClinicSetupStore, scheduling: SchedulingService, audit: any AuditStore,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.store = store
         self.setup = setup
         self.scheduling = scheduling
@@ -32,20 +35,25 @@ public struct NightlyReportService: Sendable {
     /// (`YYYY-MM-DD`, `today` or `yesterday` in the clinic's zone; yesterday when absent: the
     /// last whole day). A finished day's report is recorded on first request and read back after;
     /// `recompute` replaces the record. Today's is computed afresh each time and not recorded.
-    public func nightly(clinicID: ClinicID?, day: ReportDay = .yesterday, recompute: Bool = false, actor: Actor) async throws -> RecordedReport {
+    public func nightly(clinicID: ClinicID?, day: ReportDay = .yesterday, recompute: Bool = false, actor: Actor)
+        async throws -> RecordedReport
+    {
         let clinic = try await resolveClinic(clinicID)
         let now = actor.at
         let today = LocalDate(now, in: clinic.clinic.timeZone.zone)
         let date = try resolveDate(day, today: today)
         let result: RecordedReport
         if date < today {
-            result = try await store.recorded(clinicID: clinic.clinic.id, date: date, generatedBy: actor.principal.name, recompute: recompute) {
+            result = try await store.recorded(
+                clinicID: clinic.clinic.id, date: date, generatedBy: actor.principal.name, recompute: recompute
+            ) {
                 try await compute(clinic, date, now: now)
             }
         } else {
             result = RecordedReport(report: try await compute(clinic, date, now: now), reused: false)
         }
-        try await audit.record(AuditEntry(actor: actor, action: "report.read", entityType: "clinic", entityID: clinic.clinic.id.rawValue))
+        try await audit.record(
+            AuditEntry(actor: actor, action: "report.read", entityType: "clinic", entityID: clinic.clinic.id.rawValue))
         return result
     }
 
@@ -56,22 +64,30 @@ public struct NightlyReportService: Sendable {
         } else {
             let ids = try await store.clinicIDs(limit: 2)
             guard ids.count == 1 else {
-                throw ServiceError.invalid("/clinicId", ids.isEmpty ? "no clinic exists yet: create one first"
-                                                                      : "is required: there is more than one clinic")
+                throw ServiceError.invalid(
+                    "/clinicId",
+                    ids.isEmpty
+                        ? "no clinic exists yet: create one first"
+                        : "is required: there is more than one clinic")
             }
             id = ids[0]
         }
-        guard let clinic = try await setup.clinicSetup(id: id) else { throw ServiceError.unknownReference(pointer: "/clinicId", entity: "clinic") }
+        guard let clinic = try await setup.clinicSetup(id: id) else {
+            throw ServiceError.unknownReference(pointer: "/clinicId", entity: "clinic")
+        }
         return clinic
     }
 
     private func resolveDate(_ day: ReportDay, today: LocalDate) throws -> LocalDate {
-        let date: LocalDate = switch day {
-        case .yesterday: today.adding(days: -1)
-        case .today: today
-        case .on(let date): date
+        let date: LocalDate =
+            switch day {
+            case .yesterday: today.adding(days: -1)
+            case .today: today
+            case .on(let date): date
+            }
+        guard date <= today else {
+            throw ServiceError.invalid("/date", "is after today (\(today)) in the clinic's time zone")
         }
-        guard date <= today else { throw ServiceError.invalid("/date", "is after today (\(today)) in the clinic's time zone") }
         guard date.year >= 2000 else { throw ServiceError.invalid("/date", "must be in 2000 or later") }
         return date
     }
@@ -87,52 +103,71 @@ public struct NightlyReportService: Sendable {
         let rollingStart = zone.startOfDay(rollingFrom)
 
         let arrivals = try await store.newReferrals(clinicID: clinic.id, from: dayStart, to: dayEnd)
-        let funnels = try await store.funnels(clinicID: clinic.id, dayFrom: dayStart, rollingFrom: rollingStart, to: dayEnd)
+        let funnels = try await store.funnels(
+            clinicID: clinic.id, dayFrom: dayStart, rollingFrom: rollingStart, to: dayEnd)
         let durations = try await store.durations(clinicID: clinic.id, zone: zone, from: rollingStart, to: dayEnd)
         let horizon = date.adding(days: Self.windowHorizonDays)
         // Overdue uses the same states as the referral list's filter; surgical review included,
         // since a red-flag referral nobody has acted on is the most overdue of all.
         let open = try await store.referralsNeedingAction(
-            clinicID: clinic.id, asOf: dayEnd, statuses: ReferralStatus.allCases.filter { $0.awaitsEvaluation || $0.awaitsProcedure },
+            clinicID: clinic.id, asOf: dayEnd,
+            statuses: ReferralStatus.allCases.filter { $0.awaitsEvaluation || $0.awaitsProcedure },
             dueBefore: date, windowFrom: date, windowThrough: horizon)
         let tomorrow = try await scheduling.daySheetEntries(setup, day: date.adding(days: 1))
         let week = (0...7).map { date.adding(days: $0) }
-        let usage = try await store.usage(clinicID: clinic.id, from: dayStart, to: zone.startOfDay(date.adding(days: 8)), now: now)
+        let usage = try await store.usage(
+            clinicID: clinic.id, from: dayStart, to: zone.startOfDay(date.adding(days: 8)), now: now)
         let disruptions = try await store.disruptions(clinicID: clinic.id, from: dayStart, to: dayEnd)
         let waiting = try await store.waitlist(clinicID: clinic.id, asOf: dayEnd)
 
         let overdue = open.filter { $0.status.isOverdue(due: $0.evaluationDueOn, today: date) }
-        let closing = open.filter { row in row.status.awaitsProcedure && row.windowClosesOn.map { $0 >= date && $0 <= horizon } == true }
-            .sorted { ($0.windowClosesOn!, $0.receivedAt) < ($1.windowClosesOn!, $1.receivedAt) }
+        let closing = open.filter { row in
+            row.status.awaitsProcedure && row.windowClosesOn.map { $0 >= date && $0 <= horizon } == true
+        }
+        .sorted { ($0.windowClosesOn!, $0.receivedAt) < ($1.windowClosesOn!, $1.receivedAt) }
 
         return NightlyReport(
             clinic: .init(id: clinic.id.description, name: clinic.name.value, timeZone: zone.identifier),
             date: date.description, rollingFrom: rollingFrom.description,
             generatedAt: Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down)),
             newReferrals: Self.newReferrals(arrivals),
-            funnel: .init(day: Self.funnel(funnels.day, from: date, to: date), rolling30Days: Self.funnel(funnels.rolling, from: rollingFrom, to: date)),
-            timings: .init(referralToEvaluation: Self.stats(durations.toEvaluation), evaluationToProcedure: Self.stats(durations.toProcedure)),
+            funnel: .init(
+                day: Self.funnel(funnels.day, from: date, to: date),
+                rolling30Days: Self.funnel(funnels.rolling, from: rollingFrom, to: date)),
+            timings: .init(
+                referralToEvaluation: Self.stats(durations.toEvaluation),
+                evaluationToProcedure: Self.stats(durations.toProcedure)),
             overdue: overdue.map { atRisk($0, on: date, zone: zone, overdue: true) },
             windowClosing: closing.map { atRisk($0, on: date, zone: zone, overdue: false) },
             tomorrow: .init(date: date.adding(days: 1).description, visits: tomorrow.map { visit($0, zone: zone) }),
             utilisation: usage.map { row in
                 NightlyReport.ResourceUse(
-                    resourceId: row.resource.id.description, name: row.resource.name.value, kind: row.resource.kind.rawValue,
-                    days: Utilisation.days(week, zone: zone, weekly: row.weekly, blocks: row.blocks, booked: row.booked).map {
-                        .init(date: $0.date.description, availableMinutes: $0.availableMinutes, bookedMinutes: $0.bookedMinutes, percent: $0.percent)
-                    })
+                    resourceId: row.resource.id.description, name: row.resource.name.value,
+                    kind: row.resource.kind.rawValue,
+                    days: Utilisation.days(week, zone: zone, weekly: row.weekly, blocks: row.blocks, booked: row.booked)
+                        .map {
+                            .init(
+                                date: $0.date.description, availableMinutes: $0.availableMinutes,
+                                bookedMinutes: $0.bookedMinutes, percent: $0.percent)
+                        })
             },
             disruptions: .init(
-                cancelled: disruptions.filter { $0.state == .cancelled }.count, noShows: disruptions.filter { $0.state == .noShow }.count,
+                cancelled: disruptions.filter { $0.state == .cancelled }.count,
+                noShows: disruptions.filter { $0.state == .noShow }.count,
                 visits: disruptions.map {
-                    .init(appointmentId: $0.appointmentID.description, kind: $0.kind.rawValue, state: $0.state.rawValue,
-                          starts: zone.wallClock($0.start), patientName: $0.patientName, reason: $0.reason)
+                    .init(
+                        appointmentId: $0.appointmentID.description, kind: $0.kind.rawValue, state: $0.state.rawValue,
+                        starts: zone.wallClock($0.start), patientName: $0.patientName, reason: $0.reason)
                 }),
-            waitlist: .init(length: waiting.length, oldest: waiting.oldest.map {
-                let since = LocalDate($0.candidateSince, in: zone.zone)
-                return .init(referralId: $0.referralID.description, patientName: $0.patientName, candidateSince: since.description,
-                             waitingDays: date.days(since: since))
-            }))
+            waitlist: .init(
+                length: waiting.length,
+                oldest: waiting.oldest.map {
+                    let since = LocalDate($0.candidateSince, in: zone.zone)
+                    return .init(
+                        referralId: $0.referralID.description, patientName: $0.patientName,
+                        candidateSince: since.description,
+                        waitingDays: date.days(since: since))
+                }))
     }
 
     static func newReferrals(_ counts: [NewReferralCount]) -> NightlyReport.NewReferrals {
@@ -143,39 +178,55 @@ public struct NightlyReportService: Sendable {
             sources[count.source, default: 0] += count.count
         }
         let order = ["surgical_review", "urgent", "routine", "untriaged"]
-        return .init(total: counts.reduce(0) { $0 + $1.count },
-                     byUrgency: urgencies.sorted { (order.firstIndex(of: $0.key) ?? 9, $0.key) < (order.firstIndex(of: $1.key) ?? 9, $1.key) }
-                        .map { .init(key: $0.key, count: $0.value) },
-                     bySource: sources.sorted { $0.key < $1.key }.map { .init(key: $0.key, count: $0.value) })
+        return .init(
+            total: counts.reduce(0) { $0 + $1.count },
+            byUrgency: urgencies.sorted {
+                (order.firstIndex(of: $0.key) ?? 9, $0.key) < (order.firstIndex(of: $1.key) ?? 9, $1.key)
+            }
+            .map { .init(key: $0.key, count: $0.value) },
+            bySource: sources.sorted { $0.key < $1.key }.map { .init(key: $0.key, count: $0.value) })
     }
 
     static func funnel(_ counts: FunnelCounts, from: LocalDate, to: LocalDate) -> NightlyReport.Funnel {
-        let steps = [("received", counts.received), ("evaluated", counts.evaluated), ("candidate", counts.candidate),
-                     ("procedure_booked", counts.procedureBooked), ("done", counts.done)]
-        return .init(from: from.description, to: to.description, stages: steps.enumerated().map { index, step in
-            let previous = index > 0 ? steps[index - 1].1 : 0
-            return .init(stage: step.0, count: step.1,
-                         conversionPercent: previous > 0 ? (Double(step.1) * 1000 / Double(previous)).rounded() / 10 : nil)
-        })
+        let steps = [
+            ("received", counts.received), ("evaluated", counts.evaluated), ("candidate", counts.candidate),
+            ("procedure_booked", counts.procedureBooked), ("done", counts.done),
+        ]
+        return .init(
+            from: from.description, to: to.description,
+            stages: steps.enumerated().map { index, step in
+                let previous = index > 0 ? steps[index - 1].1 : 0
+                return .init(
+                    stage: step.0, count: step.1,
+                    conversionPercent: previous > 0 ? (Double(step.1) * 1000 / Double(previous)).rounded() / 10 : nil)
+            })
     }
 
     static func stats(_ distribution: DayDistribution) -> NightlyReport.DurationStats {
-        .init(count: distribution.total, medianDays: distribution.percentile(0.5).map(oneDecimal),
-              p90Days: distribution.percentile(0.9).map(oneDecimal),
-              distribution: buckets.map { .init(label: $0.label, minDays: $0.min, maxDays: $0.max, count: distribution.count(from: $0.min, through: $0.max)) })
+        .init(
+            count: distribution.total, medianDays: distribution.percentile(0.5).map(oneDecimal),
+            p90Days: distribution.percentile(0.9).map(oneDecimal),
+            distribution: buckets.map {
+                .init(
+                    label: $0.label, minDays: $0.min, maxDays: $0.max,
+                    count: distribution.count(from: $0.min, through: $0.max))
+            })
     }
 
     private static func oneDecimal(_ value: Double) -> Double { (value * 10).rounded() / 10 }
 
-    private func atRisk(_ row: ReferralActionRow, on date: LocalDate, zone: ClinicTimeZone, overdue: Bool) -> NightlyReport.ReferralAtRisk {
+    private func atRisk(_ row: ReferralActionRow, on date: LocalDate, zone: ClinicTimeZone, overdue: Bool)
+        -> NightlyReport.ReferralAtRisk
+    {
         let received = LocalDate(row.receivedAt, in: zone.zone)
-        return .init(referralId: row.referralID.description, patientName: row.patientName, mrn: row.mrn, urgency: row.urgency,
-                     status: row.status.code, receivedOn: received.description, ageDays: date.days(since: received),
-                     evaluationDueOn: row.evaluationDueOn?.description,
-                     daysOverdue: overdue ? row.evaluationDueOn.map { date.days(since: $0) } : nil,
-                     windowClosesOn: row.windowClosesOn?.description,
-                     daysLeft: overdue ? nil : row.windowClosesOn.map { $0.days(since: date) },
-                     nextAction: Self.nextAction(row, zone: zone))
+        return .init(
+            referralId: row.referralID.description, patientName: row.patientName, mrn: row.mrn, urgency: row.urgency,
+            status: row.status.code, receivedOn: received.description, ageDays: date.days(since: received),
+            evaluationDueOn: row.evaluationDueOn?.description,
+            daysOverdue: overdue ? row.evaluationDueOn.map { date.days(since: $0) } : nil,
+            windowClosesOn: row.windowClosesOn?.description,
+            daysLeft: overdue ? nil : row.windowClosesOn.map { $0.days(since: date) },
+            nextAction: Self.nextAction(row, zone: zone))
     }
 
     /// What someone should do about a referral, from where it stands.
@@ -199,12 +250,14 @@ public struct NightlyReportService: Sendable {
 
     private func visit(_ entry: DaySheetEntry, zone: ClinicTimeZone) -> NightlyReport.Visit {
         let appointment = entry.appointment
-        return .init(appointmentId: appointment.id.description, referralId: appointment.referralID.description,
-                     kind: appointment.kind.rawValue, state: appointment.state.rawValue,
-                     starts: zone.wallClock(appointment.start), ends: zone.wallClock(appointment.end),
-                     patientName: "\(entry.patient.details.familyName.value), \(entry.patient.details.givenName.value)", mrn: entry.patient.details.mrn.value,
-                     levels: entry.plan?.levels.map(\.description) ?? [], resources: appointment.resources.map(\.name.value),
-                     openItems: entry.openItems.map(\.detail))
+        return .init(
+            appointmentId: appointment.id.description, referralId: appointment.referralID.description,
+            kind: appointment.kind.rawValue, state: appointment.state.rawValue,
+            starts: zone.wallClock(appointment.start), ends: zone.wallClock(appointment.end),
+            patientName: "\(entry.patient.details.familyName.value), \(entry.patient.details.givenName.value)",
+            mrn: entry.patient.details.mrn.value,
+            levels: entry.plan?.levels.map(\.description) ?? [], resources: appointment.resources.map(\.name.value),
+            openItems: entry.openItems.map(\.detail))
     }
 }
 

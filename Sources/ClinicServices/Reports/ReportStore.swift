@@ -10,15 +10,19 @@ public protocol ReportStore: Sendable {
     func newReferrals(clinicID: ClinicID, from: Date, to: Date) async throws -> [NewReferralCount]
     /// Two cohorts, received in `[dayFrom, to)` and in `[rollingFrom, to)`: how many of each had
     /// reached each step by `to`. One pass over the longer period.
-    func funnels(clinicID: ClinicID, dayFrom: Date, rollingFrom: Date, to: Date) async throws -> (day: FunnelCounts, rolling: FunnelCounts)
+    func funnels(clinicID: ClinicID, dayFrom: Date, rollingFrom: Date, to: Date) async throws -> (
+        day: FunnelCounts, rolling: FunnelCounts
+    )
     /// Days (on the clinic's calendar) from referral to first evaluation, for first evaluations
     /// in `[from, to)`; and from first candidacy decision to procedure, for procedures done then.
     func durations(clinicID: ClinicID, zone: ClinicTimeZone, from: Date, to: Date) async throws
         -> (toEvaluation: DayDistribution, toProcedure: DayDistribution)
     /// Referrals whose status at `asOf` is one of `statuses` and that are past their evaluation
     /// due date (before `dueBefore`) or whose candidacy window closes in `windowFrom...windowThrough`.
-    func referralsNeedingAction(clinicID: ClinicID, asOf: Date, statuses: [ReferralStatus], dueBefore: LocalDate,
-                                windowFrom: LocalDate, windowThrough: LocalDate) async throws -> [ReferralActionRow]
+    func referralsNeedingAction(
+        clinicID: ClinicID, asOf: Date, statuses: [ReferralStatus], dueBefore: LocalDate,
+        windowFrom: LocalDate, windowThrough: LocalDate
+    ) async throws -> [ReferralActionRow]
     /// Every active resource with its template, blocks and live claims overlapping `[from, to)`.
     /// Each resource's template, blocks and claims between `from` and `to`, holds expired at `now` left out.
     func usage(clinicID: ClinicID, from: Date, to: Date, now: Date) async throws -> [ResourceUsageRow]
@@ -30,8 +34,10 @@ public protocol ReportStore: Sendable {
     /// each compute (holding no connection meanwhile); under a lock every run takes, the first to
     /// finish becomes the record and the others return it instead of their own. `recompute`
     /// replaces an existing record's report.
-    func recorded(clinicID: ClinicID, date: LocalDate, generatedBy: String, recompute: Bool,
-                  compute: @escaping @Sendable () async throws -> NightlyReport) async throws -> RecordedReport
+    func recorded(
+        clinicID: ClinicID, date: LocalDate, generatedBy: String, recompute: Bool,
+        compute: @escaping @Sendable () async throws -> NightlyReport
+    ) async throws -> RecordedReport
 }
 
 /// A report and what became of its record.
@@ -74,9 +80,10 @@ public struct FunnelCounts: Sendable, Hashable {
 
     /// Two disjoint cohorts as one.
     public static func + (lhs: FunnelCounts, rhs: FunnelCounts) -> FunnelCounts {
-        FunnelCounts(received: lhs.received + rhs.received, evaluated: lhs.evaluated + rhs.evaluated,
-                     candidate: lhs.candidate + rhs.candidate, procedureBooked: lhs.procedureBooked + rhs.procedureBooked,
-                     done: lhs.done + rhs.done)
+        FunnelCounts(
+            received: lhs.received + rhs.received, evaluated: lhs.evaluated + rhs.evaluated,
+            candidate: lhs.candidate + rhs.candidate, procedureBooked: lhs.procedureBooked + rhs.procedureBooked,
+            done: lhs.done + rhs.done)
     }
 }
 
@@ -95,8 +102,11 @@ public struct ReferralActionRow: Sendable, Hashable {
     public let nextVisit: Date?
     /// For a deferred referral, the re-evaluation date its evaluation set.
     public let reevaluateOn: LocalDate?
-    public init(referralID: ReferralID, patientName: String, mrn: String, urgency: String?, status: ReferralStatus, receivedAt: Date,
-                evaluationDueOn: LocalDate?, windowClosesOn: LocalDate?, nextVisit: Date?, reevaluateOn: LocalDate?) {
+    public init(
+        referralID: ReferralID, patientName: String, mrn: String, urgency: String?, status: ReferralStatus,
+        receivedAt: Date,
+        evaluationDueOn: LocalDate?, windowClosesOn: LocalDate?, nextVisit: Date?, reevaluateOn: LocalDate?
+    ) {
         self.referralID = referralID
         self.patientName = patientName
         self.mrn = mrn
@@ -132,7 +142,10 @@ public struct DisruptionRow: Sendable, Hashable {
     public let start: Date
     public let patientName: String
     public let reason: String?
-    public init(appointmentID: AppointmentID, kind: VisitKind, state: AppointmentState, start: Date, patientName: String, reason: String?) {
+    public init(
+        appointmentID: AppointmentID, kind: VisitKind, state: AppointmentState, start: Date, patientName: String,
+        reason: String?
+    ) {
         self.appointmentID = appointmentID
         self.kind = kind
         self.state = state
