@@ -11,25 +11,6 @@ import Testing
 /// Concurrent bookings through the running server: the database's exclusion constraint decides.
 @Suite("Booking races through the running server")
 struct BookingRaceTests {
-    /// Starts the built server on the database, runs `body` with its base URL, then stops it.
-    private func withServer(_ db: TestDatabase, _ body: (String) async throws -> Void) async throws {
-        let port = try freeLoopbackPort()
-        let server = try ChildProcess.start(
-            try ChildProcess.clinicExecutable(), ["serve", "--port", "\(port)"],
-            environment: ["DATABASE_URL": db.url, "CLINIC_LOG_LEVEL": "warning", "CLINIC_DB_POOL_MAX": "10"])
-        defer { server.signal(SIGKILL) }
-        let base = "http://127.0.0.1:\(port)"
-        var healthy = false
-        for _ in 0..<200 where !healthy {
-            if let (_, response) = try? await URLSession.shared.data(from: URL(string: "\(base)/health")!) {
-                healthy = (response as? HTTPURLResponse)?.statusCode == 200
-            }
-            if !healthy { try await Task.sleep(for: .milliseconds(100)) }
-        }
-        guard healthy else { throw TestSupportError("server did not start: \(server.output())") }
-        try await body(base)
-    }
-
     /// 50 triaged referrals at the clinic.
     private func referrals(_ db: TestDatabase, _ clinic: Clinic) async throws -> [String] {
         let services = try Fixtures(db).services()
@@ -77,7 +58,7 @@ struct BookingRaceTests {
             let start = ISO8601DateFormatter().string(from: Fixtures.nextMondayMorning(in: clinic))
             let room = resources[.consultRoom]!
             let evaluator = resources[.evaluator]!
-            try await withServer(db) { base in
+            try await withRunningServer(db, poolSize: 10) { base in
                 let bodies = ids.map {
                     "{\"referralId\":\"\($0)\",\"kind\":\"evaluation\",\"start\":\"\(start)\",\"resourceIds\":[\"\(room)\",\"\(evaluator)\"]}"
                 }
@@ -106,7 +87,7 @@ struct BookingRaceTests {
             let start = ISO8601DateFormatter().string(from: Fixtures.nextMondayMorning(in: clinic))
             let rooms = [resources[.consultRoom]!, roomB.resource.id]
             let evaluator = resources[.evaluator]!
-            try await withServer(db) { base in
+            try await withRunningServer(db, poolSize: 10) { base in
                 let bodies = ids.enumerated().map { index, id in
                     "{\"referralId\":\"\(id)\",\"kind\":\"evaluation\",\"start\":\"\(start)\",\"resourceIds\":[\"\(rooms[index % 2])\",\"\(evaluator)\"]}"
                 }

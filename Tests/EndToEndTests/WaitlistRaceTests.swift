@@ -51,7 +51,7 @@ struct WaitlistRaceTests {
                     resourceIDs: nil, idempotencyKey: nil, actor: Fixtures.operator_)
                 bookings.append((appointment.id, start))
             }
-            try await withServer(db) { base in
+            let log = try await withRunningServer(db) { base in
                 for (round, booking) in bookings.enumerated() {
                     let (cancelled, _) = try await send(
                         base, "POST", "/v1/appointments/\(booking.appointment)/cancel", scheduler,
@@ -76,6 +76,7 @@ struct WaitlistRaceTests {
                         start: booking.start, db)
                 }
             }
+            #expect(!log.contains("Fatal error"))
         }
     }
 
@@ -126,25 +127,6 @@ struct WaitlistRaceTests {
                 where: "freed_by = '\(freedBy)' AND state = 'offered' AND referral_id <> '\(candidate)'")
             #expect(next == 1, "round \(round)")
         }
-    }
-
-    private func withServer(_ db: TestDatabase, _ body: (String) async throws -> Void) async throws {
-        let port = try freeLoopbackPort()
-        let server = try ChildProcess.start(
-            try ChildProcess.clinicExecutable(), ["serve", "--port", "\(port)"],
-            environment: ["DATABASE_URL": db.url, "CLINIC_LOG_LEVEL": "warning", "CLINIC_DB_POOL_MAX": "6"])
-        defer { server.signal(SIGKILL) }
-        let base = "http://127.0.0.1:\(port)"
-        var healthy = false
-        for _ in 0..<200 where !healthy {
-            if let (_, response) = try? await URLSession.shared.data(from: URL(string: "\(base)/health")!) {
-                healthy = (response as? HTTPURLResponse)?.statusCode == 200
-            }
-            if !healthy { try await Task.sleep(for: .milliseconds(100)) }
-        }
-        guard healthy else { throw TestSupportError("server did not start: \(server.output())") }
-        try await body(base)
-        #expect(!server.output().contains("Fatal error"))
     }
 
     /// One request; a 503 (the loaded test machine) is retried as a client would, when `retrying`.
