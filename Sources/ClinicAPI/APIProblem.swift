@@ -162,6 +162,10 @@ extension APIProblem {
             return APIProblem(
                 status: .conflict, type: "offer-closed", title: "The offer is no longer open",
                 detail: "The offer was already \(state): it can be neither accepted nor declined now.")
+        case .forbidden(let detail):
+            return APIProblem(
+                status: .forbidden, type: "outside-scope", title: "Not allowed for this token's clinics",
+                detail: detail)
         case .idempotencyKeyReused:
             return APIProblem(
                 status: .unprocessableContent, type: "idempotency-key-reused",

@@ -17,7 +17,8 @@ extension APIHandler {
 
     func getClinic(_ input: Operations.GetClinic.Input) async throws -> Operations.GetClinic.Output {
         return .ok(
-            .init(body: .json(.init(try await services.setup.clinicSetup(id: try ClinicID(input.path.id, at: "/id"))))))
+            .init(body: .json(.init(try await services.setup.clinicSetup(
+                id: try ClinicID(input.path.id, at: "/id"), actor: RequestScope.actor())))))
     }
 
     func setVisitSettings(_ input: Operations.SetVisitSettings.Input) async throws -> Operations.SetVisitSettings.Output
@@ -35,7 +36,8 @@ extension APIHandler {
     }
 
     func listResources(_ input: Operations.ListResources.Input) async throws -> Operations.ListResources.Output {
-        let list = try await services.setup.resources(clinicID: try ClinicID(input.path.id, at: "/id"))
+        let list = try await services.setup.resources(
+            clinicID: try ClinicID(input.path.id, at: "/id"), actor: RequestScope.actor())
         return .ok(.init(body: .json(.init(items: list.map(Components.Schemas.Resource.init)))))
     }
 

@@ -10,7 +10,7 @@ extension APIHandler {
             referralID: try ReferralID(query.referralId, at: "/referralId"),
             kind: VisitKind(rawValue: query.kind.rawValue) ?? .evaluation,
             from: query.from, to: query.to, limit: query.limit,
-            resourceIDs: try ResourceID.list(query.resourceId ?? [], at: "/resourceId"))
+            resourceIDs: try ResourceID.list(query.resourceId ?? [], at: "/resourceId"), actor: RequestScope.actor())
         return .ok(
             .init(
                 body: .json(
@@ -45,7 +45,8 @@ extension APIHandler {
         .ok(
             .init(
                 body: .json(
-                    .init(try await services.scheduling.appointment(id: try AppointmentID(input.path.id, at: "/id"))))))
+                    .init(try await services.scheduling.appointment(
+                            id: try AppointmentID(input.path.id, at: "/id"), actor: RequestScope.actor())))))
     }
 
     func cancelAppointment(_ input: Operations.CancelAppointment.Input) async throws

@@ -11,33 +11,55 @@ extension APIServices {
         -> APIServices
     {
         let audit = PostgresAuditStore(database: database)
+        let reach = ClinicReach.postgres(database)
         let clinics = PostgresClinicStore(database: database)
         let imaging = PostgresImagingStore(database: database)
         let referrals = PostgresReferralStore(database: database)
+        let evaluations = PostgresEvaluationStore(database: database)
         let scheduling = SchedulingService(
             store: PostgresSchedulingStore(database: database), referrals: referrals, setup: clinics,
-            evaluations: PostgresEvaluationStore(database: database), now: now)
+            evaluations: evaluations, reach: reach, now: now)
         let referralService = ReferralService(
-            referrals: referrals, clinics: clinics, imaging: imaging, audit: audit, now: now)
+            referrals: referrals, clinics: clinics, imaging: imaging, audit: audit, reach: reach, now: now)
         return APIServices(
             referrals: referralService,
-            imaging: ImagingService(store: imaging, clinics: clinics, audit: audit, now: now),
+            imaging: ImagingService(store: imaging, clinics: clinics, audit: audit, reach: reach, now: now),
             evaluations: EvaluationService(
-                evaluations: PostgresEvaluationStore(database: database),
-                ruleSets: PostgresRuleSetStore(database: database), referrals: referrals,
-                clinics: clinics, audit: audit, now: now),
-            setup: ClinicSetupService(store: clinics),
+                evaluations: evaluations, ruleSets: PostgresRuleSetStore(database: database), referrals: referrals,
+                clinics: clinics, audit: audit, reach: reach, now: now),
+            setup: ClinicSetupService(store: clinics, reach: reach),
             scheduling: scheduling,
             waitlist: WaitlistService(
                 store: PostgresWaitlistStore(database: database), scheduling: scheduling,
-                referrals: referralService, evaluations: PostgresEvaluationStore(database: database), setup: clinics,
-                now: now),
+                referrals: referralService, evaluations: evaluations, setup: clinics, reach: reach, now: now),
             reports: NightlyReportService(
                 store: PostgresReportStore(database: database), setup: clinics, scheduling: scheduling,
-                audit: audit, now: now),
+                audit: audit, reach: reach, now: now),
             tokens: TokenService(store: PostgresTokenStore(database: database)),
             audit: audit,
+            auditTrail: AuditService(store: audit, reach: reach),
             readiness: PostgresReadinessProbe(database: database, migrations: try Migration.bundled()),
             now: now)
+    }
+}
+
+extension ClinicReach {
+    /// The scope check on PostgreSQL: entities located through `clinic_of`, refusals audited.
+    public static func postgres(_ database: ClinicDatabase) -> ClinicReach {
+        ClinicReach(locator: PostgresEntityLocator(database: database), audit: PostgresAuditStore(database: database))
+    }
+}
+
+extension ClinicSetupService {
+    /// Clinic configuration on PostgreSQL, for the commands that need only it.
+    public static func postgres(_ database: ClinicDatabase) -> ClinicSetupService {
+        ClinicSetupService(store: PostgresClinicStore(database: database), reach: .postgres(database))
+    }
+}
+
+extension AuditService {
+    /// The audit trail on PostgreSQL, for `clinic audit`.
+    public static func postgres(_ database: ClinicDatabase) -> AuditService {
+        AuditService(store: PostgresAuditStore(database: database), reach: .postgres(database))
     }
 }

@@ -1,3 +1,4 @@
+import ClinicDomain
 import ClinicServices
 import Foundation
 import Logging
@@ -62,15 +63,37 @@ public struct ClinicDatabase: Sendable {
         return PostgresClient(configuration: configuration, backgroundLogger: logger)
     }
 
-    /// Runs `body` on a leased connection; database errors come back translated.
+    /// Runs `body` on a leased connection that sees only `scope`'s clinics: the connection's
+    /// `clinic.scope` setting, which every row-level security policy on patient data reads, is
+    /// set first (migration 0008). Database errors come back translated.
     public func withConnection<Result: Sendable>(
-        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+        scope: ClinicScope, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await lease(scope: scope, body)
+    }
+
+    /// Marks a lease for tables that hold no patient data (tokens, audit, configuration, rule
+    /// sets, idempotency keys): no scope is set, and a patient table read here would see the
+    /// scope of whoever used the connection before. Never touch patient tables in such a lease.
+    public enum Outside: Sendable { case clinicData }
+
+    /// Runs `body` on a leased connection for tables without patient data; see `Outside`.
+    public func withConnection<Result: Sendable>(
+        outside: Outside, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await lease(scope: nil, body)
+    }
+
+    private func lease<Result: Sendable>(
+        scope: ClinicScope?, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         let gauge = inUse
+        let logger = logger
         do {
             let result = try await client.withConnection { connection in
                 gauge.change(by: 1)
                 defer { gauge.change(by: -1) }
+                if let scope { try await ConnectionScopes.shared.set(scope, on: connection, logger: logger) }
                 return try await body(connection)
             }
             if case .reconnecting(let reconnecting) = source { reconnecting.recordSuccess() }
@@ -110,6 +133,11 @@ public struct ClinicDatabase: Sendable {
         case let code where code.hasPrefix("08") || code.hasPrefix("53"):
             // Connection exceptions; insufficient resources (too many connections, out of memory or disk).
             return ServiceError.unavailable("the database cannot take the request now (SQLSTATE \(code))")
+        case "42501":
+            // A row-level security policy refused a row (or an append-only table an edit): the
+            // code tried to write outside the principal's clinics. The services refuse that
+            // before it gets here; this is the database's own line of defence.
+            return ServiceError.forbidden("the change would reach a clinic outside the token's scope")
         case "23P01":
             // An exclusion constraint: the detail names the key, "(resource_id, during)=(<uuid>, [...))".
             let detail = error.serverInfo?[.detail] ?? ""
@@ -140,20 +168,34 @@ public struct ClinicDatabase: Sendable {
         }
     }
 
-    /// Runs `body` in a transaction; errors thrown inside come back as thrown, not wrapped.
+    /// Runs `body` in a transaction on a connection that sees only `scope`'s clinics (see
+    /// `withConnection(scope:_:)`); errors thrown inside come back as thrown, not wrapped.
     ///
     /// A transaction PostgreSQL chose as a deadlock victim (40P01) or failed to serialise (40001)
     /// is run again, up to three times: concurrent inserts under an exclusion constraint can
     /// deadlock each other, and the loser's retry then meets the winner's row and is refused
     /// properly (23P01). The body must therefore read what it decides on inside the transaction.
-    public func transaction<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result)
-        async throws -> Result
-    {
+    public func transaction<Result: Sendable>(
+        scope: ClinicScope, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await transaction(leasing: scope, body)
+    }
+
+    /// A transaction over tables without patient data; see `Outside`.
+    public func transaction<Result: Sendable>(
+        outside: Outside, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await transaction(leasing: nil, body)
+    }
+
+    private func transaction<Result: Sendable>(
+        leasing scope: ClinicScope?, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
         let logger = self.logger
         var attempt = 1
         while true {
             do {
-                return try await withConnection { connection in
+                return try await lease(scope: scope) { connection in
                     do {
                         return try await connection.withTransaction(logger: logger) { try await body($0) }
                     } catch let error as PostgresTransactionError {

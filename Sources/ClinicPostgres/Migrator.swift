@@ -75,7 +75,7 @@ public struct Migrator: Sendable {
     public func migrate() async throws -> [String] {
         let migrations = self.migrations
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(outside: .clinicData) { connection in
             try await connection.query("SELECT pg_advisory_lock(\(Self.lockKey))", logger: logger)
             do {
                 let applied = try await Self.ensureTableAndRead(connection, logger: logger)
@@ -113,7 +113,7 @@ public struct Migrator: Sendable {
     public func pending() async throws -> [String] {
         let migrations = self.migrations
         let logger = database.logger
-        let applied = try await database.withConnection { connection in
+        let applied = try await database.withConnection(outside: .clinicData) { connection in
             let exists = try await connection.query(
                 "SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger
             )

@@ -1,3 +1,4 @@
+import ClinicDomain
 import ClinicServices
 import Foundation
 import PostgresNIO
@@ -10,25 +11,26 @@ public struct PostgresAuditStore: AuditStore {
 
     public func record(_ entry: AuditEntry) async throws {
         let logger = database.logger
-        try await database.withConnection { connection in
+        try await database.withConnection(outside: .clinicData) { connection in
             try await AuditRows.insert(entry, on: connection, logger: logger)
         }
     }
 
     public func entries(entityID: UUID, after: Int64?, limit: Int) async throws -> [StoredAuditEntry] {
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(outside: .clinicData) { connection in
             try await connection.query(
                 """
-                SELECT id, occurred_at, actor_name, actor_role, action, entity_type, entity_id, request_id, outcome
+                SELECT id, occurred_at, actor_name, actor_role, action, entity_type, entity_id, request_id, outcome, clinic_id
                 FROM audit_log WHERE entity_id = \(entityID) AND id > \(after ?? 0) ORDER BY id LIMIT \(limit)
                 """, logger: logger
             ).collect().map { row in
-                let (id, at, name, role, action, type, entity, request, outcome) =
-                    try row.decode((Int64, Date, String, String, String, String, UUID?, String?, String).self)
+                let (id, at, name, role, action, type, entity, request, outcome, clinic) =
+                    try row.decode((Int64, Date, String, String, String, String, UUID?, String?, String, UUID?).self)
                 return StoredAuditEntry(
                     id: id, occurredAt: at, actorName: name, actorRole: role, action: action,
-                    entityType: type, entityID: entity, requestID: request, outcome: outcome)
+                    entityType: type, entityID: entity, requestID: request, outcome: outcome,
+                    clinicID: clinic.map(ClinicID.init))
             }
         }
     }
@@ -39,10 +41,11 @@ enum AuditRows {
     static func insert(_ entry: AuditEntry, on connection: PostgresConnection, logger: Logger) async throws {
         try await connection.query(
             """
-            INSERT INTO audit_log (actor_token_id, actor_name, actor_role, action, entity_type, entity_id, request_id, outcome, occurred_at)
+            INSERT INTO audit_log (actor_token_id, actor_name, actor_role, action, entity_type, entity_id, request_id, outcome,
+                                   occurred_at, clinic_id)
             VALUES (\(entry.actor.principal.tokenID?.rawValue), \(entry.actor.principal.name), \(entry.actor.principal.role.rawValue),
                     \(entry.action), \(entry.entityType), \(entry.entityID), \(entry.actor.requestID), \(entry.outcome.rawValue),
-                    \(entry.actor.at))
+                    \(entry.actor.at), \(entry.clinicID?.rawValue))
             """, logger: logger)
     }
 }

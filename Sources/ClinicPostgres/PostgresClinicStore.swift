@@ -11,7 +11,7 @@ public struct PostgresClinicStore: ClinicStore, ClinicSetupStore {
 
     public func clinic(id: ClinicID) async throws -> Clinic? {
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(outside: .clinicData) { connection in
             let rows = try await connection.query(
                 "SELECT id, name, time_zone FROM clinics WHERE id = \(id.rawValue)",
                 logger: logger
@@ -25,7 +25,7 @@ public struct PostgresClinicStore: ClinicStore, ClinicSetupStore {
 
     public func triageTargets(clinicID: ClinicID) async throws -> TriageTargets {
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(outside: .clinicData) { connection in
             let rows = try await connection.query(
                 """
                 SELECT urgent_due_days, routine_due_days, candidacy_window_days FROM clinics WHERE id = \(clinicID.rawValue)
@@ -39,7 +39,7 @@ public struct PostgresClinicStore: ClinicStore, ClinicSetupStore {
 
     public func create(_ clinic: Clinic, hours: [OpeningHours], actor: Actor) async throws -> Bool {
         let logger = database.logger
-        return try await database.transaction { connection in
+        return try await database.transaction(outside: .clinicData) { connection in
             let inserted =
                 try await connection.query(
                     """
@@ -65,7 +65,7 @@ public struct PostgresClinicStore: ClinicStore, ClinicSetupStore {
 
     public func setTriageTargets(_ targets: TriageTargets, clinicID: ClinicID, actor: Actor) async throws -> Bool {
         let logger = database.logger
-        return try await database.transaction { connection in
+        return try await database.transaction(outside: .clinicData) { connection in
             let updated =
                 try await connection.query(
                     """
@@ -86,7 +86,7 @@ public struct PostgresClinicStore: ClinicStore, ClinicSetupStore {
 
     public func addResource(_ resource: Resource, actor: Actor) async throws -> Bool {
         let logger = database.logger
-        return try await database.transaction { connection in
+        return try await database.transaction(outside: .clinicData) { connection in
             let inserted =
                 try await connection.query(
                     """
@@ -107,7 +107,7 @@ public struct PostgresClinicStore: ClinicStore, ClinicSetupStore {
 
     public func clinicSetup(id: ClinicID) async throws -> ClinicSetup? {
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(outside: .clinicData) { connection in
             let rows = try await connection.query(
                 """
                 SELECT name, time_zone, urgent_due_days, routine_due_days, candidacy_window_days, minutes_per_level,
@@ -139,7 +139,7 @@ public struct PostgresClinicStore: ClinicStore, ClinicSetupStore {
 
     public func resources(clinicID: ClinicID) async throws -> [ResourceSetup]? {
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(outside: .clinicData) { connection in
             let exists = try await connection.query(
                 "SELECT 1 FROM clinics WHERE id = \(clinicID.rawValue)", logger: logger
             ).collect()
@@ -167,7 +167,7 @@ public struct PostgresClinicStore: ClinicStore, ClinicSetupStore {
         -> ResourceSetup?
     {
         let logger = database.logger
-        return try await database.transaction { connection in
+        return try await database.transaction(outside: .clinicData) { connection in
             let rows = try await connection.query(
                 """
                 SELECT clinic_id, kind, name FROM resources WHERE id = \(resourceID.rawValue) FOR UPDATE
@@ -197,7 +197,7 @@ public struct PostgresClinicStore: ClinicStore, ClinicSetupStore {
 
     public func addBlock(_ block: ResourceBlock, actor: Actor) async throws -> Bool {
         let logger = database.logger
-        return try await database.transaction { connection in
+        return try await database.transaction(outside: .clinicData) { connection in
             let inserted =
                 try await connection.query(
                     """
@@ -234,7 +234,7 @@ public struct PostgresClinicStore: ClinicStore, ClinicSetupStore {
 
     public func setVisitSettings(_ settings: VisitSettings, clinicID: ClinicID, actor: Actor) async throws -> Bool {
         let logger = database.logger
-        return try await database.transaction { connection in
+        return try await database.transaction(outside: .clinicData) { connection in
             let updated =
                 try await connection.query(
                     """

@@ -20,7 +20,7 @@ public struct PostgresRuleSetStore: CandidacyRuleSetStore {
 
     public func ruleSets(allVersions: Bool) async throws -> [CandidacyRuleSet] {
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(outside: .clinicData) { connection in
             try await connection.query(
                 """
                 SELECT \(unescaped: Self.columns) FROM candidacy_rule_sets r
@@ -33,7 +33,7 @@ public struct PostgresRuleSetStore: CandidacyRuleSetStore {
 
     public func ruleSet(payer: String?, clinicID: ClinicID) async throws -> CandidacyRuleSet {
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(outside: .clinicData) { connection in
             // The payer's own set when one exists, else the clinic's default; latest version of either.
             let rows = try await connection.query(
                 """
@@ -58,7 +58,7 @@ public struct PostgresRuleSetStore: CandidacyRuleSetStore {
     {
         let logger = database.logger
         let json = String(decoding: try JSONEncoder().encode(parameters), as: UTF8.self)
-        return try await database.transaction { connection in
+        return try await database.transaction(outside: .clinicData) { connection in
             // One writer per name at a time, so two admins cannot both create "version 3".
             try await connection.query(
                 "SELECT pg_advisory_xact_lock(hashtextextended('rule-set:' || \(name), 0))", logger: logger)
@@ -102,7 +102,7 @@ public struct PostgresEvaluationStore: EvaluationStore {
         build: @escaping @Sendable (ReferralSnapshot, [ImagingResult]) throws -> (NewEvaluation, ReferralChange)
     ) async throws {
         let logger = database.logger
-        try await database.transaction { connection in
+        try await database.transaction(scope: actor.scope) { connection in
             guard let snapshot = try await TriageRows.snapshot(referralID, on: connection, logger: logger) else {
                 throw ServiceError.notFound(entity: "referral")
             }
@@ -139,9 +139,9 @@ public struct PostgresEvaluationStore: EvaluationStore {
         }
     }
 
-    public func evaluations(referralID: ReferralID) async throws -> [EvaluationRecord]? {
+    public func evaluations(referralID: ReferralID, scope: ClinicScope) async throws -> [EvaluationRecord]? {
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(scope: scope) { connection in
             let exists = try await connection.query(
                 "SELECT 1 FROM referrals WHERE id = \(referralID.rawValue)", logger: logger
             ).collect()
@@ -181,7 +181,7 @@ public struct PostgresEvaluationStore: EvaluationStore {
 
     public func minutesPerLevel(clinicID: ClinicID) async throws -> Int {
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(outside: .clinicData) { connection in
             let rows = try await connection.query(
                 "SELECT minutes_per_level FROM clinics WHERE id = \(clinicID.rawValue)", logger: logger
             ).collect()

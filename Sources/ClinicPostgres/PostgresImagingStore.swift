@@ -44,7 +44,7 @@ public struct PostgresImagingStore: ImagingResultStore {
         retriage: @escaping @Sendable (ReferralSnapshot, _ revision: Int) throws -> ReferralChange?
     ) async throws -> ImagingSubmission {
         let logger = database.logger
-        return try await database.transaction { connection in
+        return try await database.transaction(scope: actor.scope) { connection in
             // Serialises concurrent deliveries of one accession, including its very first one.
             try await connection.query(
                 """
@@ -58,7 +58,9 @@ public struct PostgresImagingStore: ImagingResultStore {
             ).collect()
             let current = try existing.first.map { try $0.decode((UUID, String, Data, Int, UUID, UUID).self) }
             // An accession is one clinic's: the same one sent for another clinic is neither a
-            // replay (whose answer would show the first clinic's patient) nor a revision.
+            // replay (whose answer would show the first clinic's patient) nor a revision. (When
+            // that clinic is outside the sender's scope the row is not seen here at all, and the
+            // insert below meets the unique key instead: a conflict either way.)
             if let current, current.5 != result.clinicID.rawValue {
                 throw ServiceError.conflict("this accession belongs to another clinic")
             }
@@ -169,9 +171,9 @@ public struct PostgresImagingStore: ImagingResultStore {
             """, logger: logger)
     }
 
-    public func result(id: ImagingResultID, revision: Int?) async throws -> ImagingResult? {
+    public func result(id: ImagingResultID, revision: Int?, scope: ClinicScope) async throws -> ImagingResult? {
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(scope: scope) { connection in
             guard let revision else {
                 return try await ImagingRows.current(ids: [id], on: connection, logger: logger).first
             }
@@ -198,10 +200,10 @@ public struct PostgresImagingStore: ImagingResultStore {
         }
     }
 
-    public func results(ids: [ImagingResultID]) async throws -> [ImagingResult] {
+    public func results(ids: [ImagingResultID], scope: ClinicScope) async throws -> [ImagingResult] {
         guard !ids.isEmpty else { return [] }
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(scope: scope) { connection in
             let found = try await ImagingRows.current(ids: ids, on: connection, logger: logger)
             return ids.compactMap { id in found.first { $0.id == id } }
         }

@@ -14,7 +14,7 @@ public struct PostgresReferralStore: ReferralStore {
         idempotency: IdempotencyClaim?
     ) async throws -> CreateOutcome<ReferralID> {
         let logger = database.logger
-        return try await database.transaction { connection in
+        return try await database.transaction(scope: actor.principal.scope) { connection in
             if let claim = idempotency,
                 let earlier = try await IdempotencyRows.claim(claim, on: connection, logger: logger)
             {
@@ -64,9 +64,9 @@ public struct PostgresReferralStore: ReferralStore {
         }
     }
 
-    public func referral(id: ReferralID) async throws -> Referral? {
+    public func referral(id: ReferralID, scope: ClinicScope) async throws -> Referral? {
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(scope: scope) { connection in
             let rows = try await connection.query(
                 """
                 SELECT \(unescaped: ReferralRows.columns) FROM referrals r JOIN patients p ON p.id = r.patient_id
@@ -94,7 +94,10 @@ public struct PostgresReferralStore: ReferralStore {
         let now = query.now
         let awaiting = Self.awaitingEvaluation
         let atRisk = Self.withoutProcedure
-        let referrals = try await database.withConnection { connection in
+        // Row-level security filters by scope anyway; saying it here lets the clinic index serve
+        // a scoped token's list that names no clinic.
+        let scopeIDs = query.scope.clinicIDs?.map(\.rawValue)
+        let referrals = try await database.withConnection(scope: query.scope) { connection in
             try await connection.query(
                 """
                 SELECT \(unescaped: ReferralRows.columns)
@@ -102,6 +105,7 @@ public struct PostgresReferralStore: ReferralStore {
                 WHERE (\(status)::text IS NULL OR r.status = \(status))
                   AND (\(urgency)::text IS NULL OR r.urgency = \(urgency))
                   AND (\(clinicID)::uuid IS NULL OR r.clinic_id = \(clinicID))
+                  AND (\(scopeIDs)::uuid[] IS NULL OR r.clinic_id = ANY(\(scopeIDs)))
                   AND (\(patientID)::uuid IS NULL OR r.patient_id = \(patientID))
                   AND (\(from)::timestamptz IS NULL OR r.created_at >= \(from))
                   AND (\(before)::timestamptz IS NULL OR r.created_at < \(before))
@@ -127,9 +131,9 @@ public struct PostgresReferralStore: ReferralStore {
     /// States still on the kyphoplasty pathway without a procedure: the ones at risk of ageing out.
     static let withoutProcedure = ReferralStatus.allCases.filter(\.awaitsProcedure).map(\.code)
 
-    public func events(referralID: ReferralID) async throws -> [ReferralEvent]? {
+    public func events(referralID: ReferralID, scope: ClinicScope) async throws -> [ReferralEvent]? {
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(scope: scope) { connection in
             let exists = try await connection.query(
                 "SELECT 1 FROM referrals WHERE id = \(referralID.rawValue)", logger: logger
             ).collect()
@@ -157,7 +161,7 @@ public struct PostgresReferralStore: ReferralStore {
         decide: @escaping @Sendable (ReferralSnapshot) throws -> ReferralChange
     ) async throws {
         let logger = database.logger
-        try await database.transaction { connection in
+        try await database.transaction(scope: actor.principal.scope) { connection in
             _ = try await Self.change(id, expectedVersion, actor, decide, on: connection, logger: logger)
         }
     }
@@ -167,7 +171,7 @@ public struct PostgresReferralStore: ReferralStore {
         decide: @escaping @Sendable (ReferralSnapshot) throws -> ReferralChange
     ) async throws -> [AppointmentID] {
         let logger = database.logger
-        return try await database.transaction { connection in
+        return try await database.transaction(scope: actor.principal.scope) { connection in
             let change = try await Self.change(id, expectedVersion, actor, decide, on: connection, logger: logger)
             let released = try await connection.query(
                 """

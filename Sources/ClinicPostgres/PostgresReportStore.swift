@@ -12,15 +12,15 @@ public struct PostgresReportStore: ReportStore {
 
     public func clinicIDs(limit: Int) async throws -> [ClinicID] {
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(outside: .clinicData) { connection in
             try await connection.query("SELECT id FROM clinics ORDER BY created_at, id LIMIT \(limit)", logger: logger)
                 .collect().map { ClinicID(try $0.decode(UUID.self)) }
         }
     }
 
-    public func newReferrals(clinicID: ClinicID, from: Date, to: Date) async throws -> [NewReferralCount] {
+    public func newReferrals(clinicID: ClinicID, from: Date, to: Date, scope: ClinicScope) async throws -> [NewReferralCount] {
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(scope: scope) { connection in
             // Urgency as the event log had it at the end of the period, so a later override does
             // not rewrite an earlier day; source: the system that sent its first imaging result (the
             // earliest study; of two performed at once, the one received first, never the random id).
@@ -46,11 +46,11 @@ public struct PostgresReportStore: ReportStore {
         }
     }
 
-    public func funnels(clinicID: ClinicID, dayFrom: Date, rollingFrom: Date, to: Date) async throws -> (
+    public func funnels(clinicID: ClinicID, dayFrom: Date, rollingFrom: Date, to: Date, scope: ClinicScope) async throws -> (
         day: FunnelCounts, rolling: FunnelCounts
     ) {
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(scope: scope) { connection in
             // Grouped by cohort: false is the rest of the period, true the day itself.
             let rows = try await connection.query(
                 """
@@ -94,11 +94,11 @@ public struct PostgresReportStore: ReportStore {
         (e.kind = 'complete_procedure' OR (e.kind = 'appointment_completed' AND e.to_status = 'procedure_done'))
         """
 
-    public func durations(clinicID: ClinicID, zone: ClinicTimeZone, from: Date, to: Date) async throws
+    public func durations(clinicID: ClinicID, zone: ClinicTimeZone, from: Date, to: Date, scope: ClinicScope) async throws
         -> (toEvaluation: DayDistribution, toProcedure: DayDistribution)
     {
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(scope: scope) { connection in
             // Every milestone is known by its transition's event kind (an appointment cancelled also
             // moves a referral back to candidate, or to procedure_done, so a status alone is not enough).
             // Whole days on the clinic's calendar: a referral on the Friday before clocks change
@@ -133,11 +133,11 @@ public struct PostgresReportStore: ReportStore {
 
     public func referralsNeedingAction(
         clinicID: ClinicID, asOf: Date, statuses: [ReferralStatus], dueBefore: LocalDate,
-        windowFrom: LocalDate, windowThrough: LocalDate
+        windowFrom: LocalDate, windowThrough: LocalDate, scope: ClinicScope
     ) async throws -> [ReferralActionRow] {
         let codes = statuses.map(\.code)
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(scope: scope) { connection in
             try await connection.query(
                 """
                 SELECT r.id, p.family_name || ', ' || p.given_name, p.mrn, r.urgency, s.to_status, r.created_at,
@@ -171,17 +171,17 @@ public struct PostgresReportStore: ReportStore {
         }
     }
 
-    public func usage(clinicID: ClinicID, from: Date, to: Date, now: Date) async throws -> [ResourceUsageRow] {
+    public func usage(clinicID: ClinicID, from: Date, to: Date, now: Date, scope: ClinicScope) async throws -> [ResourceUsageRow] {
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(scope: scope) { connection in
             try await ResourceWeekRows.load(
                 clinicID: clinicID, from: from, to: to, now: now, on: connection, logger: logger)
         }
     }
 
-    public func disruptions(clinicID: ClinicID, from: Date, to: Date) async throws -> [DisruptionRow] {
+    public func disruptions(clinicID: ClinicID, from: Date, to: Date, scope: ClinicScope) async throws -> [DisruptionRow] {
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(scope: scope) { connection in
             try await connection.query(
                 """
                 SELECT a.id, a.kind, a.state, lower(a.during), p.family_name || ', ' || p.given_name, a.cancel_reason
@@ -203,9 +203,9 @@ public struct PostgresReportStore: ReportStore {
         }
     }
 
-    public func waitlist(clinicID: ClinicID, asOf: Date) async throws -> (length: Int, oldest: WaitingRow?) {
+    public func waitlist(clinicID: ClinicID, asOf: Date, scope: ClinicScope) async throws -> (length: Int, oldest: WaitingRow?) {
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(scope: scope) { connection in
             let rows = try await connection.query(
                 """
                 SELECT count(*) OVER ()::int, r.id, p.family_name || ', ' || p.given_name, c.since
@@ -227,10 +227,10 @@ public struct PostgresReportStore: ReportStore {
     }
 
     public func recorded(
-        clinicID: ClinicID, date: LocalDate, generatedBy: String, recompute: Bool,
+        clinicID: ClinicID, date: LocalDate, generatedBy: String, recompute: Bool, scope: ClinicScope,
         compute: @escaping @Sendable () async throws -> NightlyReport
     ) async throws -> RecordedReport {
-        if !recompute, let earlier = try await touch(clinicID: clinicID, date: date) {
+        if !recompute, let earlier = try await touch(clinicID: clinicID, date: date, scope: scope) {
             return RecordedReport(report: earlier, reused: true)
         }
         // Computed with no connection held, so runs waiting on the lock below cannot starve the
@@ -238,7 +238,7 @@ public struct PostgresReportStore: ReportStore {
         let report = try await compute()
         let json = String(decoding: try report.json(), as: UTF8.self)
         let logger = database.logger
-        return try await database.transaction { connection in
+        return try await database.transaction(scope: scope) { connection in
             try await connection.query(
                 """
                 SELECT pg_advisory_xact_lock(hashtextextended('nightly-report:' || \(clinicID.rawValue.uuidString) || ':' || \(date.description), 0))
@@ -260,9 +260,9 @@ public struct PostgresReportStore: ReportStore {
         }
     }
 
-    private func touch(clinicID: ClinicID, date: LocalDate) async throws -> NightlyReport? {
+    private func touch(clinicID: ClinicID, date: LocalDate, scope: ClinicScope) async throws -> NightlyReport? {
         let logger = database.logger
-        return try await database.withConnection {
+        return try await database.withConnection(scope: scope) {
             try await Self.touch(clinicID: clinicID, date: date, on: $0, logger: logger)
         }
     }

@@ -9,9 +9,11 @@ public struct PostgresSchedulingStore: SchedulingStore {
 
     public init(database: ClinicDatabase) { self.database = database }
 
-    public func calendars(clinicID: ClinicID, from: Date, to: Date, now: Date) async throws -> [ResourceCalendar] {
+    public func calendars(clinicID: ClinicID, from: Date, to: Date, now: Date, scope: ClinicScope) async throws
+        -> [ResourceCalendar]
+    {
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(scope: scope) { connection in
             try await ResourceWeekRows.load(
                 clinicID: clinicID, from: from, to: to, now: now, on: connection, logger: logger
             ).map { row in
@@ -23,7 +25,7 @@ public struct PostgresSchedulingStore: SchedulingStore {
 
     public func resources(clinicID: ClinicID) async throws -> [Resource] {
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(outside: .clinicData) { connection in
             try await connection.query(
                 "SELECT id, kind, name FROM resources WHERE clinic_id = \(clinicID.rawValue)", logger: logger
             )
@@ -38,7 +40,7 @@ public struct PostgresSchedulingStore: SchedulingStore {
 
     public func earlierBooking(_ claim: IdempotencyClaim) async throws -> AppointmentID? {
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(outside: .clinicData) { connection in
             try await IdempotencyRows.earlier(claim, on: connection, logger: logger).map(AppointmentID.init)
         }
     }
@@ -48,7 +50,7 @@ public struct PostgresSchedulingStore: SchedulingStore {
         decide: @escaping @Sendable (ReferralSnapshot) throws -> ReferralChange?
     ) async throws -> CreateOutcome<AppointmentID> {
         let logger = database.logger
-        return try await database.transaction { connection in
+        return try await database.transaction(scope: actor.scope) { connection in
             if let claim = idempotency,
                 let earlier = try await IdempotencyRows.claim(claim, on: connection, logger: logger)
             {
@@ -127,9 +129,9 @@ public struct PostgresSchedulingStore: SchedulingStore {
         }
     }
 
-    public func appointment(id: AppointmentID) async throws -> Appointment? {
+    public func appointment(id: AppointmentID, scope: ClinicScope) async throws -> Appointment? {
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(scope: scope) { connection in
             try await Self.load(id, connection, logger)
         }
     }
@@ -171,7 +173,7 @@ public struct PostgresSchedulingStore: SchedulingStore {
         decide: @escaping @Sendable (ReferralSnapshot, Appointment) throws -> ReferralChange
     ) async throws {
         let logger = database.logger
-        try await database.transaction { connection in
+        try await database.transaction(scope: actor.scope) { connection in
             let locked = try await connection.query(
                 "SELECT referral_id FROM appointments WHERE id = \(id.rawValue) FOR UPDATE",
                 logger: logger
@@ -205,7 +207,7 @@ public struct PostgresSchedulingStore: SchedulingStore {
         decide: @escaping @Sendable (ReferralSnapshot, Appointment) throws -> ReferralChange
     ) async throws {
         let logger = database.logger
-        try await database.transaction { connection in
+        try await database.transaction(scope: actor.scope) { connection in
             let (appointment, snapshot) = try await Self.lock(id, connection, logger)
             if appointment.state == .held {
                 // A hold lapses on the act's clock, the one bookings release it by; with its row
@@ -245,7 +247,7 @@ public struct PostgresSchedulingStore: SchedulingStore {
     ) async throws {
         let logger = database.logger
         do {
-            try await database.transaction { connection in
+            try await database.transaction(scope: actor.scope) { connection in
                 let (appointment, snapshot) = try await Self.lock(old, connection, logger)
                 let change = try decide(snapshot, appointment)
                 try await connection.query(
@@ -287,9 +289,11 @@ public struct PostgresSchedulingStore: SchedulingStore {
         return (appointment, snapshot)
     }
 
-    public func appointments(clinicID: ClinicID, from: Date, to: Date) async throws -> [(Appointment, Patient)] {
+    public func appointments(clinicID: ClinicID, from: Date, to: Date, scope: ClinicScope) async throws
+        -> [(Appointment, Patient)]
+    {
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(scope: scope) { connection in
             let rows = try await connection.query(
                 """
                 SELECT a.id, p.id, p.mrn, p.given_name, p.family_name, to_char(p.birth_date, 'YYYY-MM-DD'), p.sex
@@ -311,7 +315,7 @@ public struct PostgresSchedulingStore: SchedulingStore {
 
     public func recordConsent(id: AppointmentID, actor: Actor) async throws -> Bool {
         let logger = database.logger
-        return try await database.transaction { connection in
+        return try await database.transaction(scope: actor.scope) { connection in
             let updated =
                 try await connection.query(
                     """
@@ -332,7 +336,7 @@ public struct PostgresSchedulingStore: SchedulingStore {
 
     public func recordPriorAuthorization(referralID: ReferralID, number: String, actor: Actor) async throws -> Bool {
         let logger = database.logger
-        return try await database.transaction { connection in
+        return try await database.transaction(scope: actor.scope) { connection in
             let updated =
                 try await connection.query(
                     """
@@ -350,11 +354,11 @@ public struct PostgresSchedulingStore: SchedulingStore {
         }
     }
 
-    public func readinessFacts(referralID: ReferralID, zone: ClinicTimeZone) async throws -> (
+    public func readinessFacts(referralID: ReferralID, zone: ClinicTimeZone, scope: ClinicScope) async throws -> (
         latestImaging: LocalDate?, priorAuthorization: String?
     ) {
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(scope: scope) { connection in
             let rows = try await connection.query(
                 """
                 SELECT (SELECT max(i.performed_at) FROM referral_imaging ri JOIN imaging_results i ON i.id = ri.imaging_result_id
@@ -370,7 +374,7 @@ public struct PostgresSchedulingStore: SchedulingStore {
 
     public func holdMinutes(clinicID: ClinicID) async throws -> Int {
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(outside: .clinicData) { connection in
             try await connection.query(
                 "SELECT hold_minutes FROM clinics WHERE id = \(clinicID.rawValue)", logger: logger
             )

@@ -9,60 +9,86 @@ public struct PostgresTokenStore: TokenStore {
 
     public init(database: ClinicDatabase) { self.database = database }
 
-    public func insert(id: APITokenID, name: String, role: Role, hash: [UInt8], expiresAt: Date?) async throws {
+    public func insert(
+        id: APITokenID, name: String, role: Role, scope: ClinicScope, hash: [UInt8], expiresAt: Date?
+    ) async throws {
         let logger = database.logger
-        try await database.withConnection { connection in
+        let clinics = (scope.clinicIDs ?? []).map(\.rawValue)
+        try await database.transaction(outside: .clinicData) { connection in
+            let known = try await connection.query(
+                "SELECT id FROM clinics WHERE id = ANY(\(clinics))", logger: logger
+            ).collect().map { try $0.decode(UUID.self) }
+            if let unknown = clinics.first(where: { !known.contains($0) }) {
+                throw ServiceError.unknownReference(pointer: "/clinics/\(unknown.uuidString.lowercased())", entity: "clinic")
+            }
             try await connection.query(
                 """
-                INSERT INTO api_tokens (id, name, role, token_hash, expires_at)
-                VALUES (\(id.rawValue), \(name), \(role.rawValue), \(Data(hash)), \(expiresAt))
+                INSERT INTO api_tokens (id, name, role, token_hash, expires_at, all_clinics)
+                VALUES (\(id.rawValue), \(name), \(role.rawValue), \(Data(hash)), \(expiresAt), \(scope.isNetwork))
+                """, logger: logger)
+            try await connection.query(
+                """
+                INSERT INTO api_token_clinics (token_id, clinic_id) SELECT \(id.rawValue), unnest(\(clinics)::uuid[])
                 """, logger: logger)
         }
     }
 
+    /// A token's scope from its row: the network, or the clinics listed (none for a token that
+    /// reached nothing when scopes were introduced).
+    static func scope(allClinics: Bool, clinics: [UUID]) -> ClinicScope {
+        allClinics ? .network : .clinics(Set(clinics.map(ClinicID.init)))
+    }
+
     public func authenticate(hash: [UInt8], now: Date) async throws -> Principal? {
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(outside: .clinicData) { connection in
             let rows = try await connection.query(
                 """
-                SELECT id, name, role, last_used_at IS NULL OR last_used_at < \(now) - interval '1 minute'
+                SELECT id, name, role, last_used_at IS NULL OR last_used_at < \(now) - interval '1 minute',
+                       all_clinics, ARRAY(SELECT clinic_id FROM api_token_clinics WHERE token_id = api_tokens.id)
                 FROM api_tokens
                 WHERE token_hash = \(Data(hash)) AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > \(now))
                 """, logger: logger
             ).collect()
             guard let row = rows.first else { return nil }
-            let (id, name, roleText, stale) = try row.decode((UUID, String, String, Bool).self)
+            let (id, name, roleText, stale, allClinics, clinics) = try row.decode(
+                (UUID, String, String, Bool, Bool, [UUID]).self)
             guard let role = Role(rawValue: roleText) else { return nil }
             // Last-used is kept to the minute: one write per token per minute, not one per request.
             if stale {
                 try await connection.query(
                     "UPDATE api_tokens SET last_used_at = \(now) WHERE id = \(id)", logger: logger)
             }
-            return Principal(tokenID: APITokenID(id), name: name, role: role)
+            return Principal(
+                tokenID: APITokenID(id), name: name, role: role,
+                scope: Self.scope(allClinics: allClinics, clinics: clinics))
         }
     }
 
     public func list() async throws -> [APIToken] {
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(outside: .clinicData) { connection in
             try await connection.query(
                 """
-                SELECT id, name, role, created_at, expires_at, revoked_at, last_used_at FROM api_tokens ORDER BY created_at, id
+                SELECT id, name, role, created_at, expires_at, revoked_at, last_used_at, all_clinics,
+                       ARRAY(SELECT clinic_id FROM api_token_clinics WHERE token_id = api_tokens.id)
+                FROM api_tokens ORDER BY created_at, id
                 """, logger: logger
             ).collect().compactMap { row in
-                let (id, name, role, created, expires, revoked, used) =
-                    try row.decode((UUID, String, String, Date, Date?, Date?, Date?).self)
+                let (id, name, role, created, expires, revoked, used, allClinics, clinics) =
+                    try row.decode((UUID, String, String, Date, Date?, Date?, Date?, Bool, [UUID]).self)
                 guard let role = Role(rawValue: role) else { return nil }
                 return APIToken(
-                    id: APITokenID(id), name: name, role: role, createdAt: created, expiresAt: expires,
-                    revokedAt: revoked, lastUsedAt: used)
+                    id: APITokenID(id), name: name, role: role,
+                    scope: Self.scope(allClinics: allClinics, clinics: clinics), createdAt: created,
+                    expiresAt: expires, revokedAt: revoked, lastUsedAt: used)
             }
         }
     }
 
     public func revoke(id: APITokenID, at: Date) async throws -> Bool {
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(outside: .clinicData) { connection in
             try await connection.query(
                 """
                 UPDATE api_tokens SET revoked_at = coalesce(revoked_at, \(at)) WHERE id = \(id.rawValue) RETURNING 1

@@ -9,9 +9,9 @@ public struct PostgresWaitlistStore: WaitlistStore {
 
     public init(database: ClinicDatabase) { self.database = database }
 
-    public func waitlist(clinicID: ClinicID) async throws -> [Referral] {
+    public func waitlist(clinicID: ClinicID, scope: ClinicScope) async throws -> [Referral] {
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(scope: scope) { connection in
             try await connection.query(
                 """
                 SELECT \(unescaped: ReferralRows.columns) FROM referrals r JOIN patients p ON p.id = r.patient_id
@@ -52,9 +52,9 @@ public struct PostgresWaitlistStore: WaitlistStore {
             appointmentID: appointment.map(AppointmentID.init))
     }
 
-    public func offers(clinicID: ClinicID) async throws -> [WaitlistOffer] {
+    public func offers(clinicID: ClinicID, scope: ClinicScope) async throws -> [WaitlistOffer] {
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(scope: scope) { connection in
             try await connection.query(
                 """
                 SELECT \(unescaped: Self.columns) FROM waitlist_offers o WHERE o.clinic_id = \(clinicID.rawValue) ORDER BY o.created_at, o.id LIMIT 500
@@ -63,16 +63,16 @@ public struct PostgresWaitlistStore: WaitlistStore {
         }
     }
 
-    public func offer(id: OfferID) async throws -> WaitlistOffer? {
+    public func offer(id: OfferID, scope: ClinicScope) async throws -> WaitlistOffer? {
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(scope: scope) { connection in
             try await OfferRows.load(id, on: connection, logger: logger)
         }
     }
 
-    public func offeredReferrals(freedBy: AppointmentID) async throws -> Set<ReferralID> {
+    public func offeredReferrals(freedBy: AppointmentID, scope: ClinicScope) async throws -> Set<ReferralID> {
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(scope: scope) { connection in
             Set(
                 try await connection.query(
                     "SELECT referral_id FROM waitlist_offers WHERE freed_by = \(freedBy.rawValue)", logger: logger
@@ -83,7 +83,7 @@ public struct PostgresWaitlistStore: WaitlistStore {
 
     public func createOffer(_ offer: WaitlistOffer, actor: Actor) async throws -> Bool {
         let logger = database.logger
-        return try await database.transaction { connection in
+        return try await database.transaction(scope: actor.scope) { connection in
             try await OfferRows.insert(offer, actor: actor, on: connection, logger: logger)
         }
     }
@@ -93,7 +93,7 @@ public struct PostgresWaitlistStore: WaitlistStore {
         actor: Actor
     ) async throws -> WaitlistOffer {
         let logger = database.logger
-        return try await database.transaction { connection in
+        return try await database.transaction(scope: actor.scope) { connection in
             // The one decision: only an offer still open (and, for a decline, not yet expired;
             // for an expiry, expired) changes. A concurrent answer waits on the row and then
             // finds it ended.
@@ -121,10 +121,10 @@ public struct PostgresWaitlistStore: WaitlistStore {
         }
     }
 
-    public func expiredOffers(clinicID: ClinicID?, now: Date) async throws -> [WaitlistOffer] {
+    public func expiredOffers(clinicID: ClinicID?, now: Date, scope: ClinicScope) async throws -> [WaitlistOffer] {
         let logger = database.logger
         let clinic = clinicID?.rawValue
-        return try await database.withConnection { connection in
+        return try await database.withConnection(scope: scope) { connection in
             try await connection.query(
                 """
                 SELECT \(unescaped: Self.columns) FROM waitlist_offers o
@@ -137,7 +137,7 @@ public struct PostgresWaitlistStore: WaitlistStore {
 
     public func offerHours(clinicID: ClinicID) async throws -> Int {
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(outside: .clinicData) { connection in
             try await connection.query(
                 "SELECT offer_hours FROM clinics WHERE id = \(clinicID.rawValue)", logger: logger
             )

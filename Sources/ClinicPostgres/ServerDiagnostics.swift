@@ -79,7 +79,7 @@ public struct ServerDiagnostics: Sendable {
     /// Version and btree_gist, in one round trip.
     public func server() async throws -> Server {
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(outside: .clinicData) { connection in
             let rows = try await connection.query(
                 """
                 SELECT current_setting('server_version_num')::int, current_setting('server_version'),
@@ -96,7 +96,7 @@ public struct ServerDiagnostics: Sendable {
     /// The connected role's powers, in one round trip.
     public func role() async throws -> RolePrivileges {
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(outside: .clinicData) { connection in
             let rows = try await connection.query(
                 """
                 SELECT current_user::text, r.rolsuper, r.rolcreaterole,
@@ -120,7 +120,7 @@ public struct ServerDiagnostics: Sendable {
     /// The database's clock against this machine's.
     public func clock() async throws -> Clock {
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(outside: .clinicData) { connection in
             // A warm-up round trip first: the timed one then measures the clock, not the connection's start.
             _ = try await connection.query("SELECT 1", logger: logger).collect()
             let sentAt = Date()
@@ -134,7 +134,7 @@ public struct ServerDiagnostics: Sendable {
     /// The zones of every clinic, grouped; nil when there is no `clinics` table yet (unmigrated).
     public func clinicZones() async throws -> [ClinicZone]? {
         let logger = database.logger
-        return try await database.withConnection { connection in
+        return try await database.withConnection(outside: .clinicData) { connection in
             let exists = try await connection.query("SELECT to_regclass('clinics') IS NOT NULL", logger: logger)
                 .collect()
             guard try exists[0].decode(Bool.self) else { return nil }

@@ -19,7 +19,7 @@ public struct APIServices: Sendable {
     public init(
         referrals: ReferralService, imaging: ImagingService, evaluations: EvaluationService, setup: ClinicSetupService,
         scheduling: SchedulingService, waitlist: WaitlistService, reports: NightlyReportService, tokens: TokenService,
-        audit: any AuditStore,
+        audit: any AuditStore, auditTrail: AuditService,
         readiness: any ReadinessProbe, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.waitlist = waitlist
@@ -31,7 +31,7 @@ public struct APIServices: Sendable {
         self.evaluations = evaluations
         self.tokens = tokens
         self.audit = audit
-        self.auditTrail = AuditService(store: audit)
+        self.auditTrail = auditTrail
         self.readiness = readiness
         self.now = now
     }

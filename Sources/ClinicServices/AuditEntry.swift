@@ -11,13 +11,19 @@ public struct AuditEntry: Hashable, Sendable {
     public let entityType: String
     public let entityID: UUID?
     public let outcome: Outcome
+    /// The clinic concerned, when the entry is a refusal of a clinic outside the caller's scope.
+    public let clinicID: ClinicID?
 
-    public init(actor: Actor, action: String, entityType: String, entityID: UUID?, outcome: Outcome = .success) {
+    public init(
+        actor: Actor, action: String, entityType: String, entityID: UUID?, outcome: Outcome = .success,
+        clinicID: ClinicID? = nil
+    ) {
         self.actor = actor
         self.action = action
         self.entityType = entityType
         self.entityID = entityID
         self.outcome = outcome
+        self.clinicID = clinicID
     }
 }
 
@@ -39,11 +45,13 @@ public struct StoredAuditEntry: Hashable, Sendable {
     public let entityID: UUID?
     public let requestID: String?
     public let outcome: String
+    public let clinicID: ClinicID?
 
     public init(
         id: Int64, occurredAt: Date, actorName: String, actorRole: String, action: String,
-        entityType: String, entityID: UUID?, requestID: String?, outcome: String
+        entityType: String, entityID: UUID?, requestID: String?, outcome: String, clinicID: ClinicID? = nil
     ) {
+        self.clinicID = clinicID
         self.id = id
         self.occurredAt = occurredAt
         self.actorName = actorName

@@ -1,11 +1,16 @@
 import ClinicDomain
 import Foundation
 
-/// Reading the audit trail (admin only at the API). Reading it is itself audited.
+/// Reading the audit trail (network-wide admins only at the API: it names every clinic's
+/// entities). Reading it is itself audited.
 public struct AuditService: Sendable {
     private let store: any AuditStore
+    private let reach: ClinicReach
 
-    public init(store: any AuditStore) { self.store = store }
+    public init(store: any AuditStore, reach: ClinicReach) {
+        self.store = store
+        self.reach = reach
+    }
 
     /// One page of an entity's audit entries, oldest first.
     public struct Page: Sendable {
@@ -18,6 +23,7 @@ public struct AuditService: Sendable {
 
     /// - Parameter after: the id the previous page ended at.
     public func entries(entityID: UUID, limit: Int?, after: Int64?, actor: Actor) async throws -> Page {
+        try await reach.requireNetwork(actor, to: "read the audit trail")
         let limit = limit ?? 100
         guard (1...Self.maximumPageSize).contains(limit) else {
             throw ServiceError.invalid("/limit", "must be between 1 and \(Self.maximumPageSize)")

@@ -64,17 +64,26 @@ public struct VisitSettings: Sendable, Hashable {
     }
 }
 
-/// Creating clinics and their resources (the CLI and the demo seed use it; the API will too).
+/// Creating clinics and their resources, and reading them back. Every clinic and resource is
+/// checked against the caller's scope first: configuration is not filtered by the database.
 public struct ClinicSetupService: Sendable {
     private let store: any ClinicSetupStore
+    private let reach: ClinicReach
 
-    public init(store: any ClinicSetupStore) { self.store = store }
+    public init(store: any ClinicSetupStore, reach: ClinicReach) {
+        self.store = store
+        self.reach = reach
+    }
+
+    private static let noClinic = ServiceError.notFound(entity: "clinic")
+    private static let noResource = ServiceError.notFound(entity: "resource")
 
     @discardableResult
     public func createClinic(
         id: ClinicID = .random(), name: String, timeZone: String, hours: [OpeningHours],
         actor: Actor
     ) async throws -> Clinic {
+        try await reach.requireNetwork(actor, to: "create a clinic")
         var collector = ViolationCollector()
         let name = collector.check("/name") { try BoundedText(name, maxLength: 200) }
         let zone = collector.check("/timeZone") { try ClinicTimeZone(timeZone) }
@@ -92,6 +101,7 @@ public struct ClinicSetupService: Sendable {
         id: ResourceID, clinicID: ClinicID, kind: ResourceKind, name: String,
         actor: Actor
     ) async throws -> Resource {
+        try await reach.require(clinicID, actor, else: Self.noClinic)
         let resource = Resource(
             id: id, clinicID: clinicID, kind: kind,
             name: try validated("/name") { try BoundedText(name, maxLength: 200) })
@@ -105,6 +115,7 @@ public struct ClinicSetupService: Sendable {
         clinicID: ClinicID, urgentDueDays: Int?, routineDueDays: Int?, candidacyWindowDays: Int?,
         actor: Actor
     ) async throws -> TriageTargets {
+        try await reach.require(clinicID, actor, else: Self.noClinic)
         let current = try await store.triageTargets(clinicID: clinicID)
         let targets: TriageTargets
         do {
@@ -121,7 +132,8 @@ public struct ClinicSetupService: Sendable {
         return targets
     }
 
-    public func clinicSetup(id: ClinicID) async throws -> ClinicSetup {
+    public func clinicSetup(id: ClinicID, actor: Actor) async throws -> ClinicSetup {
+        try await reach.require(id, actor, else: Self.noClinic)
         guard let setup = try await store.clinicSetup(id: id) else { throw ServiceError.notFound(entity: "clinic") }
         return setup
     }
@@ -131,6 +143,7 @@ public struct ClinicSetupService: Sendable {
         name: String, timeZone: String, hours: [(weekday: Int, opens: String, closes: String)],
         actor: Actor
     ) async throws -> ClinicSetup {
+        try await reach.requireNetwork(actor, to: "create a clinic")
         var collector = ViolationCollector()
         var parsed: [OpeningHours] = []
         for (index, day) in hours.enumerated() {
@@ -145,10 +158,11 @@ public struct ClinicSetupService: Sendable {
         }
         do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
         let clinic = try await createClinic(name: name, timeZone: timeZone, hours: parsed, actor: actor)
-        return try await clinicSetup(id: clinic.id)
+        return try await clinicSetup(id: clinic.id, actor: actor)
     }
 
-    public func resources(clinicID: ClinicID) async throws -> [ResourceSetup] {
+    public func resources(clinicID: ClinicID, actor: Actor) async throws -> [ResourceSetup] {
+        try await reach.require(clinicID, actor, else: Self.noClinic)
         guard let list = try await store.resources(clinicID: clinicID) else {
             throw ServiceError.notFound(entity: "clinic")
         }
@@ -159,7 +173,8 @@ public struct ClinicSetupService: Sendable {
     public func addResource(clinicID: ClinicID, kind: ResourceKind, name: String, actor: Actor) async throws
         -> ResourceSetup
     {
-        guard try await store.clinicSetup(id: clinicID) != nil else { throw ServiceError.notFound(entity: "clinic") }
+        try await reach.require(clinicID, actor, else: Self.noClinic)
+        guard try await store.clinicSetup(id: clinicID) != nil else { throw Self.noClinic }
         let resource = Resource(
             id: .random(), clinicID: clinicID, kind: kind,
             name: try validated("/name") { try BoundedText(name, maxLength: 200) })
@@ -173,6 +188,7 @@ public struct ClinicSetupService: Sendable {
     public func setTemplate(
         resourceID id: ResourceID, windows: [(weekday: Int, starts: String, ends: String)], actor: Actor
     ) async throws -> ResourceSetup {
+        try await reach.require(.resource(id), actor, else: Self.noResource)
         var collector = ViolationCollector()
         var parsed: [WeeklyWindow] = []
         for (index, window) in windows.enumerated() {
@@ -201,6 +217,7 @@ public struct ClinicSetupService: Sendable {
     public func addBlock(
         resourceID id: ResourceID, starts: Date, ends: Date, kind: BlockKind, reason: String, actor: Actor
     ) async throws -> ResourceBlock {
+        try await reach.require(.resource(id), actor, else: Self.noResource)
         var collector = ViolationCollector()
         let reason = collector.check("/reason") { try BoundedText(reason, maxLength: 500) }
         let block = reason.flatMap { reason in
@@ -217,10 +234,9 @@ public struct ClinicSetupService: Sendable {
     public func setVisitSettings(clinicID id: ClinicID, _ settings: VisitSettings, actor: Actor) async throws
         -> ClinicSetup
     {
+        try await reach.require(id, actor, else: Self.noClinic)
         do { try settings.validate() } catch let error as ValidationError { throw ServiceError.invalid(error) }
-        guard try await store.setVisitSettings(settings, clinicID: id, actor: actor) else {
-            throw ServiceError.notFound(entity: "clinic")
-        }
-        return try await clinicSetup(id: id)
+        guard try await store.setVisitSettings(settings, clinicID: id, actor: actor) else { throw Self.noClinic }
+        return try await clinicSetup(id: id, actor: actor)
     }
 }

@@ -83,8 +83,8 @@ public protocol EvaluationStore: Sendable {
         referralID: ReferralID, actor: Actor,
         build: @escaping @Sendable (ReferralSnapshot, [ImagingResult]) throws -> (NewEvaluation, ReferralChange))
         async throws
-    /// Oldest first; nil when the referral does not exist.
-    func evaluations(referralID: ReferralID) async throws -> [EvaluationRecord]?
+    /// Oldest first; nil when the referral does not exist within `scope`.
+    func evaluations(referralID: ReferralID, scope: ClinicScope) async throws -> [EvaluationRecord]?
     func minutesPerLevel(clinicID: ClinicID) async throws -> Int
 }
 
@@ -95,17 +95,20 @@ public struct EvaluationService: Sendable {
     private let referrals: any ReferralStore
     private let clinics: any ClinicStore
     private let audit: any AuditStore
+    private let reach: ClinicReach
     private let now: @Sendable () -> Date
 
     public init(
         evaluations: any EvaluationStore, ruleSets: any CandidacyRuleSetStore, referrals: any ReferralStore,
-        clinics: any ClinicStore, audit: any AuditStore, now: @escaping @Sendable () -> Date = Date.init
+        clinics: any ClinicStore, audit: any AuditStore, reach: ClinicReach,
+        now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.evaluations = evaluations
         self.ruleSets = ruleSets
         self.referrals = referrals
         self.clinics = clinics
         self.audit = audit
+        self.reach = reach
         self.now = now
     }
 
@@ -115,91 +118,97 @@ public struct EvaluationService: Sendable {
         referralID: ReferralID, findings: EvaluationFindings, decision: EvaluationDecisionDraft,
         actor: Actor
     ) async throws -> EvaluationRecord {
-        guard let referral = try await referrals.referral(id: referralID) else {
-            throw ServiceError.notFound(entity: "referral")
-        }
-        let today =
-            try await clinics.clinic(id: referral.clinicID)?.today(at: actor.at)
-            ?? LocalDate(actor.at, in: TimeZone(identifier: "UTC")!)
-        var collector = ViolationCollector()
-        _ = collector.check("/inputs") { try findings.validate() }
-        let reason = decision.reason.flatMap { text in
-            collector.check("/decision/reason") { try BoundedText(text, maxLength: 2000) }
-        }
-        var reevaluateOn: LocalDate?
-        if let text = decision.reevaluateOn {
-            reevaluateOn = collector.check("/decision/reevaluateOn") { try LocalDate(iso8601: text) }
-            if let date = reevaluateOn, date <= today { collector.add("/decision/reevaluateOn", "must be after today") }
-        }
-        if decision.outcome == .deferred && decision.reevaluateOn == nil {
-            collector.add("/decision/reevaluateOn", "is required when the decision is deferred")
-        }
-        do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
-        let ruleSet = try await ruleSets.ruleSet(payer: referral.payer, clinicID: referral.clinicID)
-        let id = EvaluationID.random()
-        let reevaluate = reevaluateOn
-        try await evaluations.record(referralID: referralID, actor: actor) { snapshot, results in
-            let evidence = LevelEvidence.from(results.map { ($0.modality, $0.findings) })
-            var missing = ViolationCollector()
-            for (index, level) in findings.levels.enumerated() where evidence[level] == nil {
-                missing.add("/inputs/levels/\(index)", "no fracture at \(level) on the referral's imaging")
+        return try await reach.within(.referral(referralID), actor) {
+            guard let referral = try await referrals.referral(id: referralID, scope: actor.scope) else {
+                throw ServiceError.notFound(entity: "referral")
             }
-            do { try missing.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
-            let assessment = CandidacyAssessment.assess(findings, evidence: evidence, parameters: ruleSet.parameters)
-            let against =
-                (decision.outcome == .candidate && assessment.recommendation != .candidate)
-                || (decision.outcome == .notCandidate && assessment.recommendation == .candidate)
-            if against && reason == nil {
-                throw ServiceError.invalid(
-                    "/decision/reason",
-                    "is required: the decision \(decision.outcome.rawValue) goes against the recommendation \(assessment.recommendation.rawValue)"
-                )
+            let today =
+                try await clinics.clinic(id: referral.clinicID)?.today(at: actor.at)
+                ?? LocalDate(actor.at, in: TimeZone(identifier: "UTC")!)
+            var collector = ViolationCollector()
+            _ = collector.check("/inputs") { try findings.validate() }
+            let reason = decision.reason.flatMap { text in
+                collector.check("/decision/reason") { try BoundedText(text, maxLength: 2000) }
             }
-            var change = try ReferralChange(from: snapshot, moving: .recordEvaluation(decision.outcome))
-            change.eventReason = reason?.value
-            let evaluation = NewEvaluation(
-                id: id, ruleSet: ruleSet, findings: findings, assessment: assessment,
-                outcome: decision.outcome, reason: reason?.value, reevaluateOn: reevaluate,
-                againstRecommendation: against)
-            return (evaluation, change)
+            var reevaluateOn: LocalDate?
+            if let text = decision.reevaluateOn {
+                reevaluateOn = collector.check("/decision/reevaluateOn") { try LocalDate(iso8601: text) }
+                if let date = reevaluateOn, date <= today { collector.add("/decision/reevaluateOn", "must be after today") }
+            }
+            if decision.outcome == .deferred && decision.reevaluateOn == nil {
+                collector.add("/decision/reevaluateOn", "is required when the decision is deferred")
+            }
+            do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
+            let ruleSet = try await ruleSets.ruleSet(payer: referral.payer, clinicID: referral.clinicID)
+            let id = EvaluationID.random()
+            let reevaluate = reevaluateOn
+            try await evaluations.record(referralID: referralID, actor: actor) { snapshot, results in
+                let evidence = LevelEvidence.from(results.map { ($0.modality, $0.findings) })
+                var missing = ViolationCollector()
+                for (index, level) in findings.levels.enumerated() where evidence[level] == nil {
+                    missing.add("/inputs/levels/\(index)", "no fracture at \(level) on the referral's imaging")
+                }
+                do { try missing.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
+                let assessment = CandidacyAssessment.assess(findings, evidence: evidence, parameters: ruleSet.parameters)
+                let against =
+                    (decision.outcome == .candidate && assessment.recommendation != .candidate)
+                    || (decision.outcome == .notCandidate && assessment.recommendation == .candidate)
+                if against && reason == nil {
+                    throw ServiceError.invalid(
+                        "/decision/reason",
+                        "is required: the decision \(decision.outcome.rawValue) goes against the recommendation \(assessment.recommendation.rawValue)"
+                    )
+                }
+                var change = try ReferralChange(from: snapshot, moving: .recordEvaluation(decision.outcome))
+                change.eventReason = reason?.value
+                let evaluation = NewEvaluation(
+                    id: id, ruleSet: ruleSet, findings: findings, assessment: assessment,
+                    outcome: decision.outcome, reason: reason?.value, reevaluateOn: reevaluate,
+                    againstRecommendation: against)
+                return (evaluation, change)
+            }
+            guard let stored = try await evaluations.evaluations(referralID: referralID, scope: actor.scope)?.first(where: { $0.id == id })
+            else {
+                throw ServiceError.notFound(entity: "evaluation")
+            }
+            return stored
         }
-        guard let stored = try await evaluations.evaluations(referralID: referralID)?.first(where: { $0.id == id })
-        else {
-            throw ServiceError.notFound(entity: "evaluation")
-        }
-        return stored
     }
 
     /// A referral's evaluations, oldest first; audited as a read of patient data.
     public func list(referralID: ReferralID, actor: Actor) async throws -> [EvaluationRecord] {
-        guard let list = try await evaluations.evaluations(referralID: referralID) else {
-            throw ServiceError.notFound(entity: "referral")
+        return try await reach.within(.referral(referralID), actor) {
+            guard let list = try await evaluations.evaluations(referralID: referralID, scope: actor.scope) else {
+                throw ServiceError.notFound(entity: "referral")
+            }
+            try await audit.record(
+                AuditEntry(actor: actor, action: "evaluation.list", entityType: "referral", entityID: referralID.rawValue))
+            return list
         }
-        try await audit.record(
-            AuditEntry(actor: actor, action: "evaluation.list", entityType: "referral", entityID: referralID.rawValue))
-        return list
     }
 
     /// The pre-procedure plan of the latest candidate decision, for a procedure on `procedureDate`.
     public func plan(referralID: ReferralID, procedureDate date: LocalDate, actor: Actor) async throws -> (
         EvaluationRecord, PreProcedurePlan
     ) {
-        guard let referral = try await referrals.referral(id: referralID),
-            let list = try await evaluations.evaluations(referralID: referralID)
-        else { throw ServiceError.notFound(entity: "referral") }
-        guard let latest = list.last, latest.outcome == .candidate else {
-            throw ServiceError.conflict(
-                "this referral has no evaluation deciding it is a candidate; a plan follows a candidate decision")
+        return try await reach.within(.referral(referralID), actor) {
+            guard let referral = try await referrals.referral(id: referralID, scope: actor.scope),
+                let list = try await evaluations.evaluations(referralID: referralID, scope: actor.scope)
+            else { throw ServiceError.notFound(entity: "referral") }
+            guard let latest = list.last, latest.outcome == .candidate else {
+                throw ServiceError.conflict(
+                    "this referral has no evaluation deciding it is a candidate; a plan follows a candidate decision")
+            }
+            let minutes = try await evaluations.minutesPerLevel(clinicID: referral.clinicID)
+            try await audit.record(
+                AuditEntry(
+                    actor: actor, action: "evaluation.plan.read", entityType: "referral", entityID: referralID.rawValue))
+            return (
+                latest,
+                PreProcedurePlan.make(
+                    latest.findings, parameters: latest.ruleSet.parameters, minutesPerLevel: minutes, procedureDate: date)
+            )
         }
-        let minutes = try await evaluations.minutesPerLevel(clinicID: referral.clinicID)
-        try await audit.record(
-            AuditEntry(
-                actor: actor, action: "evaluation.plan.read", entityType: "referral", entityID: referralID.rawValue))
-        return (
-            latest,
-            PreProcedurePlan.make(
-                latest.findings, parameters: latest.ruleSet.parameters, minutesPerLevel: minutes, procedureDate: date)
-        )
     }
 
     /// Rule sets, latest versions or all.
@@ -211,6 +220,7 @@ public struct EvaluationService: Sendable {
     public func addRuleSetVersion(name: String, payer: String?, parameters: CandidacyParameters, actor: Actor)
         async throws -> CandidacyRuleSet
     {
+        try await reach.requireNetwork(actor, to: "add a candidacy rule set version (every clinic uses it)")
         var collector = ViolationCollector()
         let trimmed = name.trimmingCharacters(in: .whitespaces)
         if trimmed.isEmpty || trimmed.count > 63

@@ -90,10 +90,11 @@ public protocol ImagingResultStore: Sendable {
         _ result: NewImagingResult, newID: ImagingResultID, actor: Actor,
         retriage: @escaping @Sendable (ReferralSnapshot, _ revision: Int) throws -> ReferralChange?
     ) async throws -> ImagingSubmission
-    /// The current revision, or an earlier one by number.
-    func result(id: ImagingResultID, revision: Int?) async throws -> ImagingResult?
-    /// Current revisions of several results, in the order asked (missing ones left out).
-    func results(ids: [ImagingResultID]) async throws -> [ImagingResult]
+    /// The current revision, or an earlier one by number; nil outside `scope`.
+    func result(id: ImagingResultID, revision: Int?, scope: ClinicScope) async throws -> ImagingResult?
+    /// Current revisions of several results, in the order asked (missing ones, and ones outside
+    /// `scope`, left out).
+    func results(ids: [ImagingResultID], scope: ClinicScope) async throws -> [ImagingResult]
 }
 
 /// Imaging intake: validation, idempotent submission, revisions that re-run triage.
@@ -101,15 +102,17 @@ public struct ImagingService: Sendable {
     private let store: any ImagingResultStore
     private let clinics: any ClinicStore
     private let audit: any AuditStore
+    private let reach: ClinicReach
     private let now: @Sendable () -> Date
 
     public init(
-        store: any ImagingResultStore, clinics: any ClinicStore, audit: any AuditStore,
+        store: any ImagingResultStore, clinics: any ClinicStore, audit: any AuditStore, reach: ClinicReach,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
         self.clinics = clinics
         self.audit = audit
+        self.reach = reach
         self.now = now
     }
 
@@ -124,15 +127,16 @@ public struct ImagingService: Sendable {
         guard let clinicID = ClinicID(string: draft.clinicID) else {
             throw ServiceError.invalid("/clinicId", "must be a UUID")
         }
-        guard let clinic = try await clinics.clinic(id: clinicID) else {
-            throw ServiceError.unknownReference(pointer: "/clinicId", entity: "clinic")
-        }
+        // An intake token serves the clinics of its feed: a result for any other is refused.
+        let unknownClinic = ServiceError.unknownReference(pointer: "/clinicId", entity: "clinic")
+        try await reach.require(clinicID, actor, else: unknownClinic)
+        guard let clinic = try await clinics.clinic(id: clinicID) else { throw unknownClinic }
         let new = try validate(draft, clinic: clinic, now: actor.at)
         let accession = new.accessionNumber
         let submission = try await store.submit(new, newID: .random(), actor: actor) { snapshot, revision in
             try Self.retriage(snapshot, accession: accession, revision: revision)
         }
-        guard let result = try await store.result(id: submission.id, revision: nil) else {
+        guard let result = try await store.result(id: submission.id, revision: nil, scope: actor.scope) else {
             throw ServiceError.notFound(entity: "imaging result")
         }
         if case .replayed(let id) = submission {
@@ -169,8 +173,11 @@ public struct ImagingService: Sendable {
 
     public func result(id: ImagingResultID, revision: Int?, actor: Actor) async throws -> ImagingResult {
         if let revision, revision < 1 { throw ServiceError.invalid("/revision", "must be 1 or more") }
-        guard let result = try await store.result(id: id, revision: revision) else {
-            throw ServiceError.notFound(entity: "imaging result")
+        let result = try await reach.within(.imagingResult(id), actor) {
+            guard let result = try await store.result(id: id, revision: revision, scope: actor.scope) else {
+                throw ServiceError.notFound(entity: "imaging result")
+            }
+            return result
         }
         try await audit.record(
             AuditEntry(actor: actor, action: "imaging_result.read", entityType: "imaging_result", entityID: id.rawValue)

@@ -11,16 +11,19 @@ public struct Principal: Hashable, Sendable {
     public let tokenID: APITokenID?
     public let name: String
     public let role: Role
+    /// The clinics the principal reaches; everything it reads or changes is checked against it.
+    public let scope: ClinicScope
 
-    public init(tokenID: APITokenID?, name: String, role: Role) {
+    public init(tokenID: APITokenID?, name: String, role: Role, scope: ClinicScope) {
         self.tokenID = tokenID
         self.name = name
         self.role = role
+        self.scope = scope
     }
 
-    /// The operator at the command line on the server itself.
+    /// The operator at the command line on the server itself: the whole network.
     public static func commandLine(_ name: String = "clinic-cli") -> Principal {
-        Principal(tokenID: nil, name: name, role: .admin)
+        Principal(tokenID: nil, name: name, role: .admin, scope: .network)
     }
 }
 
@@ -39,4 +42,7 @@ public struct Actor: Hashable, Sendable {
         self.requestID = requestID
         self.at = at
     }
+
+    /// The clinics the act may reach: the principal's scope.
+    public var scope: ClinicScope { principal.scope }
 }

@@ -26,8 +26,11 @@ public struct ReferralPatch: Sendable, Hashable {
 /// Moves along the referral lifecycle: events, cancel, edits, urgency overrides.
 extension ReferralService {
     public func events(referralID id: ReferralID, actor: Actor) async throws -> [ReferralEvent] {
-        guard let events = try await referrals.events(referralID: id) else {
-            throw ServiceError.notFound(entity: "referral")
+        let events = try await reach.within(.referral(id), actor) {
+            guard let events = try await referrals.events(referralID: id, scope: actor.scope) else {
+                throw ServiceError.notFound(entity: "referral")
+            }
+            return events
         }
         try await audit.record(
             AuditEntry(actor: actor, action: "referral.events.read", entityType: "referral", entityID: id.rawValue))
@@ -41,13 +44,15 @@ extension ReferralService {
         actor: Actor
     ) async throws -> (referral: Referral, released: [AppointmentID]) {
         let reason = try validated("/reason") { try BoundedText(reason, maxLength: 1000) }
-        let released = try await referrals.cancel(id: id, expectedVersion: expectedVersion, actor: actor) { snapshot in
-            var change = try ReferralChange(from: snapshot, moving: .cancel)
-            change.cancelReason = reason.value
-            change.eventReason = reason.value
-            return change
+        let released = try await reach.within(.referral(id), actor) {
+            try await referrals.cancel(id: id, expectedVersion: expectedVersion, actor: actor) { snapshot in
+                var change = try ReferralChange(from: snapshot, moving: .cancel)
+                change.cancelReason = reason.value
+                change.eventReason = reason.value
+                return change
+            }
         }
-        return (try await reread(id), released)
+        return (try await reread(id, actor), released)
     }
 
     /// Edits the referral's own fields under `If-Match`; re-runs triage when flags or onset change.
@@ -69,12 +74,13 @@ extension ReferralService {
             }
             : nil
         do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
-        var today: LocalDate?
-        if let clinicID = try await referrals.referral(id: id)?.clinicID {
-            today = try await clinics.clinic(id: clinicID)?.today(at: actor.at)
-        }
-        if let onset, let today, onset > today {
-            throw ServiceError.invalid("/symptomOnset", "must not be in the future")
+        try await reach.within(.referral(id), actor) {
+            guard let clinicID = try await referrals.referral(id: id, scope: actor.scope)?.clinicID else {
+                throw ServiceError.notFound(entity: "referral")
+            }
+            if let onset, let today = try await clinics.clinic(id: clinicID)?.today(at: actor.at), onset > today {
+                throw ServiceError.invalid("/symptomOnset", "must not be in the future")
+            }
         }
         try await referrals.change(id: id, expectedVersion: expectedVersion, actor: actor) { snapshot in
             guard !snapshot.referral.status.isTerminal else {
@@ -90,7 +96,7 @@ extension ReferralService {
             try Self.followUrgency(&change, from: snapshot.referral.status)
             return change
         }
-        return try await reread(id)
+        return try await reread(id, actor)
     }
 
     /// A scheduler's or clinician's explicit urgency, with a reason. Raising it to surgical review
@@ -100,20 +106,22 @@ extension ReferralService {
         actor: Actor
     ) async throws -> Referral {
         let reason = try validated("/reason") { try BoundedText(reason, maxLength: 1000) }
-        try await referrals.change(id: id, expectedVersion: expectedVersion, actor: actor) { snapshot in
-            guard !snapshot.referral.status.isTerminal else {
-                throw ServiceError.illegalTransition(
-                    current: snapshot.referral.status, attempted: "change the urgency of")
+        try await reach.within(.referral(id), actor) {
+            try await referrals.change(id: id, expectedVersion: expectedVersion, actor: actor) { snapshot in
+                guard !snapshot.referral.status.isTerminal else {
+                    throw ServiceError.illegalTransition(
+                        current: snapshot.referral.status, attempted: "change the urgency of")
+                }
+                var change = ReferralChange(from: snapshot, noting: .urgencyOverridden)
+                change.urgencyOverride = urgency
+                change.urgencyOverrideReason = reason.value
+                change.eventReason = reason.value
+                change.retriage(snapshot)
+                try Self.followUrgency(&change, from: snapshot.referral.status)
+                return change
             }
-            var change = ReferralChange(from: snapshot, noting: .urgencyOverridden)
-            change.urgencyOverride = urgency
-            change.urgencyOverrideReason = reason.value
-            change.eventReason = reason.value
-            change.retriage(snapshot)
-            try Self.followUrgency(&change, from: snapshot.referral.status)
-            return change
         }
-        return try await reread(id)
+        return try await reread(id, actor)
     }
 
     /// Keeps the status in step with the urgency: surgical review is a pathway, not just a label.
@@ -127,8 +135,8 @@ extension ReferralService {
         }
     }
 
-    private func reread(_ id: ReferralID) async throws -> Referral {
-        guard let referral = try await referrals.referral(id: id) else {
+    private func reread(_ id: ReferralID, _ actor: Actor) async throws -> Referral {
+        guard let referral = try await referrals.referral(id: id, scope: actor.scope) else {
             throw ServiceError.notFound(entity: "referral")
         }
         return referral

@@ -55,16 +55,18 @@ public struct ReferralService: Sendable {
     let clinics: any ClinicStore
     let imaging: any ImagingResultStore
     let audit: any AuditStore
+    let reach: ClinicReach
     let now: @Sendable () -> Date
 
     public init(
         referrals: any ReferralStore, clinics: any ClinicStore, imaging: any ImagingResultStore, audit: any AuditStore,
-        now: @escaping @Sendable () -> Date = Date.init
+        reach: ClinicReach, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.referrals = referrals
         self.clinics = clinics
         self.imaging = imaging
         self.audit = audit
+        self.reach = reach
         self.now = now
     }
 
@@ -99,11 +101,14 @@ public struct ReferralService: Sendable {
                 resultIDs.append(id)
             }
         }
-        let results = try await imaging.results(ids: resultIDs)
+        // Results of clinics outside the caller's scope are not found, like results that do not exist.
+        let results = try await imaging.results(ids: resultIDs, scope: actor.scope)
         if let missing = resultIDs.firstIndex(where: { id in !results.contains { $0.id == id } }),
             collector.violations.isEmpty
         {
-            throw ServiceError.unknownReference(pointer: "/imagingResultIds/\(missing)", entity: "imaging result")
+            try await reach.within(.imagingResult(resultIDs[missing]), actor) {
+                throw ServiceError.unknownReference(pointer: "/imagingResultIds/\(missing)", entity: "imaging result")
+            }
         }
         if Set(results.map(\.patient.id)).count > 1 {
             collector.add("/imagingResultIds", "the results belong to different patients")
@@ -128,9 +133,10 @@ public struct ReferralService: Sendable {
             collector.add("/patient", "is required when no imaging result is given")
         }
         do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
-        guard let clinicID, let clinic = try await clinics.clinic(id: clinicID) else {
-            throw ServiceError.unknownReference(pointer: "/clinicId", entity: "clinic")
-        }
+        let unknownClinic = ServiceError.unknownReference(pointer: "/clinicId", entity: "clinic")
+        guard let clinicID else { throw unknownClinic }
+        try await reach.require(clinicID, actor, else: unknownClinic)
+        guard let clinic = try await clinics.clinic(id: clinicID) else { throw unknownClinic }
         let settings = try await clinics.triageTargets(clinicID: clinicID)
         let today = clinic.today(at: actor.at)
 
@@ -168,7 +174,7 @@ public struct ReferralService: Sendable {
                 key: $0, requestHash: Self.fingerprint(draft))
         }
         let outcome = try await referrals.create(new, id: .random(), actor: actor, idempotency: claim)
-        guard let referral = try await referrals.referral(id: outcome.id) else {
+        guard let referral = try await referrals.referral(id: outcome.id, scope: actor.scope) else {
             throw ServiceError.notFound(entity: "referral")
         }
         if case .replayed = outcome {
@@ -182,8 +188,11 @@ public struct ReferralService: Sendable {
 
     /// One referral; audited as a read of patient data.
     public func referral(id: ReferralID, actor: Actor) async throws -> Referral {
-        guard let referral = try await referrals.referral(id: id) else {
-            throw ServiceError.notFound(entity: "referral")
+        let referral = try await reach.within(.referral(id), actor) {
+            guard let referral = try await referrals.referral(id: id, scope: actor.scope) else {
+                throw ServiceError.notFound(entity: "referral")
+            }
+            return referral
         }
         try await audit.record(
             AuditEntry(
@@ -229,7 +238,7 @@ public struct ReferralService: Sendable {
     /// A page of referrals, newest first; audited as a read of patient data.
     public func list(_ request: ListRequest, actor: Actor) async throws -> ReferralPage {
         var collector = ViolationCollector()
-        var query = ReferralQuery(now: actor.at)
+        var query = ReferralQuery(now: actor.at, scope: actor.scope)
         query.status = request.status
         query.urgency = request.urgency
         query.clinicID = request.clinicID
@@ -256,6 +265,14 @@ public struct ReferralService: Sendable {
         }
         query.after = request.after
         do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
+        if let clinicID = request.clinicID {
+            // A clinic outside the scope lists like a clinic without referrals (it may not exist).
+            do {
+                try await reach.require(clinicID, actor, else: .notFound(entity: "clinic"))
+            } catch ServiceError.notFound {
+                return ReferralPage(items: [], next: nil)
+            }
+        }
         let page = try await referrals.list(query)
         try await audit.record(AuditEntry(actor: actor, action: "referral.list", entityType: "referral", entityID: nil))
         return page

@@ -61,12 +61,15 @@ public struct ReferralQuery: Hashable, Sendable {
     public var after: ReferralCursor?
     /// "Today" for overdue and window filters is this instant's date in each referral's clinic zone.
     public var now: Date
+    /// Only referrals of these clinics: the caller's reach.
+    public var scope: ClinicScope
 
     public init(
         status: ReferralStatus? = nil, urgency: Urgency? = nil, clinicID: ClinicID? = nil, patientID: PatientID? = nil,
         overdue: Bool? = nil, windowClosingWithinDays: Int? = nil, createdFrom: Date? = nil, createdBefore: Date? = nil,
-        limit: Int = 50, after: ReferralCursor? = nil, now: Date = Date()
+        limit: Int = 50, after: ReferralCursor? = nil, now: Date, scope: ClinicScope
     ) {
+        self.scope = scope
         self.status = status
         self.urgency = urgency
         self.clinicID = clinicID
@@ -93,6 +96,9 @@ public struct ReferralPage: Hashable, Sendable {
 }
 
 /// Persists referrals, their events and their audit rows.
+///
+/// Every method reads and writes within a scope: the reader's, or the acting principal's for a
+/// change. A referral of a clinic outside it does not exist as far as the method can tell.
 public protocol ReferralStore: Sendable {
     /// Creates the patient (or matches one by clinic + MRN), the referral in `received`, its first
     /// event and its audit row, in one transaction. With a claim, a replay returns the first id.
@@ -100,10 +106,11 @@ public protocol ReferralStore: Sendable {
         _ referral: NewReferral, id: ReferralID, actor: Actor,
         idempotency: IdempotencyClaim?
     ) async throws -> CreateOutcome<ReferralID>
-    func referral(id: ReferralID) async throws -> Referral?
+    /// The referral, when it exists within `scope`.
+    func referral(id: ReferralID, scope: ClinicScope) async throws -> Referral?
     func list(_ query: ReferralQuery) async throws -> ReferralPage
-    /// The event log of a referral, oldest first; nil when the referral does not exist.
-    func events(referralID: ReferralID) async throws -> [ReferralEvent]?
+    /// The event log of a referral, oldest first; nil when the referral does not exist within `scope`.
+    func events(referralID: ReferralID, scope: ClinicScope) async throws -> [ReferralEvent]?
     /// Locks the referral, lets `decide` compute its next state from what is stored, and writes
     /// that state, its event and its audit row in one transaction. With `expectedVersion`, a
     /// referral changed since is refused with `ServiceError.versionMismatch`.

@@ -32,7 +32,8 @@ public struct OfferedSlot: Sendable {
 public protocol SchedulingStore: Sendable {
     /// Every active resource of the clinic with its template, and what keeps it busy between
     /// `from` and `to`: blocks and live claims (holds expired at `now` are not busy).
-    func calendars(clinicID: ClinicID, from: Date, to: Date, now: Date) async throws -> [ResourceCalendar]
+    func calendars(clinicID: ClinicID, from: Date, to: Date, now: Date, scope: ClinicScope) async throws
+        -> [ResourceCalendar]
     func resources(clinicID: ClinicID) async throws -> [Resource]
     /// Writes the appointment, its resource claims (under the no-overlap constraint), the
     /// referral's move and event, in one transaction. A claim that overlaps another is
@@ -41,7 +42,8 @@ public protocol SchedulingStore: Sendable {
         _ booking: NewBooking, actor: Actor, idempotency: IdempotencyClaim?,
         decide: @escaping @Sendable (ReferralSnapshot) throws -> ReferralChange?
     ) async throws -> CreateOutcome<AppointmentID>
-    func appointment(id: AppointmentID) async throws -> Appointment?
+    /// The appointment, when it exists within `scope`.
+    func appointment(id: AppointmentID, scope: ClinicScope) async throws -> Appointment?
     /// The appointment an earlier request with this Idempotency-Key booked, if any.
     /// - Throws: `ServiceError.idempotencyKeyReused` when the key came with another request.
     func earlierBooking(_ claim: IdempotencyClaim) async throws -> AppointmentID?
@@ -59,12 +61,13 @@ public protocol SchedulingStore: Sendable {
     /// Records the payer's prior authorization for a referral.
     func recordPriorAuthorization(referralID: ReferralID, number: String, actor: Actor) async throws -> Bool
     /// What readiness needs beyond the plan: the latest imaging date and the prior authorization.
-    func readinessFacts(referralID: ReferralID, zone: ClinicTimeZone) async throws -> (
+    func readinessFacts(referralID: ReferralID, zone: ClinicTimeZone, scope: ClinicScope) async throws -> (
         latestImaging: LocalDate?, priorAuthorization: String?
     )
     func holdMinutes(clinicID: ClinicID) async throws -> Int
     /// Appointments (all but cancelled ones) overlapping an interval, with their patients.
-    func appointments(clinicID: ClinicID, from: Date, to: Date) async throws -> [(Appointment, Patient)]
+    func appointments(clinicID: ClinicID, from: Date, to: Date, scope: ClinicScope) async throws
+        -> [(Appointment, Patient)]
     /// Cancels `old` and books `new` in one transaction: both happen, or neither.
     func reschedule(
         old: AppointmentID, new: NewBooking, actor: Actor,
@@ -86,16 +89,18 @@ public struct SchedulingService: Sendable {
     private let referrals: any ReferralStore
     private let setup: any ClinicSetupStore
     private let evaluations: any EvaluationStore
+    private let reach: ClinicReach
     private let now: @Sendable () -> Date
 
     public init(
         store: any SchedulingStore, referrals: any ReferralStore, setup: any ClinicSetupStore,
-        evaluations: any EvaluationStore, now: @escaping @Sendable () -> Date = Date.init
+        evaluations: any EvaluationStore, reach: ClinicReach, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
         self.referrals = referrals
         self.setup = setup
         self.evaluations = evaluations
+        self.reach = reach
         self.now = now
     }
 
@@ -120,10 +125,12 @@ public struct SchedulingService: Sendable {
     /// - Parameter only: clinicians or rooms to book with; each replaces the others of its kind.
     public func availability(
         referralID: ReferralID, kind: VisitKind, from: Date?, to: Date?, limit: Int?,
-        resourceIDs only: [ResourceID] = []
+        resourceIDs only: [ResourceID] = [], actor: Actor
     ) async throws -> [OfferedSlot] {
-        let (referral, clinic, requirement) = try await context(referralID, kind)
-        let now = now()
+        let (referral, clinic, requirement) = try await reach.within(.referral(referralID), actor) {
+            try await context(referralID, kind, actor.scope)
+        }
+        let now = actor.at
         let from = max(from ?? now, now)
         let to = to ?? from.addingTimeInterval(Double(Self.maximumSearchDays) * 86_400)
         var collector = ViolationCollector()
@@ -137,7 +144,8 @@ public struct SchedulingService: Sendable {
         let limit = limit ?? 10
         if !(1...50).contains(limit) { collector.add("/limit", "must be from 1 to 50") }
         do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
-        var calendars = try await store.calendars(clinicID: clinic.clinic.id, from: from, to: to, now: now)
+        var calendars = try await store.calendars(
+            clinicID: clinic.clinic.id, from: from, to: to, now: now, scope: actor.scope)
         // A chosen clinician or room replaces the others of its kind.
         let chosen = calendars.filter { only.contains($0.id) }
         if chosen.count != only.count {
@@ -175,7 +183,9 @@ public struct SchedulingService: Sendable {
         if overbook != nil, ![.admin, .scheduler].contains(actor.principal.role) {
             throw ServiceError.invalid("/overbook", "only a scheduler or an admin may overbook")
         }
-        let (referral, clinic, requirement) = try await context(referralID, kind)
+        let (referral, clinic, requirement) = try await reach.within(.referral(referralID), actor) {
+            try await context(referralID, kind, actor.scope)
+        }
         let claim = idempotencyKey.map {
             IdempotencyClaim(
                 scope: "createAppointment:\(actor.principal.tokenID?.description ?? actor.principal.name)", key: $0,
@@ -186,9 +196,9 @@ public struct SchedulingService: Sendable {
                 ]))
         }
         // A retry must get the first answer, though the time it asks for is now its own booking's.
-        if let replayed = try await earlierBooking(claim) { return (replayed, true) }
+        if let replayed = try await earlierBooking(claim, actor) { return (replayed, true) }
         try Self.checkBookable(start, now: actor.at)
-        let calendars = try await calendars(clinicID: clinic.clinic.id, around: start, now: actor.at)
+        let calendars = try await calendars(clinicID: clinic.clinic.id, around: start, actor: actor)
         // An overbooking is the one way past a conflict: busy time does not count for it.
         let visible =
             overbook == nil
@@ -200,7 +210,7 @@ public struct SchedulingService: Sendable {
                 requirement: requirement)
         else {
             // A twin sent at the same moment may have taken the time: then this is its replay.
-            if let replayed = try await earlierBooking(claim) { return (replayed, true) }
+            if let replayed = try await earlierBooking(claim, actor) { return (replayed, true) }
             throw ServiceError.conflict(
                 "no \(requirement.kinds.map(\.rawValue).joined(separator: " + ")) is free and working for the whole \(kind.rawValue) at this time, or the stay would not end before closing; ask GET /v1/availability"
             )
@@ -222,19 +232,19 @@ public struct SchedulingService: Sendable {
             }
         } catch ServiceError.conflict(let detail) {
             // A twin sent at the same moment may have won the time: then this is its replay.
-            if let replayed = try await earlierBooking(claim) { return (replayed, true) }
+            if let replayed = try await earlierBooking(claim, actor) { return (replayed, true) }
             throw ServiceError.conflict(detail)
         }
-        guard let appointment = try await store.appointment(id: outcome.id) else {
+        guard let appointment = try await store.appointment(id: outcome.id, scope: actor.scope) else {
             throw ServiceError.notFound(entity: "appointment")
         }
         return (appointment, outcome != .created(outcome.id))
     }
 
     /// The appointment an earlier request with the same key booked, if there was one.
-    private func earlierBooking(_ claim: IdempotencyClaim?) async throws -> Appointment? {
+    private func earlierBooking(_ claim: IdempotencyClaim?, _ actor: Actor) async throws -> Appointment? {
         guard let claim, let id = try await store.earlierBooking(claim) else { return nil }
-        return try await store.appointment(id: id)
+        return try await store.appointment(id: id, scope: actor.scope)
     }
 
     /// The calendars of the chosen resources (all when none were chosen); a chosen id that is not
@@ -249,11 +259,11 @@ public struct SchedulingService: Sendable {
     }
 
     /// A clinic's resource calendars from a day before `start` to two days after, as they stand
-    /// at `now`: what fitting one visit at `start` needs to know.
-    public func calendars(clinicID: ClinicID, around start: Date, now: Date) async throws -> [ResourceCalendar] {
+    /// at the act's instant: what fitting one visit at `start` needs to know.
+    public func calendars(clinicID: ClinicID, around start: Date, actor: Actor) async throws -> [ResourceCalendar] {
         try await store.calendars(
             clinicID: clinicID, from: start.addingTimeInterval(-86_400), to: start.addingTimeInterval(2 * 86_400),
-            now: now)
+            now: actor.at, scope: actor.scope)
     }
 
     /// A clinic's resources with their names.
@@ -261,13 +271,17 @@ public struct SchedulingService: Sendable {
         try await store.resources(clinicID: clinicID)
     }
 
-    /// The appointment, or nil when there is none with this id.
-    public func appointmentIfAny(id: AppointmentID) async throws -> Appointment? {
-        try await store.appointment(id: id)
+    /// The appointment, or nil when there is none with this id within `scope`.
+    public func appointmentIfAny(id: AppointmentID, scope: ClinicScope) async throws -> Appointment? {
+        try await store.appointment(id: id, scope: scope)
     }
 
-    public func appointment(id: AppointmentID) async throws -> Appointment {
-        guard let appointment = try await store.appointment(id: id) else {
+    public func appointment(id: AppointmentID, actor: Actor) async throws -> Appointment {
+        try await reach.within(.appointment(id), actor) { try await reread(id, actor) }
+    }
+
+    private func reread(_ id: AppointmentID, _ actor: Actor) async throws -> Appointment {
+        guard let appointment = try await store.appointment(id: id, scope: actor.scope) else {
             throw ServiceError.notFound(entity: "appointment")
         }
         return appointment
@@ -277,29 +291,34 @@ public struct SchedulingService: Sendable {
     /// back to the state that needs a booking.
     public func cancel(appointmentID id: AppointmentID, reason: String, actor: Actor) async throws -> Appointment {
         let reason = try validated("/reason") { try BoundedText(reason, maxLength: 1000) }
-        try await store.cancel(id: id, reason: reason.value, actor: actor) { snapshot, appointment in
-            guard [.held, .booked, .confirmed].contains(appointment.state) else {
-                throw ServiceError.conflict(
-                    "the appointment is \(appointment.state.rawValue); only held, booked or confirmed ones can be cancelled"
-                )
+        try await reach.within(.appointment(id), actor) {
+            try await store.cancel(id: id, reason: reason.value, actor: actor) { snapshot, appointment in
+                guard [.held, .booked, .confirmed].contains(appointment.state) else {
+                    throw ServiceError.conflict(
+                        "the appointment is \(appointment.state.rawValue); only held, booked or confirmed ones can be cancelled"
+                    )
+                }
+                var change = try Self.visitEnded(snapshot, appointment)
+                change.eventReason = reason.value
+                return change
             }
-            var change = try Self.visitEnded(snapshot, appointment)
-            change.eventReason = reason.value
-            return change
         }
-        return try await appointment(id: id)
+        return try await reread(id, actor)
     }
 
-    private func context(_ id: ReferralID, _ kind: VisitKind) async throws -> (Referral, ClinicSetup, VisitRequirement)
-    {
-        guard let referral = try await referrals.referral(id: id) else {
+    private func context(_ id: ReferralID, _ kind: VisitKind, _ scope: ClinicScope) async throws -> (
+        Referral, ClinicSetup, VisitRequirement
+    ) {
+        guard let referral = try await referrals.referral(id: id, scope: scope) else {
             throw ServiceError.notFound(entity: "referral")
         }
         guard let clinic = try await setup.clinicSetup(id: referral.clinicID) else {
             throw ServiceError.notFound(entity: "clinic")
         }
         guard kind == .procedure else { return (referral, clinic, kind.requirement(clinic)) }
-        guard let plan = try await evaluations.evaluations(referralID: id)?.last, plan.outcome == .candidate else {
+        guard let plan = try await evaluations.evaluations(referralID: id, scope: scope)?.last,
+            plan.outcome == .candidate
+        else {
             throw ServiceError.conflict(
                 "a procedure is booked for a candidate: this referral has no evaluation deciding it is one")
         }
@@ -359,7 +378,8 @@ public struct SchedulingService: Sendable {
         let from = max(calendar.date(byAdding: .day, value: Self.followUpDays.lowerBound, to: day)!, actor.at)
         let to = calendar.date(byAdding: .day, value: Self.followUpDays.upperBound + 1, to: day)!
         let slots =
-            (try? await availability(referralID: done.referralID, kind: .followUp, from: from, to: to, limit: 3)) ?? []
+            (try? await availability(
+                referralID: done.referralID, kind: .followUp, from: from, to: to, limit: 3, actor: actor)) ?? []
         return (done, slots)
     }
 
@@ -367,15 +387,15 @@ public struct SchedulingService: Sendable {
     public func reschedule(
         appointmentID id: AppointmentID, start: Date, resourceIDs wanted: [ResourceID]?, actor: Actor
     ) async throws -> Appointment {
-        let old = try await appointment(id: id)
+        let old = try await appointment(id: id, actor: actor)
         guard [.held, .booked, .confirmed].contains(old.state) else {
             throw ServiceError.conflict(
                 "the appointment is \(old.state.rawValue); only held, booked or confirmed ones can be rescheduled")
         }
         try Self.checkBookable(start, now: actor.at)
-        let (_, clinic, requirement) = try await context(old.referralID, old.kind)
+        let (_, clinic, requirement) = try await context(old.referralID, old.kind, actor.scope)
         // The old booking's own claims do not block its new time.
-        let calendars = try await calendars(clinicID: clinic.clinic.id, around: start, now: actor.at).map { calendar in
+        let calendars = try await calendars(clinicID: clinic.clinic.id, around: start, actor: actor).map { calendar in
             ResourceCalendar(
                 id: calendar.id, kind: calendar.kind, weekly: calendar.weekly,
                 busy: calendar.busy.filter {
@@ -407,7 +427,7 @@ public struct SchedulingService: Sendable {
             change.eventReason = "Moved from \(appointment.start) to \(slot.start)."
             return change
         }
-        return try await appointment(id: booking.id)
+        return try await reread(booking.id, actor)
     }
 
     /// Moves a visit to `state` when it is in one of `allowed`; `change` says what that does to
@@ -416,28 +436,31 @@ public struct SchedulingService: Sendable {
         _ id: AppointmentID, to state: AppointmentState, from allowed: Set<AppointmentState>, actor: Actor,
         change: @escaping @Sendable (ReferralSnapshot, Appointment) throws -> ReferralChange
     ) async throws -> Appointment {
-        try await store.move(id: id, to: state, actor: actor) { snapshot, appointment in
-            guard allowed.contains(appointment.state) else {
-                throw ServiceError.conflict(
-                    "the appointment is \(appointment.state.rawValue); it cannot become \(state.rawValue)")
+        try await reach.within(.appointment(id), actor) {
+            try await store.move(id: id, to: state, actor: actor) { snapshot, appointment in
+                guard allowed.contains(appointment.state) else {
+                    throw ServiceError.conflict(
+                        "the appointment is \(appointment.state.rawValue); it cannot become \(state.rawValue)")
+                }
+                return try change(snapshot, appointment)
             }
-            return try change(snapshot, appointment)
         }
-        return try await appointment(id: id)
+        return try await reread(id, actor)
     }
 
     /// The day sheet's lines for a clinic already loaded: what `daySheet` answers and the nightly
     /// report lists for the next day (each audits its own read).
-    func daySheetEntries(_ clinic: ClinicSetup, day: LocalDate) async throws -> [DaySheetEntry] {
+    func daySheetEntries(_ clinic: ClinicSetup, day: LocalDate, actor: Actor) async throws -> [DaySheetEntry] {
         var entries: [DaySheetEntry] = []
         let zone = clinic.clinic.timeZone
         for (appointment, patient) in try await store.appointments(
             clinicID: clinic.clinic.id, from: zone.startOfDay(day),
-            to: zone.startOfDay(day.adding(days: 1)))
+            to: zone.startOfDay(day.adding(days: 1)), scope: actor.scope)
         {
             var plan: PreProcedurePlan?
             if appointment.kind == .procedure,
-                let evaluation = try await evaluations.evaluations(referralID: appointment.referralID)?.last,
+                let evaluation = try await evaluations.evaluations(
+                    referralID: appointment.referralID, scope: actor.scope)?.last,
                 evaluation.outcome == .candidate
             {
                 plan = PreProcedurePlan.make(
@@ -446,7 +469,7 @@ public struct SchedulingService: Sendable {
             }
             let open =
                 [.held, .booked].contains(appointment.state)
-                ? ((try? await readiness(appointment, now: now())) ?? []).filter { !$0.met } : []
+                ? ((try? await readiness(appointment, actor: actor)) ?? []).filter { !$0.met } : []
             entries.append(DaySheetEntry(appointment: appointment, patient: patient, plan: plan, openItems: open))
         }
         return entries
@@ -457,10 +480,10 @@ public struct SchedulingService: Sendable {
     public func daySheet(clinicID: ClinicID, day: LocalDate, actor: Actor, audit: any AuditStore) async throws -> (
         ClinicSetup, LocalDate, [DaySheetEntry]
     ) {
-        guard let clinic = try await setup.clinicSetup(id: clinicID) else {
-            throw ServiceError.unknownReference(pointer: "/clinicId", entity: "clinic")
-        }
-        let entries = try await daySheetEntries(clinic, day: day)
+        let unknownClinic = ServiceError.unknownReference(pointer: "/clinicId", entity: "clinic")
+        try await reach.require(clinicID, actor, else: unknownClinic)
+        guard let clinic = try await setup.clinicSetup(id: clinicID) else { throw unknownClinic }
+        let entries = try await daySheetEntries(clinic, day: day, actor: actor)
         try await audit.record(
             AuditEntry(actor: actor, action: "schedule.read", entityType: "clinic", entityID: clinic.clinic.id.rawValue)
         )
@@ -470,12 +493,12 @@ public struct SchedulingService: Sendable {
     /// Confirms a hold or a booking once every readiness item is met; lists what is not (409).
     /// A live hold becomes a confirmed booking and moves the referral; an expired hold cannot be confirmed.
     public func confirm(appointmentID id: AppointmentID, actor: Actor) async throws -> Appointment {
-        let current = try await appointment(id: id)
+        let current = try await appointment(id: id, actor: actor)
         guard [.held, .booked].contains(current.state) else {
             throw ServiceError.conflict(
                 "the appointment is \(current.state.rawValue); only a hold or a booking can be confirmed")
         }
-        let items = try await readiness(current, now: actor.at)
+        let items = try await readiness(current, actor: actor)
         let unmet = items.filter { !$0.met }
         guard unmet.isEmpty else {
             throw ServiceError.notReady(
@@ -493,7 +516,8 @@ public struct SchedulingService: Sendable {
 
     /// Every readiness item of an appointment (procedures have labs, holds, imaging age and
     /// prior authorization; every visit needs consent).
-    public func readiness(_ appointment: Appointment, now: Date) async throws -> [ReadinessItem] {
+    /// Judged at the act's instant, reading what the actor's scope reaches.
+    public func readiness(_ appointment: Appointment, actor: Actor) async throws -> [ReadinessItem] {
         guard appointment.kind == .procedure else {
             return [
                 ReadinessItem(
@@ -502,7 +526,8 @@ public struct SchedulingService: Sendable {
             ]
         }
         guard let clinic = try await setup.clinicSetup(id: appointment.clinicID),
-            let evaluation = try await evaluations.evaluations(referralID: appointment.referralID)?.last,
+            let evaluation = try await evaluations.evaluations(referralID: appointment.referralID, scope: actor.scope)?
+                .last,
             evaluation.outcome == .candidate
         else {
             throw ServiceError.conflict("the referral has no candidate evaluation to plan the procedure from")
@@ -511,25 +536,30 @@ public struct SchedulingService: Sendable {
         let plan = PreProcedurePlan.make(
             evaluation.findings, parameters: evaluation.ruleSet.parameters,
             minutesPerLevel: clinic.minutesPerLevel, procedureDate: day)
-        let facts = try await store.readinessFacts(referralID: appointment.referralID, zone: clinic.clinic.timeZone)
+        let facts = try await store.readinessFacts(
+            referralID: appointment.referralID, zone: clinic.clinic.timeZone, scope: actor.scope)
         return ProcedureReadiness.procedure(
-            plan: plan, today: clinic.clinic.today(at: now), latestImaging: facts.latestImaging,
+            plan: plan, today: clinic.clinic.today(at: actor.at), latestImaging: facts.latestImaging,
             imagingMaxAgeDays: clinic.targets.candidacyWindowDays, consentRecorded: appointment.consentRecorded,
             priorAuthorizationRequired: evaluation.ruleSet.parameters.requiresPriorAuthorization,
             priorAuthorization: facts.priorAuthorization)
     }
 
     public func recordConsent(appointmentID id: AppointmentID, actor: Actor) async throws -> Appointment {
-        guard try await store.recordConsent(id: id, actor: actor) else {
-            throw ServiceError.notFound(entity: "appointment")
+        try await reach.within(.appointment(id), actor) {
+            guard try await store.recordConsent(id: id, actor: actor) else {
+                throw ServiceError.notFound(entity: "appointment")
+            }
         }
-        return try await appointment(id: id)
+        return try await reread(id, actor)
     }
 
     public func recordPriorAuthorization(referralID id: ReferralID, number: String, actor: Actor) async throws {
         let number = try validated("/number") { try BoundedText(number, maxLength: 100) }
-        guard try await store.recordPriorAuthorization(referralID: id, number: number.value, actor: actor) else {
-            throw ServiceError.notFound(entity: "referral")
+        try await reach.within(.referral(id), actor) {
+            guard try await store.recordPriorAuthorization(referralID: id, number: number.value, actor: actor) else {
+                throw ServiceError.notFound(entity: "referral")
+            }
         }
     }
 }

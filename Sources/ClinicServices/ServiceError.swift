@@ -20,6 +20,9 @@ public enum ServiceError: Error, Sendable, Equatable {
     case offerClosed(String)
     /// An Idempotency-Key was reused with a different request (422).
     case idempotencyKeyReused
+    /// The caller's token may call the operation but not here: a clinic-scoped token asking for
+    /// something only a network-wide token may do, such as creating a clinic (403).
+    case forbidden(String)
     /// The database could not be reached in time (503).
     case unavailable(String)
 

@@ -7,17 +7,20 @@ public struct APIToken: Hashable, Sendable {
     public let id: APITokenID
     public let name: String
     public let role: Role
+    public let scope: ClinicScope
     public let createdAt: Date
     public let expiresAt: Date?
     public let revokedAt: Date?
     public let lastUsedAt: Date?
 
     public init(
-        id: APITokenID, name: String, role: Role, createdAt: Date, expiresAt: Date?, revokedAt: Date?, lastUsedAt: Date?
+        id: APITokenID, name: String, role: Role, scope: ClinicScope, createdAt: Date, expiresAt: Date?,
+        revokedAt: Date?, lastUsedAt: Date?
     ) {
         self.id = id
         self.name = name
         self.role = role
+        self.scope = scope
         self.createdAt = createdAt
         self.expiresAt = expiresAt
         self.revokedAt = revokedAt
@@ -27,7 +30,9 @@ public struct APIToken: Hashable, Sendable {
 
 /// Persists tokens by the hash of their secret.
 public protocol TokenStore: Sendable {
-    func insert(id: APITokenID, name: String, role: Role, hash: [UInt8], expiresAt: Date?) async throws
+    /// - Throws: `ServiceError.unknownReference` when the scope names a clinic that does not exist.
+    func insert(id: APITokenID, name: String, role: Role, scope: ClinicScope, hash: [UInt8], expiresAt: Date?)
+        async throws
     /// The live (not revoked, not expired) token with this hash; marks it used.
     /// The token's principal while it is neither revoked nor expired at `now`.
     func authenticate(hash: [UInt8], now: Date) async throws -> Principal?
@@ -45,8 +50,14 @@ public struct TokenService: Sendable {
     /// Every secret starts with this, so a leaked one is recognisable in logs and scanners.
     static let prefix = "clin_"
 
-    /// Creates a token and returns its secret, which is not stored and cannot be shown again.
-    public func create(name: String, role: Role, expiresAt: Date? = nil) async throws -> (APITokenID, secret: String) {
+    /// Creates a token reaching `scope` and returns its secret, which is not stored and cannot be
+    /// shown again.
+    public func create(name: String, role: Role, scope: ClinicScope, expiresAt: Date? = nil) async throws -> (
+        APITokenID, secret: String
+    ) {
+        if case .clinics(let clinics) = scope, clinics.isEmpty {
+            throw ServiceError.invalid("/clinics", "must name at least one clinic, or the whole network")
+        }
         let name = try validated("/name") { try BoundedText(name, maxLength: 100) }
         var bytes = [UInt8](repeating: 0, count: 32)
         var generator = SystemRandomNumberGenerator()
@@ -57,7 +68,8 @@ public struct TokenService: Sendable {
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
         let id = APITokenID.random()
-        try await store.insert(id: id, name: name.value, role: role, hash: Self.hash(secret), expiresAt: expiresAt)
+        try await store.insert(
+            id: id, name: name.value, role: role, scope: scope, hash: Self.hash(secret), expiresAt: expiresAt)
         return (id, secret)
     }
 

@@ -56,11 +56,12 @@ public struct OfferAcceptance: Sendable, Hashable {
 public protocol WaitlistStore: Sendable {
     /// Candidates without a procedure booking at the clinic, most urgent first, then the earliest
     /// closing candidacy window.
-    func waitlist(clinicID: ClinicID) async throws -> [Referral]
-    func offers(clinicID: ClinicID) async throws -> [WaitlistOffer]
-    func offer(id: OfferID) async throws -> WaitlistOffer?
+    func waitlist(clinicID: ClinicID, scope: ClinicScope) async throws -> [Referral]
+    func offers(clinicID: ClinicID, scope: ClinicScope) async throws -> [WaitlistOffer]
+    /// The offer, when it exists within `scope`.
+    func offer(id: OfferID, scope: ClinicScope) async throws -> WaitlistOffer?
     /// Referrals already offered this freed time (any state).
-    func offeredReferrals(freedBy: AppointmentID) async throws -> Set<ReferralID>
+    func offeredReferrals(freedBy: AppointmentID, scope: ClinicScope) async throws -> Set<ReferralID>
     /// - Returns: false when the freed time already has an open offer.
     func createOffer(_ offer: WaitlistOffer, actor: Actor) async throws -> Bool
     /// Ends an open offer as declined (only while unexpired at `now`) or expired (only once
@@ -70,8 +71,8 @@ public protocol WaitlistStore: Sendable {
     /// - Throws: `ServiceError.offerClosed` naming the state the offer had already ended in.
     func end(offerID: OfferID, as state: WaitlistOffer.State, now: Date, next: WaitlistOffer?, actor: Actor)
         async throws -> WaitlistOffer
-    /// Open offers past their expiry at `now`.
-    func expiredOffers(clinicID: ClinicID?, now: Date) async throws -> [WaitlistOffer]
+    /// Open offers past their expiry at `now`, within `scope`.
+    func expiredOffers(clinicID: ClinicID?, now: Date, scope: ClinicScope) async throws -> [WaitlistOffer]
     func offerHours(clinicID: ClinicID) async throws -> Int
 }
 
@@ -89,45 +90,51 @@ public struct WaitlistService: Sendable {
     private let referrals: ReferralService
     private let evaluations: any EvaluationStore
     private let setup: any ClinicSetupStore
+    private let reach: ClinicReach
     private let now: @Sendable () -> Date
 
     public init(
         store: any WaitlistStore, scheduling: SchedulingService, referrals: ReferralService,
         evaluations: any EvaluationStore,
-        setup: any ClinicSetupStore, now: @escaping @Sendable () -> Date = Date.init
+        setup: any ClinicSetupStore, reach: ClinicReach, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
         self.scheduling = scheduling
         self.referrals = referrals
         self.evaluations = evaluations
         self.setup = setup
+        self.reach = reach
         self.now = now
     }
 
     public func waitlist(clinicID: ClinicID, actor: Actor) async throws -> (
         candidates: [Referral], offers: [WaitlistOffer]
     ) {
-        guard try await setup.clinicSetup(id: clinicID) != nil else {
-            throw ServiceError.unknownReference(pointer: "/clinicId", entity: "clinic")
-        }
-        try await passOnExpired(clinicID: clinicID, now: actor.at, actor: actor)
-        return (try await store.waitlist(clinicID: clinicID), try await store.offers(clinicID: clinicID))
+        let unknownClinic = ServiceError.unknownReference(pointer: "/clinicId", entity: "clinic")
+        try await reach.require(clinicID, actor, else: unknownClinic)
+        guard try await setup.clinicSetup(id: clinicID) != nil else { throw unknownClinic }
+        try await passOnExpired(clinicID: clinicID, actor: actor)
+        return (
+            try await store.waitlist(clinicID: clinicID, scope: actor.scope),
+            try await store.offers(clinicID: clinicID, scope: actor.scope)
+        )
     }
 
     /// Offers a freed procedure time to the next candidate who fits it and has not had it yet.
     public func offerFreedTime(_ freed: Appointment, actor: Actor) async throws {
-        guard let offer = try await nextOffer(for: freed, now: actor.at) else { return }
+        guard let offer = try await nextOffer(for: freed, actor: actor) else { return }
         _ = try await store.createOffer(offer, actor: actor)
     }
 
     /// The offer a freed procedure time goes to next: the first candidate in waitlist order who
     /// has not had it, for whom the freed resources plus whatever else their procedure needs are
     /// free for the whole stay (and the stay ends before closing). Nil when nobody fits.
-    func nextOffer(for freed: Appointment, now: Date) async throws -> WaitlistOffer? {
+    func nextOffer(for freed: Appointment, actor: Actor) async throws -> WaitlistOffer? {
+        let now = actor.at
         guard freed.kind == .procedure, freed.start > now, let clinic = try await setup.clinicSetup(id: freed.clinicID)
         else { return nil }
-        let already = try await store.offeredReferrals(freedBy: freed.id)
-        let waiting = try await store.waitlist(clinicID: freed.clinicID).filter {
+        let already = try await store.offeredReferrals(freedBy: freed.id, scope: actor.scope)
+        let waiting = try await store.waitlist(clinicID: freed.clinicID, scope: actor.scope).filter {
             $0.id != freed.referralID && !already.contains($0.id)
         }
         guard !waiting.isEmpty else { return nil }
@@ -135,14 +142,14 @@ public struct WaitlistService: Sendable {
         // any resource of the clinic that is free then.
         let freedIDs = Set(freed.resources.map(\.id))
         let freedKinds = Set(freed.resources.map(\.kind))
-        let calendars = try await scheduling.calendars(clinicID: freed.clinicID, around: freed.start, now: now)
+        let calendars = try await scheduling.calendars(clinicID: freed.clinicID, around: freed.start, actor: actor)
             .filter { freedIDs.contains($0.id) || !freedKinds.contains($0.kind) }
         let names = Dictionary(
             try await scheduling.resources(clinicID: freed.clinicID).map { ($0.id, $0) },
             uniquingKeysWith: { first, _ in first })
         let hours = try await store.offerHours(clinicID: freed.clinicID)
         for candidate in waiting {
-            guard let plan = try await evaluations.evaluations(referralID: candidate.id)?.last,
+            guard let plan = try await evaluations.evaluations(referralID: candidate.id, scope: actor.scope)?.last,
                 plan.outcome == .candidate
             else { continue }
             let requirement = VisitKind.procedure.requirement(
@@ -176,7 +183,7 @@ public struct WaitlistService: Sendable {
             referralID: referralID, reason: reason, expectedVersion: expectedVersion,
             actor: actor)
         for id in released {
-            try await offerFreedTime(try await scheduling.appointment(id: id), actor: actor)
+            try await offerFreedTime(try await scheduling.appointment(id: id, actor: actor), actor: actor)
         }
         return referral
     }
@@ -185,7 +192,7 @@ public struct WaitlistService: Sendable {
     /// - Throws: `ServiceError.offerClosed` when the offer had already been accepted, declined or expired.
     public func accept(offerID: OfferID, actor: Actor) async throws -> (WaitlistOffer, Appointment) {
         let now = actor.at
-        let offer = try await openOffer(offerID, now: now, actor: actor)
+        let offer = try await openOffer(offerID, actor: actor)
         let appointment: Appointment
         do {
             (appointment, _) = try await scheduling.book(
@@ -194,42 +201,47 @@ public struct WaitlistService: Sendable {
                 accepting: OfferAcceptance(offerID: offer.id, now: now), actor: actor)
         } catch ServiceError.conflict(let detail) {
             // The time may be gone because a concurrent answer to this very offer won: say how it ended.
-            if let ended = try await store.offer(id: offer.id), ended.state != .offered {
+            if let ended = try await store.offer(id: offer.id, scope: actor.scope), ended.state != .offered {
                 throw ServiceError.offerClosed(ended.state.rawValue)
             }
             throw ServiceError.conflict(detail)
         }
-        return (try await store.offer(id: offer.id) ?? offer, appointment)
+        return (try await store.offer(id: offer.id, scope: actor.scope) ?? offer, appointment)
     }
 
     /// Declining passes the time to the next candidate who fits it.
     /// - Throws: `ServiceError.offerClosed` when the offer had already been accepted, declined or expired.
     public func decline(offerID: OfferID, actor: Actor) async throws -> WaitlistOffer {
-        let now = actor.at
-        let offer = try await openOffer(offerID, now: now, actor: actor)
-        let next = try await scheduling.appointmentIfAny(id: offer.freedBy).asyncFlatMap {
-            try await nextOffer(for: $0, now: now)
+        let offer = try await openOffer(offerID, actor: actor)
+        let next = try await scheduling.appointmentIfAny(id: offer.freedBy, scope: actor.scope).asyncFlatMap {
+            try await nextOffer(for: $0, actor: actor)
         }
-        return try await store.end(offerID: offer.id, as: .declined, now: now, next: next, actor: actor)
+        return try await store.end(offerID: offer.id, as: .declined, now: actor.at, next: next, actor: actor)
     }
 
     /// The offer, once expired offers are passed on; an offer no longer open is refused early
     /// (the transaction that ends it checks again, and decides).
-    private func openOffer(_ id: OfferID, now: Date, actor: Actor) async throws -> WaitlistOffer {
-        try await passOnExpired(clinicID: nil, now: now, actor: actor)
-        guard let offer = try await store.offer(id: id) else { throw ServiceError.notFound(entity: "offer") }
+    private func openOffer(_ id: OfferID, actor: Actor) async throws -> WaitlistOffer {
+        try await passOnExpired(clinicID: nil, actor: actor)
+        let offer = try await reach.within(.offer(id), actor) {
+            guard let offer = try await store.offer(id: id, scope: actor.scope) else {
+                throw ServiceError.notFound(entity: "offer")
+            }
+            return offer
+        }
         guard offer.state == .offered else { throw ServiceError.offerClosed(offer.state.rawValue) }
         return offer
     }
 
-    /// Expires offers past their time at `now` and passes each freed time on.
-    private func passOnExpired(clinicID: ClinicID?, now: Date, actor: Actor) async throws {
-        for offer in try await store.expiredOffers(clinicID: clinicID, now: now) {
-            let next = try await scheduling.appointmentIfAny(id: offer.freedBy).asyncFlatMap {
-                try await nextOffer(for: $0, now: now)
+    /// Expires the offers within the actor's scope that are past their time at the act's
+    /// instant, and passes each freed time on.
+    private func passOnExpired(clinicID: ClinicID?, actor: Actor) async throws {
+        for offer in try await store.expiredOffers(clinicID: clinicID, now: actor.at, scope: actor.scope) {
+            let next = try await scheduling.appointmentIfAny(id: offer.freedBy, scope: actor.scope).asyncFlatMap {
+                try await nextOffer(for: $0, actor: actor)
             }
             do {
-                _ = try await store.end(offerID: offer.id, as: .expired, now: now, next: next, actor: actor)
+                _ = try await store.end(offerID: offer.id, as: .expired, now: actor.at, next: next, actor: actor)
             } catch ServiceError.offerClosed {
                 continue  // another request ended it first, and passed it on
             }

@@ -249,7 +249,7 @@ public final class ClinicSimulation {
     /// Searches availability and books one of the first times offered; a time taken meanwhile
     /// (`conflict`) passes to the next one.
     private func tryBooking(_ index: Int, _ kind: VisitKind) async throws -> BookingOutcome {
-        guard var journey = journeys[index] else { return .refused }
+        guard let journey = journeys[index] else { return .refused }
         let (from, horizonDays) = searchStart(journey, kind)
         guard
             let offered = try await attempt(
@@ -257,7 +257,7 @@ public final class ClinicSimulation {
                 {
                     try await services.scheduling.availability(
                         referralID: journey.referralID, kind: kind, from: from,
-                        to: local.adding(days: horizonDays, to: from), limit: 8)
+                        to: local.adding(days: horizonDays, to: from), limit: 8, actor: actor)
                 })
         else {
             drop(index)
@@ -623,6 +623,7 @@ public final class ClinicSimulation {
             case .idempotencyKeyReused: "idempotency key reused"
             case .unavailable: "unavailable"
             case .offerClosed: "offer closed"
+            case .forbidden: "forbidden"
             }
         summary.skipped["\(step): \(kind)", default: 0] += 1
     }

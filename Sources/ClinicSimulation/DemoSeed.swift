@@ -27,7 +27,7 @@ public struct DemoSeed {
         let setupActor = Actor(principal: .commandLine(Self.actorName), requestID: nil, at: clock.now)
         // The history goes with a new clinic only: a clinic that existed had its history loaded then.
         let existed = try await SeededClinic.demo.prepare(services.setup, actor: setupActor)
-        let clinic = try await services.setup.clinicSetup(id: Self.clinicID).clinic
+        let clinic = try await services.setup.clinicSetup(id: Self.clinicID, actor: setupActor).clinic
         let resources = SeededClinic.demo.resources
         let calendar = LocalCalendar(zone: clinic.timeZone)
         let today = clinic.today(at: clock.now)
@@ -75,7 +75,8 @@ public struct DemoSeed {
 
     /// Six weeks ending yesterday, with a fixed seed; nil when its first result already exists.
     private func loadHistory(clinicID: ClinicID, today: LocalDate) async throws -> ClinicSimulation.Summary? {
-        let setup = try await services.setup.clinicSetup(id: clinicID)
+        let setup = try await services.setup.clinicSetup(
+            id: clinicID, actor: Actor(principal: .commandLine(Self.actorName), requestID: nil, at: clock.now))
         let yesterday = today.adding(days: -1)
         let plan = ClinicSimulation.Plan(
             clinic: setup, referrals: Self.historyReferrals, firstDay: yesterday.adding(days: -(Self.historyDays - 1)),

@@ -56,7 +56,7 @@ public struct SeededClinic: Sendable {
     public func prepare(_ setup: ClinicSetupService, actor: Actor) async throws -> Bool {
         let existed: Bool
         do {
-            _ = try await setup.clinicSetup(id: id)
+            _ = try await setup.clinicSetup(id: id, actor: actor)
             existed = true
         } catch ServiceError.notFound {
             existed = false

@@ -42,8 +42,8 @@ public struct SyntheticHistory {
         let actor = Actor(principal: .commandLine(Self.actorName), requestID: nil, at: clock.now)
         let id = clinicID ?? SeededClinic.synthetic.id
         if clinicID == nil { try await SeededClinic.synthetic.prepare(services.setup, actor: actor) }
-        let setup = try await services.setup.clinicSetup(id: id)
-        try setup.checkBookable(resources: try await services.setup.resources(clinicID: id))
+        let setup = try await services.setup.clinicSetup(id: id, actor: actor)
+        try setup.checkBookable(resources: try await services.setup.resources(clinicID: id, actor: actor))
         let yesterday = setup.clinic.today(at: clock.now).adding(days: -1)
         let firstDay = yesterday.adding(days: -(days - 1))
         // Accession numbers are unique per source system across clinics, so they carry the clinic too.

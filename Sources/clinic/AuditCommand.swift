@@ -1,4 +1,5 @@
 import ArgumentParser
+import ClinicApp
 import ClinicDomain
 import ClinicPostgres
 import ClinicServices
@@ -17,7 +18,7 @@ struct AuditCommand: AsyncParsableCommand {
     func run() async throws {
         try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
             let actor = Actor(principal: .commandLine("clinic audit"), requestID: nil, at: Date())
-            let page = try await AuditService(store: PostgresAuditStore(database: db))
+            let page = try await AuditService.postgres(db)
                 .entries(
                     entityID: try Identifier<AnyEntity>.parse(entityID, "--entity").rawValue, limit: limit, after: nil,
                     actor: actor)

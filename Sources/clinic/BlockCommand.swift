@@ -1,4 +1,5 @@
 import ArgumentParser
+import ClinicApp
 import ClinicDomain
 import ClinicPostgres
 import ClinicServices
@@ -38,7 +39,7 @@ struct BlockArguments: ParsableArguments {
                 throw CLIError.failed(
                     "--starts and --ends must be RFC 3339 date-times with an offset, e.g. 2026-12-24T00:00:00-07:00")
             }
-            let block = try await ClinicSetupService(store: PostgresClinicStore(database: db))
+            let block = try await ClinicSetupService.postgres(db)
                 .addBlock(
                     resourceID: try ResourceID.parse(resource, "the resource id"), starts: from, ends: to, kind: kind,
                     reason: reason,

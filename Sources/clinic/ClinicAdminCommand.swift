@@ -1,4 +1,5 @@
 import ArgumentParser
+import ClinicApp
 import ClinicDomain
 import ClinicPostgres
 import ClinicServices
@@ -25,7 +26,7 @@ struct ClinicAdminCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
-                let setup = try await ClinicSetupService(store: PostgresClinicStore(database: db)).setVisitSettings(
+                let setup = try await ClinicSetupService.postgres(db).setVisitSettings(
                     clinicID: try ClinicID.parse(id, "the clinic id"),
                     VisitSettings(
                         minutesPerLevel: minutesPerLevel, turnoverMinutes: turnoverMinutes,
@@ -52,7 +53,7 @@ struct ClinicAdminCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
-                let setup = try await ClinicSetupService(store: PostgresClinicStore(database: db))
+                let setup = try await ClinicSetupService.postgres(db)
                     .createClinic(
                         name: name, timeZone: timeZone,
                         hours: try WeeklySpec.parse(hours).map { ($0.weekday, $0.starts, $0.ends) },
@@ -130,8 +131,7 @@ struct ClinicAdminCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
-                let store = PostgresClinicStore(database: db)
-                let targets = try await ClinicSetupService(store: store).setTriageTargets(
+                let targets = try await ClinicSetupService.postgres(db).setTriageTargets(
                     clinicID: try ClinicID.parse(id, "the clinic id"), urgentDueDays: urgentDays,
                     routineDueDays: routineDays, candidacyWindowDays: windowDays,
                     actor: Actor(principal: .commandLine("clinic clinic targets"), requestID: nil, at: Date()))

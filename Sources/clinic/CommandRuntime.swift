@@ -75,6 +75,7 @@ enum CommandRuntime {
         case .idempotencyKeyReused: "idempotency key reused with a different request"
         case .unavailable(let detail): detail
         case .offerClosed(let state): "the offer was already \(state)"
+        case .forbidden(let detail): detail
         }
     }
 

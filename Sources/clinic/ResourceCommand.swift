@@ -1,4 +1,5 @@
 import ArgumentParser
+import ClinicApp
 import ClinicDomain
 import ClinicPostgres
 import ClinicServices
@@ -48,7 +49,7 @@ struct ResourceCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
-                let service = ClinicSetupService(store: PostgresClinicStore(database: db))
+                let service = ClinicSetupService.postgres(db)
                 let windows = try WeeklySpec.parse(self.windows)
                 var added = try await service.addResource(
                     clinicID: try ClinicID.parse(clinic, "--clinic"), kind: kind, name: name, actor: cli)
@@ -71,8 +72,9 @@ struct ResourceCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
-                let list = try await ClinicSetupService(store: PostgresClinicStore(database: db)).resources(
-                    clinicID: try ClinicID.parse(clinic, "--clinic"))
+                let list = try await ClinicSetupService.postgres(db).resources(
+                    clinicID: try ClinicID.parse(clinic, "--clinic"),
+                    actor: Actor(principal: .commandLine("clinic resource list"), requestID: nil, at: Date()))
                 if json {
                     let rows: [[String: Any]] = list.map { setup in
                         [

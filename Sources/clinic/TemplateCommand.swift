@@ -1,4 +1,5 @@
 import ArgumentParser
+import ClinicApp
 import ClinicDomain
 import ClinicPostgres
 import ClinicServices
@@ -32,7 +33,7 @@ struct TemplateArguments: ParsableArguments {
     /// Replaces the template, audited under `command` so the trail shows which spelling was used.
     func replace(as command: String) async throws {
         try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
-            let setup = try await ClinicSetupService(store: PostgresClinicStore(database: db))
+            let setup = try await ClinicSetupService.postgres(db)
                 .setTemplate(
                     resourceID: try ResourceID.parse(resource, "the resource id"),
                     windows: try WeeklySpec.parse(windows),

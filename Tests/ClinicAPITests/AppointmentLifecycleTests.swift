@@ -24,7 +24,7 @@ struct AppointmentLifecycleTests {
             let fixtures = Fixtures(db)
             let (clinic, resources) = try await fixtures.schedulableClinic()
             // The evaluator who sees follow-ups works Wednesday to Friday only.
-            _ = try await ClinicSetupService(store: PostgresClinicStoreProbe.store(db))
+            _ = try await ClinicSetupService.postgres(db.database)
                 .setTemplate(
                     resourceID: resources[.evaluator]!, windows: (3...5).map { ($0, "07:00", "17:00") },
                     actor: Fixtures.operator_)

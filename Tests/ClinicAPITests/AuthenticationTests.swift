@@ -42,7 +42,7 @@ struct AuthenticationTests {
     func revokedToken() async throws {
         try await withApp { client, db in
             let tokens = TokenService(store: PostgresTokenStore(database: db.database))
-            let (id, secret) = try await tokens.create(name: "PACS", role: .admin)
+            let (id, secret) = try await tokens.create(name: "PACS", role: .admin, scope: .network)
             try await client.execute(uri: "/v1/referrals", method: .get, headers: .bearer(secret, json: false)) {
                 #expect($0.status == .ok)
             }

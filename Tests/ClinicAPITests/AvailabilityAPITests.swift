@@ -78,7 +78,7 @@ struct AvailabilityAPITests {
         try await withApp { client, db in
             let fixtures = Fixtures(db)
             let (clinic, resources) = try await fixtures.schedulableClinic()
-            let setup = ClinicSetupService(store: PostgresClinicStoreProbe.store(db))
+            let setup = ClinicSetupService.postgres(db.database)
             let second = try await setup.addResource(
                 clinicID: clinic.id, kind: .evaluator, name: "Dr. Amina Yusuf", actor: Fixtures.operator_)
             _ = try await setup.setTemplate(

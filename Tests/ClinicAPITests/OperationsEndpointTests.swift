@@ -75,7 +75,7 @@ struct OperationsEndpointTests {
             return APIServices(
                 referrals: live.referrals, imaging: live.imaging, evaluations: live.evaluations, setup: live.setup,
                 scheduling: live.scheduling, waitlist: live.waitlist, reports: live.reports, tokens: live.tokens,
-                audit: live.audit,
+                audit: live.audit, auditTrail: live.auditTrail,
                 readiness: PostgresReadinessProbe(database: db.database, migrations: try Migration.bundled() + [extra]))
         }) { client, _ in
             try await client.execute(uri: "/ready", method: .get) { response in

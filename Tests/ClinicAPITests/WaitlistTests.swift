@@ -184,7 +184,7 @@ struct WaitlistTests {
     {
         let fixtures = Fixtures(db)
         let (clinic, _) = try await fixtures.schedulableClinic()
-        let setup = ClinicSetupService(store: PostgresClinicStoreProbe.store(db))
+        let setup = ClinicSetupService.postgres(db.database)
         let provider = try await setup.addResource(
             clinicID: clinic.id, kind: .anesthesia, name: "Dr. Priya Patel, CRNA",
             actor: Fixtures.operator_

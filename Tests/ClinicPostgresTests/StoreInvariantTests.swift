@@ -122,7 +122,7 @@ struct StoreInvariantTests {
                 Fixtures.l1WedgeDraft(clinicID: clinic.id), idempotencyKey: nil,
                 actor: Fixtures.operator_
             ).referral
-            let room = try await ClinicSetupService(store: PostgresClinicStore(database: db.database))
+            let room = try await ClinicSetupService.postgres(db.database)
                 .addResource(
                     clinicID: clinic.id, kind: .procedureRoom, name: "Procedure Suite 1", actor: Fixtures.operator_)
             func book(_ range: String) async throws {

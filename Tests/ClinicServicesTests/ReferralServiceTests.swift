@@ -35,7 +35,7 @@ struct ReferralServiceTests {
     func listIsAudited() async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
             let actor = Actor(
-                principal: Principal(tokenID: nil, name: "Dr. Chen", role: .clinician), requestID: "req-77", at: Date())
+                principal: Principal(tokenID: nil, name: "Dr. Chen", role: .clinician, scope: .network), requestID: "req-77", at: Date())
             _ = try await Fixtures(db).services().referrals.list(.init(), actor: actor)
             #expect(
                 try await db.count(
@@ -97,7 +97,7 @@ struct TokenServiceTests {
     func lifecycle() async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
             let service = try Fixtures(db).services().tokens
-            let (id, secret) = try await service.create(name: "PACS interface", role: .intake)
+            let (id, secret) = try await service.create(name: "PACS interface", role: .intake, scope: .network)
             #expect(try await service.authenticate(secret: secret, now: Date())?.role == .intake)
             #expect(try await service.authenticate(secret: secret + "x", now: Date()) == nil)
             try await service.revoke(id: id, at: Date())
@@ -112,7 +112,7 @@ struct TokenServiceTests {
     func blankName() async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
             await #expect(throws: ServiceError.self) {
-                try await Fixtures(db).services().tokens.create(name: "  ", role: .admin)
+                try await Fixtures(db).services().tokens.create(name: "  ", role: .admin, scope: .network)
             }
         }
     }

@@ -27,14 +27,17 @@ public struct Fixtures: Sendable {
         let hours = try (1...5).map {
             try OpeningHours(weekday: $0, opens: LocalTime("07:00"), closes: LocalTime("17:00"))
         }
-        return try await ClinicSetupService(store: PostgresClinicStore(database: db.database))
+        return try await ClinicSetupService.postgres(db.database)
             .createClinic(name: name, timeZone: timeZone, hours: hours, actor: Self.operator_)
     }
 
-    /// A bearer secret for a new token with this role.
-    public func token(_ role: Role, name: String? = nil, expiresAt: Date? = nil) async throws -> String {
+    /// A bearer secret for a new token with this role, reaching `scope` (the whole network unless
+    /// a test is about clinic scope).
+    public func token(_ role: Role, name: String? = nil, scope: ClinicScope = .network, expiresAt: Date? = nil)
+        async throws -> String
+    {
         try await TokenService(store: PostgresTokenStore(database: db.database))
-            .create(name: name ?? "test \(role.rawValue)", role: role, expiresAt: expiresAt).secret
+            .create(name: name ?? "test \(role.rawValue)", role: role, scope: scope, expiresAt: expiresAt).secret
     }
 
     public func services(now: @escaping @Sendable () -> Date = Date.init) throws -> APIServices {
@@ -69,7 +72,7 @@ extension Fixtures {
         clinic: Clinic, resources: [ResourceKind: ResourceID]
     ) {
         let clinic = try await self.clinic(timeZone: timeZone)
-        let setup = ClinicSetupService(store: PostgresClinicStore(database: db.database))
+        let setup = ClinicSetupService.postgres(db.database)
         var ids: [ResourceKind: ResourceID] = [:]
         for (kind, name) in [
             (ResourceKind.consultRoom, "Consult Room A"), (.evaluator, "Dr. Kevin Chen"),

@@ -76,7 +76,7 @@ struct BookingRaceTests {
     func sharedClinician() async throws {
         try await withTestDatabase(poolSize: 4) { db in
             let (clinic, resources) = try await Fixtures(db).schedulableClinic()
-            let setup = ClinicSetupService(store: PostgresClinicStoreProbe.store(db))
+            let setup = ClinicSetupService.postgres(db.database)
             let roomB = try await setup.addResource(
                 clinicID: clinic.id, kind: .consultRoom, name: "Consult Room B", actor: Fixtures.operator_)
             _ = try await setup.setTemplate(

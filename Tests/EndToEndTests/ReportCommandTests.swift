@@ -46,7 +46,7 @@ struct ReportCommandTests {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
             let desert = try await Fixtures(db).schedulableClinic().clinic
             // A name with a comma and quotes, which CSV must quote.
-            try await ClinicSetupService(store: PostgresClinicStore(database: db.database))
+            try await ClinicSetupService.postgres(db.database)
                 .addResource(
                     clinicID: desert.id, kind: .anesthesia, name: #"Dr. Priya "PP" Patel, CRNA"#,
                     actor: Fixtures.operator_)

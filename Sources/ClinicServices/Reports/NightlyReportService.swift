@@ -8,6 +8,7 @@ public struct NightlyReportService: Sendable {
     private let setup: any ClinicSetupStore
     private let scheduling: SchedulingService
     private let audit: any AuditStore
+    private let reach: ClinicReach
     private let now: @Sendable () -> Date
 
     /// The candidacy-window horizon the at-risk list looks ahead.
@@ -22,59 +23,83 @@ public struct NightlyReportService: Sendable {
 
     public init(
         store: any ReportStore, setup: any ClinicSetupStore, scheduling: SchedulingService, audit: any AuditStore,
-        now: @escaping @Sendable () -> Date = Date.init
+        reach: ClinicReach, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
         self.setup = setup
         self.scheduling = scheduling
         self.audit = audit
+        self.reach = reach
         self.now = now
     }
 
-    /// The report for `clinicID` (optional when the installation has one clinic) and `date`
+    /// The report for `clinicID` (optional when the caller reaches one clinic) and `date`
     /// (`YYYY-MM-DD`, `today` or `yesterday` in the clinic's zone; yesterday when absent: the
     /// last whole day). A finished day's report is recorded on first request and read back after;
     /// `recompute` replaces the record. Today's is computed afresh each time and not recorded.
     public func nightly(clinicID: ClinicID?, day: ReportDay = .yesterday, recompute: Bool = false, actor: Actor)
         async throws -> RecordedReport
     {
-        let clinic = try await resolveClinic(clinicID)
+        let clinic = try await resolveClinic(clinicID, actor)
         let now = actor.at
         let today = LocalDate(now, in: clinic.clinic.timeZone.zone)
         let date = try resolveDate(day, today: today)
         let result: RecordedReport
         if date < today {
             result = try await store.recorded(
-                clinicID: clinic.clinic.id, date: date, generatedBy: actor.principal.name, recompute: recompute
+                clinicID: clinic.clinic.id, date: date, generatedBy: actor.principal.name, recompute: recompute,
+                scope: actor.scope
             ) {
-                try await compute(clinic, date, now: now)
+                try await compute(clinic, date, actor: actor)
             }
         } else {
-            result = RecordedReport(report: try await compute(clinic, date, now: now), reused: false)
+            result = RecordedReport(report: try await compute(clinic, date, actor: actor), reused: false)
         }
         try await audit.record(
             AuditEntry(actor: actor, action: "report.read", entityType: "clinic", entityID: clinic.clinic.id.rawValue))
         return result
     }
 
-    private func resolveClinic(_ given: ClinicID?) async throws -> ClinicSetup {
+    /// The network summary: every clinic's report for `day` (each resolved on its own
+    /// calendar, recorded and audited as `nightly` does) and the totals. Network-wide tokens only.
+    public func network(day: ReportDay = .yesterday, recompute: Bool = false, actor: Actor) async throws
+        -> NetworkReport
+    {
+        try await reach.requireNetwork(actor, to: "read the network summary")
+        var reports: [NightlyReport] = []
+        for clinicID in try await store.clinicIDs(limit: Self.maximumNetworkClinics) {
+            reports.append(try await nightly(clinicID: clinicID, day: day, recompute: recompute, actor: actor).report)
+        }
+        return NetworkReport(
+            day: day.description, generatedAt: Date(timeIntervalSince1970: actor.at.timeIntervalSince1970.rounded(.down)),
+            clinics: reports)
+    }
+
+    /// The most clinics one network summary covers.
+    public static let maximumNetworkClinics = 500
+
+    /// The clinic asked for, checked against the caller's reach; without one, the only clinic
+    /// the caller reaches.
+    private func resolveClinic(_ given: ClinicID?, _ actor: Actor) async throws -> ClinicSetup {
+        let unknownClinic = ServiceError.unknownReference(pointer: "/clinicId", entity: "clinic")
         let id: ClinicID
         if let given {
+            try await reach.require(given, actor, else: unknownClinic)
             id = given
         } else {
-            let ids = try await store.clinicIDs(limit: 2)
+            let ids = try await store.clinicIDs(limit: Self.maximumNetworkClinics).filter {
+                actor.scope.reaches($0)
+            }
             guard ids.count == 1 else {
                 throw ServiceError.invalid(
                     "/clinicId",
                     ids.isEmpty
-                        ? "no clinic exists yet: create one first"
-                        : "is required: there is more than one clinic")
+                        ? "no clinic exists yet that this token reaches"
+                        : "is required: this token reaches more than one clinic")
             }
             id = ids[0]
         }
-        guard let clinic = try await setup.clinicSetup(id: id) else {
-            throw ServiceError.unknownReference(pointer: "/clinicId", entity: "clinic")
-        }
+        guard let clinic = try await setup.clinicSetup(id: id) else { throw unknownClinic }
         return clinic
     }
 
@@ -94,7 +119,9 @@ public struct NightlyReportService: Sendable {
 
     /// - Parameter now: when the report is made: its stamp, and the moment the forward-looking
     ///   sections (tomorrow's sheet, utilisation) show the bookings as of.
-    private func compute(_ setup: ClinicSetup, _ date: LocalDate, now: Date) async throws -> NightlyReport {
+    private func compute(_ setup: ClinicSetup, _ date: LocalDate, actor: Actor) async throws -> NightlyReport {
+        let now = actor.at
+        let scope = actor.scope
         let clinic = setup.clinic
         let zone = clinic.timeZone
         let dayStart = zone.startOfDay(date)
@@ -102,23 +129,24 @@ public struct NightlyReportService: Sendable {
         let rollingFrom = date.adding(days: 1 - Self.rollingDays)
         let rollingStart = zone.startOfDay(rollingFrom)
 
-        let arrivals = try await store.newReferrals(clinicID: clinic.id, from: dayStart, to: dayEnd)
+        let arrivals = try await store.newReferrals(clinicID: clinic.id, from: dayStart, to: dayEnd, scope: scope)
         let funnels = try await store.funnels(
-            clinicID: clinic.id, dayFrom: dayStart, rollingFrom: rollingStart, to: dayEnd)
-        let durations = try await store.durations(clinicID: clinic.id, zone: zone, from: rollingStart, to: dayEnd)
+            clinicID: clinic.id, dayFrom: dayStart, rollingFrom: rollingStart, to: dayEnd, scope: scope)
+        let durations = try await store.durations(
+            clinicID: clinic.id, zone: zone, from: rollingStart, to: dayEnd, scope: scope)
         let horizon = date.adding(days: Self.windowHorizonDays)
         // Overdue uses the same states as the referral list's filter; surgical review included,
         // since a red-flag referral nobody has acted on is the most overdue of all.
         let open = try await store.referralsNeedingAction(
             clinicID: clinic.id, asOf: dayEnd,
             statuses: ReferralStatus.allCases.filter { $0.awaitsEvaluation || $0.awaitsProcedure },
-            dueBefore: date, windowFrom: date, windowThrough: horizon)
-        let tomorrow = try await scheduling.daySheetEntries(setup, day: date.adding(days: 1))
+            dueBefore: date, windowFrom: date, windowThrough: horizon, scope: scope)
+        let tomorrow = try await scheduling.daySheetEntries(setup, day: date.adding(days: 1), actor: actor)
         let week = (0...7).map { date.adding(days: $0) }
         let usage = try await store.usage(
-            clinicID: clinic.id, from: dayStart, to: zone.startOfDay(date.adding(days: 8)), now: now)
-        let disruptions = try await store.disruptions(clinicID: clinic.id, from: dayStart, to: dayEnd)
-        let waiting = try await store.waitlist(clinicID: clinic.id, asOf: dayEnd)
+            clinicID: clinic.id, from: dayStart, to: zone.startOfDay(date.adding(days: 8)), now: now, scope: scope)
+        let disruptions = try await store.disruptions(clinicID: clinic.id, from: dayStart, to: dayEnd, scope: scope)
+        let waiting = try await store.waitlist(clinicID: clinic.id, asOf: dayEnd, scope: scope)
 
         let overdue = open.filter { $0.status.isOverdue(due: $0.evaluationDueOn, today: date) }
         let closing = open.filter { row in
@@ -276,6 +304,15 @@ public enum ReportDay: Sendable, Hashable {
         default:
             guard let date = try? LocalDate(iso8601: text) else { return nil }
             self = .on(date)
+        }
+    }
+
+    /// The day as it is written: `yesterday`, `today` or `YYYY-MM-DD`.
+    public var description: String {
+        switch self {
+        case .yesterday: "yesterday"
+        case .today: "today"
+        case .on(let date): date.description
         }
     }
 }

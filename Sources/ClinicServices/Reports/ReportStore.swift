@@ -7,35 +7,35 @@ public protocol ReportStore: Sendable {
     /// Up to `limit` clinic ids, to pick the only clinic when none is named.
     func clinicIDs(limit: Int) async throws -> [ClinicID]
     /// Referrals received in `[from, to)`, counted by their urgency at `to` and by source.
-    func newReferrals(clinicID: ClinicID, from: Date, to: Date) async throws -> [NewReferralCount]
+    func newReferrals(clinicID: ClinicID, from: Date, to: Date, scope: ClinicScope) async throws -> [NewReferralCount]
     /// Two cohorts, received in `[dayFrom, to)` and in `[rollingFrom, to)`: how many of each had
     /// reached each step by `to`. One pass over the longer period.
-    func funnels(clinicID: ClinicID, dayFrom: Date, rollingFrom: Date, to: Date) async throws -> (
+    func funnels(clinicID: ClinicID, dayFrom: Date, rollingFrom: Date, to: Date, scope: ClinicScope) async throws -> (
         day: FunnelCounts, rolling: FunnelCounts
     )
     /// Days (on the clinic's calendar) from referral to first evaluation, for first evaluations
     /// in `[from, to)`; and from first candidacy decision to procedure, for procedures done then.
-    func durations(clinicID: ClinicID, zone: ClinicTimeZone, from: Date, to: Date) async throws
+    func durations(clinicID: ClinicID, zone: ClinicTimeZone, from: Date, to: Date, scope: ClinicScope) async throws
         -> (toEvaluation: DayDistribution, toProcedure: DayDistribution)
     /// Referrals whose status at `asOf` is one of `statuses` and that are past their evaluation
     /// due date (before `dueBefore`) or whose candidacy window closes in `windowFrom...windowThrough`.
     func referralsNeedingAction(
         clinicID: ClinicID, asOf: Date, statuses: [ReferralStatus], dueBefore: LocalDate,
-        windowFrom: LocalDate, windowThrough: LocalDate
+        windowFrom: LocalDate, windowThrough: LocalDate, scope: ClinicScope
     ) async throws -> [ReferralActionRow]
     /// Every active resource with its template, blocks and live claims overlapping `[from, to)`.
     /// Each resource's template, blocks and claims between `from` and `to`, holds expired at `now` left out.
-    func usage(clinicID: ClinicID, from: Date, to: Date, now: Date) async throws -> [ResourceUsageRow]
+    func usage(clinicID: ClinicID, from: Date, to: Date, now: Date, scope: ClinicScope) async throws -> [ResourceUsageRow]
     /// Visits that were due in `[from, to)` and were cancelled or missed.
-    func disruptions(clinicID: ClinicID, from: Date, to: Date) async throws -> [DisruptionRow]
+    func disruptions(clinicID: ClinicID, from: Date, to: Date, scope: ClinicScope) async throws -> [DisruptionRow]
     /// Candidates waiting for a procedure booking at `asOf`, and the longest-waiting one.
-    func waitlist(clinicID: ClinicID, asOf: Date) async throws -> (length: Int, oldest: WaitingRow?)
+    func waitlist(clinicID: ClinicID, asOf: Date, scope: ClinicScope) async throws -> (length: Int, oldest: WaitingRow?)
     /// The clinic-day's recorded report; or `compute` it and record it. Runs that find no record
     /// each compute (holding no connection meanwhile); under a lock every run takes, the first to
     /// finish becomes the record and the others return it instead of their own. `recompute`
     /// replaces an existing record's report.
     func recorded(
-        clinicID: ClinicID, date: LocalDate, generatedBy: String, recompute: Bool,
+        clinicID: ClinicID, date: LocalDate, generatedBy: String, recompute: Bool, scope: ClinicScope,
         compute: @escaping @Sendable () async throws -> NightlyReport
     ) async throws -> RecordedReport
 }
