@@ -29,7 +29,7 @@ DATABASE_URL=$(bash deploy/dev-cluster.sh url app $db)
 "$BIN" migrate --database-url "$(bash deploy/dev-cluster.sh url owner $db)" >/dev/null
 clinic_id=$("$BIN" clinic create --name "Bench Spine Center" --time-zone America/Denver --hours 1-5=07:00-17:00 \
   | grep -oE '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}' | head -1)
-token=$("$BIN" token create --role admin --name bench-memory | tail -n 1)
+token=$("$BIN" token create --role admin --all-clinics --name bench-memory | tail -n 1)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 work=$(mktemp -d)
 ulimit -n $((IDLE * 2 + 1000)) 2>/dev/null || true

@@ -79,7 +79,7 @@ export DATABASE_URL
 "$clinic" migrate --database-url "$(bash deploy/dev-cluster.sh url owner clinic_fuzz)"
 "$clinic" seed --demo
 # The secret is alone on the last line of stdout; anything before it is chatter.
-token=$("$clinic" token create --role admin --name fuzz | tail -n 1)
+token=$("$clinic" token create --role admin --all-clinics --name fuzz | tail -n 1)
 [[ -n $token ]] || die "'clinic token create' printed no token"
 
 # SO_REUSEADDR as the server sets it: connections of a last run in TIME_WAIT do not make a port

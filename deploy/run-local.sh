@@ -19,7 +19,7 @@ clinic=.build/debug/clinic
 "$clinic" migrate --database-url "$(bash deploy/dev-cluster.sh url owner)"
 "$clinic" seed --demo   # idempotent, so every `make run` can call it
 # The token is printed alone on the last line of stdout; anything before it is chatter.
-token=$("$clinic" token create --role admin --name make-run | tail -n 1)
+token=$("$clinic" token create --role admin --all-clinics --name make-run | tail -n 1)
 [[ -n $token ]] || { echo "run-local: 'clinic token create' printed no token" >&2; exit 1; }
 
 cat <<BANNER

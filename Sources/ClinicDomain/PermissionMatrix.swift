@@ -55,6 +55,7 @@ public enum PermissionMatrix {
         ("recordPriorAuthorization", .roles([.admin, .scheduler])),
         ("getWaitlist", .roles(readers)),
         ("getNightlyReport", .roles([.admin, .reporter])),
+        ("getNetworkReport", .roles([.admin, .reporter])),
         ("acceptOffer", .roles([.admin, .scheduler])),
         ("declineOffer", .roles([.admin, .scheduler])),
         ("createImagingResult", .roles([.admin, .intake])),

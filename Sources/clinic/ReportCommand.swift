@@ -23,10 +23,15 @@ struct ReportCommand: AsyncParsableCommand {
                 A finished day's report is recorded in the database the first time it is made; later and \
                 concurrent runs (every server may run the nightly job) read that record, so each copy shows \
                 the same numbers. --recompute replaces the record. Today's report is made afresh each time.
+
+                --network writes the network summary instead: every clinic's report for the day (each on its \
+                own calendar) and the network's totals, as text (a line per clinic and the totals) or JSON \
+                (every clinic's whole report and the totals).
                 """)
         @OptionGroup var database: DatabaseOptions
         @Option(help: "The day in the clinic's time zone: YYYY-MM-DD, today or yesterday.") var date = "yesterday"
         @Option(help: "The clinic's id; may be left out when there is only one clinic.") var clinic: String?
+        @Flag(help: "The network summary: every clinic's report and the totals (text or json).") var network = false
         @Option(help: "text, json, csv or html.") var format: Format = .text
         @Option(help: "Write to this file instead of standard output.") var output: String?
         @Option(help: "Write to DIR/nightly-<clinic id>-<date>.<format>, creating DIR if needed.") var outputDir:
@@ -35,6 +40,10 @@ struct ReportCommand: AsyncParsableCommand {
 
         func validate() throws {
             if output != nil && outputDir != nil { throw ValidationError("give --output or --output-dir, not both") }
+            if network && clinic != nil { throw ValidationError("give --clinic or --network, not both") }
+            if network && ![.text, .json].contains(format) {
+                throw ValidationError("the network summary is written as text or json, not \(format.rawValue)")
+            }
         }
 
         func run() async throws {
@@ -46,9 +55,24 @@ struct ReportCommand: AsyncParsableCommand {
                 guard let day = ReportDay(text: date) else {
                     throw CLIError.failed("--date must be a date as YYYY-MM-DD, or today or yesterday, not \"\(date)\"")
                 }
+                let actor = Actor(principal: .commandLine("clinic report nightly"), requestID: nil, at: Date())
+                if network {
+                    let summary = try await services.reports.network(day: day, recompute: recompute, actor: actor)
+                    let body =
+                        format == .json ? String(decoding: try summary.json(), as: UTF8.self) + "\n" : summary.text()
+                    let path = outputDir.map { "\($0)/nightly-network-\(date).\(format.rawValue)" } ?? output
+                    guard let path else {
+                        FileHandle.standardOutput.write(Data(body.utf8))
+                        return
+                    }
+                    try Self.write(body, to: path)
+                    FileHandle.standardError.write(
+                        Data("Wrote the network summary for \(date) (\(summary.clinics.count) clinics) to \(path).\n".utf8))
+                    return
+                }
                 let recorded = try await services.reports.nightly(
                     clinicID: try clinic.map { try ClinicID.parse($0, "--clinic") }, day: day, recompute: recompute,
-                    actor: Actor(principal: .commandLine("clinic report nightly"), requestID: nil, at: Date()))
+                    actor: actor)
                 let report = recorded.report
                 let body: String =
                     switch format {

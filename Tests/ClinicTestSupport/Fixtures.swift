@@ -68,10 +68,11 @@ public struct Fixtures: Sendable {
 extension Fixtures {
     /// A clinic that can be booked: a consult room, an evaluator, a procedure room and a
     /// proceduralist, all working Monday to Friday 07:00-17:00 (clinic hours too).
-    public func schedulableClinic(timeZone: String = "America/Phoenix") async throws -> (
-        clinic: Clinic, resources: [ResourceKind: ResourceID]
-    ) {
-        let clinic = try await self.clinic(timeZone: timeZone)
+    @discardableResult
+    public func schedulableClinic(name: String = "Desert Spine Center", timeZone: String = "America/Phoenix")
+        async throws -> (clinic: Clinic, resources: [ResourceKind: ResourceID])
+    {
+        let clinic = try await self.clinic(name: name, timeZone: timeZone)
         let setup = ClinicSetupService.postgres(db.database)
         var ids: [ResourceKind: ResourceID] = [:]
         for (kind, name) in [
@@ -110,11 +111,11 @@ extension Fixtures {
     /// anesthesia. Made through the services, as a clinic would.
     public func candidate(
         at clinic: Clinic, mrn: String, urgent: Bool = false, anesthesia: AnesthesiaPlan = .localWithSedation,
-        services: APIServices? = nil
+        givenName: String = "Eleanor", familyName: String = "Whitfield", services: APIServices? = nil
     ) async throws -> ReferralID {
         let services = try services ?? self.services()
         let patient = ReferralDraft.PatientDraft(
-            mrn: mrn, givenName: "Eleanor", familyName: "Whitfield", birthDate: "1958-03-14", sex: .female)
+            mrn: mrn, givenName: givenName, familyName: familyName, birthDate: "1958-03-14", sex: .female)
         let imaging = try await services.imaging.submit(
             ImagingResultDraft(
                 clinicID: clinic.id.description, sourceSystem: "desert-ris", accessionNumber: "MR-\(mrn)",

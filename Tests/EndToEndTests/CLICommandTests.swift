@@ -45,7 +45,7 @@ struct CLICommandTests {
     func tokenListAndRevoke() async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
             let created = try await runClinic(
-                ["token", "create", "--role", "reporter", "--name", "nightly report", "--json"], db)
+                ["token", "create", "--role", "reporter", "--all-clinics", "--name", "nightly report", "--json"], db)
             #expect(created.status == 0)
             let json = try #require(
                 try JSONSerialization.jsonObject(with: Data(created.output.utf8)) as? [String: String])

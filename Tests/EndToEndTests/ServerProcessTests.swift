@@ -25,7 +25,7 @@ struct ServerProcessTests {
             #expect(migrate.output.contains("up to date"))
 
             let created = try await ChildProcess.run(
-                clinicBinary, ["token", "create", "--role", "scheduler", "--name", "e2e front desk"],
+                clinicBinary, ["token", "create", "--role", "scheduler", "--all-clinics", "--name", "e2e front desk"],
                 environment: environment)
             #expect(created.status == 0)
             let token = try #require(created.output.split(separator: "\n").last.map(String.init))

@@ -56,7 +56,7 @@ class Installation:
         run_clinic(["clinic", "create", "--name", "Faults Spine Center", "--time-zone", "America/Denver",
                     "--hours", "1-5=07:00-17:00"], self.cluster.url())
         self.clinic_id = json.loads(self.cluster.psql("clinic", "SELECT json_agg(id) FROM clinics"))[0]
-        self.token = run_clinic(["token", "create", "--role", "admin", "--name", "faults"],
+        self.token = run_clinic(["token", "create", "--role", "admin", "--all-clinics", "--name", "faults"],
                                 self.cluster.url()).strip().splitlines()[-1]
 
     def server(self, **env: str) -> Server:
