@@ -139,6 +139,7 @@ struct AuthenticationTests {
                 ),
                 ("getWaitlist", .get, "/v1/waitlist?clinicId=\(UUID())", nil),
                 ("getNightlyReport", .get, "/v1/reports/nightly?clinicId=\(UUID())", nil),
+                ("getNetworkReport", .get, "/v1/reports/nightly/network", nil),
                 ("acceptOffer", .post, "/v1/waitlist/offers/\(UUID())/accept", "{}"),
                 ("declineOffer", .post, "/v1/waitlist/offers/\(UUID())/decline", "{}"),
                 ("getDaySheet", .get, "/v1/schedule?clinicId=\(UUID())&date=2026-12-07", nil),

@@ -1,5 +1,6 @@
 import ClinicPostgres
 import ClinicTestSupport
+import Foundation
 import PostgresNIO
 import Testing
 
@@ -75,6 +76,48 @@ struct MigratorTests {
             await #expect(throws: MigrationError.self) { try await failing.migrate() }
             #expect(try await db.count("pg_tables", where: "tablename = 'half_done'") == 0)
             #expect(try await failing.pending() == [broken.name])
+        }
+    }
+
+    @Test(
+        "upgrading to clinic scope: admin tokens stay network-wide, other tokens are bound to the clinics that existed, and the event log learns its clinic"
+    )
+    func upgradeToClinicScopeGrantsNothingNew() async throws {
+        try await withEmptySchema { db in
+            let all = try Migration.bundled()
+            let scopeIndex = try #require(all.firstIndex { $0.name == "0008_clinic_scope.sql" })
+            _ = try await Migrator(database: db.ownerDatabase, migrations: Array(all[..<scopeIndex])).migrate()
+            let (desert, mesa, patient, referral) = (UUID(), UUID(), UUID(), UUID())
+            let (admin, scheduler) = (UUID(), UUID())
+            _ = try await db.query(
+                "INSERT INTO clinics (id, name, time_zone) VALUES (\(desert), 'Desert Spine Center', 'America/Phoenix'), (\(mesa), 'Mesa Spine', 'America/Denver')"
+            )
+            _ = try await db.query(
+                """
+                INSERT INTO api_tokens (id, name, role, token_hash) VALUES
+                    (\(admin), 'ops', 'admin', decode(repeat('aa', 32), 'hex')),
+                    (\(scheduler), 'front desk', 'scheduler', decode(repeat('bb', 32), 'hex'))
+                """)
+            _ = try await db.query(
+                "INSERT INTO patients (id, clinic_id, mrn, given_name, family_name, birth_date, sex) VALUES (\(patient), \(mesa), 'MESA-1', 'Eleanor', 'Whitfield', '1958-03-14', 'female')"
+            )
+            _ = try await db.query(
+                "INSERT INTO referrals (id, clinic_id, patient_id, referring_clinician_name, reason, status) VALUES (\(referral), \(mesa), \(patient), 'Dr. Samuel Ortiz', 'L1 wedge fracture, 30% height loss', 'received')"
+            )
+            _ = try await db.query(
+                "INSERT INTO referral_events (referral_id, actor_name, actor_role, kind, to_status) VALUES (\(referral), 'ops', 'admin', 'created', 'received')"
+            )
+
+            #expect(try await Migrator(database: db.ownerDatabase, migrations: all).migrate().first == all[scopeIndex].name)
+            #expect(try await db.count("api_tokens", where: "id = '\(admin)' AND all_clinics") == 1)
+            #expect(try await db.count("api_token_clinics", where: "token_id = '\(admin)'") == 0)
+            #expect(try await db.count("api_tokens", where: "id = '\(scheduler)' AND NOT all_clinics") == 1)
+            #expect(try await db.count("api_token_clinics", where: "token_id = '\(scheduler)'") == 2)
+            #expect(try await db.count("referral_events", where: "clinic_id = '\(mesa)'") == 1)
+            // A clinic opened after the upgrade is not reached by the old scheduler token.
+            _ = try await db.query(
+                "INSERT INTO clinics (id, name, time_zone) VALUES (\(UUID()), 'Canyon Spine', 'America/Phoenix')")
+            #expect(try await db.count("api_token_clinics", where: "token_id = '\(scheduler)'") == 2)
         }
     }
 

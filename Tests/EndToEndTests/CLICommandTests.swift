@@ -61,6 +61,53 @@ struct CLICommandTests {
         }
     }
 
+    @Test("a token bound to Desert Spine shows its clinic in create and list; one of the whole network says so")
+    func scopedTokens() async throws {
+        try await withTestDatabase { (db: TestDatabase) async throws -> Void in
+            let desert = try await Fixtures(db).clinic()
+            let mesa = try await Fixtures(db).clinic(name: "Mesa Spine", timeZone: "America/Denver")
+            let front = try await runClinic(
+                ["token", "create", "--role", "scheduler", "--name", "desert front desk", "--clinic", desert.id.description],
+                db)
+            #expect(front.status == 0 && front.output.contains("reaching clinic \(desert.id)"))
+            let both = try await runClinic(
+                [
+                    "token", "create", "--role", "clinician", "--name", "Dr. Chen", "--clinic", desert.id.description,
+                    "--clinic", mesa.id.description, "--json",
+                ], db)
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(both.output.utf8)) as? [String: String])
+            #expect(Set(json["scope"]?.split(separator: ",").map(String.init) ?? []) == [desert.id.description, mesa.id.description])
+            let listed = try await runClinic(["token", "list", "--json"], db)
+            let rows = try #require(try JSONSerialization.jsonObject(with: Data(listed.output.utf8)) as? [[String: String]])
+            #expect(rows.first { $0["name"] == "desert front desk" }?["scope"] == desert.id.description)
+            let text = try await runClinic(["token", "list"], db)
+            #expect(text.output.contains(desert.id.description))
+            let network = try await runClinic(["token", "create", "--role", "reporter", "--name", "network", "--all-clinics"], db)
+            #expect(network.status == 0 && network.output.contains("the whole network"))
+            #expect(try await db.count("api_token_clinics") == 3)
+            #expect(try await db.count("api_tokens", where: "all_clinics") == 1)
+        }
+    }
+
+    @Test(
+        "a token must name its clinics or the network: no scope, both, a malformed id or an unknown clinic exit non-zero and create nothing",
+        arguments: [
+            ["--role", "scheduler", "--name", "front desk"],
+            ["--role", "scheduler", "--name", "front desk", "--all-clinics", "--clinic", "CLINIC"],
+            ["--role", "scheduler", "--name", "front desk", "--clinic", "desert"],
+            ["--role", "scheduler", "--name", "front desk", "--clinic", UUID().uuidString],
+        ])
+    func unscopedTokensRefused(arguments: [String]) async throws {
+        try await withTestDatabase { (db: TestDatabase) async throws -> Void in
+            let desert = try await Fixtures(db).clinic()
+            let result = try await runClinic(
+                ["token", "create"] + arguments.map { $0 == "CLINIC" ? desert.id.description : $0 }, db)
+            #expect(result.status != 0, "\(arguments): \(result.output)")
+            #expect(result.output.contains("clinic"), "\(result.output)")
+            #expect(try await db.count("api_tokens") == 0)
+        }
+    }
+
     @Test("clinic audit shows who touched an entity")
     func auditCommand() async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
