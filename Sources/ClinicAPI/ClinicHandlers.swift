@@ -17,8 +17,11 @@ extension APIHandler {
 
     func getClinic(_ input: Operations.GetClinic.Input) async throws -> Operations.GetClinic.Output {
         return .ok(
-            .init(body: .json(.init(try await services.setup.clinicSetup(
-                id: try ClinicID(input.path.id, at: "/id"), actor: RequestScope.actor())))))
+            .init(
+                body: .json(
+                    .init(
+                        try await services.setup.clinicSetup(
+                            id: try ClinicID(input.path.id, at: "/id"), actor: RequestScope.actor())))))
     }
 
     func setVisitSettings(_ input: Operations.SetVisitSettings.Input) async throws -> Operations.SetVisitSettings.Output

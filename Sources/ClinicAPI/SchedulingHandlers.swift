@@ -45,7 +45,8 @@ extension APIHandler {
         .ok(
             .init(
                 body: .json(
-                    .init(try await services.scheduling.appointment(
+                    .init(
+                        try await services.scheduling.appointment(
                             id: try AppointmentID(input.path.id, at: "/id"), actor: RequestScope.actor())))))
     }
 

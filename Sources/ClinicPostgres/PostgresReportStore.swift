@@ -18,7 +18,9 @@ public struct PostgresReportStore: ReportStore {
         }
     }
 
-    public func newReferrals(clinicID: ClinicID, from: Date, to: Date, scope: ClinicScope) async throws -> [NewReferralCount] {
+    public func newReferrals(clinicID: ClinicID, from: Date, to: Date, scope: ClinicScope) async throws
+        -> [NewReferralCount]
+    {
         let logger = database.logger
         return try await database.withConnection(scope: scope) { connection in
             // Urgency as the event log had it at the end of the period, so a later override does
@@ -46,9 +48,11 @@ public struct PostgresReportStore: ReportStore {
         }
     }
 
-    public func funnels(clinicID: ClinicID, dayFrom: Date, rollingFrom: Date, to: Date, scope: ClinicScope) async throws -> (
-        day: FunnelCounts, rolling: FunnelCounts
-    ) {
+    public func funnels(clinicID: ClinicID, dayFrom: Date, rollingFrom: Date, to: Date, scope: ClinicScope) async throws
+        -> (
+            day: FunnelCounts, rolling: FunnelCounts
+        )
+    {
         let logger = database.logger
         return try await database.withConnection(scope: scope) { connection in
             // Grouped by cohort: false is the rest of the period, true the day itself.
@@ -94,7 +98,8 @@ public struct PostgresReportStore: ReportStore {
         (e.kind = 'complete_procedure' OR (e.kind = 'appointment_completed' AND e.to_status = 'procedure_done'))
         """
 
-    public func durations(clinicID: ClinicID, zone: ClinicTimeZone, from: Date, to: Date, scope: ClinicScope) async throws
+    public func durations(clinicID: ClinicID, zone: ClinicTimeZone, from: Date, to: Date, scope: ClinicScope)
+        async throws
         -> (toEvaluation: DayDistribution, toProcedure: DayDistribution)
     {
         let logger = database.logger
@@ -171,7 +176,9 @@ public struct PostgresReportStore: ReportStore {
         }
     }
 
-    public func usage(clinicID: ClinicID, from: Date, to: Date, now: Date, scope: ClinicScope) async throws -> [ResourceUsageRow] {
+    public func usage(clinicID: ClinicID, from: Date, to: Date, now: Date, scope: ClinicScope) async throws
+        -> [ResourceUsageRow]
+    {
         let logger = database.logger
         return try await database.withConnection(scope: scope) { connection in
             try await ResourceWeekRows.load(
@@ -179,7 +186,9 @@ public struct PostgresReportStore: ReportStore {
         }
     }
 
-    public func disruptions(clinicID: ClinicID, from: Date, to: Date, scope: ClinicScope) async throws -> [DisruptionRow] {
+    public func disruptions(clinicID: ClinicID, from: Date, to: Date, scope: ClinicScope) async throws
+        -> [DisruptionRow]
+    {
         let logger = database.logger
         return try await database.withConnection(scope: scope) { connection in
             try await connection.query(
@@ -203,7 +212,9 @@ public struct PostgresReportStore: ReportStore {
         }
     }
 
-    public func waitlist(clinicID: ClinicID, asOf: Date, scope: ClinicScope) async throws -> (length: Int, oldest: WaitingRow?) {
+    public func waitlist(clinicID: ClinicID, asOf: Date, scope: ClinicScope) async throws -> (
+        length: Int, oldest: WaitingRow?
+    ) {
         let logger = database.logger
         return try await database.withConnection(scope: scope) { connection in
             let rows = try await connection.query(

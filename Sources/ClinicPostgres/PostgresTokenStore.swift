@@ -19,7 +19,8 @@ public struct PostgresTokenStore: TokenStore {
                 "SELECT id FROM clinics WHERE id = ANY(\(clinics))", logger: logger
             ).collect().map { try $0.decode(UUID.self) }
             if let unknown = clinics.first(where: { !known.contains($0) }) {
-                throw ServiceError.unknownReference(pointer: "/clinics/\(unknown.uuidString.lowercased())", entity: "clinic")
+                throw ServiceError.unknownReference(
+                    pointer: "/clinics/\(unknown.uuidString.lowercased())", entity: "clinic")
             }
             try await connection.query(
                 """

@@ -42,7 +42,8 @@ extension NetworkReport {
         lines.append("")
         for (title, stages) in [("day", totals.funnelDay), ("rolling 30 days", totals.funnelRolling30Days)] {
             let steps = stages.map { stage in
-                "\(ReportFormat.stageLabel(stage.stage)) \(stage.count)" + (ReportFormat.oneDecimal(stage.conversionPercent).map { " (\($0)%)" } ?? "")
+                "\(ReportFormat.stageLabel(stage.stage)) \(stage.count)"
+                    + (ReportFormat.oneDecimal(stage.conversionPercent).map { " (\($0)%)" } ?? "")
             }
             lines.append("Funnel, \(title): " + (steps.isEmpty ? ReportFormat.absent : steps.joined(separator: " → ")))
         }

@@ -133,7 +133,9 @@ public struct EvaluationService: Sendable {
             var reevaluateOn: LocalDate?
             if let text = decision.reevaluateOn {
                 reevaluateOn = collector.check("/decision/reevaluateOn") { try LocalDate(iso8601: text) }
-                if let date = reevaluateOn, date <= today { collector.add("/decision/reevaluateOn", "must be after today") }
+                if let date = reevaluateOn, date <= today {
+                    collector.add("/decision/reevaluateOn", "must be after today")
+                }
             }
             if decision.outcome == .deferred && decision.reevaluateOn == nil {
                 collector.add("/decision/reevaluateOn", "is required when the decision is deferred")
@@ -149,7 +151,8 @@ public struct EvaluationService: Sendable {
                     missing.add("/inputs/levels/\(index)", "no fracture at \(level) on the referral's imaging")
                 }
                 do { try missing.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
-                let assessment = CandidacyAssessment.assess(findings, evidence: evidence, parameters: ruleSet.parameters)
+                let assessment = CandidacyAssessment.assess(
+                    findings, evidence: evidence, parameters: ruleSet.parameters)
                 let against =
                     (decision.outcome == .candidate && assessment.recommendation != .candidate)
                     || (decision.outcome == .notCandidate && assessment.recommendation == .candidate)
@@ -167,7 +170,9 @@ public struct EvaluationService: Sendable {
                     againstRecommendation: against)
                 return (evaluation, change)
             }
-            guard let stored = try await evaluations.evaluations(referralID: referralID, scope: actor.scope)?.first(where: { $0.id == id })
+            guard
+                let stored = try await evaluations.evaluations(referralID: referralID, scope: actor.scope)?.first(
+                    where: { $0.id == id })
             else {
                 throw ServiceError.notFound(entity: "evaluation")
             }
@@ -182,7 +187,8 @@ public struct EvaluationService: Sendable {
                 throw ServiceError.notFound(entity: "referral")
             }
             try await audit.record(
-                AuditEntry(actor: actor, action: "evaluation.list", entityType: "referral", entityID: referralID.rawValue))
+                AuditEntry(
+                    actor: actor, action: "evaluation.list", entityType: "referral", entityID: referralID.rawValue))
             return list
         }
     }
@@ -202,11 +208,13 @@ public struct EvaluationService: Sendable {
             let minutes = try await evaluations.minutesPerLevel(clinicID: referral.clinicID)
             try await audit.record(
                 AuditEntry(
-                    actor: actor, action: "evaluation.plan.read", entityType: "referral", entityID: referralID.rawValue))
+                    actor: actor, action: "evaluation.plan.read", entityType: "referral", entityID: referralID.rawValue)
+            )
             return (
                 latest,
                 PreProcedurePlan.make(
-                    latest.findings, parameters: latest.ruleSet.parameters, minutesPerLevel: minutes, procedureDate: date)
+                    latest.findings, parameters: latest.ruleSet.parameters, minutesPerLevel: minutes,
+                    procedureDate: date)
             )
         }
     }

@@ -67,7 +67,9 @@ struct ReportCommand: AsyncParsableCommand {
                     }
                     try Self.write(body, to: path)
                     FileHandle.standardError.write(
-                        Data("Wrote the network summary for \(date) (\(summary.clinics.count) clinics) to \(path).\n".utf8))
+                        Data(
+                            "Wrote the network summary for \(date) (\(summary.clinics.count) clinics) to \(path).\n"
+                                .utf8))
                     return
                 }
                 let recorded = try await services.reports.nightly(

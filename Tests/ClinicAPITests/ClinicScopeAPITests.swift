@@ -115,7 +115,10 @@ struct ClinicScopeAPITests {
             #expect(status == 200)
             #expect(report.string("day") == "today")
             let clinics = report["clinics"] as? [[String: Any]] ?? []
-            #expect(Set(clinics.compactMap { ($0["clinic"] as? [String: Any])?["id"] as? String }) == [desert.id.description, mesa.id.description])
+            #expect(
+                Set(clinics.compactMap { ($0["clinic"] as? [String: Any])?["id"] as? String }) == [
+                    desert.id.description, mesa.id.description,
+                ])
             let perClinic = clinics.compactMap { ($0["newReferrals"] as? [String: Any])?["total"] as? Int }
             #expect(perClinic.sorted() == [1, 2])
             let totals = report["totals"] as? [String: Any]
@@ -126,12 +129,14 @@ struct ClinicScopeAPITests {
         }
     }
 
-    @Test("a reporter of one clinic may not read the network summary, and reads its own clinic's night without naming it")
+    @Test(
+        "a reporter of one clinic may not read the network summary, and reads its own clinic's night without naming it")
     func clinicReporterReadsOnlyItsClinic() async throws {
         try await withApp { client, db in
             let desert = try await Fixtures(db).clinic()
             let mesa = try await Fixtures(db).clinic(name: "Mesa Spine", timeZone: "America/Denver")
-            let reporter = try await Fixtures(db).token(.reporter, name: "desert reporter", scope: .clinics([desert.id]))
+            let reporter = try await Fixtures(db).token(
+                .reporter, name: "desert reporter", scope: .clinics([desert.id]))
             let (status, problem) = try await get(client, reporter, "/v1/reports/nightly/network?date=today")
             #expect(status == 403 && problem.string("type") == "/problems/outside-scope")
             let (ownStatus, own) = try await get(client, reporter, "/v1/reports/nightly?date=today")

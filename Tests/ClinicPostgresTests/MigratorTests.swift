@@ -108,7 +108,8 @@ struct MigratorTests {
                 "INSERT INTO referral_events (referral_id, actor_name, actor_role, kind, to_status) VALUES (\(referral), 'ops', 'admin', 'created', 'received')"
             )
 
-            #expect(try await Migrator(database: db.ownerDatabase, migrations: all).migrate().first == all[scopeIndex].name)
+            #expect(
+                try await Migrator(database: db.ownerDatabase, migrations: all).migrate().first == all[scopeIndex].name)
             #expect(try await db.count("api_tokens", where: "id = '\(admin)' AND all_clinics") == 1)
             #expect(try await db.count("api_token_clinics", where: "token_id = '\(admin)'") == 0)
             #expect(try await db.count("api_tokens", where: "id = '\(scheduler)' AND NOT all_clinics") == 1)

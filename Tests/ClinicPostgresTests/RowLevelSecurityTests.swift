@@ -77,7 +77,8 @@ struct RowLevelSecurityTests {
     func noScopeSeesNothing() async throws {
         try await withTestDatabase(poolSize: 1) { db in
             _ = try await twoClinics(db)
-            #expect(try await unfilteredCounts(db, .clinics([])) == ["patients": 0, "referrals": 0, "referral_events": 0])
+            #expect(
+                try await unfilteredCounts(db, .clinics([])) == ["patients": 0, "referrals": 0, "referral_events": 0])
             let fresh = try await db.database.client.withConnection { connection in
                 try await connection.query("RESET clinic.scope", logger: Logger(label: "rls"))
                 return try await connection.query("SELECT count(*)::int FROM referrals", logger: Logger(label: "rls"))

@@ -35,7 +35,8 @@ struct ReferralServiceTests {
     func listIsAudited() async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
             let actor = Actor(
-                principal: Principal(tokenID: nil, name: "Dr. Chen", role: .clinician, scope: .network), requestID: "req-77", at: Date())
+                principal: Principal(tokenID: nil, name: "Dr. Chen", role: .clinician, scope: .network),
+                requestID: "req-77", at: Date())
             _ = try await Fixtures(db).services().referrals.list(.init(), actor: actor)
             #expect(
                 try await db.count(

@@ -67,7 +67,10 @@ struct CLICommandTests {
             let desert = try await Fixtures(db).clinic()
             let mesa = try await Fixtures(db).clinic(name: "Mesa Spine", timeZone: "America/Denver")
             let front = try await runClinic(
-                ["token", "create", "--role", "scheduler", "--name", "desert front desk", "--clinic", desert.id.description],
+                [
+                    "token", "create", "--role", "scheduler", "--name", "desert front desk", "--clinic",
+                    desert.id.description,
+                ],
                 db)
             #expect(front.status == 0 && front.output.contains("reaching clinic \(desert.id)"))
             let both = try await runClinic(
@@ -76,13 +79,18 @@ struct CLICommandTests {
                     "--clinic", mesa.id.description, "--json",
                 ], db)
             let json = try #require(try JSONSerialization.jsonObject(with: Data(both.output.utf8)) as? [String: String])
-            #expect(Set(json["scope"]?.split(separator: ",").map(String.init) ?? []) == [desert.id.description, mesa.id.description])
+            #expect(
+                Set(json["scope"]?.split(separator: ",").map(String.init) ?? []) == [
+                    desert.id.description, mesa.id.description,
+                ])
             let listed = try await runClinic(["token", "list", "--json"], db)
-            let rows = try #require(try JSONSerialization.jsonObject(with: Data(listed.output.utf8)) as? [[String: String]])
+            let rows = try #require(
+                try JSONSerialization.jsonObject(with: Data(listed.output.utf8)) as? [[String: String]])
             #expect(rows.first { $0["name"] == "desert front desk" }?["scope"] == desert.id.description)
             let text = try await runClinic(["token", "list"], db)
             #expect(text.output.contains(desert.id.description))
-            let network = try await runClinic(["token", "create", "--role", "reporter", "--name", "network", "--all-clinics"], db)
+            let network = try await runClinic(
+                ["token", "create", "--role", "reporter", "--name", "network", "--all-clinics"], db)
             #expect(network.status == 0 && network.output.contains("the whole network"))
             #expect(try await db.count("api_token_clinics") == 3)
             #expect(try await db.count("api_tokens", where: "all_clinics") == 1)
@@ -170,5 +178,7 @@ struct CLICommandTests {
         let result = try await runClinic(["roles", "--markdown"], environment: [:])
         #expect(result.status == 0)
         #expect(result.output.trimmingCharacters(in: .whitespacesAndNewlines) == PermissionMatrix.table(markdown: true))
+        let text = try await runClinic(["roles"], environment: [:])
+        #expect(text.status == 0 && text.output.contains("Clinic scope") && text.output.contains("--all-clinics"))
     }
 }

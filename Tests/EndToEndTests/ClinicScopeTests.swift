@@ -180,7 +180,9 @@ struct ClinicScopeTests {
             Probe(
                 operation: "getDaySheet", method: "GET", path: "/v1/schedule?clinicId=\(clinic)&date=2027-01-11",
                 body: nil, reach: .clinic),
-            Probe(operation: "getWaitlist", method: "GET", path: "/v1/waitlist?clinicId=\(clinic)", body: nil, reach: .clinic),
+            Probe(
+                operation: "getWaitlist", method: "GET", path: "/v1/waitlist?clinicId=\(clinic)", body: nil,
+                reach: .clinic),
             Probe(
                 operation: "getNightlyReport", method: "GET", path: "/v1/reports/nightly?clinicId=\(clinic)",
                 body: nil, reach: .clinic),
@@ -232,7 +234,9 @@ struct ClinicScopeTests {
                     role, name: "own \(role.rawValue)", scope: .clinics([own.clinic]))
                 network[role] = try await fixtures.token(role, name: "network \(role.rawValue)", scope: .network)
             }
-            let start = Self.iso(Fixtures.nextMondayMorning(in: try await Self.clinic(fixtures, own.clinic)).addingTimeInterval(3 * 86_400 + 3 * 3600))
+            let start = Self.iso(
+                Fixtures.nextMondayMorning(in: try await Self.clinic(fixtures, own.clinic)).addingTimeInterval(
+                    3 * 86_400 + 3 * 3600))
             let before = try await Self.digest(db, other.clinic)
             try await withRunningServer(db) { base in
                 var n = 0
@@ -261,7 +265,9 @@ struct ClinicScopeTests {
                             #expect(status == 403 && nowhereStatus == 403, "\(label): \(status)")
                             continue
                         }
-                        #expect(status == nowhereStatus, "\(label): \(status) \(body) / nowhere \(nowhereStatus) \(nowhereBody)")
+                        #expect(
+                            status == nowhereStatus,
+                            "\(label): \(status) \(body) / nowhere \(nowhereStatus) \(nowhereBody)")
                         #expect(Self.problemType(body) == Self.problemType(nowhereBody), "\(label)")
                         switch probe.reach {
                         case .none:
@@ -298,7 +304,10 @@ struct ClinicScopeTests {
                 }
                 // What the first phase proved absent is there for the clinic's own staff.
                 let (_, ownReferral) = try await Self.send(
-                    base, Probe(operation: "getReferral", method: "GET", path: "/v1/referrals/\(own.referral)", body: nil, reach: .entity),
+                    base,
+                    Probe(
+                        operation: "getReferral", method: "GET", path: "/v1/referrals/\(own.referral)", body: nil,
+                        reach: .entity),
                     network[.reporter]!)
                 #expect(ownReferral.contains("DSC-3"))
 

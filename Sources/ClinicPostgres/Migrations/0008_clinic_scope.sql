@@ -67,36 +67,61 @@ CREATE TRIGGER imaging_result_revisions_clinic BEFORE INSERT ON imaging_result_r
 CREATE TRIGGER imaging_findings_clinic BEFORE INSERT ON imaging_findings
     FOR EACH ROW EXECUTE FUNCTION clinic_from_imaging_result();
 
--- The scope test every policy uses. Inlined by the planner (one SQL expression, STABLE).
-CREATE FUNCTION clinic_in_scope(clinic uuid) RETURNS boolean LANGUAGE sql STABLE PARALLEL SAFE AS $$
+-- The scope every policy reads: whether it is the whole network, and otherwise its clinics (none
+-- when unset or empty). Each policy wraps the calls in a scalar sub-select, which PostgreSQL runs
+-- once per statement (an InitPlan) instead of once per row: parsing the setting per row cost a
+-- quarter of a 50-referral page's throughput (bench/scope-rls.sh).
+CREATE FUNCTION clinic_scope_is_network() RETURNS boolean LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT coalesce(current_setting('clinic.scope', true), '') = 'network'
+$$;
+CREATE FUNCTION clinic_scope_ids() RETURNS uuid[] LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE coalesce(current_setting('clinic.scope', true), '')
-        WHEN 'network' THEN true
-        WHEN '' THEN false
-        ELSE clinic = ANY (string_to_array(current_setting('clinic.scope', true), ',')::uuid[])
+        WHEN 'network' THEN '{}'::uuid[]
+        WHEN '' THEN '{}'::uuid[]
+        ELSE string_to_array(current_setting('clinic.scope', true), ',')::uuid[]
     END
 $$;
 
 ALTER TABLE patients ENABLE ROW LEVEL SECURITY;
-CREATE POLICY clinic_scope ON patients USING (clinic_in_scope(clinic_id)) WITH CHECK (clinic_in_scope(clinic_id));
+CREATE POLICY clinic_scope ON patients
+    USING ((SELECT clinic_scope_is_network()) OR clinic_id = ANY ((SELECT clinic_scope_ids())::uuid[]))
+    WITH CHECK ((SELECT clinic_scope_is_network()) OR clinic_id = ANY ((SELECT clinic_scope_ids())::uuid[]));
 ALTER TABLE imaging_results ENABLE ROW LEVEL SECURITY;
-CREATE POLICY clinic_scope ON imaging_results USING (clinic_in_scope(clinic_id)) WITH CHECK (clinic_in_scope(clinic_id));
+CREATE POLICY clinic_scope ON imaging_results
+    USING ((SELECT clinic_scope_is_network()) OR clinic_id = ANY ((SELECT clinic_scope_ids())::uuid[]))
+    WITH CHECK ((SELECT clinic_scope_is_network()) OR clinic_id = ANY ((SELECT clinic_scope_ids())::uuid[]));
 ALTER TABLE imaging_result_revisions ENABLE ROW LEVEL SECURITY;
 CREATE POLICY clinic_scope ON imaging_result_revisions
-    USING (clinic_in_scope(clinic_id)) WITH CHECK (clinic_in_scope(clinic_id));
+    USING ((SELECT clinic_scope_is_network()) OR clinic_id = ANY ((SELECT clinic_scope_ids())::uuid[]))
+    WITH CHECK ((SELECT clinic_scope_is_network()) OR clinic_id = ANY ((SELECT clinic_scope_ids())::uuid[]));
 ALTER TABLE imaging_findings ENABLE ROW LEVEL SECURITY;
-CREATE POLICY clinic_scope ON imaging_findings USING (clinic_in_scope(clinic_id)) WITH CHECK (clinic_in_scope(clinic_id));
+CREATE POLICY clinic_scope ON imaging_findings
+    USING ((SELECT clinic_scope_is_network()) OR clinic_id = ANY ((SELECT clinic_scope_ids())::uuid[]))
+    WITH CHECK ((SELECT clinic_scope_is_network()) OR clinic_id = ANY ((SELECT clinic_scope_ids())::uuid[]));
 ALTER TABLE referrals ENABLE ROW LEVEL SECURITY;
-CREATE POLICY clinic_scope ON referrals USING (clinic_in_scope(clinic_id)) WITH CHECK (clinic_in_scope(clinic_id));
+CREATE POLICY clinic_scope ON referrals
+    USING ((SELECT clinic_scope_is_network()) OR clinic_id = ANY ((SELECT clinic_scope_ids())::uuid[]))
+    WITH CHECK ((SELECT clinic_scope_is_network()) OR clinic_id = ANY ((SELECT clinic_scope_ids())::uuid[]));
 ALTER TABLE referral_events ENABLE ROW LEVEL SECURITY;
-CREATE POLICY clinic_scope ON referral_events USING (clinic_in_scope(clinic_id)) WITH CHECK (clinic_in_scope(clinic_id));
+CREATE POLICY clinic_scope ON referral_events
+    USING ((SELECT clinic_scope_is_network()) OR clinic_id = ANY ((SELECT clinic_scope_ids())::uuid[]))
+    WITH CHECK ((SELECT clinic_scope_is_network()) OR clinic_id = ANY ((SELECT clinic_scope_ids())::uuid[]));
 ALTER TABLE evaluations ENABLE ROW LEVEL SECURITY;
-CREATE POLICY clinic_scope ON evaluations USING (clinic_in_scope(clinic_id)) WITH CHECK (clinic_in_scope(clinic_id));
+CREATE POLICY clinic_scope ON evaluations
+    USING ((SELECT clinic_scope_is_network()) OR clinic_id = ANY ((SELECT clinic_scope_ids())::uuid[]))
+    WITH CHECK ((SELECT clinic_scope_is_network()) OR clinic_id = ANY ((SELECT clinic_scope_ids())::uuid[]));
 ALTER TABLE appointments ENABLE ROW LEVEL SECURITY;
-CREATE POLICY clinic_scope ON appointments USING (clinic_in_scope(clinic_id)) WITH CHECK (clinic_in_scope(clinic_id));
+CREATE POLICY clinic_scope ON appointments
+    USING ((SELECT clinic_scope_is_network()) OR clinic_id = ANY ((SELECT clinic_scope_ids())::uuid[]))
+    WITH CHECK ((SELECT clinic_scope_is_network()) OR clinic_id = ANY ((SELECT clinic_scope_ids())::uuid[]));
 ALTER TABLE waitlist_offers ENABLE ROW LEVEL SECURITY;
-CREATE POLICY clinic_scope ON waitlist_offers USING (clinic_in_scope(clinic_id)) WITH CHECK (clinic_in_scope(clinic_id));
+CREATE POLICY clinic_scope ON waitlist_offers
+    USING ((SELECT clinic_scope_is_network()) OR clinic_id = ANY ((SELECT clinic_scope_ids())::uuid[]))
+    WITH CHECK ((SELECT clinic_scope_is_network()) OR clinic_id = ANY ((SELECT clinic_scope_ids())::uuid[]));
 ALTER TABLE report_runs ENABLE ROW LEVEL SECURITY;
-CREATE POLICY clinic_scope ON report_runs USING (clinic_in_scope(clinic_id)) WITH CHECK (clinic_in_scope(clinic_id));
+CREATE POLICY clinic_scope ON report_runs
+    USING ((SELECT clinic_scope_is_network()) OR clinic_id = ANY ((SELECT clinic_scope_ids())::uuid[]))
+    WITH CHECK ((SELECT clinic_scope_is_network()) OR clinic_id = ANY ((SELECT clinic_scope_ids())::uuid[]));
 
 -- Which clinic an entity belongs to, whatever the caller's scope: only so that a refusal can be
 -- audited with the clinic that was asked for. It returns an id, never patient data.

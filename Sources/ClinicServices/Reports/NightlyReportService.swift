@@ -71,7 +71,8 @@ public struct NightlyReportService: Sendable {
             reports.append(try await nightly(clinicID: clinicID, day: day, recompute: recompute, actor: actor).report)
         }
         return NetworkReport(
-            day: day.description, generatedAt: Date(timeIntervalSince1970: actor.at.timeIntervalSince1970.rounded(.down)),
+            day: day.description,
+            generatedAt: Date(timeIntervalSince1970: actor.at.timeIntervalSince1970.rounded(.down)),
             clinics: reports)
     }
 

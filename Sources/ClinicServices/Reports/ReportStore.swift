@@ -25,7 +25,8 @@ public protocol ReportStore: Sendable {
     ) async throws -> [ReferralActionRow]
     /// Every active resource with its template, blocks and live claims overlapping `[from, to)`.
     /// Each resource's template, blocks and claims between `from` and `to`, holds expired at `now` left out.
-    func usage(clinicID: ClinicID, from: Date, to: Date, now: Date, scope: ClinicScope) async throws -> [ResourceUsageRow]
+    func usage(clinicID: ClinicID, from: Date, to: Date, now: Date, scope: ClinicScope) async throws
+        -> [ResourceUsageRow]
     /// Visits that were due in `[from, to)` and were cancelled or missed.
     func disruptions(clinicID: ClinicID, from: Date, to: Date, scope: ClinicScope) async throws -> [DisruptionRow]
     /// Candidates waiting for a procedure booking at `asOf`, and the longest-waiting one.
