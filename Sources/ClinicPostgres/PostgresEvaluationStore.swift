@@ -146,37 +146,62 @@ public struct PostgresEvaluationStore: EvaluationStore {
                 "SELECT 1 FROM referrals WHERE id = \(referralID.rawValue)", logger: logger
             ).collect()
             guard !exists.isEmpty else { return nil }
-            let decoder = JSONDecoder()
             return try await connection.query(
                 """
-                SELECT e.id, e.inputs::text, e.assessment::text, e.decision, e.decision_reason, to_char(e.reevaluate_on, 'YYYY-MM-DD'),
-                       e.against_recommendation, coalesce(e.clinician_name, ''), e.created_at,
-                       r.id, r.name, r.version, r.payer, r.parameters::text
+                SELECT \(unescaped: Self.columns)
                 FROM evaluations e JOIN candidacy_rule_sets r ON r.id = e.rule_set_id
                 WHERE e.referral_id = \(referralID.rawValue) ORDER BY e.created_at, e.id
                 """, logger: logger
-            ).collect().map { row in
-                let (
-                    id, inputs, assessment, decision, reason, reevaluate, against, clinician, created,
-                    ruleSetID, name, version, payer, parameters
-                ) =
-                    try row.decode(
-                        (
-                            UUID, String, String, String, String?, String?, Bool, String, Date,
-                            UUID, String, Int, String?, String
-                        ).self)
-                let ruleSet = CandidacyRuleSet(
-                    id: CandidacyRuleSetID(ruleSetID), name: name, version: version, payer: payer,
-                    parameters: try decoder.decode(CandidacyParameters.self, from: Data(parameters.utf8)))
-                return EvaluationRecord(
-                    id: EvaluationID(id), referralID: referralID, ruleSet: ruleSet,
-                    findings: try decoder.decode(EvaluationFindings.self, from: Data(inputs.utf8)),
-                    assessment: try decoder.decode(CandidacyAssessment.self, from: Data(assessment.utf8)),
-                    outcome: EvaluationOutcome(rawValue: decision) ?? .deferred, reason: reason,
-                    reevaluateOn: try reevaluate.map(LocalDate.init(iso8601:)), againstRecommendation: against,
-                    clinicianName: clinician, createdAt: created)
-            }
+            ).collect().map(Self.record)
         }
+    }
+
+    public func latestEvaluations(referralIDs: [ReferralID], scope: ClinicScope) async throws -> [ReferralID:
+        EvaluationRecord]
+    {
+        guard !referralIDs.isEmpty else { return [:] }
+        let logger = database.logger
+        return try await database.withConnection(scope: scope) { connection in
+            let records = try await connection.query(
+                """
+                SELECT DISTINCT ON (e.referral_id) \(unescaped: Self.columns)
+                FROM evaluations e JOIN candidacy_rule_sets r ON r.id = e.rule_set_id
+                WHERE e.referral_id = ANY (\(referralIDs.map(\.rawValue)))
+                ORDER BY e.referral_id, e.created_at DESC, e.id DESC
+                """, logger: logger
+            ).collect().map(Self.record)
+            return Dictionary(records.map { ($0.referralID, $0) }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
+    /// What `record` decodes, from `evaluations e` joined with its rule set `r`.
+    private static let columns = """
+        e.id, e.referral_id, e.inputs::text, e.assessment::text, e.decision, e.decision_reason,
+        to_char(e.reevaluate_on, 'YYYY-MM-DD'), e.against_recommendation, coalesce(e.clinician_name, ''), e.created_at,
+        r.id, r.name, r.version, r.payer, r.parameters::text
+        """
+
+    private static func record(_ row: PostgresRow) throws -> EvaluationRecord {
+        let decoder = JSONDecoder()
+        let (
+            id, referralID, inputs, assessment, decision, reason, reevaluate, against, clinician, created,
+            ruleSetID, name, version, payer, parameters
+        ) =
+            try row.decode(
+                (
+                    UUID, UUID, String, String, String, String?, String?, Bool, String, Date,
+                    UUID, String, Int, String?, String
+                ).self)
+        let ruleSet = CandidacyRuleSet(
+            id: CandidacyRuleSetID(ruleSetID), name: name, version: version, payer: payer,
+            parameters: try decoder.decode(CandidacyParameters.self, from: Data(parameters.utf8)))
+        return EvaluationRecord(
+            id: EvaluationID(id), referralID: ReferralID(referralID), ruleSet: ruleSet,
+            findings: try decoder.decode(EvaluationFindings.self, from: Data(inputs.utf8)),
+            assessment: try decoder.decode(CandidacyAssessment.self, from: Data(assessment.utf8)),
+            outcome: EvaluationOutcome(rawValue: decision) ?? .deferred, reason: reason,
+            reevaluateOn: try reevaluate.map(LocalDate.init(iso8601:)), againstRecommendation: against,
+            clinicianName: clinician, createdAt: created)
     }
 
     public func minutesPerLevel(clinicID: ClinicID) async throws -> Int {

@@ -139,33 +139,48 @@ public struct PostgresSchedulingStore: SchedulingStore {
     static func load(_ id: AppointmentID, _ connection: PostgresConnection, _ logger: Logger) async throws
         -> Appointment?
     {
+        try await load([id], connection, logger)[id]
+    }
+
+    /// Appointments with their resources, in two statements however many are asked for.
+    static func load(_ ids: [AppointmentID], _ connection: PostgresConnection, _ logger: Logger) async throws
+        -> [AppointmentID: Appointment]
+    {
+        guard !ids.isEmpty else { return [:] }
+        let keys = ids.map(\.rawValue)
+        var resources: [UUID: [Resource]] = [:]
+        let resourceRows = try await connection.query(
+            """
+            SELECT ar.appointment_id, r.id, r.clinic_id, r.kind, r.name
+            FROM appointment_resources ar JOIN resources r ON r.id = ar.resource_id
+            WHERE ar.appointment_id = ANY (\(keys)) ORDER BY ar.appointment_id, r.kind
+            """, logger: logger)
+        for try await (appointment, id, clinic, kind, name) in resourceRows.decode(
+            (UUID, UUID, UUID, String, String).self)
+        {
+            resources[appointment, default: []].append(
+                Resource(
+                    id: ResourceID(id), clinicID: ClinicID(clinic), kind: ResourceKind(rawValue: kind) ?? .consultRoom,
+                    name: try BoundedText(name, maxLength: 200)))
+        }
+        var appointments: [AppointmentID: Appointment] = [:]
         let rows = try await connection.query(
             """
-            SELECT referral_id, clinic_id, kind, state, lower(during), upper(during), hold_expires_at, cancel_reason, version, overbook_reason,
-                   consent_recorded_at IS NOT NULL
-            FROM appointments WHERE id = \(id.rawValue)
-            """, logger: logger
-        ).collect()
-        guard let row = rows.first else { return nil }
-        let (referral, clinic, kind, state, start, end, hold, reason, version, overbook, consent) =
-            try row.decode((UUID, UUID, String, String, Date, Date, Date?, String?, Int, String?, Bool).self)
-        let resources = try await connection.query(
-            """
-            SELECT r.id, r.kind, r.name FROM appointment_resources ar JOIN resources r ON r.id = ar.resource_id
-            WHERE ar.appointment_id = \(id.rawValue) ORDER BY r.kind
-            """, logger: logger
-        ).collect().map { row in
-            let (rid, rkind, name) = try row.decode((UUID, String, String).self)
-            return Resource(
-                id: ResourceID(rid), clinicID: ClinicID(clinic), kind: ResourceKind(rawValue: rkind) ?? .consultRoom,
-                name: try BoundedText(name, maxLength: 200))
+            SELECT id, referral_id, clinic_id, kind, state, lower(during), upper(during), hold_expires_at, cancel_reason, version,
+                   overbook_reason, consent_recorded_at IS NOT NULL
+            FROM appointments WHERE id = ANY (\(keys))
+            """, logger: logger)
+        for try await (id, referral, clinic, kind, state, start, end, hold, reason, version, overbook, consent)
+            in rows.decode((UUID, UUID, UUID, String, String, Date, Date, Date?, String?, Int, String?, Bool).self)
+        {
+            appointments[AppointmentID(id)] = Appointment(
+                id: AppointmentID(id), referralID: ReferralID(referral), clinicID: ClinicID(clinic),
+                kind: VisitKind(rawValue: kind) ?? .evaluation,
+                state: AppointmentState(rawValue: state) ?? .booked, start: start, end: end,
+                resources: resources[id] ?? [], holdExpiresAt: hold, cancelReason: reason, overbookReason: overbook,
+                consentRecorded: consent, version: version)
         }
-        return Appointment(
-            id: id, referralID: ReferralID(referral), clinicID: ClinicID(clinic),
-            kind: VisitKind(rawValue: kind) ?? .evaluation,
-            state: AppointmentState(rawValue: state) ?? .booked, start: start, end: end, resources: resources,
-            holdExpiresAt: hold, cancelReason: reason, overbookReason: overbook, consentRecorded: consent,
-            version: version)
+        return appointments
     }
 
     public func cancel(
@@ -302,9 +317,10 @@ public struct PostgresSchedulingStore: SchedulingStore {
                 ORDER BY lower(a.during), a.id
                 """, logger: logger
             ).collect().map { try $0.decode((UUID, UUID, String, String, String, String, String).self) }
+            let loaded = try await Self.load(rows.map { AppointmentID($0.0) }, connection, logger)
             var result: [(Appointment, Patient)] = []
             for (id, patientID, mrn, given, family, birth, sex) in rows {
-                guard let appointment = try await Self.load(AppointmentID(id), connection, logger) else { continue }
+                guard let appointment = loaded[AppointmentID(id)] else { continue }
                 let details = try PatientRows.details(
                     mrn: mrn, givenName: given, familyName: family, birthDate: birth, sex: sex)
                 result.append((appointment, Patient(id: PatientID(patientID), clinicID: clinicID, details: details)))
@@ -354,21 +370,25 @@ public struct PostgresSchedulingStore: SchedulingStore {
         }
     }
 
-    public func readinessFacts(referralID: ReferralID, zone: ClinicTimeZone, scope: ClinicScope) async throws -> (
-        latestImaging: LocalDate?, priorAuthorization: String?
-    ) {
+    public func readinessFacts(referralIDs: [ReferralID], zone: ClinicTimeZone, scope: ClinicScope) async throws
+        -> [ReferralID: ReadinessFacts]
+    {
+        guard !referralIDs.isEmpty else { return [:] }
         let logger = database.logger
         return try await database.withConnection(scope: scope) { connection in
+            var facts: [ReferralID: ReadinessFacts] = [:]
             let rows = try await connection.query(
                 """
-                SELECT (SELECT max(i.performed_at) FROM referral_imaging ri JOIN imaging_results i ON i.id = ri.imaging_result_id
+                SELECT r.id,
+                       (SELECT max(i.performed_at) FROM referral_imaging ri JOIN imaging_results i ON i.id = ri.imaging_result_id
                         WHERE ri.referral_id = r.id AND i.result_status <> 'cancelled'), r.prior_authorization
-                FROM referrals r WHERE r.id = \(referralID.rawValue)
-                """, logger: logger
-            ).collect()
-            guard let row = rows.first else { return (nil, nil) }
-            let (latest, authorization) = try row.decode((Date?, String?).self)
-            return (latest.map { LocalDate($0, in: zone.zone) }, authorization)
+                FROM referrals r WHERE r.id = ANY (\(referralIDs.map(\.rawValue)))
+                """, logger: logger)
+            for try await (id, latest, authorization) in rows.decode((UUID, Date?, String?).self) {
+                facts[ReferralID(id)] = ReadinessFacts(
+                    latestImaging: latest.map { LocalDate($0, in: zone.zone) }, priorAuthorization: authorization)
+            }
+            return facts
         }
     }
 

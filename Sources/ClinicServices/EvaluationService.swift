@@ -85,6 +85,9 @@ public protocol EvaluationStore: Sendable {
         async throws
     /// Oldest first; nil when the referral does not exist within `scope`.
     func evaluations(referralID: ReferralID, scope: ClinicScope) async throws -> [EvaluationRecord]?
+    /// The newest evaluation of each of these referrals that has one within `scope`, in one
+    /// statement whatever their number (the day sheet, the waitlist).
+    func latestEvaluations(referralIDs: [ReferralID], scope: ClinicScope) async throws -> [ReferralID: EvaluationRecord]
     func minutesPerLevel(clinicID: ClinicID) async throws -> Int
 }
 

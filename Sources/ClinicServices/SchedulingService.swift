@@ -60,10 +60,10 @@ public protocol SchedulingStore: Sendable {
     func recordConsent(id: AppointmentID, actor: Actor) async throws -> Bool
     /// Records the payer's prior authorization for a referral.
     func recordPriorAuthorization(referralID: ReferralID, number: String, actor: Actor) async throws -> Bool
-    /// What readiness needs beyond the plan: the latest imaging date and the prior authorization.
-    func readinessFacts(referralID: ReferralID, zone: ClinicTimeZone, scope: ClinicScope) async throws -> (
-        latestImaging: LocalDate?, priorAuthorization: String?
-    )
+    /// What readiness needs beyond the plan, for each of these referrals found within `scope`,
+    /// in one statement whatever their number.
+    func readinessFacts(referralIDs: [ReferralID], zone: ClinicTimeZone, scope: ClinicScope) async throws
+        -> [ReferralID: ReadinessFacts]
     func holdMinutes(clinicID: ClinicID) async throws -> Int
     /// Appointments (all but cancelled ones) overlapping an interval, with their patients.
     func appointments(clinicID: ClinicID, from: Date, to: Date, scope: ClinicScope) async throws
@@ -451,28 +451,30 @@ public struct SchedulingService: Sendable {
     /// The day sheet's lines for a clinic already loaded: what `daySheet` answers and the nightly
     /// report lists for the next day (each audits its own read).
     func daySheetEntries(_ clinic: ClinicSetup, day: LocalDate, actor: Actor) async throws -> [DaySheetEntry] {
-        var entries: [DaySheetEntry] = []
         let zone = clinic.clinic.timeZone
-        for (appointment, patient) in try await store.appointments(
+        let visits = try await store.appointments(
             clinicID: clinic.clinic.id, from: zone.startOfDay(day),
             to: zone.startOfDay(day.adding(days: 1)), scope: actor.scope)
-        {
-            var plan: PreProcedurePlan?
-            if appointment.kind == .procedure,
-                let evaluation = try await evaluations.evaluations(
-                    referralID: appointment.referralID, scope: actor.scope)?.last,
+        // Everything the lines need, loaded for all procedures at once: a fixed number of
+        // statements however full the day is.
+        let procedures = visits.map(\.0).filter { $0.kind == .procedure }.map(\.referralID)
+        let latest = try await evaluations.latestEvaluations(referralIDs: procedures, scope: actor.scope)
+        let facts = try await store.readinessFacts(referralIDs: procedures, zone: zone, scope: actor.scope)
+        return visits.map { appointment, patient in
+            let evaluation = appointment.kind == .procedure ? latest[appointment.referralID] : nil
+            let plan = evaluation.flatMap { evaluation in
                 evaluation.outcome == .candidate
-            {
-                plan = PreProcedurePlan.make(
-                    evaluation.findings, parameters: evaluation.ruleSet.parameters,
-                    minutesPerLevel: clinic.minutesPerLevel, procedureDate: day)
+                    ? PreProcedurePlan.make(
+                        evaluation.findings, parameters: evaluation.ruleSet.parameters,
+                        minutesPerLevel: clinic.minutesPerLevel, procedureDate: day) : nil
             }
             let open =
                 [.held, .booked].contains(appointment.state)
-                ? ((try? await readiness(appointment, actor: actor)) ?? []).filter { !$0.met } : []
-            entries.append(DaySheetEntry(appointment: appointment, patient: patient, plan: plan, openItems: open))
+                ? ((try? Self.readiness(
+                    appointment, clinic: clinic, evaluation: evaluation, facts: facts[appointment.referralID],
+                    at: actor.at)) ?? []).filter { !$0.met } : []
+            return DaySheetEntry(appointment: appointment, patient: patient, plan: plan, openItems: open)
         }
-        return entries
     }
 
     /// The clinic's day (midnight to midnight in its zone): every visit with its patient, and for
@@ -519,30 +521,44 @@ public struct SchedulingService: Sendable {
     /// Judged at the act's instant, reading what the actor's scope reaches.
     public func readiness(_ appointment: Appointment, actor: Actor) async throws -> [ReadinessItem] {
         guard appointment.kind == .procedure else {
+            return try Self.readiness(appointment, clinic: nil, evaluation: nil, facts: nil, at: actor.at)
+        }
+        guard let clinic = try await setup.clinicSetup(id: appointment.clinicID) else {
+            throw ServiceError.conflict("the referral has no candidate evaluation to plan the procedure from")
+        }
+        let evaluation = try await evaluations.latestEvaluations(
+            referralIDs: [appointment.referralID], scope: actor.scope)[appointment.referralID]
+        let facts = try await store.readinessFacts(
+            referralIDs: [appointment.referralID], zone: clinic.clinic.timeZone, scope: actor.scope)[
+                appointment.referralID]
+        return try Self.readiness(appointment, clinic: clinic, evaluation: evaluation, facts: facts, at: actor.at)
+    }
+
+    /// Readiness from what is already loaded: consent for every visit; for a procedure also the
+    /// plan's labs and holds, imaging age and prior authorization, judged at `instant`.
+    static func readiness(
+        _ appointment: Appointment, clinic: ClinicSetup?, evaluation: EvaluationRecord?, facts: ReadinessFacts?,
+        at instant: Date
+    ) throws -> [ReadinessItem] {
+        guard appointment.kind == .procedure, let clinic else {
             return [
                 ReadinessItem(
                     code: "consent", met: appointment.consentRecorded,
                     detail: appointment.consentRecorded ? "Consent recorded." : "Consent is not recorded yet.")
             ]
         }
-        guard let clinic = try await setup.clinicSetup(id: appointment.clinicID),
-            let evaluation = try await evaluations.evaluations(referralID: appointment.referralID, scope: actor.scope)?
-                .last,
-            evaluation.outcome == .candidate
-        else {
+        guard let evaluation, evaluation.outcome == .candidate else {
             throw ServiceError.conflict("the referral has no candidate evaluation to plan the procedure from")
         }
         let day = LocalDate(appointment.start, in: clinic.clinic.timeZone.zone)
         let plan = PreProcedurePlan.make(
             evaluation.findings, parameters: evaluation.ruleSet.parameters,
             minutesPerLevel: clinic.minutesPerLevel, procedureDate: day)
-        let facts = try await store.readinessFacts(
-            referralID: appointment.referralID, zone: clinic.clinic.timeZone, scope: actor.scope)
         return ProcedureReadiness.procedure(
-            plan: plan, today: clinic.clinic.today(at: actor.at), latestImaging: facts.latestImaging,
+            plan: plan, today: clinic.clinic.today(at: instant), latestImaging: facts?.latestImaging,
             imagingMaxAgeDays: clinic.targets.candidacyWindowDays, consentRecorded: appointment.consentRecorded,
             priorAuthorizationRequired: evaluation.ruleSet.parameters.requiresPriorAuthorization,
-            priorAuthorization: facts.priorAuthorization)
+            priorAuthorization: facts?.priorAuthorization)
     }
 
     public func recordConsent(appointmentID id: AppointmentID, actor: Actor) async throws -> Appointment {

@@ -148,9 +148,9 @@ public struct WaitlistService: Sendable {
             try await scheduling.resources(clinicID: freed.clinicID).map { ($0.id, $0) },
             uniquingKeysWith: { first, _ in first })
         let hours = try await store.offerHours(clinicID: freed.clinicID)
+        let plans = try await evaluations.latestEvaluations(referralIDs: waiting.map(\.id), scope: actor.scope)
         for candidate in waiting {
-            guard let plan = try await evaluations.evaluations(referralID: candidate.id, scope: actor.scope)?.last,
-                plan.outcome == .candidate
+            guard let plan = plans[candidate.id], plan.outcome == .candidate
             else { continue }
             let requirement = VisitKind.procedure.requirement(
                 clinic, levels: plan.findings.levels.count, anesthesia: plan.findings.anesthesia)

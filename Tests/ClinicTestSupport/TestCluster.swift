@@ -26,6 +26,9 @@ actor TestCluster {
         let port: Int
         let admin: PostgresClient
         let templateName: String
+        /// Whether `pg_stat_statements` can be read: always on the throwaway cluster, and on a
+        /// shared server only when it loads the library.
+        let countsStatements: Bool
 
         func configuration(role: String, database: String) -> PostgresClient.Configuration {
             .init(
@@ -93,10 +96,21 @@ actor TestCluster {
                         END $$
                         """), logger: logger)
         }
+        // Statement counts per test database (TestDatabase.statements); the view reads the
+        // server's shared memory and answers for every database from here.
+        let countsStatements: Bool
+        do {
+            try await admin.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", logger: logger)
+            _ = try await admin.query("SELECT count(*) FROM pg_stat_statements", logger: logger).collect()
+            countsStatements = true
+        } catch {
+            countsStatements = false
+        }
         try await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(template)"), logger: logger)
         try await admin.query(
             PostgresQuery(unsafeSQL: "CREATE DATABASE \(template) OWNER \(ownerRole)"), logger: logger)
-        let server = Server(host: host, port: port, admin: admin, templateName: template)
+        let server = Server(
+            host: host, port: port, admin: admin, templateName: template, countsStatements: countsStatements)
         let client = PostgresClient(
             configuration: server.configuration(role: ownerRole, database: template), backgroundLogger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -144,7 +158,7 @@ enum LocalCluster {
                     [
                         "-D", data, "-l", directory + "/postgres.log", "-w", "-t", "60",
                         "-o",
-                        "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c shared_buffers=128MB",
+                        "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c shared_buffers=128MB -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.max=50000",
                         "start",
                     ], asRoot: asRoot)
                 directoryToStop = data
@@ -242,4 +256,10 @@ enum LocalCluster {
 public struct TestSupportError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// What the tests may ask of the server they run on.
+public enum TestClusterProbe {
+    /// Whether `TestDatabase.statements(during:)` can count (pg_stat_statements is loaded).
+    public static func countsStatements() async throws -> Bool { try await TestCluster.shared.start().countsStatements }
 }

@@ -15,6 +15,8 @@ public struct TestDatabase: Sendable {
     public let database: ClinicDatabase
     /// The test's own connection for setting up and checking, as the schema's owner.
     public let client: PostgresClient
+    /// The cluster's superuser connection, for statistics only; nil where statements cannot be counted.
+    let statistics: PostgresClient?
 
     /// Runs SQL for assertions (counts, raw rows). Tests read; the code under test writes.
     public func query(_ query: PostgresQuery) async throws -> [PostgresRow] {
@@ -52,7 +54,8 @@ public func withTestDatabase<T: Sendable>(poolSize: Int = 6, _ body: (TestDataba
                         TestDatabase(
                             name: name, url: server.url(role: TestCluster.appRole, database: name),
                             ownerURL: server.url(role: TestCluster.ownerRole, database: name),
-                            database: database, client: client))
+                            database: database, client: client,
+                            statistics: server.countsStatements ? server.admin : nil))
                 }
             })
     } catch {
@@ -64,6 +67,34 @@ public func withTestDatabase<T: Sendable>(poolSize: Int = 6, _ body: (TestDataba
 }
 
 extension TestDatabase {
+    /// Whether `statements(during:)` can count on this server.
+    public var countsStatements: Bool { statistics != nil }
+
+    /// How many statements the application role sent to this database while `body` ran, counted
+    /// by `pg_stat_statements` (top-level statements, BEGIN and COMMIT included). The scope's
+    /// `set_config` is left out: whether a lease sends it depends on which pooled connection it
+    /// gets, not on the request (ConnectionScopes).
+    public func statements(during body: () async throws -> Void) async throws -> Int {
+        guard let statistics else { throw StatementCountUnavailable() }
+        let count: @Sendable () async throws -> Int = {
+            let rows = try await statistics.query(
+                """
+                SELECT coalesce(sum(s.calls), 0)::int FROM pg_stat_statements s
+                WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = \(name))
+                  AND s.userid = (SELECT oid FROM pg_roles WHERE rolname = \(TestCluster.appRole))
+                  AND s.query NOT LIKE '%set_config(%'
+                """, logger: database.logger
+            ).collect()
+            return try rows.first!.decode(Int.self)
+        }
+        let before = try await count()
+        try await body()
+        return try await count() - before
+    }
+
     /// The schema's owner as a `ClinicDatabase`, for the migrator (which the application role may not run).
     public var ownerDatabase: ClinicDatabase { ClinicDatabase(client: client, logger: database.logger) }
 }
+
+/// `pg_stat_statements` is not loaded on the server the tests use (a shared server without it).
+public struct StatementCountUnavailable: Error {}
