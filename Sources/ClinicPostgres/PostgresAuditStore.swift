@@ -39,13 +39,36 @@ public struct PostgresAuditStore: AuditStore {
 /// Writes one audit row on a given connection, so a mutation and its audit commit together.
 enum AuditRows {
     static func insert(_ entry: AuditEntry, on connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query(
-            """
+        _ = try await connection.execute(Insert(entry: entry), logger: logger)
+    }
+
+    /// Every request writes one: prepared once per connection, so PostgreSQL parses and plans it
+    /// once instead of for every request.
+    struct Insert: PostgresPreparedStatement {
+        typealias Row = ()
+        static let name = "audit_insert"
+        static let sql = """
             INSERT INTO audit_log (actor_token_id, actor_name, actor_role, action, entity_type, entity_id, request_id, outcome,
                                    occurred_at, clinic_id)
-            VALUES (\(entry.actor.principal.tokenID?.rawValue), \(entry.actor.principal.name), \(entry.actor.principal.role.rawValue),
-                    \(entry.action), \(entry.entityType), \(entry.entityID), \(entry.actor.requestID), \(entry.outcome.rawValue),
-                    \(entry.actor.at), \(entry.clinicID?.rawValue))
-            """, logger: logger)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            """
+        let entry: AuditEntry
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 10)
+            bindings.append(entry.actor.principal.tokenID?.rawValue)
+            bindings.append(entry.actor.principal.name)
+            bindings.append(entry.actor.principal.role.rawValue)
+            bindings.append(entry.action)
+            bindings.append(entry.entityType)
+            bindings.append(entry.entityID)
+            bindings.append(entry.actor.requestID)
+            bindings.append(entry.outcome.rawValue)
+            bindings.append(entry.actor.at)
+            bindings.append(entry.clinicID?.rawValue)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws {}
     }
 }

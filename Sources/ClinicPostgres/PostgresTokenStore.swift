@@ -43,17 +43,11 @@ public struct PostgresTokenStore: TokenStore {
     public func authenticate(hash: [UInt8], now: Date) async throws -> Principal? {
         let logger = database.logger
         return try await database.withConnection(outside: .clinicData) { connection in
-            let rows = try await connection.query(
-                """
-                SELECT id, name, role, last_used_at IS NULL OR last_used_at < \(now) - interval '1 minute',
-                       all_clinics, ARRAY(SELECT clinic_id FROM api_token_clinics WHERE token_id = api_tokens.id)
-                FROM api_tokens
-                WHERE token_hash = \(Data(hash)) AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > \(now))
-                """, logger: logger
-            ).collect()
-            guard let row = rows.first else { return nil }
-            let (id, name, roleText, stale, allClinics, clinics) = try row.decode(
-                (UUID, String, String, Bool, Bool, [UUID]).self)
+            var found: Authenticate.Row?
+            for try await row in try await connection.execute(Authenticate(hash: Data(hash), now: now), logger: logger) {
+                found = row
+            }
+            guard let (id, name, roleText, stale, allClinics, clinics) = found else { return nil }
             guard let role = Role(rawValue: roleText) else { return nil }
             // Last-used is kept to the minute: one write per token per minute, not one per request.
             if stale {
@@ -97,4 +91,28 @@ public struct PostgresTokenStore: TokenStore {
             ).collect().count == 1
         }
     }
+}
+
+/// The token check every request makes: prepared once per connection, so PostgreSQL parses and
+/// plans it once instead of for every request.
+struct Authenticate: PostgresPreparedStatement {
+    typealias Row = (UUID, String, String, Bool, Bool, [UUID])
+    static let name = "token_authenticate"
+    static let sql = """
+        SELECT id, name, role, last_used_at IS NULL OR last_used_at < $2 - interval '1 minute',
+               all_clinics, ARRAY(SELECT clinic_id FROM api_token_clinics WHERE token_id = api_tokens.id)
+        FROM api_tokens
+        WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)
+        """
+    let hash: Data
+    let now: Date
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 2)
+        try bindings.append(hash)
+        bindings.append(now)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }

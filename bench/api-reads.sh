@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Reads through the API against the database's own ceiling for the same statements (issue 14).
+#
+# One database on the dev cluster with CLINICS clinics and REFERRALS referrals (patients, one
+# event each; a third received, a third triaged, a third candidates), written in SQL by the
+# schema's owner. A release server; a scheduler token bound to the first clinic. Then, in one run:
+#   - wrk against GET /v1/referrals/{id} (random referrals of that clinic) and against the first
+#     page of GET /v1/referrals?status=triaged;
+#   - pgbench running the statements each request sends (the token check, the read, the audit
+#     row; counted with pg_stat_statements in StatementCountTests), as the application role in
+#     the token's scope: the ceiling.
+# Prints Markdown rows for bench/RESULTS.md.
+#
+#   bash bench/api-reads.sh          # CLINICS=10 REFERRALS=200000 SECONDS_EACH=20 CONNECTIONS=64
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CLINICS=${CLINICS:-10}
+REFERRALS=${REFERRALS:-200000}
+SECONDS_EACH=${SECONDS_EACH:-20}
+CONNECTIONS=${CONNECTIONS:-64}
+BIN=${BIN:-.build/release/clinic}
+
+if ! command -v wrk >/dev/null; then
+  if [[ $(id -u) -eq 0 ]]; then apt-get update -qq >&2 && apt-get install -y -qq wrk >&2
+  else echo "bench: needs wrk: sudo apt-get install wrk" >&2; exit 1; fi
+fi
+[[ -x $BIN ]] || { echo "bench: building $BIN (release)" >&2; swift build -c release --product clinic >&2; }
+pgbin=$(bash deploy/dev-cluster.sh ensure-postgres)
+bash deploy/dev-cluster.sh start >&2
+admin=$(bash deploy/dev-cluster.sh url admin postgres)
+db=bench_api
+psql "$admin" -qX -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db OWNER clinic_owner" >/dev/null
+owner=$(bash deploy/dev-cluster.sh url owner "$db")
+app=$(bash deploy/dev-cluster.sh url app "$db")
+"$BIN" migrate --database-url "$owner" >/dev/null
+work=$(mktemp -d)
+server=""
+cleanup() {
+  [[ -n $server ]] && { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; }
+  psql "$admin" -qX -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "bench: writing $CLINICS clinics and $REFERRALS referrals" >&2
+psql "$owner" -qX -v ON_ERROR_STOP=1 -v clinics="$CLINICS" -v referrals="$REFERRALS" >/dev/null <<'SQL'
+INSERT INTO clinics (id, name, time_zone)
+    SELECT md5('clinic' || c)::uuid, 'Spine Clinic ' || c, 'America/Phoenix' FROM generate_series(1, :clinics) c;
+INSERT INTO patients (id, clinic_id, mrn, given_name, family_name, birth_date, sex)
+    SELECT md5('patient' || n)::uuid, md5('clinic' || (n % :clinics + 1))::uuid, 'MRN-' || n,
+           'Eleanor', 'Whitfield', date '1958-03-14', 'female'
+    FROM generate_series(1, :referrals) n;
+INSERT INTO referrals (id, clinic_id, patient_id, referring_clinician_name, reason, status, urgency,
+                       evaluation_due_on, created_at, updated_at)
+    SELECT md5(n::text)::uuid, md5('clinic' || (n % :clinics + 1))::uuid, md5('patient' || n)::uuid,
+           'Dr. Samuel Ortiz', 'L1 wedge fracture, 30% height loss, STIR edema on MRI',
+           (ARRAY['received', 'triaged', 'candidate'])[n % 3 + 1], 'routine',
+           date '2026-01-01' + (n / 200), timestamptz '2026-01-01' + n * interval '2 minutes',
+           timestamptz '2026-01-01' + n * interval '2 minutes'
+    FROM generate_series(1, :referrals) n;
+INSERT INTO referral_events (referral_id, actor_name, actor_role, kind, to_status)
+    SELECT md5(n::text)::uuid, 'bench', 'admin', 'created', 'received' FROM generate_series(1, :referrals) n;
+ANALYZE clinics, patients, referrals, referral_events;
+SQL
+clinic=$(psql "$owner" -qXtA -c "SELECT md5('clinic1')::uuid")
+# The clinic's referrals are those with n % CLINICS = 0.
+psql "$owner" -qXtA -c "SELECT md5(n::text)::uuid FROM generate_series($CLINICS, $REFERRALS, $CLINICS) n" >"$work/ids"
+token=$("$BIN" token create --role scheduler --name bench-reads --clinic "$clinic" --database-url "$app" 2>/dev/null | tail -n 1)
+token_hash=$(printf '%s' "$token" | sha256sum | cut -d' ' -f1)
+token_id=$(psql "$owner" -qXtA -c "SELECT id FROM api_tokens WHERE token_hash = decode('$token_hash', 'hex')")
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+CLINIC_LOG_LEVEL=warning CLINIC_HTTP_PORT=$port DATABASE_URL=$app "$BIN" serve >"$work/server.log" 2>&1 &
+server=$!
+for _ in $(seq 100); do curl -fsS -o /dev/null "http://127.0.0.1:$port/health" 2>/dev/null && break; sleep 0.1; done
+
+cat >"$work/by-id.lua" <<'LUA'
+local ids = {}
+function init(args)
+  for line in io.lines(args[1]) do ids[#ids + 1] = line end
+  wrk.headers["Authorization"] = "Bearer " .. args[2]
+end
+function request()
+  return wrk.format("GET", "/v1/referrals/" .. ids[math.random(#ids)])
+end
+LUA
+cat >"$work/list.lua" <<'LUA'
+function init(args) wrk.headers["Authorization"] = "Bearer " .. args[2] end
+function request() return wrk.format("GET", "/v1/referrals?status=triaged") end
+LUA
+
+# The statements of one request, as the server sends them (see StatementCountTests for the count).
+token_check="SELECT id, name, role, last_used_at IS NULL OR last_used_at < now() - interval '60 seconds', all_clinics,
+       ARRAY(SELECT clinic_id FROM api_token_clinics WHERE token_id = api_tokens.id)
+FROM api_tokens WHERE token_hash = decode('$token_hash', 'hex') AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now());"
+audit="INSERT INTO audit_log (actor_token_id, actor_name, actor_role, action, entity_type, entity_id, request_id, outcome, occurred_at, clinic_id)
+VALUES ('$token_id', 'bench-reads', 'scheduler', 'referral.read', 'referral', md5(:n::text)::uuid, gen_random_uuid()::text, 'success', now(), '$clinic');"
+columns="r.id, r.clinic_id, r.patient_id, p.mrn, p.given_name, p.family_name, to_char(p.birth_date, 'YYYY-MM-DD'), p.sex,
+r.referring_clinician_name, r.referring_clinician_npi, r.reason, to_char(r.symptom_onset, 'YYYY-MM-DD'),
+r.status, r.version, r.created_at, r.updated_at,
+r.neurological_deficit, r.cancer_history, r.long_term_steroids, r.known_osteoporosis, r.severe_pain, r.hospitalised,
+r.payer, r.urgency, r.urgency_reasons::text, r.urgency_override,
+to_char(r.evaluation_due_on, 'YYYY-MM-DD'), to_char(r.window_closes_on, 'YYYY-MM-DD'), r.cancel_reason,
+ARRAY(SELECT ri.imaging_result_id FROM referral_imaging ri WHERE ri.referral_id = r.id ORDER BY ri.imaging_result_id)"
+cat >"$work/by-id.sql" <<SQL
+\set k random(1, $REFERRALS / $CLINICS)
+\set n :k * $CLINICS
+$token_check
+SELECT $columns FROM referrals r JOIN patients p ON p.id = r.patient_id WHERE r.id = md5(:n::text)::uuid;
+$audit
+SQL
+cat >"$work/list.sql" <<SQL
+\set n 1
+$token_check
+SELECT $columns FROM referrals r JOIN patients p ON p.id = r.patient_id JOIN clinics c ON c.id = r.clinic_id
+WHERE r.status = 'triaged' AND r.clinic_id = ANY (ARRAY['$clinic']::uuid[])
+ORDER BY r.created_at DESC, r.id DESC LIMIT 51;
+${audit/referral.read/referral.list}
+SQL
+
+# wrk: requests/s, p50, p99 (ms)
+api() {
+  wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_EACH}s" --latency -s "$1" "http://127.0.0.1:$port" -- "$work/ids" "$token" \
+    >"$work/wrk.out"
+  local rate p50 p99 non2xx
+  rate=$(awk '/^Requests\/sec/ {printf "%.0f", $2}' "$work/wrk.out")
+  p50=$(awk '$1 == "50%" {print $2}' "$work/wrk.out")
+  p99=$(awk '$1 == "99%" {print $2}' "$work/wrk.out")
+  non2xx=$(awk '/Non-2xx/ {print $NF}' "$work/wrk.out")
+  echo "$rate|$p50|$p99|${non2xx:-0}"
+}
+ceiling() {
+  PGOPTIONS="-c clinic.scope=$clinic" "$pgbin/pgbench" -n -M prepared -c "$CONNECTIONS" -j 2 -T "$SECONDS_EACH" \
+    -f "$1" "$app" 2>"$work/pgbench.err" | tee "$work/pgbench.out" | awk '/^tps/ {printf "%.0f", $3}'
+}
+
+echo "| endpoint | API req/s | p50 | p99 | non-2xx | pgbench tps (same statements) | ratio |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
+for pair in "GET /v1/referrals/{id}:by-id" "GET /v1/referrals?status=triaged (first page):list"; do
+  name=${pair%%:*}
+  file=${pair##*:}
+  # A short warm-up so that the first seconds of connection set-up are not measured.
+  wrk -t2 -c"$CONNECTIONS" -d3s -s "$work/$file.lua" "http://127.0.0.1:$port" -- "$work/ids" "$token" >/dev/null
+  IFS='|' read -r rate p50 p99 non2xx < <(api "$work/$file.lua")
+  tps=$(ceiling "$work/$file.sql" || true)
+  [[ -n $tps ]] || { echo "bench: pgbench failed:" >&2; cat "$work/pgbench.err" "$work/pgbench.out" >&2; exit 1; }
+  printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$rate" "$p50" "$p99" "$non2xx" "$tps" \
+    "$(awk -v a="$rate" -v b="$tps" 'BEGIN {printf "%.0f%%", 100 * a / b}')"
+done
+echo "($CONNECTIONS connections, ${SECONDS_EACH}s each, $REFERRALS referrals in $CLINICS clinics, $(git rev-parse --short HEAD))"
