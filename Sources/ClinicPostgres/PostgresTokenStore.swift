@@ -44,7 +44,8 @@ public struct PostgresTokenStore: TokenStore {
         let logger = database.logger
         return try await database.withConnection(outside: .clinicData) { connection in
             var found: Authenticate.Row?
-            for try await row in try await connection.execute(Authenticate(hash: Data(hash), now: now), logger: logger) {
+            for try await row in try await connection.execute(Authenticate(hash: Data(hash), now: now), logger: logger)
+            {
                 found = row
             }
             guard let (id, name, roleText, stale, allClinics, clinics) = found else { return nil }
