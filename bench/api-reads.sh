@@ -26,43 +26,9 @@ if ! command -v wrk >/dev/null; then
   else echo "bench: needs wrk: sudo apt-get install wrk" >&2; exit 1; fi
 fi
 [[ -x $BIN ]] || { echo "bench: building $BIN (release)" >&2; swift build -c release --product clinic >&2; }
-pgbin=$(bash deploy/dev-cluster.sh ensure-postgres)
-bash deploy/dev-cluster.sh start >&2
-admin=$(bash deploy/dev-cluster.sh url admin postgres)
-db=bench_api
-psql "$admin" -qX -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db OWNER clinic_owner" >/dev/null
-owner=$(bash deploy/dev-cluster.sh url owner "$db")
-app=$(bash deploy/dev-cluster.sh url app "$db")
-"$BIN" migrate --database-url "$owner" >/dev/null
-work=$(mktemp -d)
-server=""
-cleanup() {
-  [[ -n $server ]] && { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; }
-  psql "$admin" -qX -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source bench/referral-table.sh
+referral_table bench_api
 
-echo "bench: writing $CLINICS clinics and $REFERRALS referrals" >&2
-psql "$owner" -qX -v ON_ERROR_STOP=1 -v clinics="$CLINICS" -v referrals="$REFERRALS" >/dev/null <<'SQL'
-INSERT INTO clinics (id, name, time_zone)
-    SELECT md5('clinic' || c)::uuid, 'Spine Clinic ' || c, 'America/Phoenix' FROM generate_series(1, :clinics) c;
-INSERT INTO patients (id, clinic_id, mrn, given_name, family_name, birth_date, sex)
-    SELECT md5('patient' || n)::uuid, md5('clinic' || (n % :clinics + 1))::uuid, 'MRN-' || n,
-           'Eleanor', 'Whitfield', date '1958-03-14', 'female'
-    FROM generate_series(1, :referrals) n;
-INSERT INTO referrals (id, clinic_id, patient_id, referring_clinician_name, reason, status, urgency,
-                       evaluation_due_on, created_at, updated_at)
-    SELECT md5(n::text)::uuid, md5('clinic' || (n % :clinics + 1))::uuid, md5('patient' || n)::uuid,
-           'Dr. Samuel Ortiz', 'L1 wedge fracture, 30% height loss, STIR edema on MRI',
-           (ARRAY['received', 'triaged', 'candidate'])[n % 3 + 1], 'routine',
-           date '2026-01-01' + (n / 200), timestamptz '2026-01-01' + n * interval '2 minutes',
-           timestamptz '2026-01-01' + n * interval '2 minutes'
-    FROM generate_series(1, :referrals) n;
-INSERT INTO referral_events (referral_id, actor_name, actor_role, kind, to_status)
-    SELECT md5(n::text)::uuid, 'bench', 'admin', 'created', 'received' FROM generate_series(1, :referrals) n;
-ANALYZE clinics, patients, referrals, referral_events;
-SQL
 clinic=$(psql "$owner" -qXtA -c "SELECT md5('clinic1')::uuid")
 # The clinic's referrals are those with n % CLINICS = 0.
 psql "$owner" -qXtA -c "SELECT md5(n::text)::uuid FROM generate_series($CLINICS, $REFERRALS, $CLINICS) n" >"$work/ids"

@@ -27,35 +27,8 @@ CLIENTS=${CLIENTS:-4}
 BIN=${BIN:-.build/debug/clinic}
 [[ -x $BIN ]] || { echo "bench: building $BIN" >&2; swift build --product clinic >&2; }
 
-pgbin=$(bash deploy/dev-cluster.sh ensure-postgres)
-bash deploy/dev-cluster.sh start >&2
-admin=$(bash deploy/dev-cluster.sh url admin postgres)
-db=bench_scope
-psql "$admin" -qX -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db OWNER clinic_owner" >/dev/null
-owner=$(bash deploy/dev-cluster.sh url owner "$db")
-app=$(bash deploy/dev-cluster.sh url app "$db")
-"$BIN" migrate --database-url "$owner" >/dev/null
-work=$(mktemp -d)
-trap 'rm -rf "$work"; psql "$admin" -qX -c "DROP DATABASE IF EXISTS $db" >/dev/null' EXIT
-
-echo "bench: writing $CLINICS clinics and $REFERRALS referrals" >&2
-# Ids are md5(n)::uuid so that pgbench can name the n-th referral without a lookup.
-psql "$owner" -qX -v ON_ERROR_STOP=1 -v clinics="$CLINICS" -v referrals="$REFERRALS" >/dev/null <<'SQL'
-INSERT INTO clinics (id, name, time_zone)
-    SELECT md5('clinic' || c)::uuid, 'Spine Clinic ' || c, 'America/Phoenix' FROM generate_series(1, :clinics) c;
-INSERT INTO patients (id, clinic_id, mrn, given_name, family_name, birth_date, sex)
-    SELECT md5('patient' || n)::uuid, md5('clinic' || (n % :clinics + 1))::uuid, 'MRN-' || n,
-           'Eleanor', 'Whitfield', date '1958-03-14', 'female'
-    FROM generate_series(1, :referrals) n;
-INSERT INTO referrals (id, clinic_id, patient_id, referring_clinician_name, reason, status, created_at, updated_at)
-    SELECT md5(n::text)::uuid, md5('clinic' || (n % :clinics + 1))::uuid, md5('patient' || n)::uuid,
-           'Dr. Samuel Ortiz', 'L1 wedge fracture, 30% height loss, STIR edema on MRI', 'received',
-           timestamptz '2026-01-01' + n * interval '5 minutes', timestamptz '2026-01-01' + n * interval '5 minutes'
-    FROM generate_series(1, :referrals) n;
-INSERT INTO referral_events (referral_id, actor_name, actor_role, kind, to_status)
-    SELECT md5(n::text)::uuid, 'bench', 'admin', 'created', 'received' FROM generate_series(1, :referrals) n;
-ANALYZE clinics, patients, referrals, referral_events;
-SQL
+source bench/referral-table.sh
+referral_table bench_scope
 
 one=$(psql "$owner" -qXtA -c "SELECT md5('clinic1')::uuid")
 three=$(psql "$owner" -qXtA -c "SELECT string_agg(md5('clinic' || c)::uuid::text, ',') FROM generate_series(1, 3) c")
