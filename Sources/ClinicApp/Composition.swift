@@ -20,13 +20,13 @@ extension APIServices {
             store: PostgresSchedulingStore(database: database), referrals: referrals, setup: clinics,
             evaluations: evaluations, reach: reach, now: now)
         let referralService = ReferralService(
-            referrals: referrals, clinics: clinics, imaging: imaging, audit: audit, reach: reach, now: now)
+            referrals: referrals, clinics: clinics, imaging: imaging, audit: audit, reach: reach)
         return APIServices(
             referrals: referralService,
-            imaging: ImagingService(store: imaging, clinics: clinics, audit: audit, reach: reach, now: now),
+            imaging: ImagingService(store: imaging, clinics: clinics, audit: audit, reach: reach),
             evaluations: EvaluationService(
                 evaluations: evaluations, ruleSets: PostgresRuleSetStore(database: database), referrals: referrals,
-                clinics: clinics, audit: audit, reach: reach, now: now),
+                clinics: clinics, audit: audit, reach: reach),
             setup: ClinicSetupService(store: clinics, reach: reach),
             scheduling: scheduling,
             waitlist: WaitlistService(

@@ -99,12 +99,10 @@ public struct EvaluationService: Sendable {
     private let clinics: any ClinicStore
     private let audit: any AuditStore
     private let reach: ClinicReach
-    private let now: @Sendable () -> Date
 
     public init(
         evaluations: any EvaluationStore, ruleSets: any CandidacyRuleSetStore, referrals: any ReferralStore,
-        clinics: any ClinicStore, audit: any AuditStore, reach: ClinicReach,
-        now: @escaping @Sendable () -> Date = Date.init
+        clinics: any ClinicStore, audit: any AuditStore, reach: ClinicReach
     ) {
         self.evaluations = evaluations
         self.ruleSets = ruleSets
@@ -112,7 +110,6 @@ public struct EvaluationService: Sendable {
         self.clinics = clinics
         self.audit = audit
         self.reach = reach
-        self.now = now
     }
 
     /// Records an evaluation: validates it, assesses it, checks the decision against the
@@ -201,10 +198,12 @@ public struct EvaluationService: Sendable {
         EvaluationRecord, PreProcedurePlan
     ) {
         return try await reach.within(.referral(referralID), actor) {
-            guard let referral = try await referrals.referral(id: referralID, scope: actor.scope),
-                let list = try await evaluations.evaluations(referralID: referralID, scope: actor.scope)
-            else { throw ServiceError.notFound(entity: "referral") }
-            guard let latest = list.last, latest.outcome == .candidate else {
+            guard let referral = try await referrals.referral(id: referralID, scope: actor.scope) else {
+                throw ServiceError.notFound(entity: "referral")
+            }
+            let latest = try await evaluations.latestEvaluations(referralIDs: [referralID], scope: actor.scope)[
+                referralID]
+            guard let latest, latest.outcome == .candidate else {
                 throw ServiceError.conflict(
                     "this referral has no evaluation deciding it is a candidate; a plan follows a candidate decision")
             }

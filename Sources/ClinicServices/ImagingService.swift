@@ -103,17 +103,14 @@ public struct ImagingService: Sendable {
     private let clinics: any ClinicStore
     private let audit: any AuditStore
     private let reach: ClinicReach
-    private let now: @Sendable () -> Date
 
     public init(
-        store: any ImagingResultStore, clinics: any ClinicStore, audit: any AuditStore, reach: ClinicReach,
-        now: @escaping @Sendable () -> Date = Date.init
+        store: any ImagingResultStore, clinics: any ClinicStore, audit: any AuditStore, reach: ClinicReach
     ) {
         self.store = store
         self.clinics = clinics
         self.audit = audit
         self.reach = reach
-        self.now = now
     }
 
     public static let maximumFindings = 25

@@ -56,18 +56,16 @@ public struct ReferralService: Sendable {
     let imaging: any ImagingResultStore
     let audit: any AuditStore
     let reach: ClinicReach
-    let now: @Sendable () -> Date
 
     public init(
         referrals: any ReferralStore, clinics: any ClinicStore, imaging: any ImagingResultStore, audit: any AuditStore,
-        reach: ClinicReach, now: @escaping @Sendable () -> Date = Date.init
+        reach: ClinicReach
     ) {
         self.referrals = referrals
         self.clinics = clinics
         self.imaging = imaging
         self.audit = audit
         self.reach = reach
-        self.now = now
     }
 
     /// The result of a create: the referral and whether it was made by an earlier identical request.

@@ -316,7 +316,7 @@ public struct SchedulingService: Sendable {
             throw ServiceError.notFound(entity: "clinic")
         }
         guard kind == .procedure else { return (referral, clinic, kind.requirement(clinic)) }
-        guard let plan = try await evaluations.evaluations(referralID: id, scope: scope)?.last,
+        guard let plan = try await evaluations.latestEvaluations(referralIDs: [id], scope: scope)[id],
             plan.outcome == .candidate
         else {
             throw ServiceError.conflict(
@@ -462,17 +462,12 @@ public struct SchedulingService: Sendable {
         let facts = try await store.readinessFacts(referralIDs: procedures, zone: zone, scope: actor.scope)
         return visits.map { appointment, patient in
             let evaluation = appointment.kind == .procedure ? latest[appointment.referralID] : nil
-            let plan = evaluation.flatMap { evaluation in
-                evaluation.outcome == .candidate
-                    ? PreProcedurePlan.make(
-                        evaluation.findings, parameters: evaluation.ruleSet.parameters,
-                        minutesPerLevel: clinic.minutesPerLevel, procedureDate: day) : nil
-            }
+            let plan = Self.plan(appointment, evaluation, clinic)
             let open =
                 [.held, .booked].contains(appointment.state)
                 ? ((try? Self.readiness(
-                    appointment, clinic: clinic, evaluation: evaluation, facts: facts[appointment.referralID],
-                    at: actor.at)) ?? []).filter { !$0.met } : []
+                    appointment, clinic: clinic, plan: plan, evaluation: evaluation,
+                    facts: facts[appointment.referralID], at: actor.at)) ?? []).filter { !$0.met } : []
             return DaySheetEntry(appointment: appointment, patient: patient, plan: plan, openItems: open)
         }
     }
@@ -520,9 +515,7 @@ public struct SchedulingService: Sendable {
     /// prior authorization; every visit needs consent).
     /// Judged at the act's instant, reading what the actor's scope reaches.
     public func readiness(_ appointment: Appointment, actor: Actor) async throws -> [ReadinessItem] {
-        guard appointment.kind == .procedure else {
-            return try Self.readiness(appointment, clinic: nil, evaluation: nil, facts: nil, at: actor.at)
-        }
+        guard appointment.kind == .procedure else { return [Self.consent(appointment)] }
         guard let clinic = try await setup.clinicSetup(id: appointment.clinicID) else {
             throw ServiceError.conflict("the referral has no candidate evaluation to plan the procedure from")
         }
@@ -531,29 +524,39 @@ public struct SchedulingService: Sendable {
         let facts = try await store.readinessFacts(
             referralIDs: [appointment.referralID], zone: clinic.clinic.timeZone, scope: actor.scope)[
                 appointment.referralID]
-        return try Self.readiness(appointment, clinic: clinic, evaluation: evaluation, facts: facts, at: actor.at)
+        return try Self.readiness(
+            appointment, clinic: clinic, plan: Self.plan(appointment, evaluation, clinic), evaluation: evaluation,
+            facts: facts, at: actor.at)
+    }
+
+    /// A procedure's plan for its day, from the referral's latest evaluation when that decided
+    /// candidate; nil for other visits and for anyone not (or no longer) a candidate.
+    static func plan(_ appointment: Appointment, _ evaluation: EvaluationRecord?, _ clinic: ClinicSetup)
+        -> PreProcedurePlan?
+    {
+        guard appointment.kind == .procedure, let evaluation, evaluation.outcome == .candidate else { return nil }
+        return PreProcedurePlan.make(
+            evaluation.findings, parameters: evaluation.ruleSet.parameters, minutesPerLevel: clinic.minutesPerLevel,
+            procedureDate: LocalDate(appointment.start, in: clinic.clinic.timeZone.zone))
+    }
+
+    /// Whether the patient consented: the one readiness item of every visit.
+    static func consent(_ appointment: Appointment) -> ReadinessItem {
+        ReadinessItem(
+            code: "consent", met: appointment.consentRecorded,
+            detail: appointment.consentRecorded ? "Consent recorded." : "Consent is not recorded yet.")
     }
 
     /// Readiness from what is already loaded: consent for every visit; for a procedure also the
     /// plan's labs and holds, imaging age and prior authorization, judged at `instant`.
     static func readiness(
-        _ appointment: Appointment, clinic: ClinicSetup?, evaluation: EvaluationRecord?, facts: ReadinessFacts?,
-        at instant: Date
+        _ appointment: Appointment, clinic: ClinicSetup, plan: PreProcedurePlan?, evaluation: EvaluationRecord?,
+        facts: ReadinessFacts?, at instant: Date
     ) throws -> [ReadinessItem] {
-        guard appointment.kind == .procedure, let clinic else {
-            return [
-                ReadinessItem(
-                    code: "consent", met: appointment.consentRecorded,
-                    detail: appointment.consentRecorded ? "Consent recorded." : "Consent is not recorded yet.")
-            ]
-        }
-        guard let evaluation, evaluation.outcome == .candidate else {
+        guard appointment.kind == .procedure else { return [consent(appointment)] }
+        guard let plan, let evaluation else {
             throw ServiceError.conflict("the referral has no candidate evaluation to plan the procedure from")
         }
-        let day = LocalDate(appointment.start, in: clinic.clinic.timeZone.zone)
-        let plan = PreProcedurePlan.make(
-            evaluation.findings, parameters: evaluation.ruleSet.parameters,
-            minutesPerLevel: clinic.minutesPerLevel, procedureDate: day)
         return ProcedureReadiness.procedure(
             plan: plan, today: clinic.clinic.today(at: instant), latestImaging: facts?.latestImaging,
             imagingMaxAgeDays: clinic.targets.candidacyWindowDays, consentRecorded: appointment.consentRecorded,

@@ -88,9 +88,10 @@ public struct NightlyReportService: Sendable {
             try await reach.require(given, actor, else: unknownClinic)
             id = given
         } else {
-            let ids = try await store.clinicIDs(limit: Self.maximumNetworkClinics).filter {
-                actor.scope.reaches($0)
-            }
+            // A clinic-scoped token names its clinics (each exists: api_token_clinics refers to
+            // them); only a network-wide one needs the list.
+            var ids = actor.scope.clinicIDs ?? []
+            if actor.scope.isNetwork { ids = try await store.clinicIDs(limit: Self.maximumNetworkClinics) }
             guard ids.count == 1 else {
                 throw ServiceError.invalid(
                     "/clinicId",
