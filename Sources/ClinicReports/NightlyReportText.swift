@@ -402,7 +402,7 @@ private struct TextPage {
 }
 
 /// A column of a plain-text table.
-private struct TextColumn {
+struct TextColumn {
     enum Align { case left, right }
     /// Lines separated by `\n`.
     var title: String
@@ -418,7 +418,7 @@ private struct TextColumn {
 }
 
 /// Wrapping and column layout by character count (wide East Asian characters will misalign slightly).
-private enum TextLayout {
+enum TextLayout {
     /// Model text can hold newlines, tabs or terminal escape sequences; any of them would break the
     /// layout or drive the reader's terminal, so every control character becomes a space.
     static func plain(_ text: String) -> String {
