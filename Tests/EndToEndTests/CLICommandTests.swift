@@ -100,18 +100,22 @@ struct CLICommandTests {
     @Test(
         "a token must name its clinics or the network: no scope, both, a malformed id or an unknown clinic exit non-zero and create nothing",
         arguments: [
-            ["--role", "scheduler", "--name", "front desk"],
-            ["--role", "scheduler", "--name", "front desk", "--all-clinics", "--clinic", "CLINIC"],
-            ["--role", "scheduler", "--name", "front desk", "--clinic", "desert"],
-            ["--role", "scheduler", "--name", "front desk", "--clinic", UUID().uuidString],
+            (["--role", "scheduler", "--name", "front desk"], "say which clinics the token reaches"),
+            (
+                ["--role", "scheduler", "--name", "front desk", "--all-clinics", "--clinic", "CLINIC"],
+                "give either --clinic or --all-clinics, not both"
+            ),
+            (["--role", "scheduler", "--name", "front desk", "--clinic", "desert"], "must be a clinic's UUID"),
+            (["--role", "scheduler", "--name", "front desk", "--clinic", UUID().uuidString], "no clinic has this id"),
         ])
-    func unscopedTokensRefused(arguments: [String]) async throws {
+    func unscopedTokensRefused(arguments: [String], reason: String) async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
             let desert = try await Fixtures(db).clinic()
             let result = try await runClinic(
                 ["token", "create"] + arguments.map { $0 == "CLINIC" ? desert.id.description : $0 }, db)
             #expect(result.status != 0, "\(arguments): \(result.output)")
             #expect(result.output.contains("clinic"), "\(result.output)")
+            #expect(result.output.contains(reason), "\(arguments): \(result.output)")
             #expect(try await db.count("api_tokens") == 0)
         }
     }

@@ -297,7 +297,13 @@ struct ClinicScopeTests {
                     n += 1
                     for probe in Self.probes(own, n, start: start) {
                         let label = "own \(role.rawValue) \(probe.operation) \(probe.path)"
+                        let refused = try await Self.refusals(db, "own \(role.rawValue)")
                         let (status, body) = try await Self.send(base, probe, scoped[role]!)
+                        if probe.reach != .network {
+                            #expect(
+                                try await Self.refusals(db, "own \(role.rawValue)") == refused,
+                                "\(label): refused for scope in its own clinic")
+                        }
                         for secret in other.secrets { #expect(!body.contains(secret), "\(label) showed \(secret)") }
                         Self.expectReached(role, probe, status, body, label, networkWide: false)
                     }
@@ -316,7 +322,11 @@ struct ClinicScopeTests {
                     n += 1
                     for probe in Self.probes(other, n, start: start) {
                         let label = "network \(role.rawValue) \(probe.operation) \(probe.path)"
+                        let refused = try await Self.refusals(db, "network \(role.rawValue)")
                         let (status, body) = try await Self.send(base, probe, network[role]!)
+                        #expect(
+                            try await Self.refusals(db, "network \(role.rawValue)") == refused,
+                            "\(label): a network-wide token was refused for scope")
                         Self.expectReached(role, probe, status, body, label, networkWide: true)
                         if role == .reporter && probe.operation == "getReferral" {
                             #expect(body.contains("MVC-3") && body.contains("Brennan"), "\(label): \(body)")

@@ -104,6 +104,58 @@ struct ReportCommandTests {
         return records
     }
 
+    @Test(
+        "clinic report nightly --network: both clinics' nights and their totals as JSON, the text summary names each clinic, and a finished day reads the same twice"
+    )
+    func networkSummary() async throws {
+        try await withTestDatabase { (db: TestDatabase) async throws -> Void in
+            let desert = try await Fixtures(db).clinic()
+            let mesa = try await Fixtures(db).clinic(name: "Mesa Spine", timeZone: "America/Denver")
+            let referrals = try Fixtures(db).services().referrals
+            for (clinic, mrn) in [(desert, "DSC-1"), (desert, "DSC-2"), (mesa, "MESA-1")] {
+                _ = try await referrals.create(
+                    Fixtures.l1WedgeDraft(clinicID: clinic.id, mrn: mrn), idempotencyKey: nil, actor: Fixtures.operator_
+                )
+            }
+            let json = try await runClinic(
+                ["report", "nightly", "--network", "--date", "today", "--format", "json"], db)
+            #expect(json.status == 0, "\(json.output)")
+            let summary = try #require(
+                try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])
+            let clinics = summary["clinics"] as? [[String: Any]] ?? []
+            #expect(
+                Set(clinics.compactMap { ($0["clinic"] as? [String: Any])?["id"] as? String })
+                    == [desert.id.description, mesa.id.description])
+            let totals = summary["totals"] as? [String: Any]
+            #expect((totals?["newReferrals"] as? [String: Any])?["total"] as? Int == 3)
+
+            let text = try await runClinic(["report", "nightly", "--network", "--date", "today"], db)
+            #expect(
+                text.status == 0 && text.output.contains("Desert Spine Center") && text.output.contains("Mesa Spine"))
+            #expect(text.output.contains("All 2 clinics"), "\(text.output)")
+
+            let first = try await runClinic(["report", "nightly", "--network", "--date", "yesterday"], db)
+            let second = try await runClinic(["report", "nightly", "--network", "--date", "yesterday"], db)
+            #expect(first.status == 0 && first.output == second.output)
+            #expect(try await db.count("report_runs") == 2)
+        }
+    }
+
+    @Test(
+        "--network refuses a clinic and the csv and html formats, exits non-zero and records nothing",
+        arguments: [["--clinic", "CLINIC"], ["--format", "csv"], ["--format", "html"]])
+    func networkSummaryRefusals(extra: [String]) async throws {
+        try await withTestDatabase { (db: TestDatabase) async throws -> Void in
+            let desert = try await Fixtures(db).clinic()
+            let run = try await runClinic(
+                ["report", "nightly", "--network", "--date", "yesterday"]
+                    + extra.map { $0 == "CLINIC" ? desert.id.description : $0 }, db)
+            #expect(run.status != 0)
+            #expect(run.output.contains("network"), "\(run.output)")
+            #expect(try await db.count("report_runs") == 0)
+        }
+    }
+
     @Test("a second run for a finished day reads the record: same bytes, one report_runs row")
     func rerunReadsTheRecord() async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
