@@ -128,11 +128,13 @@ func post(_ client: any TestClientProtocol, _ token: String, _ uri: String, _ bo
 /// An instant as the tests send it (RFC 3339, seconds, UTC).
 func iso(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
 
-/// An MRI with an acute L1 wedge fracture, the referral made from it, and the outpatient vignette
-/// recorded as a candidate: ready for a procedure booking. Returns the referral's id.
-func candidateReferral(_ client: any TestClientProtocol, _ db: TestDatabase, _ clinic: Clinic, mrn: String = "MRN-0001")
-    async throws -> String
-{
+/// An MRI with an acute L1 wedge fracture, the referral made from it (urgent when `urgent`: long-term
+/// steroids), and the outpatient vignette recorded as a candidate under `anesthesia`: ready for a
+/// procedure booking. Returns the referral's id.
+func candidateReferral(
+    _ client: any TestClientProtocol, _ db: TestDatabase, _ clinic: Clinic, mrn: String = "MRN-0001",
+    urgent: Bool = false, anesthesia: String = "local_with_sedation"
+) async throws -> String {
     let pacs = try await Fixtures(db).token(.intake)
     let clinician = try await Fixtures(db).token(.clinician)
     let result = try await client.postImaging(
@@ -143,12 +145,12 @@ func candidateReferral(_ client: any TestClientProtocol, _ db: TestDatabase, _ c
     let referral = try await client.postReferral(
         token: pacs,
         """
-        {"imagingResultIds":["\(result)"],"referringClinician":{"name":"Dr. Ortiz"},"reason":"Painful L1 fracture"}
+        {"imagingResultIds":["\(result)"],"referringClinician":{"name":"Dr. Ortiz"},"reason":"Painful L1 fracture"\(urgent ? #","clinicalFlags":{"longTermSteroids":true}"# : "")}
         """
     ) { JSONBody($0).string("id")! }
     let (evaluated, _) = try await post(
         client, clinician, "/v1/referrals/\(referral)/evaluations",
-        EvaluationFlowTests.vignette(decision: #"{"outcome":"candidate"}"#))
+        EvaluationFlowTests.vignette(decision: #"{"outcome":"candidate"}"#, anesthesia: anesthesia))
     #expect(evaluated == 201)
     return referral
 }

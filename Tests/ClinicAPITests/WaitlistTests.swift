@@ -11,39 +11,16 @@ import Testing
 
 @Suite("Waitlist offers through the API")
 struct WaitlistTests {
-    /// A candidate: an MRI, a referral from it (urgent with long-term steroids), an evaluation deciding candidate.
-    private func candidate(
-        _ client: any TestClientProtocol, _ clinic: Clinic, _ tokens: (String, String), mrn: String, urgent: Bool,
-        anesthesia: String = "local_with_sedation"
-    ) async throws -> String {
-        let (pacs, clinician) = tokens
-        let result = try await client.postImaging(
-            token: pacs, ImagingJSON.mri(clinicID: clinic.id, accession: "MR-\(mrn)", mrn: mrn)
-        ) { JSONBody($0).string("id")! }
-        let flags = urgent ? #","clinicalFlags":{"longTermSteroids":true}"# : ""
-        let referral = try await client.postReferral(
-            token: pacs,
-            """
-            {"imagingResultIds":["\(result)"],"referringClinician":{"name":"Dr. Ortiz"},"reason":"Painful L1 fracture"\(flags)}
-            """
-        ) { JSONBody($0).string("id")! }
-        _ = try await post(
-            client, clinician, "/v1/referrals/\(referral)/evaluations",
-            EvaluationFlowTests.vignette(decision: #"{"outcome":"candidate"}"#, anesthesia: anesthesia))
-        return referral
-    }
-
     /// Three candidates at a clinic; the first has the Monday 07:00 procedure booked. Returns (booked appointment, urgent, routine).
     private func scenario(_ client: any TestClientProtocol, _ db: TestDatabase) async throws -> (
         clinic: Clinic, appointment: String, urgent: String, routine: String, scheduler: String
     ) {
         let fixtures = Fixtures(db)
         let (clinic, _) = try await fixtures.schedulableClinic()
-        let tokens = (try await fixtures.token(.intake), try await fixtures.token(.clinician))
         let scheduler = try await fixtures.token(.scheduler)
-        let booked = try await candidate(client, clinic, tokens, mrn: "MRN-1", urgent: false)
-        let routine = try await candidate(client, clinic, tokens, mrn: "MRN-2", urgent: false)
-        let urgent = try await candidate(client, clinic, tokens, mrn: "MRN-3", urgent: true)
+        let booked = try await candidateReferral(client, db, clinic, mrn: "MRN-1", urgent: false)
+        let routine = try await candidateReferral(client, db, clinic, mrn: "MRN-2", urgent: false)
+        let urgent = try await candidateReferral(client, db, clinic, mrn: "MRN-3", urgent: true)
         let (_, appointment) = try await post(
             client, scheduler, "/v1/appointments",
             "{\"referralId\":\"\(booked)\",\"kind\":\"procedure\",\"start\":\"\(iso(Fixtures.nextMondayMorning(in: clinic)))\"}"
@@ -191,11 +168,11 @@ struct WaitlistTests {
         ).resource.id
         _ = try await setup.setTemplate(
             resourceID: provider, windows: (1...5).map { ($0, "07:00", "17:00") }, actor: Fixtures.operator_)
-        let tokens = (try await fixtures.token(.intake), try await fixtures.token(.clinician))
         let scheduler = try await fixtures.token(.scheduler)
-        let booked = try await candidate(client, clinic, tokens, mrn: "MRN-LOCAL-1", urgent: false)
-        let general = try await candidate(client, clinic, tokens, mrn: "MRN-GA", urgent: true, anesthesia: "general")
-        let local = try await candidate(client, clinic, tokens, mrn: "MRN-LOCAL-2", urgent: false)
+        let booked = try await candidateReferral(client, db, clinic, mrn: "MRN-LOCAL-1", urgent: false)
+        let general = try await candidateReferral(
+            client, db, clinic, mrn: "MRN-GA", urgent: true, anesthesia: "general")
+        let local = try await candidateReferral(client, db, clinic, mrn: "MRN-LOCAL-2", urgent: false)
         let (status, appointment) = try await post(
             client, scheduler, "/v1/appointments",
             "{\"referralId\":\"\(booked)\",\"kind\":\"procedure\",\"start\":\"\(iso(Fixtures.nextMondayMorning(in: clinic)))\"}"

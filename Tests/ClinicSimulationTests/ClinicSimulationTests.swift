@@ -28,10 +28,26 @@ struct ClinicSimulationTests {
             #expect(outcome.summary.referralsCreated == 40)
             #expect(outcome.summary.proceduresDone > 0)
             #expect(outcome.clinic.timeZone.identifier == "America/Denver")
-            let events = try await db.query("SELECT kind, from_status, to_status FROM referral_events ORDER BY id")
-                .map { try $0.decode((String, String?, String).self) }
+            let events = try await db.query(
+                "SELECT referral_id, kind, from_status, to_status FROM referral_events ORDER BY id"
+            )
+            .map { try $0.decode((UUID, String, String?, String).self) }
             #expect(events.count > 200)
-            for (code, from, to) in events {
+            // Each event starts where the referral's previous one ended, and the last one is where the
+            // referral stands: a wrong from_status would otherwise pass the check of each event alone.
+            var last: [UUID: String] = [:]
+            for (referral, code, from, to) in events {
+                if let previous = last[referral] {
+                    #expect(from == previous, "\(code) from \(from ?? "nil") after \(previous)")
+                }
+                last[referral] = to
+            }
+            let statuses = try await db.query("SELECT id, status FROM referrals").map {
+                try $0.decode((UUID, String).self)
+            }
+            #expect(statuses.count == 40)
+            for (referral, status) in statuses { #expect(last[referral] == status, "\(referral): \(status)") }
+            for (_, code, from, to) in events {
                 let kind = try #require(ReferralEventKind(code: code), "unknown event kind \(code)")
                 let target = try #require(ReferralStatus(code: to))
                 switch (kind, from.flatMap(ReferralStatus.init(code:))) {
@@ -54,6 +70,9 @@ struct ClinicSimulationTests {
     func scheduleIsConsistent() async throws {
         try await withTestDatabase { db in
             _ = try await replay(db)
+            // The two checks below count violations; they mean something only with live bookings.
+            #expect(try await db.count("appointments", where: "state IN ('booked', 'confirmed')") > 0)
+            #expect(try await db.count("appointment_resources", where: "active") > 0)
             #expect(
                 try await db.count(
                     "appointment_resources a JOIN appointment_resources b ON a.resource_id = b.resource_id",
