@@ -7,13 +7,8 @@ public struct LocalDate: Hashable, Sendable, Comparable, CustomStringConvertible
     public let day: Int
 
     public init(year: Int, month: Int, day: Int) throws {
-        var components = DateComponents()
-        components.year = year
-        components.month = month
-        components.day = day
         guard (1...9999).contains(year), (1...12).contains(month), (1...31).contains(day),
-            LocalDate.utcCalendar.date(from: components).map({ LocalDate.utcCalendar.component(.day, from: $0) == day })
-                == true
+            LocalDate.exists(year: year, month: month, day: day)
         else { throw ValidationError(pointer: "", message: "is not a valid calendar date") }
         self.year = year
         self.month = month
@@ -40,7 +35,27 @@ public struct LocalDate: Hashable, Sendable, Comparable, CustomStringConvertible
     }
 
     public var description: String {
-        String(format: "%04d-%02d-%02d", year, month, day)
+        // Every stored date is printed on every read: digits by hand, not `String(format:)`.
+        func padded(_ value: Int, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return padded(year, 4) + "-" + padded(month, 2) + "-" + padded(day, 2)
+    }
+
+    /// Whether the day exists in that month. Since the Gregorian reform (1583 on) by the leap-year
+    /// rule; earlier dates ask Foundation's calendar, which is Julian there, as it always did.
+    private static func exists(year: Int, month: Int, day: Int) -> Bool {
+        guard year < 1583 else {
+            let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+            let lengths = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+            return day <= lengths[month - 1]
+        }
+        var components = DateComponents()
+        components.year = year
+        components.month = month
+        components.day = day
+        return utcCalendar.date(from: components).map({ utcCalendar.component(.day, from: $0) == day }) == true
     }
 
     public static func < (lhs: LocalDate, rhs: LocalDate) -> Bool {

@@ -60,7 +60,8 @@ public struct ClinicDatabase: Sendable {
         let milliseconds =
             statementTimeout.components.seconds * 1000 + statementTimeout.components.attoseconds / 1_000_000_000_000_000
         configuration.options.additionalStartupParameters = [("statement_timeout", "\(max(1, milliseconds))ms")]
-        return PostgresClient(configuration: configuration, backgroundLogger: logger)
+        return PostgresClient(
+            configuration: configuration, eventLoopGroup: SpreadEventLoops(), backgroundLogger: logger)
     }
 
     /// Runs `body` on a leased connection that sees only `scope`'s clinics: the connection's

@@ -67,59 +67,18 @@ public struct PostgresReferralStore: ReferralStore {
     public func referral(id: ReferralID, scope: ClinicScope) async throws -> Referral? {
         let logger = database.logger
         return try await database.withConnection(scope: scope) { connection in
-            let rows = try await connection.query(
-                """
-                SELECT \(unescaped: ReferralRows.columns) FROM referrals r JOIN patients p ON p.id = r.patient_id
-                WHERE r.id = \(id.rawValue)
-                """, logger: logger
-            ).collect()
-            return try rows.first.map(ReferralRows.decode)
+            try await connection.execute(ReferralReads.ByID(id: id), logger: logger).first { _ in true }
         }
     }
 
     public func list(_ query: ReferralQuery) async throws -> ReferralPage {
         let logger = database.logger
-        // One extra row tells whether another page follows.
-        let fetch = query.limit + 1
-        let afterTime = query.after?.createdAt
-        let afterID = query.after?.id.rawValue
-        let status = query.status?.code
-        let urgency = query.urgency?.rawValue
-        let clinicID = query.clinicID?.rawValue
-        let patientID = query.patientID?.rawValue
-        let overdue = query.overdue
-        let window = query.windowClosingWithinDays
-        let from = query.createdFrom
-        let before = query.createdBefore
-        let now = query.now
-        let awaiting = Self.awaitingEvaluation
-        let atRisk = Self.withoutProcedure
-        // Row-level security filters by scope anyway; saying it here lets the clinic index serve
-        // a scoped token's list that names no clinic.
-        let scopeIDs = query.scope.clinicIDs?.map(\.rawValue)
         let referrals = try await database.withConnection(scope: query.scope) { connection in
-            try await connection.query(
-                """
-                SELECT \(unescaped: ReferralRows.columns)
-                FROM referrals r JOIN patients p ON p.id = r.patient_id JOIN clinics c ON c.id = r.clinic_id
-                WHERE (\(status)::text IS NULL OR r.status = \(status))
-                  AND (\(urgency)::text IS NULL OR r.urgency = \(urgency))
-                  AND (\(clinicID)::uuid IS NULL OR r.clinic_id = \(clinicID))
-                  AND (\(scopeIDs)::uuid[] IS NULL OR r.clinic_id = ANY(\(scopeIDs)))
-                  AND (\(patientID)::uuid IS NULL OR r.patient_id = \(patientID))
-                  AND (\(from)::timestamptz IS NULL OR r.created_at >= \(from))
-                  AND (\(before)::timestamptz IS NULL OR r.created_at < \(before))
-                  AND (\(overdue)::boolean IS NULL OR \(overdue) = (r.status = ANY(\(awaiting)::text[])
-                       AND r.evaluation_due_on < (\(now)::timestamptz AT TIME ZONE c.time_zone)::date))
-                  AND (\(window)::int IS NULL OR (r.status = ANY(\(atRisk)::text[])
-                       AND r.window_closes_on >= (\(now)::timestamptz AT TIME ZONE c.time_zone)::date
-                       AND r.window_closes_on <= (\(now)::timestamptz AT TIME ZONE c.time_zone)::date + \(window)::int))
-                  AND (\(afterTime)::timestamptz IS NULL
-                       OR (date_trunc('microseconds', r.created_at), r.id) < (\(afterTime), \(afterID)))
-                ORDER BY r.created_at DESC, r.id DESC
-                LIMIT \(fetch)
-                """, logger: logger
-            ).collect().map(ReferralRows.decode)
+            var rows: [Referral] = []
+            for try await referral in try await connection.execute(ReferralReads.Page(query: query), logger: logger) {
+                rows.append(referral)
+            }
+            return rows
         }
         let page = Array(referrals.prefix(query.limit))
         let next = referrals.count > query.limit ? page.last.flatMap(ReferralCursor.init(after:)) : nil

@@ -5,6 +5,8 @@ import ClinicPostgres
 import ClinicServices
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 import ServiceLifecycle
 import Synchronization
 
@@ -25,6 +27,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (default: $CLINIC_HTTP_PORT or 8080).") var port: String?
 
     func run() async throws {
+        // A request's handler, its database queries and its response then run on the same event
+        // loop threads, instead of hopping between Swift's pool and NIO's for every await.
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         try await CommandRuntime.run {
             let settings = Settings(flags: [
                 "database.url": database.databaseURL, "clinic.http.host": host, "clinic.http.port": port,

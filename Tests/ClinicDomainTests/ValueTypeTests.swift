@@ -36,6 +36,22 @@ struct ValueTypeTests {
         #expect(throws: ValidationError.self) { try LocalDate(iso8601: text) }
     }
 
+    @Test(
+        "leap days exist only in leap years, century rule included",
+        arguments: [
+            ("2028-02-29", true), ("2000-02-29", true), ("1900-02-29", false), ("2100-02-29", false),
+            ("2026-04-31", false), ("2026-12-31", true),
+        ])
+    func leapDays(text: String, exists: Bool) {
+        #expect(((try? LocalDate(iso8601: text)) != nil) == exists)
+    }
+
+    @Test("a date prints with four-digit year and two-digit month and day")
+    func datePrinting() throws {
+        #expect(try LocalDate(year: 1958, month: 3, day: 4).description == "1958-03-04")
+        #expect(try LocalDate(year: 7, month: 11, day: 25).description == "0007-11-25")
+    }
+
     @Test("day arithmetic crosses month and year ends")
     func dayArithmetic() throws {
         #expect(try LocalDate(iso8601: "2026-12-30").adding(days: 3).description == "2027-01-02")
@@ -49,6 +65,24 @@ struct ValueTypeTests {
         }
         #expect(throws: ValidationError.self) { try BoundedText(String(repeating: "x", count: 101), maxLength: 100) }
         #expect((try? BoundedText("O'Brien; --", maxLength: 100))?.value == "O'Brien; --")
+    }
+
+    @Test(
+        "plain and Unicode text are trimmed and checked alike",
+        arguments: [
+            ("L1 wedge fracture", "L1 wedge fracture"), (" \tL1 wedge fracture\n", "L1 wedge fracture"),
+            ("30% height loss\nSTIR edema", "30% height loss\nSTIR edema"), ("\u{00A0}Zoë\u{00A0}", "Zoë"),
+            ("Müller-Lüdenscheidt", "Müller-Lüdenscheidt"),
+        ])
+    func boundedTextTrimming(raw: String, stored: String) throws {
+        #expect(try BoundedText(raw, maxLength: 100).value == stored)
+    }
+
+    @Test(
+        "control characters and over-long text are refused on every path",
+        arguments: ["L1\u{7F}", "L1\u{1B}[2J", "\u{0}", "   ", "\u{85}L1\u{0}", String(repeating: "é", count: 11)])
+    func boundedTextRefusals(raw: String) {
+        #expect(throws: ValidationError.self) { try BoundedText(raw, maxLength: 10) }
     }
 
     @Test("clinic zones must be IANA names", arguments: ["America/Denver", "America/Phoenix", "UTC"])
