@@ -25,8 +25,9 @@ help:
 	@echo '                  database, every operation, admin token; fails on any 5xx or off-contract response'
 	@echo '                  (FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) per operation; FUZZ_PORT, FUZZ_SEED; logs in .local/fuzz/)'
 	@echo 'make fuzz-ci      the same, shorter: FUZZ_EXAMPLES=25'
-	@echo 'make bench        the nightly report over growing synthetic histories (release build; SIZES, RUNS);'
-	@echo '                  prints rows for bench/RESULTS.md'
+	@echo 'make bench        every benchmark in one run (release build, dev cluster): reads, availability, new'
+	@echo '                  referrals and bookings beside pgbench running the same statements, server memory,'
+	@echo '                  the nightly report (REFERRALS, CLINICS, SECONDS_EACH); prints sections for bench/RESULTS.md'
 	@echo 'make clean-local  stop the dev cluster and delete .local/'
 
 run:
@@ -69,7 +70,7 @@ fuzz-ci:
 	FUZZ_EXAMPLES=25 bash deploy/fuzz.sh
 
 bench:
-	bash bench/nightly-report.sh
+	bash bench/all.sh
 
 clean-local:
 	$(CLUSTER) clean

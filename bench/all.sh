@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# `make bench`: every benchmark of issue 14 in one run, on the dev cluster, with a release server.
+# Prints the Markdown sections for bench/RESULTS.md (machine, command, figures, date, commit).
+#
+#   REFERRALS=200000 SECONDS_EACH=20 bash bench/all.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export REFERRALS=${REFERRALS:-200000} CLINICS=${CLINICS:-10} SECONDS_EACH=${SECONDS_EACH:-20}
+export BIN=${BIN:-.build/release/clinic}
+
+for tool in wrk pgbench; do command -v "$tool" >/dev/null || missing=1; done
+if [[ -n ${missing:-} ]]; then
+  if [[ $(id -u) -eq 0 ]]; then apt-get update -qq >&2 && apt-get install -y -qq wrk postgresql-contrib >&2
+  else echo "bench: needs wrk and pgbench: sudo apt-get install wrk postgresql-contrib" >&2; exit 1; fi
+fi
+echo "bench: building $BIN (release)" >&2
+swift build -c release --product clinic >&2
+
+echo "- **Date:** $(date -u +%F), commit $(git rev-parse --short HEAD)"
+pgbin=$(bash deploy/dev-cluster.sh ensure-postgres)
+echo "- **Machine:** $(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(free -g | awk '/Mem:/ {print $2}') GiB," \
+  "$(. /etc/os-release && echo "$PRETTY_NAME"), PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}'),"\
+  "$(swift --version 2>&1 | head -1 | sed 's/ (.*//')"
+echo "- **Command:** \`make bench\` (REFERRALS=$REFERRALS CLINICS=$CLINICS SECONDS_EACH=$SECONDS_EACH)"
+echo
+echo "### Reads"
+bash bench/api-reads.sh
+echo
+echo "### Availability, new referrals, bookings"
+bash bench/api-scheduling.sh
+echo
+echo "### Server memory"
+bash bench/memory.sh
+echo
+echo "### Nightly report"
+SIZES=${REPORT_SIZES:-500} RUNS=3 bash bench/nightly-report.sh
