@@ -29,6 +29,9 @@ BIN=${BIN:-.build/release/clinic}
 
 command -v wrk >/dev/null || { echo "bench: needs wrk (make bench installs it)" >&2; exit 1; }
 [[ -x $BIN ]] || { echo "bench: building $BIN (release)" >&2; swift build -c release --product clinic >&2; }
+# The first clinic's triaged referrals are n = CLINICS * m with n % 3 = 1: there are none when
+# CLINICS is a multiple of 3.
+(( CLINICS % 3 != 0 )) || { echo "bench: CLINICS must not be a multiple of 3" >&2; exit 2; }
 source bench/referral-table.sh
 referral_table bench_scheduling
 
@@ -51,11 +54,15 @@ token=$("$BIN" token create --role scheduler --name bench-scheduling --clinic "$
 token_hash=$(printf '%s' "$token" | sha256sum | cut -d' ' -f1)
 token_id=$(psql "$owner" -qXtA -c "SELECT id FROM api_tokens WHERE token_hash = decode('$token_hash', 'hex')")
 
-# One booking per line: a triaged referral and a free start, 12 evaluations of 45 minutes a
-# weekday from 07:00 (UTC-7 all year), one claim per room and evaluator pair: two pairs, so
-# every start is used once by each of the two halves of the list.
+# One booking per line: a triaged referral, a free start and the room and evaluator it names.
+# 12 evaluations of 45 minutes a weekday from 07:00 (UTC-7 all year), each start taken once by
+# each of the two pairs, weekdays from the Monday after next: 6,667 bookings (the default size)
+# reach about 390 days ahead, inside the two-year booking horizon.
 python3 - "$work/triaged" >"$work/bookings" <<'PY'
-import datetime, sys
+import datetime, hashlib, sys, uuid
+def resource(n):  # md5('resource' || n)::uuid, as the SQL above names them
+    return str(uuid.UUID(hashlib.md5(f"resource{n}".encode()).hexdigest()))
+pairs = [(resource(2), resource(1)), (resource(4), resource(3))]  # (consult room, evaluator)
 referrals = [line.strip() for line in open(sys.argv[1]) if line.strip()]
 day = datetime.date.today() + datetime.timedelta(days=7 - datetime.date.today().weekday() + 7)
 starts = []
@@ -63,10 +70,11 @@ while len(starts) < len(referrals):
     if day.weekday() < 5:
         for slot in range(12):
             local = datetime.datetime.combine(day, datetime.time(7)) + datetime.timedelta(minutes=45 * slot)
-            starts.append((local + datetime.timedelta(hours=7)).strftime("%Y-%m-%dT%H:%M:%SZ"))
+            for room, evaluator in pairs:
+                starts.append(((local + datetime.timedelta(hours=7)).strftime("%Y-%m-%dT%H:%M:%SZ"), room, evaluator))
     day += datetime.timedelta(days=1)
-for referral, start in zip(referrals, starts):
-    print(referral, start)
+for referral, (start, room, evaluator) in zip(referrals, starts):
+    print(referral, start, room, evaluator)
 PY
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -84,11 +92,18 @@ function request()
   return wrk.format("GET", "/v1/availability?kind=evaluation&referralId=" .. ids[math.random(#ids)])
 end
 LUA
+# Each wrk thread has its own Lua state with the same random sequence: the thread id keeps the
+# patients of the two threads apart.
 cat >"$work/create.lua" <<LUA
+local created = 0
+function setup(thread)
+  created = created + 1
+  thread:set("tid", created)
+end
 local counter = 0
 function request()
   counter = counter + 1
-  local mrn = string.format("BENCH-%d-%d", math.random(1, 1000000000), counter)
+  local mrn = string.format("BENCH-%s-%d", tid, counter)
   local body = '{"clinicId":"$clinic","patient":{"mrn":"' .. mrn .. '","givenName":"Eleanor","familyName":"Whitfield",'
     .. '"birthDate":"1958-03-14","sex":"female"},"referringClinician":{"name":"Dr. Samuel Ortiz","npi":"1234567893"},'
     .. '"reason":"L1 wedge fracture, 30% height loss, STIR edema on MRI; NRS 7 despite bracing.","symptomOnset":"2026-10-30"}'
@@ -114,8 +129,9 @@ function request()
   -- Past the end (REFERRALS too small for the run) the first line again: its refusals are
   -- counted as non-2xx, and the script says so.
   if line == nil then line = lines[1] end
-  local referral, start = line:match("(%S+) (%S+)")
-  local body = '{"referralId":"' .. referral .. '","kind":"evaluation","start":"' .. start .. '"}'
+  local referral, start, room, evaluator = line:match("(%S+) (%S+) (%S+) (%S+)")
+  local body = '{"referralId":"' .. referral .. '","kind":"evaluation","start":"' .. start
+    .. '","resourceIds":["' .. room .. '","' .. evaluator .. '"]}'
   return wrk.format("POST", "/v1/appointments", {["Authorization"] = "Bearer $token", ["Content-Type"] = "application/json"}, body)
 end
 -- The first refusal's body, for the run's notes (a refused booking must say why).
@@ -156,21 +172,21 @@ FROM referrals r JOIN patients p ON p.id = r.patient_id WHERE p.clinic_id = '$cl
 $(audit referral.create referral "gen_random_uuid()")
 COMMIT;
 SQL
-# Bookings for pgbench: the second consult room and evaluator pair on days far beyond the API's,
+# Bookings for pgbench: the second consult room and evaluator pair in 2029, beyond the API's days,
 # one start per transaction from a sequence, so that the exclusion constraint is checked on
 # distinct times as in the API run.
 psql "$owner" -qX -c "CREATE SEQUENCE bench_slot; GRANT USAGE ON SEQUENCE bench_slot TO clinic_app" >/dev/null
 cat >"$work/booking.sql" <<SQL
 \set k random(1, $REFERRALS / $CLINICS / 3)
-\set n :k * $CLINICS * 3 - $CLINICS * 3 + $CLINICS + $CLINICS * (1 - ($CLINICS % 3))
+\set n $CLINICS * (3 * :k - 3 + $CLINICS % 3)
 $token_check
 BEGIN;
 SELECT nextval('bench_slot') AS slot \gset
 SELECT status, version FROM referrals WHERE id = md5(:n::text)::uuid FOR UPDATE;
 INSERT INTO appointments (id, referral_id, clinic_id, kind, state, during, created_at, updated_at)
 VALUES (md5('pg-appointment' || :slot)::uuid, md5(:n::text)::uuid, '$clinic', 'evaluation', 'booked',
-        tstzrange(timestamptz '2028-01-03 14:00Z' + (:slot / 12) * interval '1 day' + (:slot % 12) * interval '45 minutes',
-                  timestamptz '2028-01-03 14:45Z' + (:slot / 12) * interval '1 day' + (:slot % 12) * interval '45 minutes', '[)'),
+        tstzrange(timestamptz '2029-06-04 14:00Z' + (:slot / 12) * interval '1 day' + (:slot % 12) * interval '45 minutes',
+                  timestamptz '2029-06-04 14:45Z' + (:slot / 12) * interval '1 day' + (:slot % 12) * interval '45 minutes', '[)'),
         now(), now());
 INSERT INTO appointment_resources (appointment_id, resource_id, during)
 SELECT id, md5('resource' || r)::uuid, during FROM appointments, generate_series(3, 4) r
@@ -222,5 +238,5 @@ fi
 booked=$(psql "$owner" -qXtA -c "SELECT count(*) FROM appointments WHERE referral_id IN (SELECT md5(n::text)::uuid FROM generate_series(1, $REFERRALS) n)")
 overlaps=$(psql "$owner" -qXtA -c "SELECT count(*) FROM appointment_resources a JOIN appointment_resources b
   ON a.resource_id = b.resource_id AND a.appointment_id < b.appointment_id AND a.during && b.during AND a.active AND b.active")
-echo "($CONNECTIONS connections unless stated, ${SECONDS_EACH}s each, $REFERRALS referrals in $CLINICS clinics, $booked appointments booked, $overlaps overlapping claims, $(git rev-parse --short HEAD))"
+echo "($CONNECTIONS connections unless stated, ${SECONDS_EACH}s each, $REFERRALS referrals in $CLINICS clinics, $booked appointments booked by the API and pgbench, $overlaps overlapping claims, $(git rev-parse --short HEAD))"
 [[ $overlaps == 0 ]] || { echo "bench: double bookings found" >&2; exit 1; }

@@ -25,9 +25,10 @@ enum ReferralReads {
         func decodeRow(_ row: PostgresRow) throws -> Referral { try ReferralRows.decode(row) }
     }
 
-    /// A page of the list, newest first. Every filter is a parameter that may be null; the
-    /// planner still plans each execution for its values (a generic plan could not use the
-    /// index a given filter needs), but parsing and rewriting happen once.
+    /// A page of the list, newest first. Every filter is a parameter that may be null. Parsing
+    /// and rewriting happen once; PostgreSQL keeps planning each execution for its values as
+    /// long as the generic plan is estimated dearer, which it is (measured: a forced generic
+    /// plan cannot use the index a given filter needs and took 6.5 ms against 0.3 ms).
     struct Page: PostgresPreparedStatement {
         typealias Row = Referral
         static let name = "referral_page"
