@@ -178,7 +178,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "ClinicDomain", "ClinicServices", "ClinicPostgres", "ClinicTestSupport",
+                "ClinicApp", "ClinicDomain", "ClinicServices", "ClinicPostgres", "ClinicTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings

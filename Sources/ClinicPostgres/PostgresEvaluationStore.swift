@@ -109,10 +109,7 @@ public struct PostgresEvaluationStore: EvaluationStore {
             let results = try await ImagingRows.current(
                 ids: snapshot.referral.imagingResultIDs, on: connection, logger: logger)
             let (evaluation, change) = try build(snapshot, results)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            let inputs = String(decoding: try encoder.encode(evaluation.findings), as: UTF8.self)
-            let assessment = String(decoding: try encoder.encode(evaluation.assessment), as: UTF8.self)
+            let (inputs, assessment) = try EvaluationJSON.encode(evaluation)
             try await connection.query(
                 """
                 INSERT INTO evaluations (id, referral_id, clinician_token_id, clinician_name, clinician_role, inputs, assessment,
@@ -212,5 +209,17 @@ public struct PostgresEvaluationStore: EvaluationStore {
             ).collect()
             return try rows.first?.decode(Int.self) ?? 60
         }
+    }
+}
+
+/// An evaluation's `inputs` and `assessment` columns, as every writer stores them.
+enum EvaluationJSON {
+    static func encode(_ evaluation: NewEvaluation) throws -> (inputs: String, assessment: String) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (
+            String(decoding: try encoder.encode(evaluation.findings), as: UTF8.self),
+            String(decoding: try encoder.encode(evaluation.assessment), as: UTF8.self)
+        )
     }
 }

@@ -270,23 +270,26 @@ enum PatientRows {
 
 /// Appends to the referral event log.
 enum EventRows {
+    /// The event's `details`: a triage's urgency and reasons, or nothing.
+    static func details(triage: TriageOutcome?, previousUrgency: Urgency?) throws -> String {
+        guard let triage else { return "{}" }
+        struct Details: Encodable {
+            let urgency: String
+            let previousUrgency: String?
+            let reasons: [StoredReason]
+        }
+        let value = Details(
+            urgency: triage.urgency.rawValue, previousUrgency: previousUrgency?.rawValue,
+            reasons: triage.reasons.map { StoredReason(code: $0.code, detail: $0.detail) })
+        return String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+    }
+
     static func insert(
         referral: ReferralID, kind: ReferralEventKind, from: ReferralStatus?, to: ReferralStatus, reason: String?,
         triage: TriageOutcome? = nil, previousUrgency: Urgency? = nil,
         actor: Actor, on connection: PostgresConnection, logger: Logger
     ) async throws {
-        var details = "{}"
-        if let triage {
-            struct Details: Encodable {
-                let urgency: String
-                let previousUrgency: String?
-                let reasons: [StoredReason]
-            }
-            let value = Details(
-                urgency: triage.urgency.rawValue, previousUrgency: previousUrgency?.rawValue,
-                reasons: triage.reasons.map { StoredReason(code: $0.code, detail: $0.detail) })
-            details = String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
-        }
+        let details = try Self.details(triage: triage, previousUrgency: previousUrgency)
         try await connection.query(
             """
             INSERT INTO referral_events (referral_id, actor_token_id, actor_name, actor_role, kind, from_status, to_status, reason, details,

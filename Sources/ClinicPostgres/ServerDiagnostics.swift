@@ -47,6 +47,10 @@ public struct ServerDiagnostics: Sendable {
         /// UPDATE, DELETE or TRUNCATE on `audit_log` or `referral_events`, which are append-only.
         public let mayRewriteHistory: Bool
 
+        /// Whether row-level security lets this role past: a superuser, or the owner of the
+        /// tables (the policies are not forced on their owner). Bulk COPY needs it.
+        public var bypassesRowSecurity: Bool { isSuperuser || ownedRelations > 0 }
+
         /// Why a server must not run as this role; nil when it holds only what it needs.
         public var privilegeProblem: String? {
             var problems: [String] = []

@@ -29,6 +29,20 @@ public struct NewEvaluation: Sendable {
     public let reevaluateOn: LocalDate?
     /// The clinician decided against the rule set's recommendation (a reason is then required).
     public let againstRecommendation: Bool
+
+    public init(
+        id: EvaluationID, ruleSet: CandidacyRuleSet, findings: EvaluationFindings, assessment: CandidacyAssessment,
+        outcome: EvaluationOutcome, reason: String?, reevaluateOn: LocalDate?, againstRecommendation: Bool
+    ) {
+        self.id = id
+        self.ruleSet = ruleSet
+        self.findings = findings
+        self.assessment = assessment
+        self.outcome = outcome
+        self.reason = reason
+        self.reevaluateOn = reevaluateOn
+        self.againstRecommendation = againstRecommendation
+    }
 }
 
 /// An evaluation as stored.

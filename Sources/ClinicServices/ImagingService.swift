@@ -182,7 +182,9 @@ public struct ImagingService: Sendable {
         return result
     }
 
-    func validate(_ draft: ImagingResultDraft, clinic: Clinic, now: Date) throws -> NewImagingResult {
+    /// Checks a result as intake does and computes its digest; also the bulk loader's way in.
+    /// - Throws: `ServiceError.invalid` naming every bad field.
+    public func validate(_ draft: ImagingResultDraft, clinic: Clinic, now: Date) throws -> NewImagingResult {
         var collector = ViolationCollector()
         let today = clinic.today(at: now)
         let source = collector.check("/sourceSystem") { try BoundedText(draft.sourceSystem, maxLength: 100) }

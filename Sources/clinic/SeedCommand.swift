@@ -10,7 +10,8 @@ import Foundation
     import Glibc
 #endif
 
-/// `clinic seed --demo | --synthetic`: the demo clinic, or weeks of synthetic referral history.
+/// `clinic seed --demo | --synthetic | --network`: the demo clinic, weeks of synthetic referral
+/// history, or a regional network's two years written in bulk.
 struct SeedCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seed",
@@ -25,6 +26,12 @@ struct SeedCommand: AsyncParsableCommand {
             a procedure, treated and followed up, some visits are cancelled or missed, and bookings reach into the next \
             week. Without --clinic it uses the synthetic clinic Front Range Spine Center (America/Denver), set up on \
             first use. A seed names one history: a seed already loaded at the clinic is refused (exit 1).
+            --network [--clinics C] [--referrals N] [--appointments A]: a regional network for benchmarks: C clinics \
+            (default 20) with ten resources each, N referrals (default 1000000) spread over the last --days days \
+            (default 730) with their imaging, triage, events, evaluations and about A visits (default 300000), each \
+            referral checked by the domain's own rules and moved by its state machine, written with COPY. COPY is \
+            refused under row-level security, so it needs the schema owner's --database-url (as `clinic migrate`). \
+            A seed names one network: a seed already loaded is refused (exit 1).
             Progress goes to stderr (a bar on a terminal, a line every 10% otherwise), the summary to stdout.
             """)
 
@@ -36,8 +43,14 @@ struct SeedCommand: AsyncParsableCommand {
     var demo = false
     @Flag(help: "Replay synthetic referral history (with --referrals).")
     var synthetic = false
-    @Option(help: "With --synthetic: how many referrals, 1 to 1000000.")
+    @Flag(help: "Write a regional network's history in bulk (as the schema owner).")
+    var network = false
+    @Option(help: "With --synthetic: how many referrals, 1 to 1000000; with --network, 1 to 5000000 (default 1000000).")
     var referrals: Int?
+    @Option(help: "With --network: how many clinics, 1 to 100 (default 20).")
+    var clinics: Int?
+    @Option(help: "With --network: about how many visits, 0 to referrals x 0.95 (default 300000, at most that).")
+    var appointments: Int?
     @Option(
         help:
             "With --synthetic: the id of a clinic with resources and weekly templates (default: the synthetic Denver clinic)."
@@ -51,10 +64,43 @@ struct SeedCommand: AsyncParsableCommand {
     @Option(help: "With --synthetic: the random seed; the same seed gives the same history (default 1).")
     var seed: UInt64?
 
+    static let networkReferralRange = 1...5_000_000
+    static let clinicRange = 1...100
+
     func validate() throws {
+        if network {
+            guard !demo && !synthetic else {
+                throw ArgumentParser.ValidationError("--network excludes --demo and --synthetic: choose one")
+            }
+            if clinic != nil { throw ArgumentParser.ValidationError("--clinic goes with --synthetic, not --network") }
+            let count = referrals ?? 1_000_000
+            guard Self.networkReferralRange.contains(count) else {
+                throw ArgumentParser.ValidationError(
+                    "--referrals must be from 1 to \(Self.networkReferralRange.upperBound), not \(count)")
+            }
+            if let clinics, !Self.clinicRange.contains(clinics) || clinics > count {
+                throw ArgumentParser.ValidationError(
+                    "--clinics must be from 1 to \(Self.clinicRange.upperBound) and at most --referrals, not \(clinics)"
+                )
+            }
+            if let appointments, appointments < 0 || Double(appointments) > Double(count) * 0.95 {
+                throw ArgumentParser.ValidationError(
+                    "--appointments must be from 0 to 95% of --referrals (\(Int(Double(count) * 0.95))), not \(appointments)"
+                )
+            }
+            if let days, !Self.dayRange.contains(days) {
+                throw ArgumentParser.ValidationError(
+                    "--days must be from \(Self.dayRange.lowerBound) to \(Self.dayRange.upperBound), not \(days)")
+            }
+            return
+        }
+        if clinics != nil || appointments != nil {
+            throw ArgumentParser.ValidationError("--clinics and --appointments go with --network")
+        }
         switch (demo, synthetic) {
         case (false, false):
-            throw ArgumentParser.ValidationError("say what to seed: --demo, or --synthetic --referrals N")
+            throw ArgumentParser.ValidationError(
+                "say what to seed: --demo, --synthetic --referrals N, or --network")
         case (true, true):
             throw ArgumentParser.ValidationError("--demo and --synthetic exclude each other: choose one")
         case (true, false):
@@ -89,6 +135,8 @@ struct SeedCommand: AsyncParsableCommand {
             do {
                 if demo {
                     print(try await DemoSeed(services: services, clock: clock).load())
+                } else if network {
+                    print(try await bulkLoad(db, services, now: clock.now))
                 } else {
                     print(try await synthesize(services, clock))
                 }
@@ -96,6 +144,40 @@ struct SeedCommand: AsyncParsableCommand {
                 throw CLIError.failed(error.description)
             }
         }
+    }
+
+    private func bulkLoad(_ db: ClinicDatabase, _ services: APIServices, now: Date) async throws -> String {
+        // COPY FROM is refused under row-level security: say so before anything is written.
+        guard try await ServerDiagnostics(database: db).role().bypassesRowSecurity else {
+            throw CLIError.configuration(
+                "seed --network writes with COPY, which PostgreSQL refuses under row-level security: "
+                    + "run it with the schema owner's --database-url, as clinic migrate")
+        }
+        let plan = NetworkHistory.Plan(
+            clinics: clinics ?? 20, referrals: referrals ?? 1_000_000,
+            appointments: appointments ?? min(300_000, Int(Double(referrals ?? 1_000_000) * 0.3)),
+            days: days ?? 730, seed: seed ?? 1)
+        let progress = SeedProgress(total: plan.referrals)
+        let started = ContinuousClock.now
+        let outcome: NetworkHistory.Outcome
+        do {
+            outcome = try await NetworkHistory(
+                services: services, store: PostgresBulkHistoryStore(database: db), now: now
+            ).load(plan, progress: progress.update)
+            progress.finish()
+        } catch let loaded as NetworkHistory.AlreadyLoaded {
+            progress.finish()
+            throw CLIError.failed(loaded.description)
+        } catch {
+            progress.finish()
+            throw error
+        }
+        let elapsed = (ContinuousClock.now - started) / .seconds(1)
+        return
+            "Network history (seed \(plan.seed)): \(outcome.clinics.count) clinics, \(outcome.referrals) referrals, "
+            + "\(outcome.events) events, \(outcome.evaluations) evaluations, \(outcome.appointments) appointments "
+            + "over the \(plan.days) days before today; \(Int(elapsed)) s, "
+            + "\(Int(Double(outcome.referrals) / max(elapsed, 0.001))) referrals/s"
     }
 
     private func synthesize(_ services: APIServices, _ clock: SimulatedClock) async throws -> String {
