@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# `make bench`: every benchmark of issue 14 in one run, on the dev cluster, with a release server.
+# `make bench`: every benchmark of issue 14 in one run, on the dev cluster, with a release server:
+# reads, availability and writes beside pgbench on a SQL-written referral table (REFERRALS), server
+# memory, the nightly report over a synthetic history, and the network-scale data of
+# `clinic seed --network` (NETWORK_CLINICS, NETWORK_REFERRALS, NETWORK_APPOINTMENTS).
 # Prints the Markdown sections for bench/RESULTS.md (machine, command, figures, date, commit).
 #
 #   REFERRALS=200000 SECONDS_EACH=20 bash bench/all.sh
@@ -34,3 +37,6 @@ bash bench/memory.sh
 echo
 echo "### Nightly report"
 SIZES=${REPORT_SIZES:-500} RUNS=3 bash bench/nightly-report.sh
+echo
+echo "### Network-scale data (seed --network), the nightly report on it, reads and availability"
+bash bench/network.sh

@@ -1,6 +1,7 @@
 import ClinicDomain
 import ClinicServices
 import Foundation
+import Synchronization
 
 /// `seed --network`: a regional network's history for benchmarks, built through the domain's
 /// own validation, triage, state machine and candidacy rules, and written in bulk (COPY), not
@@ -11,7 +12,7 @@ import Foundation
 /// its visits take the first free times of the resources they need: per resource and day, a
 /// cursor that only moves forward, so no two live claims overlap (the database's exclusion
 /// constraint checks that again as the rows arrive).
-public struct NetworkHistory {
+public struct NetworkHistory: Sendable {
     /// How much history, and which: the same seed gives the same network.
     public struct Plan: Sendable {
         public let clinics: Int
@@ -37,6 +38,13 @@ public struct NetworkHistory {
         public var events = 0
         public var evaluations = 0
         public var appointments = 0
+
+        mutating func count(_ batch: [BulkReferral]) {
+            referrals += batch.count
+            events += batch.reduce(0) { $0 + $1.events.count }
+            evaluations += batch.reduce(0) { $0 + ($1.evaluation == nil ? 0 : 1) }
+            appointments += batch.reduce(0) { $0 + $1.appointments.count }
+        }
     }
 
     /// The network was loaded with this seed before.
@@ -75,25 +83,78 @@ public struct NetworkHistory {
                 $0.name == "medicare-default"
             })
         else { throw SeedError(description: "the medicare-default candidacy rule set is missing") }
-        var outcome = Outcome()
-        let visitShare = Double(plan.appointments) / Double(max(1, plan.referrals))
+        var clinics: [NetworkClinic] = []
         for (index, id) in clinicIDs.enumerated() {
-            let share = plan.referrals / plan.clinics + (index < plan.referrals % plan.clinics ? 1 : 0)
-            let clinic = try await setUp(id: id, index: index, random: &random, actor: actor)
-            var builder = ClinicHistoryBuilder(
-                clinic: clinic, index: index, seed: plan.seed, ruleSet: ruleSet, imaging: services.imaging,
-                days: plan.days, referrals: share, visitShare: visitShare, now: now)
-            while let batch = try builder.next(Self.batchSize) {
-                try await store.write(batch, clinicID: id, actorName: Self.actorName)
-                outcome.referrals += batch.count
-                outcome.events += batch.reduce(0) { $0 + $1.events.count }
-                outcome.evaluations += batch.reduce(0) { $0 + ($1.evaluation == nil ? 0 : 1) }
-                outcome.appointments += batch.reduce(0) { $0 + $1.appointments.count }
-                progress(outcome.referrals)
-            }
-            outcome.clinics.append(id)
+            clinics.append(try await setUp(id: id, index: index, random: &random, actor: actor))
         }
-        return outcome
+        let committed = Tally()
+        let (written, report) = AsyncStream<Int>.makeStream()
+        let work = Task { [self] in
+            defer { report.finish() }
+            try await load(plan, clinics: clinics, ruleSet: ruleSet, committed: committed, report: report)
+        }
+        for await total in written { progress(total) }
+        do {
+            try await work.value
+        } catch {
+            // Batches commit as they go (a million referrals are not one transaction): say what stays.
+            throw SeedError(
+                description:
+                    "the network load stopped after \(committed.outcome.referrals) referrals were written (\(error)); "
+                    + "they stay: load again into a fresh database, or with another --seed")
+        }
+        return committed.outcome
+    }
+
+    /// Two lanes, each taking the next clinic: a lane builds a batch while PostgreSQL takes its
+    /// previous one, so both cores work (measured: one lane, generating and writing in turn,
+    /// used half the machine).
+    private func load(
+        _ plan: Plan, clinics: [NetworkClinic], ruleSet: CandidacyRuleSet, committed: Tally,
+        report: AsyncStream<Int>.Continuation
+    ) async throws {
+        let visitShare = Double(plan.appointments) / Double(max(1, plan.referrals))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<2 {
+                group.addTask { [self] in
+                    while let index = committed.nextClinic(below: clinics.count) {
+                        let share = plan.referrals / plan.clinics + (index < plan.referrals % plan.clinics ? 1 : 0)
+                        var builder = ClinicHistoryBuilder(
+                            clinic: clinics[index], index: index, seed: plan.seed, ruleSet: ruleSet,
+                            imaging: services.imaging, days: plan.days, referrals: share, visitShare: visitShare,
+                            now: now)
+                        try await write(
+                            &builder, clinicID: clinics[index].clinic.id, committed: committed, report: report)
+                        committed.finished(clinics[index].clinic.id)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// One clinic's batches, each built while the previous one is written; a batch counts once
+    /// its transaction has committed.
+    private func write(
+        _ builder: inout ClinicHistoryBuilder, clinicID: ClinicID, committed: Tally,
+        report: AsyncStream<Int>.Continuation
+    ) async throws {
+        var writing: (task: Task<Void, any Error>, batch: [BulkReferral])?
+        func settle(_ previous: (task: Task<Void, any Error>, batch: [BulkReferral])) async throws {
+            try await previous.task.value
+            report.yield(committed.add(previous.batch))
+        }
+        do {
+            while let batch = try builder.next(Self.batchSize) {
+                if let previous = writing { try await settle(previous) }
+                let store = self.store
+                writing = (Task { try await store.write(batch, clinicID: clinicID, actorName: Self.actorName) }, batch)
+            }
+            if let previous = writing { try await settle(previous) }
+        } catch {
+            if let previous = writing { try? await settle(previous) }
+            throw error
+        }
     }
 
     static let zones = [
@@ -133,8 +194,34 @@ public struct NetworkHistory {
     }
 }
 
+/// What the lanes have committed, and which clinic is next.
+final class Tally: Sendable {
+    private let state = Mutex((outcome: NetworkHistory.Outcome(), next: 0))
+
+    var outcome: NetworkHistory.Outcome { state.withLock { $0.outcome } }
+
+    /// The next clinic to load, or nil when every one is taken.
+    func nextClinic(below count: Int) -> Int? {
+        state.withLock { state in
+            guard state.next < count else { return nil }
+            defer { state.next += 1 }
+            return state.next
+        }
+    }
+
+    /// Counts a committed batch; answers the referrals written so far.
+    func add(_ batch: [BulkReferral]) -> Int {
+        state.withLock { state in
+            state.outcome.count(batch)
+            return state.outcome.referrals
+        }
+    }
+
+    func finished(_ clinic: ClinicID) { state.withLock { $0.outcome.clinics.append(clinic) } }
+}
+
 /// A clinic of the network and its resources by kind.
-struct NetworkClinic {
+struct NetworkClinic: Sendable {
     let clinic: Clinic
     let resources: [ResourceKind: [ResourceID]]
 }
