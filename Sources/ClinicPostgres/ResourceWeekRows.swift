@@ -6,6 +6,11 @@ import PostgresNIO
 /// A clinic's active resources with their weekly templates, and what takes their time in an
 /// interval: blocks, and live claims (a hold expired at `now` is not live). Availability merges the two
 /// into busy time; the nightly report's utilisation keeps them apart.
+///
+/// Claims are reached through the clinic's resources, so that the GiST index on
+/// `(resource_id, during)` bounds the read to the interval: reached through `appointments.clinic_id`
+/// instead, every claim of the clinic's history was read and filtered by time (measured: 110 ms a
+/// request on two years of a clinic's bookings).
 enum ResourceWeekRows {
     static func load(
         clinicID: ClinicID, from: Date, to: Date, now: Date, on connection: PostgresConnection,
@@ -29,8 +34,10 @@ enum ResourceWeekRows {
             WHERE r.clinic_id = \(clinicID.rawValue) AND b.during && tstzrange(\(from), \(to))
             UNION ALL
             SELECT false, ar.resource_id, lower(ar.during), upper(ar.during)
-            FROM appointment_resources ar JOIN appointments a ON a.id = ar.appointment_id
-            WHERE a.clinic_id = \(clinicID.rawValue) AND ar.active AND ar.during && tstzrange(\(from), \(to))
+            FROM resources r
+            JOIN appointment_resources ar ON ar.resource_id = r.id
+            JOIN appointments a ON a.id = ar.appointment_id
+            WHERE r.clinic_id = \(clinicID.rawValue) AND ar.active AND ar.during && tstzrange(\(from), \(to))
               AND NOT (a.state = 'held' AND a.hold_expires_at <= \(now))
             """, logger: logger
         ).collect().map { try $0.decode((Bool, UUID, Date, Date).self) }
