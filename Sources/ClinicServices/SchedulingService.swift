@@ -105,6 +105,8 @@ public struct SchedulingService: Sendable {
     }
 
     public static let maximumSearchDays = 62
+    /// The first part of an availability search (see `availability`).
+    static let firstSearchDays = 14
 
     /// Days after a procedure its follow-up is proposed on.
     public static let followUpDays = 10...14
@@ -144,19 +146,28 @@ public struct SchedulingService: Sendable {
         let limit = limit ?? 10
         if !(1...50).contains(limit) { collector.add("/limit", "must be from 1 to 50") }
         do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
-        var calendars = try await store.calendars(
-            clinicID: clinic.clinic.id, from: from, to: to, now: now, scope: actor.scope)
-        // A chosen clinician or room replaces the others of its kind.
-        let chosen = calendars.filter { only.contains($0.id) }
-        if chosen.count != only.count {
-            throw ServiceError.unknownReference(pointer: "/resourceId", entity: "resource at this clinic")
+        // Most searches fill their page within days: two weeks first, the whole window only when
+        // they fall short. The first cut is a midnight in the clinic's zone, which no visit spans,
+        // so the page is the same either way; the busy time read is a fraction of 62 days'.
+        let zone = clinic.clinic.timeZone
+        let firstCut = zone.startOfDay(LocalDate(from, in: zone.zone).adding(days: Self.firstSearchDays))
+        var slots: [AvailableSlot] = []
+        for end in firstCut < to ? [firstCut, to] : [to] {
+            var calendars = try await store.calendars(
+                clinicID: clinic.clinic.id, from: from, to: end, now: now, scope: actor.scope)
+            // A chosen clinician or room replaces the others of its kind.
+            let chosen = calendars.filter { only.contains($0.id) }
+            if chosen.count != only.count {
+                throw ServiceError.unknownReference(pointer: "/resourceId", entity: "resource at this clinic")
+            }
+            calendars = calendars.filter { calendar in
+                only.contains(calendar.id) || !chosen.contains { $0.kind == calendar.kind }
+            }
+            slots = Availability.search(
+                zone: zone, hours: clinic.hours, resources: calendars, requirement: requirement, from: from, to: end,
+                limit: limit)
+            if slots.count >= limit { break }
         }
-        calendars = calendars.filter { calendar in
-            only.contains(calendar.id) || !chosen.contains { $0.kind == calendar.kind }
-        }
-        let slots = Availability.search(
-            zone: clinic.clinic.timeZone, hours: clinic.hours, resources: calendars,
-            requirement: requirement, from: from, to: to, limit: limit)
         let byID = Dictionary(
             uniqueKeysWithValues: try await store.resources(clinicID: clinic.clinic.id).map { ($0.id, $0) })
         return slots.map { slot in

@@ -46,6 +46,37 @@ struct AvailabilityAPITests {
     }
 
     @Test(
+        "a consult room on leave for three weeks offers its first evaluation the Monday after, past the search's first two weeks, and a page spans the cut in order"
+    )
+    func leaveLongerThanTheFirstSearch() async throws {
+        try await withApp { client, db in
+            let (clinic, resources) = try await Fixtures(db).schedulableClinic()
+            let scheduler = try await Fixtures(db).token(.scheduler)
+            let referral = try await client.createReferral(token: scheduler, clinicID: clinic.id) {
+                JSONBody($0).string("id")!
+            }
+            let monday = Fixtures.nextMondayMorning(in: clinic)
+            let back = monday.addingTimeInterval(21 * 86_400)
+            let (blocked, _) = try await post(
+                client, scheduler, "/v1/resources/\(resources[.consultRoom]!)/blocks",
+                "{\"starts\":\"\(iso(monday))\",\"ends\":\"\(iso(back))\",\"kind\":\"leave\",\"reason\":\"Renovation\"}"
+            )
+            #expect(blocked == 201)
+            let first = try await slots(
+                client, scheduler, "referralId=\(referral)&kind=evaluation&limit=1&from=\(iso(monday))")
+            #expect(first.first?["start"] as? String == RFC3339.format(back))
+            // Searched from 13 days in, a page of 50 runs on past the first two weeks' cut.
+            let late = monday.addingTimeInterval(13 * 86_400)
+            let page = try await slots(
+                client, scheduler, "referralId=\(referral)&kind=evaluation&limit=50&from=\(iso(late))")
+            let starts = page.compactMap { $0["start"] as? String }.compactMap(RFC3339.instant)
+            #expect(starts.count == 50)
+            #expect(starts == starts.sorted())
+            #expect(starts.first.map { $0 >= back } == true)
+        }
+    }
+
+    @Test(
         "searching or booking beyond two years ahead is 400 naming the field: nothing the API writes back may fall past year 9999"
     )
     func horizon() async throws {
