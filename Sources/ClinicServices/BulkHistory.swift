@@ -9,8 +9,6 @@ public struct BulkReferral: Sendable {
     public let referral: NewReferral
     public let imagingResultID: ImagingResultID
     public let imaging: NewImagingResult
-    /// Where the history leaves the referral: the last event's status.
-    public let status: ReferralStatus
     public let createdAt: Date
     public let events: [BulkEvent]
     public let evaluation: BulkEvaluation?
@@ -26,12 +24,14 @@ public struct BulkReferral: Sendable {
         self.referral = referral
         self.imagingResultID = imagingResultID
         self.imaging = imaging
-        self.status = events.last?.to ?? .received
         self.createdAt = createdAt
         self.events = events
         self.evaluation = evaluation
         self.appointments = appointments
     }
+
+    /// Where the history leaves the referral: the last event's status.
+    public var status: ReferralStatus { events.last?.to ?? .received }
 
     /// The last change: when the referral row was last updated.
     public var updatedAt: Date { events.last?.at ?? createdAt }
