@@ -36,10 +36,8 @@ token=$("$BIN" token create --role scheduler --name bench-reads --clinic "$clini
 token_hash=$(printf '%s' "$token" | sha256sum | cut -d' ' -f1)
 token_id=$(psql "$owner" -qXtA -c "SELECT id FROM api_tokens WHERE token_hash = decode('$token_hash', 'hex')")
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-CLINIC_LOG_LEVEL=warning CLINIC_HTTP_PORT=$port DATABASE_URL=$app "$BIN" serve >"$work/server.log" 2>&1 &
-server=$!
-for _ in $(seq 100); do curl -fsS -o /dev/null "http://127.0.0.1:$port/health" 2>/dev/null && break; sleep 0.1; done
+source bench/api-server.sh
+start_server "$app"
 
 cat >"$work/by-id.lua" <<'LUA'
 local ids = {}
@@ -85,32 +83,14 @@ ORDER BY r.created_at DESC, r.id DESC LIMIT 51;
 ${audit/referral.read/referral.list}
 SQL
 
-# wrk: requests/s, p50, p99 (ms)
-api() {
-  wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_EACH}s" --latency -s "$1" "http://127.0.0.1:$port" -- "$work/ids" "$token" \
-    >"$work/wrk.out"
-  local rate p50 p99 non2xx
-  rate=$(awk '/^Requests\/sec/ {printf "%.0f", $2}' "$work/wrk.out")
-  p50=$(awk '$1 == "50%" {print $2}' "$work/wrk.out")
-  p99=$(awk '$1 == "99%" {print $2}' "$work/wrk.out")
-  non2xx=$(awk '/Non-2xx/ {print $NF}' "$work/wrk.out")
-  echo "$rate|$p50|$p99|${non2xx:-0}"
-}
-ceiling() {
-  PGOPTIONS="-c clinic.scope=$clinic" "$pgbin/pgbench" -n -M prepared -c "$CONNECTIONS" -j 2 -T "$SECONDS_EACH" \
-    -f "$1" "$app" 2>"$work/pgbench.err" | tee "$work/pgbench.out" | awk '/^tps/ {printf "%.0f", $3}'
-}
-
 echo "| endpoint | API req/s | p50 | p99 | non-2xx | pgbench tps (same statements) | ratio |"
 echo "| --- | --- | --- | --- | --- | --- | --- |"
 for pair in "GET /v1/referrals/{id}:by-id" "GET /v1/referrals?status=triaged (first page):list"; do
   name=${pair%%:*}
   file=${pair##*:}
-  # A short warm-up so that the first seconds of connection set-up are not measured.
-  wrk -t2 -c"$CONNECTIONS" -d3s -s "$work/$file.lua" "http://127.0.0.1:$port" -- "$work/ids" "$token" >/dev/null
-  IFS='|' read -r rate p50 p99 non2xx < <(api "$work/$file.lua")
-  tps=$(ceiling "$work/$file.sql" || true)
-  [[ -n $tps ]] || { echo "bench: pgbench failed:" >&2; cat "$work/pgbench.err" "$work/pgbench.out" >&2; exit 1; }
+  wrk_warm "$CONNECTIONS" "$work/$file.lua" "$work/ids" "$token"
+  IFS='|' read -r rate p50 p99 non2xx < <(wrk_run "$CONNECTIONS" "$work/$file.lua" "$work/ids" "$token")
+  tps=$(ceiling "$work/$file.sql")
   printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$rate" "$p50" "$p99" "$non2xx" "$tps" \
     "$(awk -v a="$rate" -v b="$tps" 'BEGIN {printf "%.0f%%", 100 * a / b}')"
 done

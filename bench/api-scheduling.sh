@@ -77,10 +77,8 @@ for referral, (start, room, evaluator) in zip(referrals, starts):
     print(referral, start, room, evaluator)
 PY
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-CLINIC_LOG_LEVEL=warning CLINIC_HTTP_PORT=$port DATABASE_URL=$app "$BIN" serve >"$work/server.log" 2>&1 &
-server=$!
-for _ in $(seq 100); do curl -fsS -o /dev/null "http://127.0.0.1:$port/health" 2>/dev/null && break; sleep 0.1; done
+source bench/api-server.sh
+start_server "$app"
 
 cat >"$work/availability.lua" <<'LUA'
 local ids = {}
@@ -198,28 +196,12 @@ $(audit appointment.create appointment "md5('pg-appointment' || :slot)::uuid")
 COMMIT;
 SQL
 
-# wrk: requests/s, p50, p99 (ms), non-2xx
-api() {
-  wrk -t2 -c"$1" -d"${SECONDS_EACH}s" --latency -s "$2" "http://127.0.0.1:$port" -- "$work/triaged" "$token" \
-    >"$work/wrk.out"
-  local rate p50 p99 non2xx
-  rate=$(awk '/^Requests\/sec/ {printf "%.0f", $2}' "$work/wrk.out")
-  p50=$(awk '$1 == "50%" {print $2}' "$work/wrk.out")
-  p99=$(awk '$1 == "99%" {print $2}' "$work/wrk.out")
-  non2xx=$(awk '/Non-2xx/ {print $NF}' "$work/wrk.out")
-  echo "$rate|$p50|$p99|${non2xx:-0}"
-}
-ceiling() {
-  PGOPTIONS="-c clinic.scope=$clinic" "$pgbin/pgbench" -n -M prepared -c "$CONNECTIONS" -j 2 -T "$SECONDS_EACH" \
-    -f "$1" "$app" 2>"$work/pgbench.err" | tee "$work/pgbench.out" | awk '/^tps/ {printf "%.0f", $3}'
-}
 row() {
   local name=$1 connections=$2 file=$3 sql=${4:-}
-  IFS='|' read -r rate p50 p99 non2xx < <(api "$connections" "$work/$file.lua")
+  IFS='|' read -r rate p50 p99 non2xx < <(wrk_run "$connections" "$work/$file.lua" "$work/triaged" "$token")
   local tps="-" ratio="-"
   if [[ -n $sql ]]; then
-    tps=$(ceiling "$work/$sql" || true)
-    [[ -n $tps ]] || { echo "bench: pgbench failed:" >&2; cat "$work/pgbench.err" "$work/pgbench.out" >&2; exit 1; }
+    tps=$(ceiling "$work/$sql")
     ratio=$(awk -v a="$rate" -v b="$tps" 'BEGIN {printf "%.0f%%", 100 * a / b}')
   fi
   printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$connections" "$rate" "$p50" "$p99" "$non2xx" "$tps" "$ratio"
@@ -227,7 +209,8 @@ row() {
 
 echo "| endpoint | connections | API req/s | p50 | p99 | non-2xx | pgbench tps (same statements) | ratio |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
-wrk -t2 -c"$AVAILABILITY_CONNECTIONS" -d3s -s "$work/availability.lua" "http://127.0.0.1:$port" -- "$work/triaged" "$token" >/dev/null
+# No warm-up for the writes: a booking's warm-up would take the free times the run books.
+wrk_warm "$AVAILABILITY_CONNECTIONS" "$work/availability.lua" "$work/triaged" "$token"
 row "GET /v1/availability (evaluation, 2 rooms x 2 evaluators)" "$AVAILABILITY_CONNECTIONS" availability
 row "POST /v1/referrals (new patient each)" "$CONNECTIONS" create create.sql
 row "POST /v1/appointments (distinct free times)" "$CONNECTIONS" booking booking.sql

@@ -84,10 +84,8 @@ echo
 psql "$owner" -qXtA -c "SELECT id FROM referrals WHERE clinic_id = '$clinic' ORDER BY random() LIMIT 20000" >"$work/ids"
 psql "$owner" -qXtA -c "SELECT id FROM referrals WHERE clinic_id = '$clinic' AND status = 'triaged'" >"$work/triaged"
 token=$("$BIN" token create --role scheduler --name bench-network --clinic "$clinic" --database-url "$app" 2>/dev/null | tail -n 1)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-CLINIC_LOG_LEVEL=warning CLINIC_HTTP_PORT=$port DATABASE_URL=$app "$BIN" serve >"$work/server.log" 2>&1 &
-server=$!
-for _ in $(seq 100); do curl -fsS -o /dev/null "http://127.0.0.1:$port/health" 2>/dev/null && break; sleep 0.1; done
+source bench/api-server.sh
+start_server "$app"
 cat >"$work/by-id.lua" <<'LUA'
 local ids = {}
 function init(args)
@@ -108,12 +106,9 @@ end
 LUA
 row() {
   local name=$1 connections=$2 script=$3 ids=$4
-  wrk -t2 -c"$connections" -d3s -s "$work/$script.lua" "http://127.0.0.1:$port" -- "$ids" "$token" >/dev/null
-  wrk -t2 -c"$connections" -d"${SECONDS_EACH}s" --latency -s "$work/$script.lua" "http://127.0.0.1:$port" -- "$ids" "$token" \
-    >"$work/wrk.out"
-  printf '| %s | %s | %s | %s | %s | %s |\n' "$name" "$connections" \
-    "$(awk '/^Requests\/sec/ {printf "%.0f", $2}' "$work/wrk.out")" "$(awk '$1 == "50%" {print $2}' "$work/wrk.out")" \
-    "$(awk '$1 == "99%" {print $2}' "$work/wrk.out")" "$(awk '/Non-2xx/ {print $NF}' "$work/wrk.out" | grep . || echo 0)"
+  wrk_warm "$connections" "$work/$script.lua" "$ids" "$token"
+  IFS='|' read -r rate p50 p99 non2xx < <(wrk_run "$connections" "$work/$script.lua" "$ids" "$token")
+  printf '| %s | %s | %s | %s | %s | %s |\n' "$name" "$connections" "$rate" "$p50" "$p99" "$non2xx"
 }
 echo "| on the network's data | connections | API req/s | p50 | p99 | non-2xx |"
 echo "| --- | --- | --- | --- | --- | --- |"
