@@ -19,22 +19,32 @@ struct AvailabilityAPITests {
         }
     }
 
+    /// A scheduler's referral at the schedulable clinic, whose only consult room is on leave from
+    /// next Monday 07:00 for `seconds`.
+    private func referralWithConsultRoomOnLeave(
+        _ client: any TestClientProtocol, _ db: TestDatabase, for seconds: TimeInterval, reason: String
+    ) async throws -> (scheduler: String, referral: String, monday: Date) {
+        let (clinic, resources) = try await Fixtures(db).schedulableClinic()
+        let scheduler = try await Fixtures(db).token(.scheduler)
+        let referral = try await client.createReferral(token: scheduler, clinicID: clinic.id) {
+            JSONBody($0).string("id")!
+        }
+        let monday = Fixtures.nextMondayMorning(in: clinic)
+        let (blocked, _) = try await post(
+            client, scheduler, "/v1/resources/\(resources[.consultRoom]!)/blocks",
+            "{\"starts\":\"\(iso(monday))\",\"ends\":\"\(iso(monday.addingTimeInterval(seconds)))\",\"kind\":\"leave\",\"reason\":\"\(reason)\"}"
+        )
+        #expect(blocked == 201)
+        return (scheduler, referral, monday)
+    }
+
     @Test(
         "a consult room on leave from 07:00 to 09:00 offers its first evaluation at 09:00, and a booking at 07:00 is refused"
     )
     func blockedTimeIsNotOffered() async throws {
         try await withApp { client, db in
-            let (clinic, resources) = try await Fixtures(db).schedulableClinic()
-            let scheduler = try await Fixtures(db).token(.scheduler)
-            let referral = try await client.createReferral(token: scheduler, clinicID: clinic.id) {
-                JSONBody($0).string("id")!
-            }
-            let monday = Fixtures.nextMondayMorning(in: clinic)
-            let (blocked, _) = try await post(
-                client, scheduler, "/v1/resources/\(resources[.consultRoom]!)/blocks",
-                "{\"starts\":\"\(iso(monday))\",\"ends\":\"\(iso(monday.addingTimeInterval(2 * 3600)))\",\"kind\":\"leave\",\"reason\":\"Deep clean\"}"
-            )
-            #expect(blocked == 201)
+            let (scheduler, referral, monday) = try await referralWithConsultRoomOnLeave(
+                client, db, for: 2 * 3600, reason: "Deep clean")
             let first = try await slots(
                 client, scheduler, "referralId=\(referral)&kind=evaluation&limit=1&from=\(iso(monday))")
             #expect(first.first?["start"] as? String == RFC3339.format(monday.addingTimeInterval(2 * 3600)))
@@ -50,18 +60,9 @@ struct AvailabilityAPITests {
     )
     func leaveLongerThanTheFirstSearch() async throws {
         try await withApp { client, db in
-            let (clinic, resources) = try await Fixtures(db).schedulableClinic()
-            let scheduler = try await Fixtures(db).token(.scheduler)
-            let referral = try await client.createReferral(token: scheduler, clinicID: clinic.id) {
-                JSONBody($0).string("id")!
-            }
-            let monday = Fixtures.nextMondayMorning(in: clinic)
+            let (scheduler, referral, monday) = try await referralWithConsultRoomOnLeave(
+                client, db, for: 21 * 86_400, reason: "Renovation")
             let back = monday.addingTimeInterval(21 * 86_400)
-            let (blocked, _) = try await post(
-                client, scheduler, "/v1/resources/\(resources[.consultRoom]!)/blocks",
-                "{\"starts\":\"\(iso(monday))\",\"ends\":\"\(iso(back))\",\"kind\":\"leave\",\"reason\":\"Renovation\"}"
-            )
-            #expect(blocked == 201)
             let first = try await slots(
                 client, scheduler, "referralId=\(referral)&kind=evaluation&limit=1&from=\(iso(monday))")
             #expect(first.first?["start"] as? String == RFC3339.format(back))
