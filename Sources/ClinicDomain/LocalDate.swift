@@ -17,11 +17,20 @@ public struct LocalDate: Hashable, Sendable, Comparable, CustomStringConvertible
 
     /// Parses `YYYY-MM-DD` strictly.
     public init(iso8601 text: String) throws {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-            let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2])
+        // Every stored date is parsed on every read: the ten bytes by hand, not by splitting.
+        let bytes = Array(text.utf8)
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for byte in bytes[range] {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+            let year = number(0..<4), let month = number(5..<7), let day = number(8..<10)
         else { throw ValidationError(pointer: "", message: "must be a date as YYYY-MM-DD") }
-        try self.init(year: y, month: m, day: d)
+        try self.init(year: year, month: month, day: day)
     }
 
     /// The date an instant falls on in a given zone.

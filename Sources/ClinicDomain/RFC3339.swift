@@ -8,7 +8,60 @@ import Foundation
 public enum RFC3339 {
     /// How the API writes an instant: UTC with milliseconds, e.g. 2026-11-25T16:30:00.000Z.
     public static func format(_ date: Date) -> String {
+        // Every instant of every response goes through here: digits by hand for the years the
+        // clinic lives in, Foundation's formatter for the rest (before 1970 it follows the Julian
+        // calendar, which the civil-date arithmetic below does not).
+        guard date.timeIntervalSince1970 >= 0, date <= Date.storableRange.upperBound else {
+            return foundationFormat(date)
+        }
+        // Like Foundation: whole seconds and the fraction from the stored interval (since 2001),
+        // the milliseconds cut, not rounded.
+        let stored = date.timeIntervalSinceReferenceDate
+        let whole = stored.rounded(.down)
+        let millisecond = min(999, Int(((stored - whole) * 1000).rounded(.down)))
+        let (days, second) = (Int(whole) + 978_307_200).quotientAndRemainder(dividingBy: 86_400)
+        let (year, month, day) = civil(daysSince1970: days)
+        var bytes = [UInt8](repeating: 0, count: 24)
+        func put(_ value: Int, _ width: Int, at index: Int) {
+            var value = value
+            for offset in stride(from: width - 1, through: 0, by: -1) {
+                bytes[index + offset] = UInt8(ascii: "0") + UInt8(value % 10)
+                value /= 10
+            }
+        }
+        put(year, 4, at: 0)
+        bytes[4] = UInt8(ascii: "-")
+        put(month, 2, at: 5)
+        bytes[7] = UInt8(ascii: "-")
+        put(day, 2, at: 8)
+        bytes[10] = UInt8(ascii: "T")
+        put(second / 3600, 2, at: 11)
+        bytes[13] = UInt8(ascii: ":")
+        put(second / 60 % 60, 2, at: 14)
+        bytes[16] = UInt8(ascii: ":")
+        put(second % 60, 2, at: 17)
+        bytes[19] = UInt8(ascii: ".")
+        put(millisecond, 3, at: 20)
+        bytes[23] = UInt8(ascii: "Z")
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The slow path of `format`, and what the fast path is tested against.
+    static func foundationFormat(_ date: Date) -> String {
         date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+
+    /// The proleptic Gregorian date `days` after 1970-01-01 (days >= 0), by eras of 400 years.
+    static func civil(daysSince1970 days: Int) -> (year: Int, month: Int, day: Int) {
+        let shifted = days + 719_468  // days since 0000-03-01
+        let era = shifted / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthFromMarch = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthFromMarch + 2) / 5 + 1
+        let month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
     /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, strictly; nil for anything else. Four-digit

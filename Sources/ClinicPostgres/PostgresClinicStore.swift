@@ -10,30 +10,27 @@ public struct PostgresClinicStore: ClinicStore, ClinicSetupStore {
     public init(database: ClinicDatabase) { self.database = database }
 
     public func clinic(id: ClinicID) async throws -> Clinic? {
-        let logger = database.logger
-        return try await database.withConnection(outside: .clinicData) { connection in
-            let rows = try await connection.query(
-                "SELECT id, name, time_zone FROM clinics WHERE id = \(id.rawValue)",
-                logger: logger
-            ).collect()
-            guard let row = rows.first else { return nil }
-            let (id, name, zone) = try row.decode((UUID, String, String).self)
-            return Clinic(
-                id: ClinicID(id), name: try BoundedText(name, maxLength: 200), timeZone: try ClinicTimeZone(zone))
-        }
+        try await clinicAndTargets(id: id)?.clinic
     }
 
     public func triageTargets(clinicID: ClinicID) async throws -> TriageTargets {
+        try await clinicAndTargets(id: clinicID)?.targets ?? TriageTargets()
+    }
+
+    public func clinicAndTargets(id: ClinicID) async throws -> (clinic: Clinic, targets: TriageTargets)? {
         let logger = database.logger
         return try await database.withConnection(outside: .clinicData) { connection in
             let rows = try await connection.query(
                 """
-                SELECT urgent_due_days, routine_due_days, candidacy_window_days FROM clinics WHERE id = \(clinicID.rawValue)
+                SELECT id, name, time_zone, urgent_due_days, routine_due_days, candidacy_window_days
+                FROM clinics WHERE id = \(id.rawValue)
                 """, logger: logger
             ).collect()
-            guard let row = rows.first else { return TriageTargets() }
-            let (urgent, routine, window) = try row.decode((Int, Int, Int).self)
-            return TriageTargets(urgentDueDays: urgent, routineDueDays: routine, candidacyWindowDays: window)
+            guard let row = rows.first else { return nil }
+            let (id, name, zone, urgent, routine, window) = try row.decode((UUID, String, String, Int, Int, Int).self)
+            let clinic = Clinic(
+                id: ClinicID(id), name: try BoundedText(name, maxLength: 200), timeZone: try ClinicTimeZone(zone))
+            return (clinic, TriageTargets(urgentDueDays: urgent, routineDueDays: routine, candidacyWindowDays: window))
         }
     }
 

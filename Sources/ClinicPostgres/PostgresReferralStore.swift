@@ -47,12 +47,9 @@ public struct PostgresReferralStore: ReferralStore {
                     INSERT INTO referral_imaging (referral_id, imaging_result_id) VALUES (\(id.rawValue), \(resultID.rawValue))
                     """, logger: logger)
             }
-            try await EventRows.insert(
-                referral: id, kind: .created, from: nil, to: .received, reason: nil,
-                actor: actor, on: connection, logger: logger)
-            try await EventRows.insert(
-                referral: id, kind: .moved(transition), from: .received, to: status, reason: nil,
-                triage: triage, previousUrgency: nil, actor: actor, on: connection, logger: logger)
+            try await EventRows.insertCreation(
+                referral: id, triage: triage, transition: transition, to: status, actor: actor, on: connection,
+                logger: logger)
             try await AuditRows.insert(
                 AuditEntry(
                     actor: actor, action: "referral.create", entityType: "referral",
@@ -282,6 +279,28 @@ enum EventRows {
             urgency: triage.urgency.rawValue, previousUrgency: previousUrgency?.rawValue,
             reasons: triage.reasons.map { StoredReason(code: $0.code, detail: $0.detail) })
         return String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+    }
+
+    /// A new referral's two first events, `created` then its triage, in one statement: the rows
+    /// take their ids in the order of the VALUES list, which is the order the log reads them in.
+    static func insertCreation(
+        referral: ReferralID, triage: TriageOutcome, transition: ReferralTransition, to status: ReferralStatus,
+        actor: Actor, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        let details = try Self.details(triage: triage, previousUrgency: nil)
+        let created = ReferralEventKind.created.code
+        let received = ReferralStatus.received.code
+        let triaged = ReferralEventKind.moved(transition).code
+        try await connection.query(
+            """
+            INSERT INTO referral_events (referral_id, actor_token_id, actor_name, actor_role, kind, from_status, to_status, reason, details,
+                                         occurred_at)
+            VALUES (\(referral.rawValue), \(actor.principal.tokenID?.rawValue), \(actor.principal.name),
+                    \(actor.principal.role.rawValue), \(created), NULL, \(received), NULL, '{}'::jsonb, \(actor.at)),
+                   (\(referral.rawValue), \(actor.principal.tokenID?.rawValue), \(actor.principal.name),
+                    \(actor.principal.role.rawValue), \(triaged), \(received), \(status.code), NULL, \(details)::jsonb,
+                    \(actor.at))
+            """, logger: logger)
     }
 
     static func insert(

@@ -134,8 +134,7 @@ public struct ReferralService: Sendable {
         let unknownClinic = ServiceError.unknownReference(pointer: "/clinicId", entity: "clinic")
         guard let clinicID else { throw unknownClinic }
         try await reach.require(clinicID, actor, else: unknownClinic)
-        guard let clinic = try await clinics.clinic(id: clinicID) else { throw unknownClinic }
-        let settings = try await clinics.triageTargets(clinicID: clinicID)
+        guard let (clinic, settings) = try await clinics.clinicAndTargets(id: clinicID) else { throw unknownClinic }
         let today = clinic.today(at: actor.at)
 
         var patient: PatientDetails? = results.first?.patient.details

@@ -131,6 +131,8 @@ public protocol ClinicStore: Sendable {
     func clinic(id: ClinicID) async throws -> Clinic?
     /// The clinic's triage targets; defaults when the clinic does not exist.
     func triageTargets(clinicID: ClinicID) async throws -> TriageTargets
+    /// The clinic and its triage targets in one read, for a new referral's triage.
+    func clinicAndTargets(id: ClinicID) async throws -> (clinic: Clinic, targets: TriageTargets)?
 }
 
 /// A referral as locked for a change, with what triage needs to re-run.

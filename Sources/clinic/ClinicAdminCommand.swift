@@ -87,10 +87,9 @@ struct ClinicAdminCommand: AsyncParsableCommand {
                     throw CLIError.failed("\(id) is not a clinic id (a UUID)")
                 }
                 let store = PostgresClinicStore(database: db)
-                guard let clinic = try await store.clinic(id: clinicID) else {
+                guard let (clinic, targets) = try await store.clinicAndTargets(id: clinicID) else {
                     throw CLIError.failed("no clinic has id \(id)")
                 }
-                let targets = try await store.triageTargets(clinicID: clinicID)
                 if json {
                     let shown = Shown(
                         id: clinic.id.description, name: clinic.name.value, timeZone: clinic.timeZone.identifier,

@@ -1,6 +1,7 @@
-import ClinicDomain
 import Foundation
 import Testing
+
+@testable import ClinicDomain
 
 @Suite("Validated value types")
 struct ValueTypeTests {
@@ -31,7 +32,10 @@ struct ValueTypeTests {
 
     @Test(
         "impossible and malformed dates are refused",
-        arguments: ["2026-02-29", "2026-13-01", "26-01-01", "2026-1-01", "tomorrow", ""])
+        arguments: [
+            "2026-02-29", "2026-13-01", "26-01-01", "2026-1-01", "tomorrow", "", "+958-03-14", "1958-03-1x",
+            "1958/03/14", "1958-03-14 ", "１958-03-14", "0000-01-01",
+        ])
     func badDates(text: String) {
         #expect(throws: ValidationError.self) { try LocalDate(iso8601: text) }
     }
@@ -132,5 +136,24 @@ struct RFC3339Tests {
         ])
     func refused(text: String) {
         #expect(RFC3339.instant(text) == nil)
+    }
+
+    @Test("instants are written as Foundation's ISO 8601 style writes them, milliseconds and leap days included")
+    func writtenLikeFoundation() throws {
+        var generator = SystemRandomNumberGenerator()
+        var instants = [
+            Date(timeIntervalSince1970: 0), Date(timeIntervalSince1970: 951_782_400),  // 2000-02-29
+            Date(timeIntervalSince1970: 1_795_624_200.9996), Date(timeIntervalSince1970: 4_107_542_399.001),
+            Date.storableRange.upperBound, Date(timeIntervalSince1970: -1),
+            try #require(RFC3339.instant("1582-10-15T00:00:00Z")),
+        ]
+        for _ in 0..<5000 {
+            instants.append(Date(timeIntervalSince1970: Double.random(in: 0...253_402_300_799, using: &generator)))
+        }
+        for instant in instants {
+            #expect(
+                RFC3339.format(instant) == RFC3339.foundationFormat(instant),
+                "\(instant.timeIntervalSince1970)" as Comment)
+        }
     }
 }
