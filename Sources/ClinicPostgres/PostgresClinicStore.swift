@@ -105,24 +105,23 @@ public struct PostgresClinicStore: ClinicStore, ClinicSetupStore {
     public func clinicSetup(id: ClinicID) async throws -> ClinicSetup? {
         let logger = database.logger
         return try await database.withConnection(outside: .clinicData) { connection in
+            // The opening hours come as `weekday HH:MM HH:MM` lines in the same row: every
+            // availability search and booking reads this, and one round trip is cheaper than two.
             let rows = try await connection.query(
                 """
                 SELECT name, time_zone, urgent_due_days, routine_due_days, candidacy_window_days, minutes_per_level,
-                       turnover_minutes, recovery_minutes, evaluation_minutes, follow_up_minutes
+                       turnover_minutes, recovery_minutes, evaluation_minutes, follow_up_minutes,
+                       ARRAY(SELECT h.weekday || ' ' || to_char(h.opens_at, 'HH24:MI') || ' ' || to_char(h.closes_at, 'HH24:MI')
+                             FROM clinic_hours h WHERE h.clinic_id = clinics.id ORDER BY h.weekday)
                 FROM clinics WHERE id = \(id.rawValue)
                 """, logger: logger
             ).collect()
             guard let row = rows.first else { return nil }
-            let (name, zone, urgent, routine, window, perLevel, turnover, recovery, evaluation, followUp) =
-                try row.decode((String, String, Int, Int, Int, Int, Int, Int, Int, Int).self)
-            let hours = try await connection.query(
-                """
-                SELECT weekday, to_char(opens_at, 'HH24:MI'), to_char(closes_at, 'HH24:MI') FROM clinic_hours
-                WHERE clinic_id = \(id.rawValue) ORDER BY weekday
-                """, logger: logger
-            ).collect().map { row in
-                let (weekday, opens, closes) = try row.decode((Int, String, String).self)
-                return try OpeningHours(weekday: weekday, opens: LocalTime(opens), closes: LocalTime(closes))
+            let (name, zone, urgent, routine, window, perLevel, turnover, recovery, evaluation, followUp, days) =
+                try row.decode((String, String, Int, Int, Int, Int, Int, Int, Int, Int, [String]).self)
+            let hours = try days.map { line in
+                let (weekday, opens, closes) = try WeekdayHoursLine.parse(line)
+                return try OpeningHours(weekday: weekday, opens: opens, closes: closes)
             }
             return ClinicSetup(
                 clinic: Clinic(id: id, name: try BoundedText(name, maxLength: 200), timeZone: try ClinicTimeZone(zone)),

@@ -120,13 +120,14 @@ public struct PostgresSchedulingStore: SchedulingStore {
                     \(state), tstzrange(\(booking.start), \(booking.end), '[)'), \(overbooked), \(booking.overbookReason),
                     \(holdExpires), \(at), \(at))
             """, logger: logger)
-        for resource in booking.resourceIDs {
-            try await connection.query(
-                """
-                INSERT INTO appointment_resources (appointment_id, resource_id, during, overbooked)
-                VALUES (\(booking.id.rawValue), \(resource.rawValue), tstzrange(\(booking.start), \(booking.end), '[)'), \(overbooked))
-                """, logger: logger)
-        }
+        // Every claim in one statement, in the order given: a conflict still names the first
+        // resource that is taken (the constraint's detail carries its key).
+        try await connection.query(
+            """
+            INSERT INTO appointment_resources (appointment_id, resource_id, during, overbooked)
+            SELECT \(booking.id.rawValue), resource, tstzrange(\(booking.start), \(booking.end), '[)'), \(overbooked)
+            FROM unnest(\(resources)::uuid[]) WITH ORDINALITY AS claimed(resource, position) ORDER BY position
+            """, logger: logger)
     }
 
     public func appointment(id: AppointmentID, scope: ClinicScope) async throws -> Appointment? {

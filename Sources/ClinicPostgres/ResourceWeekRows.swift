@@ -17,37 +17,55 @@ enum ResourceWeekRows {
         clinicID: ClinicID, from: Date, to: Date, now: Date, on connection: PostgresConnection,
         logger: Logger
     ) async throws -> [ResourceUsageRow] {
-        let resources = try await connection.query(
-            """
-            SELECT id, kind, name FROM resources WHERE clinic_id = \(clinicID.rawValue) AND active ORDER BY kind, name, id
-            """, logger: logger
-        ).collect().map { try $0.decode((UUID, String, String).self) }
-        let windows = try await connection.query(
-            """
-            SELECT t.resource_id, t.weekday, to_char(t.starts_at, 'HH24:MI'), to_char(t.ends_at, 'HH24:MI')
-            FROM availability_templates t JOIN resources r ON r.id = t.resource_id WHERE r.clinic_id = \(clinicID.rawValue)
-            """, logger: logger
-        ).collect().map { try $0.decode((UUID, Int, String, String).self) }
+        var resources: [ResourceWeeks.Row] = []
+        for try await row in try await connection.execute(ResourceWeeks(clinicID: clinicID), logger: logger) {
+            resources.append(row)
+        }
         var taken: [(Bool, UUID, Date, Date)] = []
         for try await row in try await connection.execute(
             BusyTime(clinicID: clinicID, from: from, to: to, now: now), logger: logger)
         {
             taken.append(row)
         }
-        return try resources.map { id, kind, name in
+        return try resources.map { id, kind, name, windows in
             ResourceUsageRow(
                 resource: Resource(
                     id: ResourceID(id), clinicID: clinicID, kind: ResourceKind(rawValue: kind) ?? .consultRoom,
                     name: try BoundedText(name, maxLength: 200)),
-                weekly: try windows.filter { $0.0 == id }.map {
-                    try WeeklyWindow(weekday: $0.1, starts: LocalTime($0.2), ends: LocalTime($0.3))
-                },
+                weekly: try windows.map(ResourceWeeks.window),
                 blocks: taken.filter { $0.0 && $0.1 == id }.map { $0.2..<$0.3 },
                 booked: taken.filter { !$0.0 && $0.1 == id }.map { $0.2..<$0.3 })
         }
     }
 }
 
+/// A clinic's active resources, each with its weekly template as `weekday HH:MM HH:MM` lines: one
+/// statement, prepared once per connection, where a resource read and a template read were two.
+struct ResourceWeeks: PostgresPreparedStatement {
+    typealias Row = (UUID, String, String, [String])
+    static let name = "resource_weeks"
+    static let sql = """
+        SELECT r.id, r.kind, r.name,
+               ARRAY(SELECT t.weekday || ' ' || to_char(t.starts_at, 'HH24:MI') || ' ' || to_char(t.ends_at, 'HH24:MI')
+                     FROM availability_templates t WHERE t.resource_id = r.id ORDER BY t.weekday, t.starts_at)
+        FROM resources r WHERE r.clinic_id = $1 AND r.active ORDER BY r.kind, r.name, r.id
+        """
+    let clinicID: ClinicID
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(clinicID.rawValue)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+
+    /// One line of the template array back into its window.
+    static func window(_ line: String) throws -> WeeklyWindow {
+        let (weekday, starts, ends) = try WeekdayHoursLine.parse(line)
+        return try WeeklyWindow(weekday: weekday, starts: starts, ends: ends)
+    }
+}
 /// What takes a clinic's resources' time in an interval: blocks, and live claims. Prepared once per
 /// connection: planning it (row-level security on appointments, three joins) took as long as
 /// running it.
