@@ -8,7 +8,7 @@ enum WeekdayHoursLine {
     static func parse(_ line: String) throws -> (weekday: Int, from: LocalTime, to: LocalTime) {
         let parts = line.split(separator: " ")
         guard parts.count == 3, let weekday = Int(parts[0]) else {
-            throw ValidationError(pointer: "", message: "a stored weekday and hours line is malformed: \(line)")
+            throw StoredDataError("a stored weekday and hours line is malformed: \(line)")
         }
         return (weekday, try LocalTime(String(parts[1])), try LocalTime(String(parts[2])))
     }
