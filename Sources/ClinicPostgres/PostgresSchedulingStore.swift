@@ -10,30 +10,18 @@ public struct PostgresSchedulingStore: SchedulingStore {
     public init(database: ClinicDatabase) { self.database = database }
 
     public func calendars(clinicID: ClinicID, from: Date, to: Date, now: Date, scope: ClinicScope) async throws
-        -> [ResourceCalendar]
+        -> [NamedCalendar]
     {
         let logger = database.logger
         return try await database.withConnection(scope: scope) { connection in
             try await ResourceWeekRows.load(
                 clinicID: clinicID, from: from, to: to, now: now, on: connection, logger: logger
             ).map { row in
-                ResourceCalendar(
-                    id: row.resource.id, kind: row.resource.kind, weekly: row.weekly, busy: row.blocks + row.booked)
-            }
-        }
-    }
-
-    public func resources(clinicID: ClinicID) async throws -> [Resource] {
-        let logger = database.logger
-        return try await database.withConnection(outside: .clinicData) { connection in
-            try await connection.query(
-                "SELECT id, kind, name FROM resources WHERE clinic_id = \(clinicID.rawValue)", logger: logger
-            )
-            .collect().map { row in
-                let (id, kind, name) = try row.decode((UUID, String, String).self)
-                return Resource(
-                    id: ResourceID(id), clinicID: clinicID, kind: ResourceKind(rawValue: kind) ?? .consultRoom,
-                    name: try BoundedText(name, maxLength: 200))
+                NamedCalendar(
+                    resource: row.resource,
+                    calendar: ResourceCalendar(
+                        id: row.resource.id, kind: row.resource.kind, weekly: row.weekly, busy: row.blocks + row.booked)
+                )
             }
         }
     }

@@ -28,13 +28,24 @@ public struct OfferedSlot: Sendable {
     public let withinEvaluationTarget: Bool
 }
 
+/// A resource's calendar with the resource itself: a search fits visits into the calendar and
+/// offers them under the resource's name, from the one read.
+public struct NamedCalendar: Sendable {
+    public let resource: Resource
+    public let calendar: ResourceCalendar
+
+    public init(resource: Resource, calendar: ResourceCalendar) {
+        self.resource = resource
+        self.calendar = calendar
+    }
+}
+
 /// Appointments and the calendars availability is computed from.
 public protocol SchedulingStore: Sendable {
     /// Every active resource of the clinic with its template, and what keeps it busy between
     /// `from` and `to`: blocks and live claims (holds expired at `now` are not busy).
     func calendars(clinicID: ClinicID, from: Date, to: Date, now: Date, scope: ClinicScope) async throws
-        -> [ResourceCalendar]
-    func resources(clinicID: ClinicID) async throws -> [Resource]
+        -> [NamedCalendar]
     /// Writes the appointment, its resource claims (under the no-overlap constraint), the
     /// referral's move and event, in one transaction. A claim that overlaps another is
     /// `ServiceError.conflict` naming the resource.
@@ -152,9 +163,12 @@ public struct SchedulingService: Sendable {
         let zone = clinic.clinic.timeZone
         let firstCut = zone.startOfDay(LocalDate(from, in: zone.zone).adding(days: Self.firstSearchDays))
         var slots: [AvailableSlot] = []
+        var byID: [ResourceID: Resource] = [:]
         for end in firstCut < to ? [firstCut, to] : [to] {
-            var calendars = try await store.calendars(
+            let named = try await store.calendars(
                 clinicID: clinic.clinic.id, from: from, to: end, now: now, scope: actor.scope)
+            byID = Dictionary(named.map { ($0.resource.id, $0.resource) }, uniquingKeysWith: { first, _ in first })
+            var calendars = named.map(\.calendar)
             // A chosen clinician or room replaces the others of its kind.
             let chosen = calendars.filter { only.contains($0.id) }
             if chosen.count != only.count {
@@ -168,8 +182,6 @@ public struct SchedulingService: Sendable {
                 limit: limit)
             if slots.count >= limit { break }
         }
-        let byID = Dictionary(
-            uniqueKeysWithValues: try await store.resources(clinicID: clinic.clinic.id).map { ($0.id, $0) })
         return slots.map { slot in
             let day = LocalDate(slot.start, in: clinic.clinic.timeZone.zone)
             return OfferedSlot(
@@ -209,7 +221,7 @@ public struct SchedulingService: Sendable {
         // A retry must get the first answer, though the time it asks for is now its own booking's.
         if let replayed = try await earlierBooking(claim, actor) { return (replayed, true) }
         try Self.checkBookable(start, now: actor.at)
-        let calendars = try await calendars(clinicID: clinic.clinic.id, around: start, actor: actor)
+        let calendars = try await calendars(clinicID: clinic.clinic.id, around: start, actor: actor).map(\.calendar)
         // An overbooking is the one way past a conflict: busy time does not count for it.
         let visible =
             overbook == nil
@@ -271,15 +283,10 @@ public struct SchedulingService: Sendable {
 
     /// A clinic's resource calendars from a day before `start` to two days after, as they stand
     /// at the act's instant: what fitting one visit at `start` needs to know.
-    public func calendars(clinicID: ClinicID, around start: Date, actor: Actor) async throws -> [ResourceCalendar] {
+    public func calendars(clinicID: ClinicID, around start: Date, actor: Actor) async throws -> [NamedCalendar] {
         try await store.calendars(
             clinicID: clinicID, from: start.addingTimeInterval(-86_400), to: start.addingTimeInterval(2 * 86_400),
             now: actor.at, scope: actor.scope)
-    }
-
-    /// A clinic's resources with their names.
-    public func resources(clinicID: ClinicID) async throws -> [Resource] {
-        try await store.resources(clinicID: clinicID)
     }
 
     /// The appointment, or nil when there is none with this id within `scope`.
@@ -406,7 +413,9 @@ public struct SchedulingService: Sendable {
         try Self.checkBookable(start, now: actor.at)
         let (_, clinic, requirement) = try await context(old.referralID, old.kind, actor.scope)
         // The old booking's own claims do not block its new time.
-        let calendars = try await calendars(clinicID: clinic.clinic.id, around: start, actor: actor).map { calendar in
+        let calendars = try await calendars(clinicID: clinic.clinic.id, around: start, actor: actor).map(\.calendar).map
+        {
+            calendar in
             ResourceCalendar(
                 id: calendar.id, kind: calendar.kind, weekly: calendar.weekly,
                 busy: calendar.busy.filter {

@@ -142,11 +142,9 @@ public struct WaitlistService: Sendable {
         // any resource of the clinic that is free then.
         let freedIDs = Set(freed.resources.map(\.id))
         let freedKinds = Set(freed.resources.map(\.kind))
-        let calendars = try await scheduling.calendars(clinicID: freed.clinicID, around: freed.start, actor: actor)
-            .filter { freedIDs.contains($0.id) || !freedKinds.contains($0.kind) }
-        let names = Dictionary(
-            try await scheduling.resources(clinicID: freed.clinicID).map { ($0.id, $0) },
-            uniquingKeysWith: { first, _ in first })
+        let named = try await scheduling.calendars(clinicID: freed.clinicID, around: freed.start, actor: actor)
+        let calendars = named.map(\.calendar).filter { freedIDs.contains($0.id) || !freedKinds.contains($0.kind) }
+        let names = Dictionary(named.map { ($0.resource.id, $0.resource) }, uniquingKeysWith: { first, _ in first })
         let hours = try await store.offerHours(clinicID: freed.clinicID)
         let plans = try await evaluations.latestEvaluations(referralIDs: waiting.map(\.id), scope: actor.scope)
         for candidate in waiting {
