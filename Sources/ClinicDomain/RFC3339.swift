@@ -8,9 +8,9 @@ import Foundation
 public enum RFC3339 {
     /// How the API writes an instant: UTC with milliseconds, e.g. 2026-11-25T16:30:00.000Z.
     public static func format(_ date: Date) -> String {
-        // Every instant of every response goes through here: digits by hand for the years the
-        // clinic lives in, Foundation's formatter for the rest (before 1970 it follows the Julian
-        // calendar, which the civil-date arithmetic below does not).
+        // Every instant of every response goes through here: digits by hand from 1970 on,
+        // Foundation's formatter before (its calendar turns Julian before 1582, which the
+        // proleptic civil-date arithmetic below does not; 1970 keeps the fast path well clear).
         guard date.timeIntervalSince1970 >= 0, date <= Date.storableRange.upperBound else {
             return foundationFormat(date)
         }
