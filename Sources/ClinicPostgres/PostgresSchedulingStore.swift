@@ -10,19 +10,12 @@ public struct PostgresSchedulingStore: SchedulingStore {
     public init(database: ClinicDatabase) { self.database = database }
 
     public func calendars(clinicID: ClinicID, from: Date, to: Date, now: Date, scope: ClinicScope) async throws
-        -> [NamedCalendar]
+        -> [ResourceUsageRow]
     {
         let logger = database.logger
         return try await database.withConnection(scope: scope) { connection in
             try await ResourceWeekRows.load(
-                clinicID: clinicID, from: from, to: to, now: now, on: connection, logger: logger
-            ).map { row in
-                NamedCalendar(
-                    resource: row.resource,
-                    calendar: ResourceCalendar(
-                        id: row.resource.id, kind: row.resource.kind, weekly: row.weekly, busy: row.blocks + row.booked)
-                )
-            }
+                clinicID: clinicID, from: from, to: to, now: now, on: connection, logger: logger)
         }
     }
 

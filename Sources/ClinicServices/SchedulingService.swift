@@ -28,24 +28,12 @@ public struct OfferedSlot: Sendable {
     public let withinEvaluationTarget: Bool
 }
 
-/// A resource's calendar with the resource itself: a search fits visits into the calendar and
-/// offers them under the resource's name, from the one read.
-public struct NamedCalendar: Sendable {
-    public let resource: Resource
-    public let calendar: ResourceCalendar
-
-    public init(resource: Resource, calendar: ResourceCalendar) {
-        self.resource = resource
-        self.calendar = calendar
-    }
-}
-
 /// Appointments and the calendars availability is computed from.
 public protocol SchedulingStore: Sendable {
     /// Every active resource of the clinic with its template, and what keeps it busy between
     /// `from` and `to`: blocks and live claims (holds expired at `now` are not busy).
     func calendars(clinicID: ClinicID, from: Date, to: Date, now: Date, scope: ClinicScope) async throws
-        -> [NamedCalendar]
+        -> [ResourceUsageRow]
     /// Writes the appointment, its resource claims (under the no-overlap constraint), the
     /// referral's move and event, in one transaction. A claim that overlaps another is
     /// `ServiceError.conflict` naming the resource.
@@ -165,10 +153,11 @@ public struct SchedulingService: Sendable {
         var slots: [AvailableSlot] = []
         var byID: [ResourceID: Resource] = [:]
         for end in firstCut < to ? [firstCut, to] : [to] {
-            let named = try await store.calendars(
+            let rows = try await store.calendars(
                 clinicID: clinic.clinic.id, from: from, to: end, now: now, scope: actor.scope)
-            byID = Dictionary(named.map { ($0.resource.id, $0.resource) }, uniquingKeysWith: { first, _ in first })
-            var calendars = named.map(\.calendar)
+            // The search's resources are named from the same read.
+            byID = Dictionary(rows.map { ($0.resource.id, $0.resource) }, uniquingKeysWith: { first, _ in first })
+            var calendars = rows.map(\.calendar)
             // A chosen clinician or room replaces the others of its kind.
             let chosen = calendars.filter { only.contains($0.id) }
             if chosen.count != only.count {
@@ -283,7 +272,7 @@ public struct SchedulingService: Sendable {
 
     /// A clinic's resource calendars from a day before `start` to two days after, as they stand
     /// at the act's instant: what fitting one visit at `start` needs to know.
-    public func calendars(clinicID: ClinicID, around start: Date, actor: Actor) async throws -> [NamedCalendar] {
+    public func calendars(clinicID: ClinicID, around start: Date, actor: Actor) async throws -> [ResourceUsageRow] {
         try await store.calendars(
             clinicID: clinicID, from: start.addingTimeInterval(-86_400), to: start.addingTimeInterval(2 * 86_400),
             now: actor.at, scope: actor.scope)

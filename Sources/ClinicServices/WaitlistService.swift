@@ -142,9 +142,9 @@ public struct WaitlistService: Sendable {
         // any resource of the clinic that is free then.
         let freedIDs = Set(freed.resources.map(\.id))
         let freedKinds = Set(freed.resources.map(\.kind))
-        let named = try await scheduling.calendars(clinicID: freed.clinicID, around: freed.start, actor: actor)
-        let calendars = named.map(\.calendar).filter { freedIDs.contains($0.id) || !freedKinds.contains($0.kind) }
-        let names = Dictionary(named.map { ($0.resource.id, $0.resource) }, uniquingKeysWith: { first, _ in first })
+        let rows = try await scheduling.calendars(clinicID: freed.clinicID, around: freed.start, actor: actor)
+        let calendars = rows.map(\.calendar).filter { freedIDs.contains($0.id) || !freedKinds.contains($0.kind) }
+        let names = Dictionary(rows.map { ($0.resource.id, $0.resource) }, uniquingKeysWith: { first, _ in first })
         let hours = try await store.offerHours(clinicID: freed.clinicID)
         let plans = try await evaluations.latestEvaluations(referralIDs: waiting.map(\.id), scope: actor.scope)
         for candidate in waiting {

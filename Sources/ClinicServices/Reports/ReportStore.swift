@@ -23,8 +23,8 @@ public protocol ReportStore: Sendable {
         clinicID: ClinicID, asOf: Date, statuses: [ReferralStatus], dueBefore: LocalDate,
         windowFrom: LocalDate, windowThrough: LocalDate, scope: ClinicScope
     ) async throws -> [ReferralActionRow]
-    /// Every active resource with its template, blocks and live claims overlapping `[from, to)`.
-    /// Each resource's template, blocks and claims between `from` and `to`, holds expired at `now` left out.
+    /// Every active resource with its template, blocks and live claims overlapping `[from, to)`,
+    /// holds expired at `now` left out.
     func usage(clinicID: ClinicID, from: Date, to: Date, now: Date, scope: ClinicScope) async throws
         -> [ResourceUsageRow]
     /// Visits that were due in `[from, to)` and were cancelled or missed.
@@ -118,20 +118,6 @@ public struct ReferralActionRow: Sendable, Hashable {
         self.windowClosesOn = windowClosesOn
         self.nextVisit = nextVisit
         self.reevaluateOn = reevaluateOn
-    }
-}
-
-/// One resource's week and what takes its time.
-public struct ResourceUsageRow: Sendable, Hashable {
-    public let resource: Resource
-    public let weekly: [WeeklyWindow]
-    public let blocks: [Range<Date>]
-    public let booked: [Range<Date>]
-    public init(resource: Resource, weekly: [WeeklyWindow], blocks: [Range<Date>], booked: [Range<Date>]) {
-        self.resource = resource
-        self.weekly = weekly
-        self.blocks = blocks
-        self.booked = booked
     }
 }
 
