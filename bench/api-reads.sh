@@ -39,18 +39,8 @@ token_id=$(psql "$owner" -qXtA -c "SELECT id FROM api_tokens WHERE token_hash = 
 source bench/api-server.sh
 start_server "$app"
 
-cat >"$work/by-id.lua" <<'LUA'
-local ids = {}
-function init(args)
-  for line in io.lines(args[1]) do ids[#ids + 1] = line end
-  wrk.headers["Authorization"] = "Bearer " .. args[2]
-end
-function request()
-  return wrk.format("GET", "/v1/referrals/" .. ids[math.random(#ids)])
-end
-LUA
-cat >"$work/list.lua" <<'LUA'
-function init(args) wrk.headers["Authorization"] = "Bearer " .. args[2] end
+cat >"$work/list.lua" <<LUA
+wrk.headers["Authorization"] = "Bearer $token"
 function request() return wrk.format("GET", "/v1/referrals?status=triaged") end
 LUA
 
@@ -85,13 +75,16 @@ SQL
 
 echo "| endpoint | API req/s | p50 | p99 | non-2xx | pgbench tps (same statements) | ratio |"
 echo "| --- | --- | --- | --- | --- | --- | --- |"
-for pair in "GET /v1/referrals/{id}:by-id" "GET /v1/referrals?status=triaged (first page):list"; do
-  name=${pair%%:*}
-  file=${pair##*:}
-  wrk_warm "$CONNECTIONS" "$work/$file.lua" "$work/ids" "$token"
-  IFS='|' read -r rate p50 p99 non2xx < <(wrk_run "$CONNECTIONS" "$work/$file.lua" "$work/ids" "$token")
-  tps=$(ceiling "$work/$file.sql")
+# row NAME CEILING_SQL WRK_SCRIPT [ARG...]
+row() {
+  local name=$1 sql=$2 script=$3
+  shift 3
+  wrk_warm "$CONNECTIONS" "$script" "$@"
+  IFS='|' read -r rate p50 p99 non2xx < <(wrk_run "$CONNECTIONS" "$script" "$@")
+  tps=$(ceiling "$sql")
   printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$rate" "$p50" "$p99" "$non2xx" "$tps" \
     "$(awk -v a="$rate" -v b="$tps" 'BEGIN {printf "%.0f%%", 100 * a / b}')"
-done
+}
+row "GET /v1/referrals/{id}" "$work/by-id.sql" bench/random-get.lua "$work/ids" "$token" /v1/referrals/
+row "GET /v1/referrals?status=triaged (first page)" "$work/list.sql" "$work/list.lua"
 echo "($CONNECTIONS connections, ${SECONDS_EACH}s each, $REFERRALS referrals in $CLINICS clinics, $(git rev-parse --short HEAD))"

@@ -80,16 +80,6 @@ PY
 source bench/api-server.sh
 start_server "$app"
 
-cat >"$work/availability.lua" <<'LUA'
-local ids = {}
-function init(args)
-  for line in io.lines(args[1]) do ids[#ids + 1] = line end
-  wrk.headers["Authorization"] = "Bearer " .. args[2]
-end
-function request()
-  return wrk.format("GET", "/v1/availability?kind=evaluation&referralId=" .. ids[math.random(#ids)])
-end
-LUA
 # Each wrk thread has its own Lua state with the same random sequence: the thread id keeps the
 # patients of the two threads apart.
 cat >"$work/create.lua" <<LUA
@@ -196,12 +186,14 @@ $(audit appointment.create appointment "md5('pg-appointment' || :slot)::uuid")
 COMMIT;
 SQL
 
+# row NAME CONNECTIONS CEILING_SQL (or "") WRK_SCRIPT [ARG...]
 row() {
-  local name=$1 connections=$2 file=$3 sql=${4:-}
-  IFS='|' read -r rate p50 p99 non2xx < <(wrk_run "$connections" "$work/$file.lua" "$work/triaged" "$token")
+  local name=$1 connections=$2 sql=$3 script=$4
+  shift 4
+  IFS='|' read -r rate p50 p99 non2xx < <(wrk_run "$connections" "$script" "$@")
   local tps="-" ratio="-"
   if [[ -n $sql ]]; then
-    tps=$(ceiling "$work/$sql")
+    tps=$(ceiling "$sql")
     ratio=$(awk -v a="$rate" -v b="$tps" 'BEGIN {printf "%.0f%%", 100 * a / b}')
   fi
   printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$connections" "$rate" "$p50" "$p99" "$non2xx" "$tps" "$ratio"
@@ -210,10 +202,11 @@ row() {
 echo "| endpoint | connections | API req/s | p50 | p99 | non-2xx | pgbench tps (same statements) | ratio |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
 # No warm-up for the writes: a booking's warm-up would take the free times the run books.
-wrk_warm "$AVAILABILITY_CONNECTIONS" "$work/availability.lua" "$work/triaged" "$token"
-row "GET /v1/availability (evaluation, 2 rooms x 2 evaluators)" "$AVAILABILITY_CONNECTIONS" availability
-row "POST /v1/referrals (new patient each)" "$CONNECTIONS" create create.sql
-row "POST /v1/appointments (distinct free times)" "$CONNECTIONS" booking booking.sql
+availability=(bench/random-get.lua "$work/triaged" "$token" "/v1/availability?kind=evaluation&referralId=")
+wrk_warm "$AVAILABILITY_CONNECTIONS" "${availability[@]}"
+row "GET /v1/availability (evaluation, 2 rooms x 2 evaluators)" "$AVAILABILITY_CONNECTIONS" "" "${availability[@]}"
+row "POST /v1/referrals (new patient each)" "$CONNECTIONS" "$work/create.sql" "$work/create.lua"
+row "POST /v1/appointments (distinct free times)" "$CONNECTIONS" "$work/booking.sql" "$work/booking.lua"
 for refusal in "$work"/booking-refusal-*; do [[ -e $refusal ]] && { echo "first refused booking: $(cat "$refusal")" >&2; break; }; done
 if (( $(awk '/^Requests\/sec/ {printf "%.0f", $2 * '"$SECONDS_EACH"'}' "$work/wrk.out") > $(wc -l <"$work/bookings") )); then
   echo "bench: the bookings ran out of triaged referrals; raise REFERRALS for a clean booking row" >&2

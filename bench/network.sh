@@ -87,32 +87,16 @@ psql "$owner" -qXtA -c "SELECT id FROM referrals WHERE clinic_id = '$clinic' AND
 token=$("$BIN" token create --role scheduler --name bench-network --clinic "$clinic" --database-url "$app" 2>/dev/null | tail -n 1)
 source bench/api-server.sh
 start_server "$app"
-cat >"$work/by-id.lua" <<'LUA'
-local ids = {}
-function init(args)
-  for line in io.lines(args[1]) do ids[#ids + 1] = line end
-  wrk.headers["Authorization"] = "Bearer " .. args[2]
-end
-function request() return wrk.format("GET", "/v1/referrals/" .. ids[math.random(#ids)]) end
-LUA
-cat >"$work/availability.lua" <<'LUA'
-local ids = {}
-function init(args)
-  for line in io.lines(args[1]) do ids[#ids + 1] = line end
-  wrk.headers["Authorization"] = "Bearer " .. args[2]
-end
-function request()
-  return wrk.format("GET", "/v1/availability?kind=evaluation&referralId=" .. ids[math.random(#ids)])
-end
-LUA
+# row NAME CONNECTIONS IDS_FILE PATH_PREFIX: GETs of the prefix followed by a random id of the file
 row() {
-  local name=$1 connections=$2 script=$3 ids=$4
-  wrk_warm "$connections" "$work/$script.lua" "$ids" "$token"
-  IFS='|' read -r rate p50 p99 non2xx < <(wrk_run "$connections" "$work/$script.lua" "$ids" "$token")
+  local name=$1 connections=$2 ids=$3 prefix=$4
+  wrk_warm "$connections" bench/random-get.lua "$ids" "$token" "$prefix"
+  IFS='|' read -r rate p50 p99 non2xx < <(wrk_run "$connections" bench/random-get.lua "$ids" "$token" "$prefix")
   printf '| %s | %s | %s | %s | %s | %s |\n' "$name" "$connections" "$rate" "$p50" "$p99" "$non2xx"
 }
 echo "| on the network's data | connections | API req/s | p50 | p99 | non-2xx |"
 echo "| --- | --- | --- | --- | --- | --- |"
-row "GET /v1/referrals/{id} (first clinic)" 64 by-id "$work/ids"
-row "GET /v1/availability (evaluation, first clinic's triaged referrals)" 16 availability "$work/triaged"
+row "GET /v1/referrals/{id} (first clinic)" 64 "$work/ids" /v1/referrals/
+row "GET /v1/availability (evaluation, first clinic's triaged referrals)" 16 "$work/triaged" \
+  "/v1/availability?kind=evaluation&referralId="
 echo "($(git rev-parse --short HEAD), ${SECONDS_EACH}s each)"
