@@ -67,13 +67,23 @@ struct SeedCommand: AsyncParsableCommand {
     static let networkReferralRange = 1...5_000_000
     static let clinicRange = 1...100
 
+    /// The network `--network` writes, its defaults filled in: what `validate()` checks is what
+    /// `bulkLoad` writes.
+    var networkPlan: NetworkHistory.Plan {
+        let count = referrals ?? 1_000_000
+        return NetworkHistory.Plan(
+            clinics: clinics ?? 20, referrals: count,
+            appointments: appointments ?? min(300_000, Int(Double(count) * 0.3)),
+            days: days ?? 730, seed: seed ?? 1)
+    }
+
     func validate() throws {
         if network {
             guard !demo && !synthetic else {
                 throw ArgumentParser.ValidationError("--network excludes --demo and --synthetic: choose one")
             }
             if clinic != nil { throw ArgumentParser.ValidationError("--clinic goes with --synthetic, not --network") }
-            let count = referrals ?? 1_000_000
+            let count = networkPlan.referrals
             guard Self.networkReferralRange.contains(count) else {
                 throw ArgumentParser.ValidationError(
                     "--referrals must be from 1 to \(Self.networkReferralRange.upperBound), not \(count)")
@@ -153,10 +163,7 @@ struct SeedCommand: AsyncParsableCommand {
                 "seed --network writes with COPY, which PostgreSQL refuses under row-level security: "
                     + "run it with the schema owner's --database-url, as clinic migrate")
         }
-        let plan = NetworkHistory.Plan(
-            clinics: clinics ?? 20, referrals: referrals ?? 1_000_000,
-            appointments: appointments ?? min(300_000, Int(Double(referrals ?? 1_000_000) * 0.3)),
-            days: days ?? 730, seed: seed ?? 1)
+        let plan = networkPlan
         let progress = SeedProgress(total: plan.referrals)
         let started = ContinuousClock.now
         let outcome: NetworkHistory.Outcome
