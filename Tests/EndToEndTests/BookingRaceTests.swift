@@ -2,6 +2,7 @@ import ClinicDomain
 import ClinicServices
 import ClinicTestSupport
 import Foundation
+import PostgresNIO
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -26,7 +27,14 @@ struct BookingRaceTests {
     }
 
     private func race(_ base: String, token: String, bodies: [String]) async throws -> [Int] {
-        try await withThrowingTaskGroup(of: Int.self) { group in
+        try await answers(base, token: token, bodies: bodies).map(\.status)
+    }
+
+    /// Each request's final status, with its body and the problem's detail.
+    private func answers(_ base: String, token: String, bodies: [String]) async throws -> [(
+        status: Int, request: String, detail: String
+    )] {
+        try await withThrowingTaskGroup(of: (status: Int, request: String, detail: String).self) { group in
             for body in bodies {
                 group.addTask {
                     var request = URLRequest(url: URL(string: "\(base)/v1/appointments")!)
@@ -37,12 +45,13 @@ struct BookingRaceTests {
                     // A 503 (no database connection free within 5 s, on a loaded 2-core machine)
                     // says "try again": a client does, and the race is judged on the final answers.
                     for _ in 0..<5 {
-                        let (_, response) = try await URLSession.shared.data(for: request)
+                        let (data, response) = try await URLSession.shared.data(for: request)
                         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-                        guard status == 503 else { return status }
+                        let problem = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+                        guard status == 503 else { return (status, body, problem?["detail"] as? String ?? "") }
                         try await Task.sleep(for: .milliseconds(200))
                     }
-                    return 503
+                    return (503, body, "")
                 }
             }
             return try await group.reduce(into: []) { $0.append($1) }
@@ -91,9 +100,24 @@ struct BookingRaceTests {
                 let bodies = ids.enumerated().map { index, id in
                     "{\"referralId\":\"\(id)\",\"kind\":\"evaluation\",\"start\":\"\(start)\",\"resourceIds\":[\"\(rooms[index % 2])\",\"\(evaluator)\"]}"
                 }
-                let codes = try await race(base, token: token, bodies: bodies)
+                let answers = try await answers(base, token: token, bodies: bodies)
+                let codes = answers.map(\.status)
                 #expect(codes.filter { $0 == 201 }.count == 1)
                 #expect(codes.filter { $0 == 409 }.count == 49, "statuses: \(codes.sorted())")
+                // A loser stopped by the exclusion constraint (rather than by the check before
+                // the transaction) is told which resource is taken: one it asked for, and one the
+                // winner holds. All of a request's claims go in one INSERT; the taken one is named.
+                let claimed = try await db.query(
+                    "SELECT resource_id FROM appointment_resources WHERE active"
+                ).map { try $0.decode(UUID.self) }
+                for answer in answers where answer.detail.contains("already booked") {
+                    let named = answer.detail.split(separator: " ").compactMap { UUID(uuidString: String($0)) }
+                    #expect(named.count == 1, "\(answer.detail)")
+                    for id in named {
+                        #expect(answer.request.contains(id.uuidString.lowercased()), "\(answer.detail)")
+                        #expect(claimed.contains(id), "\(answer.detail)")
+                    }
+                }
             }
             #expect(try await db.count("appointment_resources", where: "active AND resource_id = '\(evaluator)'") == 1)
         }
