@@ -2,6 +2,9 @@
 # A private PostgreSQL cluster for local development, kept under $REPO/.local/.
 #
 #   dev-cluster.sh ensure-postgres   install PostgreSQL >= 15 (+ btree_gist) if missing; print its bin dir
+#   dev-cluster.sh ensure-deploy-tools
+#                                    also nginx and pg_auto_failover (pg_autoctl) for the deployment
+#                                    tests (Tests/Deploy); print pg_autoctl's path
 #   dev-cluster.sh start             initdb (once), start, wait until ready, create the roles and database "clinic"
 #   dev-cluster.sh stop              fast shutdown; quiet when not running
 #   dev-cluster.sh status            pg_ctl status (exit 0 = running, 3 = stopped, 4 = no cluster)
@@ -74,6 +77,27 @@ ensure_postgres() {
     die "PostgreSQL is installed but there is no 'postgres' OS user to run it as"
   fi
   echo "$bin"
+}
+
+# The deployment tests put nginx in front of two servers and fail PostgreSQL over with
+# pg_auto_failover; both come from Debian, the extension built for the same major version.
+ensure_deploy_tools() {
+  local bin major missing=()
+  bin=$(ensure_postgres)
+  major=${bin//[^0-9]/}
+  command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
+  # pg_autoctl itself is /usr/bin/pg_autoctl (pg-auto-failover-cli), pulled in by the extension.
+  [[ -f $("$bin/pg_config" --sharedir)/extension/pgautofailover.control ]] && command -v pg_autoctl >/dev/null 2>&1 \
+    || missing+=("postgresql-$major-auto-failover")
+  if ((${#missing[@]})); then
+    apt_install "${missing[@]}"
+    # Debian's nginx package starts a system-wide nginx on port 80; the tests run their own.
+    if [[ " ${missing[*]} " == *" nginx "* ]]; then
+      { systemctl disable --now nginx || service nginx stop || /usr/sbin/nginx -s quit; } >/dev/null 2>&1 || true
+    fi
+  fi
+  command -v pg_autoctl >/dev/null 2>&1 || die "pg_autoctl still missing after installing ${missing[*]}"
+  command -v pg_autoctl
 }
 
 # Where the cluster files live. Normally .local itself. When running as root and the postgres
@@ -194,7 +218,8 @@ clean() {
 
 case ${1:-} in
   ensure-postgres) ensure_postgres ;;
+  ensure-deploy-tools) ensure_deploy_tools ;;
   start | stop | status | clean) "$1" ;;
   url) shift; url "$@" ;;
-  *) sed -n '2,19s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
+  *) sed -n '2,22s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
 esac

@@ -6,10 +6,12 @@ import Foundation
 /// each service to its PostgreSQL store. `clinic serve`, the CLI commands, the simulation and the
 /// tests all build their services here, so they run the same wiring.
 extension APIServices {
-    /// Every service wired to its PostgreSQL store, on the clock `now`.
-    public static func postgres(_ database: ClinicDatabase, now: @escaping @Sendable () -> Date = Date.init) throws
-        -> APIServices
-    {
+    /// Every service wired to its PostgreSQL store, on the clock `now`; the reports read their
+    /// figures from `reportsReplica` while it keeps up with the primary.
+    public static func postgres(
+        _ database: ClinicDatabase, reportsReplica: ReportReplica? = nil,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) throws -> APIServices {
         let audit = PostgresAuditStore(database: database)
         let reach = ClinicReach.postgres(database)
         let clinics = PostgresClinicStore(database: database)
@@ -33,7 +35,8 @@ extension APIServices {
                 store: PostgresWaitlistStore(database: database), scheduling: scheduling,
                 referrals: referralService, evaluations: evaluations, setup: clinics, reach: reach, now: now),
             reports: NightlyReportService(
-                store: PostgresReportStore(database: database), setup: clinics, scheduling: scheduling,
+                store: PostgresReportStore(database: database, replica: reportsReplica), setup: clinics,
+                scheduling: scheduling,
                 audit: audit, reach: reach, now: now),
             tokens: TokenService(store: PostgresTokenStore(database: database)),
             audit: audit,

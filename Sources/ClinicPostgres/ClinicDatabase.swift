@@ -100,6 +100,11 @@ public struct ClinicDatabase: Sendable {
             if case .reconnecting(let reconnecting) = source { reconnecting.recordSuccess() }
             return result
         } catch let error as PSQLError {
+            // A write refused by a standby: the pool's server was demoted (a failover); the
+            // reconnecting client then looks for the new primary at once.
+            if error.sqlState == "25006", case .reconnecting(let reconnecting) = source {
+                reconnecting.recordReadOnly()
+            }
             throw Self.translate(error)
         } catch let error as ConnectionPoolError {
             // The pool gave up on a database that keeps refusing connections (its circuit breaker).
@@ -153,20 +158,12 @@ public struct ClinicDatabase: Sendable {
         }
     }
 
-    /// Opens one connection of its own and runs `SELECT 1`: whether the database can be reached
-    /// at all, answered within `timeout` (a command asks this before it starts, so that an
-    /// unreachable database is a clear exit rather than a pool retrying in the background).
+    /// Whether a database `url` names can be reached at all (with several hosts: one that suits its
+    /// `target_session_attrs`), answered within about `timeout` per host. A command asks this before
+    /// it starts, so that an unreachable database is a clear exit rather than a pool retrying in
+    /// the background.
     public static func probe(_ url: DatabaseURL, timeout: Duration = .seconds(5), logger: Logger) async -> Bool {
-        var configuration = url.connectionConfiguration
-        configuration.options.connectTimeout = TimeAmount(timeout)
-        do {
-            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
-            let answered = (try? await connection.query("SELECT 1", logger: logger).collect()) != nil
-            try? await connection.close()
-            return answered
-        } catch {
-            return false
-        }
+        await url.locate(timeout: timeout, logger: logger) != nil
     }
 
     /// Runs `body` in a transaction on a connection that sees only `scope`'s clinics (see

@@ -1,52 +1,153 @@
+import ClinicServices
 import Foundation
+import Logging
+import NIOCore
 import NIOSSL
 import PostgresNIO
 
-/// `postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require]`, parsed once
-/// into what both the pool and a single probing connection are configured from.
+/// `postgres://user[:password]@host[:port][,host[:port]...]/database[?sslmode=...&target_session_attrs=...]`,
+/// parsed once into what both the pool and a single probing connection are configured from.
+///
+/// Several hosts and `target_session_attrs` mean what they mean to libpq: the hosts are tried in
+/// order, and with `read-write` (or `primary`) only a server that takes writes is used. That is
+/// how the server follows the primary of a pg_auto_failover formation without a proxy: the
+/// monitor's `pg_autoctl show uri` prints exactly such a URL. A password left out of the URL is
+/// read, as libpq would, from `PGPASSWORD` or the password file (`PGPASSFILE`, else `~/.pgpass`).
 public struct DatabaseURL: Sendable {
     public struct Invalid: Error, CustomStringConvertible {
         public let description: String
     }
 
+    /// One server of the list.
+    public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
+        public let host: String
+        public let port: Int
+        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    }
+
+    /// Which server of the list a session may use.
+    public enum TargetSession: String, Sendable {
+        /// The first that accepts a connection.
+        case any
+        /// The first whose sessions may write (not a hot standby, not read-only by default).
+        case readWrite = "read-write"
+    }
+
     enum SSLMode: Sendable { case disable, prefer, require }
 
-    public let host: String
-    public let port: Int
+    public let endpoints: [Endpoint]
     public let username: String
     let password: String?
     public let database: String
+    public let targetSession: TargetSession
     let sslMode: SSLMode
 
-    public init(_ text: String) throws {
-        guard let components = URLComponents(string: text),
-            let scheme = components.scheme, ["postgres", "postgresql"].contains(scheme)
-        else { throw Invalid(description: "DATABASE_URL must look like postgres://user@host:port/database") }
-        guard let host = components.host, !host.isEmpty else {
-            throw Invalid(description: "DATABASE_URL has no host (postgres://user@HOST:port/database)")
+    /// The first server of the list (the only one, usually): for messages.
+    public var host: String { endpoints[0].host }
+    public var port: Int { endpoints[0].port }
+
+    /// - Parameter name: the setting's name, for messages (`DATABASE_URL`, `CLINIC_REPORTS_DATABASE_URL`).
+    public init(
+        _ text: String, name: String = "DATABASE_URL",
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws {
+        func invalid(_ message: String) -> Invalid { Invalid(description: "\(name) \(message)") }
+        let schemes = ["postgres://", "postgresql://"]
+        guard let scheme = schemes.first(where: { text.hasPrefix($0) }) else {
+            throw invalid("must look like postgres://user@host:port/database")
         }
-        guard let user = components.user, !user.isEmpty else {
-            throw Invalid(description: "DATABASE_URL has no user name (postgres://USER@host:port/database)")
+        var rest = Substring(text.dropFirst(scheme.count))
+        var query = Substring("")
+        if let mark = rest.firstIndex(of: "?") {
+            query = rest[rest.index(after: mark)...]
+            rest = rest[..<mark]
         }
-        let database = String(components.path.drop(while: { $0 == "/" }))
-        guard !database.isEmpty else {
-            throw Invalid(description: "DATABASE_URL has no database name (postgres://user@host:port/DATABASE)")
+        guard let slash = rest.firstIndex(of: "/") else {
+            throw invalid("has no database name (postgres://user@host:port/DATABASE)")
         }
-        switch components.queryItems?.first(where: { $0.name == "sslmode" })?.value ?? "disable" {
+        let authority = rest[..<slash]
+        let path = rest[rest.index(after: slash)...]
+        guard let database = String(path).removingPercentEncoding, !database.isEmpty, !database.contains("/") else {
+            throw invalid("has no database name (postgres://user@host:port/DATABASE)")
+        }
+        guard let at = authority.lastIndex(of: "@") else {
+            throw invalid("has no user name (postgres://USER@host:port/database)")
+        }
+        let userInfo = authority[..<at]
+        let user = userInfo.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let username = user.first.flatMap({ String($0).removingPercentEncoding }), !username.isEmpty else {
+            throw invalid("has no user name (postgres://USER@host:port/database)")
+        }
+        let endpoints = try Self.endpoints(authority[authority.index(after: at)...], name: name)
+
+        var parameters: [String: String] = [:]
+        for pair in query.split(separator: "&") where !pair.isEmpty {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            parameters[String(parts[0])] = parts.count == 2 ? (String(parts[1]).removingPercentEncoding ?? "") : ""
+        }
+        switch parameters["sslmode"] ?? "disable" {
         case "disable": sslMode = .disable
         case "prefer", "allow": sslMode = .prefer
         case "require", "verify-ca", "verify-full": sslMode = .require
-        default: throw Invalid(description: "DATABASE_URL sslmode must be disable, prefer or require")
+        default: throw invalid("sslmode must be disable, prefer or require")
         }
-        self.host = host
-        self.port = components.port ?? 5432
-        self.username = user
-        self.password = components.password?.removingPercentEncoding
+        switch parameters["target_session_attrs"] ?? "any" {
+        case "any": targetSession = .any
+        // libpq's `primary` asks "not in recovery" and `read-write` "transaction_read_only is off";
+        // for a pg_auto_failover formation both name the primary.
+        case "read-write", "primary": targetSession = .readWrite
+        default: throw invalid("target_session_attrs must be any, read-write or primary")
+        }
+        self.endpoints = endpoints
+        self.username = username
         self.database = database
+        if user.count == 2, let given = String(user[1]).removingPercentEncoding {
+            self.password = given
+        } else {
+            self.password = PasswordFile.password(
+                endpoint: endpoints[0], database: database, username: username, environment: environment)
+        }
     }
 
-    /// The pool's configuration.
-    public var clientConfiguration: PostgresClient.Configuration {
+    /// `host[:port]` or `[v6 address][:port]`, comma-separated.
+    private static func endpoints(_ list: Substring, name: String) throws -> [Endpoint] {
+        var endpoints: [Endpoint] = []
+        for item in list.split(separator: ",", omittingEmptySubsequences: false) {
+            var host = item
+            var portText: Substring?
+            if item.hasPrefix("[") {
+                guard let close = item.firstIndex(of: "]") else {
+                    throw Invalid(description: "\(name) has an unclosed [ in its host")
+                }
+                host = item[item.index(after: item.startIndex)..<close]
+                let after = item[item.index(after: close)...]
+                if after.hasPrefix(":") {
+                    portText = after.dropFirst()
+                } else if !after.isEmpty {
+                    throw Invalid(description: "\(name) has text after ] in its host")
+                }
+            } else if let colon = item.lastIndex(of: ":") {
+                host = item[..<colon]
+                portText = item[item.index(after: colon)...]
+            }
+            guard !host.isEmpty else {
+                throw Invalid(description: "\(name) has no host (postgres://user@HOST:port/database)")
+            }
+            var port = 5432
+            if let portText {
+                guard let number = Int(portText), (1...65535).contains(number) else {
+                    throw Invalid(description: "\(name) has a port that is not 1-65535 (\"\(portText)\")")
+                }
+                port = number
+            }
+            endpoints.append(Endpoint(host: String(host), port: port))
+        }
+        return endpoints
+    }
+
+    /// The pool's configuration, on `endpoint` (the first of the list when not given).
+    public func clientConfiguration(_ endpoint: Endpoint? = nil) -> PostgresClient.Configuration {
+        let endpoint = endpoint ?? endpoints[0]
         let tls: PostgresClient.Configuration.TLS =
             switch sslMode {
             case .disable: .disable
@@ -54,11 +155,12 @@ public struct DatabaseURL: Sendable {
             case .require: .require(.makeClientConfiguration())
             }
         return PostgresClient.Configuration(
-            host: host, port: port, username: username, password: password, database: database, tls: tls)
+            host: endpoint.host, port: endpoint.port, username: username, password: password, database: database,
+            tls: tls)
     }
 
     /// One connection's configuration, for probes that must not go through the pool.
-    var connectionConfiguration: PostgresConnection.Configuration {
+    func connectionConfiguration(_ endpoint: Endpoint) -> PostgresConnection.Configuration {
         let tls: PostgresConnection.Configuration.TLS
         do {
             tls =
@@ -71,11 +173,94 @@ public struct DatabaseURL: Sendable {
             tls = .disable
         }
         return PostgresConnection.Configuration(
-            host: host, port: port, username: username, password: password, database: database, tls: tls)
+            host: endpoint.host, port: endpoint.port, username: username, password: password, database: database,
+            tls: tls)
     }
 
-    /// Parses `text`; kept for callers that need only the pool's configuration.
-    public static func configuration(_ text: String) throws -> PostgresClient.Configuration {
-        try DatabaseURL(text).clientConfiguration
+    /// The first server of the list, in order, that answers within `timeout` and suits
+    /// `targetSession`; nil when none does (all down, or every one a standby).
+    public func locate(timeout: Duration = .seconds(5), logger: Logger) async -> Endpoint? {
+        for endpoint in endpoints {
+            if await probe(endpoint, timeout: timeout, logger: logger) == .suitable { return endpoint }
+        }
+        return nil
+    }
+
+    /// What one server said when asked.
+    enum ProbeAnswer: Sendable { case unreachable, readOnly, suitable }
+
+    /// Opens one connection of its own to `endpoint` and asks what `targetSession` needs to know.
+    func probe(_ endpoint: Endpoint, timeout: Duration, logger: Logger) async -> ProbeAnswer {
+        var options = connectionConfiguration(endpoint)
+        options.options.connectTimeout = TimeAmount(timeout)
+        let configuration = options
+        let target = targetSession
+        let answer = try? await withDeadline(timeout + .milliseconds(500)) {
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+            do {
+                let writable = try await Self.acceptsWrites(connection, logger: logger)
+                try? await connection.close()
+                return target == .any || writable ? ProbeAnswer.suitable : .readOnly
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+        }
+        return answer ?? .unreachable
+    }
+
+    /// libpq's read-write test: a session whose transactions are read-only by default (a hot
+    /// standby, or a primary an operator made read-only) is not one to write through.
+    static func acceptsWrites(_ connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        let rows = try await connection.query("SHOW transaction_read_only", logger: logger).collect()
+        return try rows.first?.decode(String.self) == "off"
+    }
+}
+
+/// libpq's password sources for a URL without one: `PGPASSWORD`, then the password file
+/// (`PGPASSFILE`, else `~/.pgpass`), whose lines are `host:port:database:user:password` with `*`
+/// for any value and `\` escaping `:` and `\`. Like libpq, a file readable by group or others is
+/// ignored.
+enum PasswordFile {
+    static func password(
+        endpoint: DatabaseURL.Endpoint, database: String, username: String, environment: [String: String]
+    ) -> String? {
+        if let password = environment["PGPASSWORD"], !password.isEmpty { return password }
+        let path =
+            environment["PGPASSFILE"]
+            ?? environment["HOME"].map { "\($0)/.pgpass" } ?? "\(NSHomeDirectory())/.pgpass"
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+            let permissions = attributes[.posixPermissions] as? Int, permissions & 0o077 == 0,
+            let text = try? String(contentsOfFile: path, encoding: .utf8)
+        else { return nil }
+        let wanted = [endpoint.host, String(endpoint.port), database, username]
+        for line in text.split(whereSeparator: \.isNewline) where !line.hasPrefix("#") {
+            let fields = split(line)
+            guard fields.count == 5 else { continue }
+            if zip(fields.prefix(4), wanted).allSatisfy({ $0 == "*" || $0 == $1 }) { return fields[4] }
+        }
+        return nil
+    }
+
+    /// One line's fields, with `\:` and `\\` unescaped.
+    static func split(_ line: Substring) -> [String] {
+        var fields: [String] = []
+        var field = ""
+        var escaped = false
+        for character in line {
+            if escaped {
+                field.append(character)
+                escaped = false
+            } else if character == "\\" {
+                escaped = true
+            } else if character == ":" && fields.count < 4 {
+                fields.append(field)
+                field = ""
+            } else {
+                field.append(character)
+            }
+        }
+        fields.append(field)
+        return fields
     }
 }

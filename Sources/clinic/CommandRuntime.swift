@@ -21,11 +21,12 @@ enum CommandRuntime {
         let logger = logger(level: logLevel)
         // One connection of its own first: the pool would keep retrying an unreachable database
         // in the background while the command waited.
-        guard await ClinicDatabase.probe(url, logger: logger) else { throw unreachable(url) }
+        // With several hosts, the first that suits target_session_attrs (the primary, for read-write).
+        guard let endpoint = await url.locate(logger: logger) else { throw unreachable(url) }
         // The pool's own chatter stays off standard error below .error: a command's output may be
         // parsed (--json), and its first lease can race the pool's start with a harmless warning.
         let client = ClinicDatabase.makeClient(
-            url.clientConfiguration, maximumConnections: 2, logger: Self.logger(level: .error))
+            url.clientConfiguration(endpoint), maximumConnections: 2, logger: Self.logger(level: .error))
         let database = ClinicDatabase(client: client, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
@@ -47,9 +48,30 @@ enum CommandRuntime {
     }
 
     static func unreachable(_ url: DatabaseURL) -> CLIError {
-        CLIError.unreachable(
-            "cannot reach the database at \(url.host):\(url.port) as \(url.username): is PostgreSQL running, "
+        let hosts = url.endpoints.map(\.description).joined(separator: ", ")
+        let what =
+            url.targetSession == .readWrite
+            ? "a database that takes writes at \(hosts)" : "the database at \(hosts)"
+        return CLIError.unreachable(
+            "cannot reach \(what) as \(url.username): is PostgreSQL running, "
                 + "and are the user, password and database in DATABASE_URL right?")
+    }
+
+    /// Runs `body` with the reports' replica when `CLINIC_REPORTS_DATABASE_URL` is set (nil
+    /// otherwise). A replica out of reach is not an error: the reports read the primary then.
+    static func withReportsReplica<T>(
+        _ settings: Settings, logLevel: Logger.Level = .warning, _ body: (ReportReplica?) async throws -> T
+    ) async throws -> T {
+        guard let url = try settings.reportsDatabaseURL() else { return try await body(nil) }
+        let endpoint = await url.locate(timeout: .seconds(2), logger: logger(level: logLevel)) ?? url.endpoints[0]
+        let client = ClinicDatabase.makeClient(
+            url.clientConfiguration(endpoint), maximumConnections: 2, logger: Self.logger(level: .critical))
+        let replica = ReportReplica(database: ClinicDatabase(client: client, logger: logger(level: logLevel)))
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            return try await body(replica)
+        }
     }
 
     /// Any failure as one line for stderr.

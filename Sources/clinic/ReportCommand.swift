@@ -50,52 +50,60 @@ struct ReportCommand: AsyncParsableCommand {
             // A destination that cannot be written is found before anything is computed or recorded.
             let directory = outputDir ?? output.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path }
             if let directory { try await CommandRuntime.run { try Self.prepare(directory) } }
-            try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
-                let services = try APIServices.postgres(db)
-                guard let day = ReportDay(text: date) else {
-                    throw CLIError.failed("--date must be a date as YYYY-MM-DD, or today or yesterday, not \"\(date)\"")
-                }
-                let actor = Actor(principal: .commandLine("clinic report nightly"), requestID: nil, at: Date())
-                if network {
-                    let summary = try await services.reports.network(day: day, recompute: recompute, actor: actor)
-                    let body =
-                        format == .json ? String(decoding: try summary.json(), as: UTF8.self) + "\n" : summary.text()
-                    let path = outputDir.map { "\($0)/nightly-network-\(date).\(format.rawValue)" } ?? output
-                    guard let path else {
-                        FileHandle.standardOutput.write(Data(body.utf8))
-                        return
+            let settings = Settings(flags: ["database.url": database.databaseURL])
+            try await CommandRuntime.run {
+                try await CommandRuntime.withDatabase(settings) { db in
+                    try await CommandRuntime.withReportsReplica(settings) { replica in
+                        try await make(APIServices.postgres(db, reportsReplica: replica))
                     }
-                    try Self.write(body, to: path)
-                    FileHandle.standardError.write(
-                        Data(
-                            "Wrote the network summary for \(date) (\(summary.clinics.count) clinics) to \(path).\n"
-                                .utf8))
-                    return
                 }
-                let recorded = try await services.reports.nightly(
-                    clinicID: try clinic.map { try ClinicID.parse($0, "--clinic") }, day: day, recompute: recompute,
-                    actor: actor)
-                let report = recorded.report
-                let body: String =
-                    switch format {
-                    case .text: report.text()
-                    case .json: String(decoding: try report.json(), as: UTF8.self) + "\n"
-                    case .csv: report.csv()
-                    case .html: report.html()
-                    }
-                let path =
-                    outputDir.map { "\($0)/nightly-\(report.clinic.id)-\(report.date).\(format.rawValue)" } ?? output
+            }
+        }
+
+        private func make(_ services: APIServices) async throws {
+            guard let day = ReportDay(text: date) else {
+                throw CLIError.failed("--date must be a date as YYYY-MM-DD, or today or yesterday, not \"\(date)\"")
+            }
+            let actor = Actor(principal: .commandLine("clinic report nightly"), requestID: nil, at: Date())
+            if network {
+                let summary = try await services.reports.network(day: day, recompute: recompute, actor: actor)
+                let body =
+                    format == .json ? String(decoding: try summary.json(), as: UTF8.self) + "\n" : summary.text()
+                let path = outputDir.map { "\($0)/nightly-network-\(date).\(format.rawValue)" } ?? output
                 guard let path else {
                     FileHandle.standardOutput.write(Data(body.utf8))
                     return
                 }
                 try Self.write(body, to: path)
-                let origin =
-                    recorded.reused
-                    ? "from the record made at \(report.generatedAt.formatted(.iso8601))" : "computed now"
                 FileHandle.standardError.write(
-                    Data("Wrote the \(report.date) report for \(report.clinic.name) to \(path) (\(origin)).\n".utf8))
+                    Data(
+                        "Wrote the network summary for \(date) (\(summary.clinics.count) clinics) to \(path).\n"
+                            .utf8))
+                return
             }
+            let recorded = try await services.reports.nightly(
+                clinicID: try clinic.map { try ClinicID.parse($0, "--clinic") }, day: day, recompute: recompute,
+                actor: actor)
+            let report = recorded.report
+            let body: String =
+                switch format {
+                case .text: report.text()
+                case .json: String(decoding: try report.json(), as: UTF8.self) + "\n"
+                case .csv: report.csv()
+                case .html: report.html()
+                }
+            let path =
+                outputDir.map { "\($0)/nightly-\(report.clinic.id)-\(report.date).\(format.rawValue)" } ?? output
+            guard let path else {
+                FileHandle.standardOutput.write(Data(body.utf8))
+                return
+            }
+            try Self.write(body, to: path)
+            let origin =
+                recorded.reused
+                ? "from the record made at \(report.generatedAt.formatted(.iso8601))" : "computed now"
+            FileHandle.standardError.write(
+                Data("Wrote the \(report.date) report for \(report.clinic.name) to \(path) (\(origin)).\n".utf8))
         }
 
         /// Creates the output directory if needed and checks it can be written to.

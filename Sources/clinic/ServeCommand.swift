@@ -60,21 +60,34 @@ struct ServeCommand: AsyncParsableCommand {
             let logger = CommandRuntime.logger(level: logLevel)
             // A statement may run as long as its request may, and no longer. A pool replaced after an
             // outage stays open one request deadline more, for the requests still holding it.
-            let client = ReconnectingClient(url: url, retireAfter: requestTimeout + .seconds(1), logger: logger) {
-                ClinicDatabase.makeClient(
-                    url.clientConfiguration, maximumConnections: poolMaximum,
-                    statementTimeout: requestTimeout, logger: logger)
+            func reconnecting(_ url: DatabaseURL, poolMaximum: Int) async -> ReconnectingClient {
+                ReconnectingClient(
+                    url: url, endpoint: await url.locate(timeout: .seconds(2), logger: logger),
+                    retireAfter: requestTimeout + .seconds(1), logger: logger
+                ) { endpoint in
+                    ClinicDatabase.makeClient(
+                        url.clientConfiguration(endpoint), maximumConnections: poolMaximum,
+                        statementTimeout: requestTimeout, logger: logger)
+                }
             }
+            let client = await reconnecting(url, poolMaximum: poolMaximum)
             let db = ClinicDatabase(reconnecting: client, logger: logger)
+            // The reports' replica has a pool of its own, small: a report runs its queries one by one.
+            let replicaClient = try await settings.reportsDatabaseURL().asyncMap {
+                await reconnecting($0, poolMaximum: 4)
+            }
+            let replica = replicaClient.map {
+                ReportReplica(database: ClinicDatabase(reconnecting: $0, logger: logger))
+            }
             let app = try buildApplication(
-                configuration: configuration, api: try APIServices.postgres(db),
+                configuration: configuration, api: try APIServices.postgres(db, reportsReplica: replica),
                 logger: logger)
             let shutdown = ShutdownWatch(drainTimeout: drainTimeout, logger: logger)
             // Shut down in reverse order: stop the watch's clock first, then the HTTP server drains,
             // then the pool closes once no request needs it.
             var groupConfiguration = ServiceGroupConfiguration(
-                services: [
-                    .init(service: client), .init(service: app),
+                services: [client, replicaClient].compactMap { $0 }.map { .init(service: $0) } + [
+                    .init(service: app),
                     .init(service: MemoryTrim(interval: .seconds(10)), successTerminationBehavior: .ignore),
                     .init(service: shutdown, successTerminationBehavior: .ignore),
                 ],
@@ -99,6 +112,14 @@ struct ServeCommand: AsyncParsableCommand {
             }
             logger.notice("stopped")
         }
+    }
+}
+
+extension Optional {
+    /// `map` with an asynchronous transform.
+    fileprivate func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let self else { return nil }
+        return try await transform(self)
     }
 }
 

@@ -38,6 +38,16 @@ struct Settings {
         }
     }
 
+    /// A streaming replica for the reports' figures (`CLINIC_REPORTS_DATABASE_URL`), when set.
+    func reportsDatabaseURL() throws -> DatabaseURL? {
+        guard let url = reader.string(forKey: "clinic.reports.database.url", isSecret: true), !url.isEmpty else {
+            return nil
+        }
+        do { return try DatabaseURL(url, name: "CLINIC_REPORTS_DATABASE_URL") } catch {
+            throw CLIError.configuration("\(error)")
+        }
+    }
+
     /// The most one HTTP request may take, waiting for a connection and running its statements
     /// included; later it is answered 503. Also each statement's timeout on the server's pool.
     func requestTimeout() throws -> Duration {

@@ -72,7 +72,7 @@ actor TestCluster {
         if let url = ProcessInfo.processInfo.environment["CLINIC_TEST_DATABASE_URL"], !url.isEmpty {
             let parsed = try DatabaseURL(url)
             (host, port, user, password) = (
-                parsed.host, parsed.port, parsed.username, parsed.clientConfiguration.password
+                parsed.host, parsed.port, parsed.username, parsed.clientConfiguration().password
             )
         } else {
             let cluster = try LocalCluster.start()

@@ -119,9 +119,23 @@ public struct NightlyReportService: Sendable {
         return date
     }
 
-    /// - Parameter now: when the report is made: its stamp, and the moment the forward-looking
-    ///   sections (tomorrow's sheet, utilisation) show the bookings as of.
+    /// The report's figures come from one place: the replica when it has caught up, else the
+    /// primary. A replica that fails under the report (stopped, restarted, cut off) costs a
+    /// second computation on the primary, not the report.
     private func compute(_ setup: ClinicSetup, _ date: LocalDate, actor: Actor) async throws -> NightlyReport {
+        let figures = await store.figures()
+        do {
+            return try await compute(setup, date, actor: actor, figures: figures)
+        } catch ServiceError.unavailable where figures.fromReplica {
+            return try await compute(setup, date, actor: actor, figures: store.primaryFigures)
+        }
+    }
+
+    /// - Parameter actor: its `at` is when the report is made: its stamp, and the moment the
+    ///   forward-looking sections (tomorrow's sheet, utilisation) show the bookings as of.
+    private func compute(_ setup: ClinicSetup, _ date: LocalDate, actor: Actor, figures store: any ReportFigures)
+        async throws -> NightlyReport
+    {
         let now = actor.at
         let scope = actor.scope
         let clinic = setup.clinic

@@ -1,11 +1,31 @@
 import ClinicDomain
 import Foundation
 
-/// What the nightly report reads, aggregated where the history is (so memory does not grow with
-/// it), and the record of each clinic-day's report.
+/// Where the nightly report's figures come from and where each clinic-day's report is recorded.
 public protocol ReportStore: Sendable {
     /// Up to `limit` clinic ids, to pick the only clinic when none is named.
     func clinicIDs(limit: Int) async throws -> [ClinicID]
+    /// Where one report's figures are read, chosen once per report: a streaming replica when one
+    /// is configured and has replayed everything the primary had committed when asked, the
+    /// primary otherwise (no replica, a replica behind or out of reach).
+    func figures() async -> any ReportFigures
+    /// The primary's figures: for a report whose replica failed while it was read.
+    var primaryFigures: any ReportFigures { get }
+    /// The clinic-day's recorded report; or `compute` it and record it. Runs that find no record
+    /// each compute (holding no connection meanwhile); under a lock every run takes, the first to
+    /// finish becomes the record and the others return it instead of their own. `recompute`
+    /// replaces an existing record's report.
+    func recorded(
+        clinicID: ClinicID, date: LocalDate, generatedBy: String, recompute: Bool, scope: ClinicScope,
+        compute: @escaping @Sendable () async throws -> NightlyReport
+    ) async throws -> RecordedReport
+}
+
+/// What the nightly report reads, aggregated where the history is (so memory does not grow with
+/// it).
+public protocol ReportFigures: Sendable {
+    /// True when these are read from a streaming replica rather than the primary.
+    var fromReplica: Bool { get }
     /// Referrals received in `[from, to)`, counted by their urgency at `to` and by source.
     func newReferrals(clinicID: ClinicID, from: Date, to: Date, scope: ClinicScope) async throws -> [NewReferralCount]
     /// Two cohorts, received in `[dayFrom, to)` and in `[rollingFrom, to)`: how many of each had
@@ -31,14 +51,6 @@ public protocol ReportStore: Sendable {
     func disruptions(clinicID: ClinicID, from: Date, to: Date, scope: ClinicScope) async throws -> [DisruptionRow]
     /// Candidates waiting for a procedure booking at `asOf`, and the longest-waiting one.
     func waitlist(clinicID: ClinicID, asOf: Date, scope: ClinicScope) async throws -> (length: Int, oldest: WaitingRow?)
-    /// The clinic-day's recorded report; or `compute` it and record it. Runs that find no record
-    /// each compute (holding no connection meanwhile); under a lock every run takes, the first to
-    /// finish becomes the record and the others return it instead of their own. `recompute`
-    /// replaces an existing record's report.
-    func recorded(
-        clinicID: ClinicID, date: LocalDate, generatedBy: String, recompute: Bool, scope: ClinicScope,
-        compute: @escaping @Sendable () async throws -> NightlyReport
-    ) async throws -> RecordedReport
 }
 
 /// A report and what became of its record.
