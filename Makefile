@@ -8,17 +8,20 @@ FUZZ_EXAMPLES ?= 100
 CLUSTER := bash deploy/dev-cluster.sh
 
 .DEFAULT_GOAL := help
-.PHONY: help run stop build test test-swift faults lint format fuzz fuzz-ci bench clean-local
+.PHONY: help run stop build test test-swift faults deploy-tests lint format fuzz fuzz-ci bench clean-local
 
 help:
 	@echo 'make run          dev PostgreSQL + migrate + demo seed + admin token, then serve on $(HOST):$(PORT)'
 	@echo '                  (override: make run HOST=0.0.0.0 PORT=9090; CLINIC_PG_PORT moves the database)'
 	@echo 'make stop         stop the dev PostgreSQL cluster'
 	@echo 'make build        swift build'
-	@echo 'make test         build and run all tests: the Swift suites, then the fault scenarios'
+	@echo 'make test         build and run all tests: the Swift suites, the fault scenarios, the deployment scenarios'
 	@echo 'make test-swift   only the Swift suites (SWIFT_TEST_FLAGS="--filter X" to narrow)'
 	@echo 'make faults       only the fault scenarios: the server killed, PostgreSQL restarted or stopped under'
 	@echo '                  load, SIGTERM, hostile values (FAULTS="stop_10s ..." to narrow)'
+	@echo 'make deploy-tests two instances behind nginx (TLS) under concurrent bookings, kill -9 and rolling restart;'
+	@echo '                  backup/wipe/restore; reports from a streaming replica; a pg_auto_failover failover'
+	@echo '                  (DEPLOY_TESTS="report_from_replica ..." to narrow)'
 	@echo 'make lint         swift format lint --strict with .swift-format (CI runs it); fails on any difference'
 	@echo 'make format       apply .swift-format to Sources, Tests and Package.swift in place'
 	@echo 'make fuzz         Schemathesis (pinned, own venv) against a live server on a throwaway clinic_fuzz'
@@ -41,8 +44,9 @@ build:
 
 # The Swift test support starts its own throwaway cluster unless CLINIC_TEST_DATABASE_URL
 # is set; it only needs the server binaries to exist. The fault scenarios restart and stop
-# PostgreSQL, so they run after the Swift suites, each on a cluster of its own.
-test: test-swift faults
+# PostgreSQL, so they run after the Swift suites, each on a cluster of its own; the deployment
+# scenarios (nginx, replica, backups, pg_auto_failover) last.
+test: test-swift faults deploy-tests
 
 test-swift:
 	$(CLUSTER) ensure-postgres
@@ -51,6 +55,9 @@ test-swift:
 
 faults:
 	bash Tests/Faults/run.sh
+
+deploy-tests:
+	bash Tests/Deploy/run.sh
 
 # The toolchain's own formatter (`swift format`, Swift 6+), configured by .swift-format.
 FORMAT_PATHS := Sources Tests Package.swift

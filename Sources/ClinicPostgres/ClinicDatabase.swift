@@ -88,10 +88,31 @@ public struct ClinicDatabase: Sendable {
     private func lease<Result: Sendable>(
         scope: ClinicScope?, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
+        let pool = client
+        let handedOver = LeaseFlag()
+        do {
+            return try await lease(from: pool, scope: scope, handedOver: handedOver, body)
+        } catch let error as PSQLError
+            where error.code == .poolClosed && !handedOver.isSet
+        {
+            // The request waited on a pool that was replaced under it (its database was lost and
+            // another took over): the body never ran, so it waits on the new pool instead.
+            guard case .reconnecting(let reconnecting) = source, reconnecting.current !== pool else {
+                throw Self.translate(error)
+            }
+            return try await lease(from: reconnecting.current, scope: scope, handedOver: LeaseFlag(), body)
+        }
+    }
+
+    private func lease<Result: Sendable>(
+        from pool: PostgresClient, scope: ClinicScope?, handedOver: LeaseFlag,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
         let gauge = inUse
         let logger = logger
         do {
-            let result = try await client.withConnection { connection in
+            let result = try await pool.withConnection { connection in
+                handedOver.set()
                 gauge.change(by: 1)
                 defer { gauge.change(by: -1) }
                 if let scope { try await ConnectionScopes.shared.set(scope, on: connection, logger: logger) }
@@ -105,6 +126,8 @@ public struct ClinicDatabase: Sendable {
             if error.sqlState == "25006", case .reconnecting(let reconnecting) = source {
                 reconnecting.recordReadOnly()
             }
+            // A closed pool is retried by the caller when the body never ran.
+            if error.code == .poolClosed && !handedOver.isSet { throw error }
             throw Self.translate(error)
         } catch let error as ConnectionPoolError {
             // The pool gave up on a database that keeps refusing connections (its circuit breaker).
@@ -222,6 +245,13 @@ extension Error {
     var sqlState: String? { (self as? PSQLError)?.serverInfo?[.sqlState] }
     /// The constraint a server error names.
     var constraintName: String? { (self as? PSQLError)?.serverInfo?[.constraintName] }
+}
+
+/// Whether a lease got its connection (and so ran its body).
+final class LeaseFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func set() { value.store(true, ordering: .relaxed) }
+    var isSet: Bool { value.load(ordering: .relaxed) }
 }
 
 /// Connections currently leased, exported as the `clinic_db_connections_in_use` gauge.

@@ -133,15 +133,25 @@ public final class ReconnectingClient: Service, Sendable {
             // A busy pool that did not answer in time while requests succeed is left alone; a
             // database still away is left to the pool's own retries.
             guard quiet, let target = await url.locate(timeout: .seconds(1), logger: logger) else { return }
+            // When the old pool's server is gone and another took over (a failover), the old pool
+            // cannot serve anyone: requests waiting on it for a connection move to the new one at
+            // once (ClinicDatabase retries a lease whose pool closed) instead of waiting out their
+            // deadline. A pool on a server that answers keeps its requests until they finish.
+            var oldIsGone = false
+            if target != endpoint {
+                oldIsGone = await url.probe(endpoint, timeout: .milliseconds(500), logger: logger) == .unreachable
+            }
             replace(
-                with: target,
+                with: target, retireNow: oldIsGone,
                 because: target == endpoint
                     ? "database reachable again but the pool was still backing off"
                     : "the database at \(endpoint) is out of reach and \(target) takes writes")
         }
     }
 
-    private func replace(with endpoint: DatabaseURL.Endpoint, because reason: String) {
+    /// - Parameter retireNow: close the old pool at once instead of after `retireAfter`: for a
+    ///   pool whose connections cannot be serving anyone.
+    private func replace(with endpoint: DatabaseURL.Endpoint, retireNow: Bool = false, because reason: String) {
         let fresh = makeClient(endpoint)
         let freshTask = Task { await fresh.run() }
         let (old, count) = state.withLock { state -> (Task<Void, Never>?, Int) in
@@ -155,7 +165,7 @@ public final class ReconnectingClient: Service, Sendable {
         logger.warning(
             "\(reason): replaced the pool",
             metadata: ["replacements": "\(count)", "database": "\(endpoint)"])
-        let retireAfter = self.retireAfter
+        let retireAfter = retireNow ? Duration.zero : self.retireAfter
         Task {
             try? await Task.sleep(for: retireAfter)
             old?.cancel()

@@ -230,14 +230,19 @@ class Formation:
         monitor_port = free_port()
         self.monitor = self.keeper("monitor", ["create", "monitor", "--pgport", str(monitor_port)], monitor_port)
         self.monitor_uri = f"postgres://autoctl_node@127.0.0.1:{monitor_port}/pg_auto_failover?sslmode=disable"
-        self.wait_for(lambda: self.autoctl("show", "state", "--pgdata", self.monitor.pgdata, check=False).returncode == 0,
-                      60, "the monitor to start")
+        # Asked through SQL, not `pg_autoctl show`: a second pg_autoctl creating its state folders
+        # at the same moment as the first makes one of them fail.
+        self.wait_for(self.monitor_ready, 60, "the monitor to start")
         # Failures are noticed within a few seconds here, not the default 20 or more.
         self.monitor_sql("ALTER SYSTEM SET pgautofailover.health_check_period = 1000")
         self.monitor_sql("ALTER SYSTEM SET pgautofailover.health_check_timeout = 1000")
         self.monitor_sql("ALTER SYSTEM SET pgautofailover.health_check_max_retries = 1")
         self.monitor_sql("ALTER SYSTEM SET pgautofailover.health_check_retry_delay = 500")
         self.monitor_sql("ALTER SYSTEM SET pgautofailover.node_considered_unhealthy_timeout = 3000")
+        # How long the monitor waits for a lost primary to demote itself before promoting the
+        # standby: 30 s by default, against a primary cut off from the monitor but still running
+        # (its keeper demotes it after network_partition_timeout). A test's dead primary is dead.
+        self.monitor_sql("ALTER SYSTEM SET pgautofailover.primary_demote_timeout = 5000")
         self.monitor_sql("SELECT pg_reload_conf()")
         for name in ("node1", "node2"):
             port = free_port()
@@ -245,8 +250,7 @@ class Formation:
                 "create", "postgres", "--pgport", str(port), "--monitor", self.monitor_uri, "--name", name,
                 "--dbname", "clinic"], port)
             # The first node runs alone ("single") until the second has joined as its standby.
-            self.wait_for(lambda: self.states().get(name) in ("single", "primary", "secondary"), 120,
-                          f"{name} to join")
+            self.wait_for(lambda: self.joined(name), 120, f"{name} to join")
         self.wait_for(lambda: sorted(self.states().values()) == ["primary", "secondary"], 120,
                       "a primary and a secondary")
 
@@ -273,6 +277,24 @@ class Formation:
     def monitor_sql(self, sql: str) -> str:
         return psql(self.monitor.port, "pg_auto_failover", sql, role="postgres", bin_dir=self.bin)
 
+    def joined(self, name: str) -> bool:
+        if self.states().get(name) in ("single", "primary", "secondary"):
+            return True
+        # The standby's pg_basebackup waits for a spread checkpoint on the primary (minutes on an
+        # idle one); an immediate checkpoint ends the wait.
+        if name != "node1":
+            try:
+                psql(self.keepers["node1"].port, "postgres", "CHECKPOINT", bin_dir=self.bin)
+            except RuntimeError:
+                pass
+        return False
+
+    def monitor_ready(self) -> bool:
+        try:
+            return self.monitor_sql("SELECT count(*) FROM pgautofailover.formation") != "0"
+        except RuntimeError:
+            return False
+
     def states(self) -> dict[str, str]:
         """Each node's current state as the monitor sees it."""
         try:
@@ -282,10 +304,23 @@ class Formation:
         return dict(line.split("|", 1) for line in rows.splitlines() if "|" in line)
 
     def primary(self) -> Keeper:
-        for name, state in self.states().items():
-            if state == "primary" and name in self.keepers:
-                return self.keepers[name]
-        raise RuntimeError(f"no primary: {self.states()}")
+        """The node the monitor names primary now (also while it waits for a new standby)."""
+        try:
+            name = self.monitor_sql("SELECT primary_name FROM pgautofailover.get_primary('default', 0)")
+        except RuntimeError as error:
+            raise RuntimeError(f"no primary: {self.states()} ({error})")
+        if name not in self.keepers:
+            raise RuntimeError(f"no primary: {self.states()}")
+        return self.keepers[name]
+
+    def kill_node(self, name: str) -> None:
+        """The node lost at once: its keeper and its Postgres killed (SIGKILL to the group)."""
+        keeper = self.keepers[name]
+        os.killpg(keeper.process.pid, signal.SIGKILL)
+        keeper.process.wait()
+        # A postmaster that outlived its keeper's group (it runs in a session of its own).
+        subprocess.run(as_postgres([f"{self.bin}/pg_ctl", "-D", keeper.pgdata, "-m", "immediate", "stop"]),
+                       cwd="/", capture_output=True)
 
     def uri(self) -> str:
         """The formation's multi-host URL, as the monitor prints it."""

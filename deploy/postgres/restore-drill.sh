@@ -43,12 +43,16 @@ DATABASE_URL=$(with "$app" "$scratch") "$clinic" check >/dev/null \
   || { echo "restore-drill: clinic check failed on the restored database" >&2; exit 1; }
 
 # Each clinic, with the day to compare: DATE, or its latest recorded report in the dump.
-mapfile -t pairs < <(psql "$(with "$owner" "$scratch")" -XqAt -v ON_ERROR_STOP=1 -v day="$day" -c "
-  SELECT c.id || ' ' || coalesce(nullif(:'day', ''), max(r.report_date)::text, '')
-  FROM clinics c LEFT JOIN report_runs r ON r.clinic_id = c.id AND r.kind = 'nightly'
-  GROUP BY c.id ORDER BY c.id")
+pairs_text=$(psql "$(with "$owner" "$scratch")" -XqAt -v ON_ERROR_STOP=1 -v day="$day" -f - <<'SQL'
+SELECT c.id || ' ' || coalesce(nullif(:'day', ''), max(r.report_date)::text, '')
+FROM clinics c LEFT JOIN report_runs r ON r.clinic_id = c.id AND r.kind = 'nightly'
+GROUP BY c.id ORDER BY c.id
+SQL
+)
+mapfile -t pairs <<<"$pairs_text"
 compared=0
 for pair in "${pairs[@]}"; do
+  [[ -n $pair ]] || continue
   read -r id date <<<"$pair"
   if [[ -z ${date:-} ]]; then
     echo "restore-drill: clinic $id has no recorded report in the dump; give DATE to compare one" >&2
@@ -62,4 +66,8 @@ for pair in "${pairs[@]}"; do
     || { echo "restore-drill: clinic $id's report for $date differs after the restore" >&2; exit 1; }
   compared=$((compared + 1))
 done
+if ((compared == 0)); then
+  echo "restore-drill: $dump restores and passes clinic check, but no report was compared" >&2
+  exit 1
+fi
 echo "restore-drill: $dump restores, passes clinic check, and answers the same report in $compared clinic(s)"
