@@ -22,6 +22,10 @@ public struct DatabaseURL: Sendable {
     public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
         public let host: String
         public let port: Int
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
         public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
     }
 

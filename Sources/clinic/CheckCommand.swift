@@ -33,7 +33,9 @@ struct CheckCommand: AsyncParsableCommand {
         let configuration: DatabaseURL?
         do {
             let parsed = try settings.databaseURL()
-            report.ok("database_url", "\(parsed.username)@\(parsed.host):\(parsed.port)/\(parsed.database)")
+            let hosts = parsed.endpoints.map(\.description).joined(separator: ",")
+            let target = parsed.targetSession == .readWrite ? " (the host that takes writes)" : ""
+            report.ok("database_url", "\(parsed.username)@\(hosts)/\(parsed.database)\(target)")
             configuration = parsed
         } catch {
             report.fail("database_url", error, exitCode: 2)
@@ -48,6 +50,8 @@ struct CheckCommand: AsyncParsableCommand {
         do { report.ok("log_level", "\(try settings.logLevel())") } catch {
             report.fail("log_level", error, exitCode: 2)
         }
+
+        await reportsReplica(settings, into: &report)
 
         let needsDatabase = [
             "database", "database_role", "migrations", "server_version", "btree_gist", "clock", "time_zones",
@@ -69,6 +73,34 @@ struct CheckCommand: AsyncParsableCommand {
             report.skip(Array(needsDatabase.dropFirst()), because: "they need a reachable database")
         }
         return report
+    }
+
+    /// The reports replica, when one is configured: a standby that answers, or a warning that
+    /// reports will read the primary (they still work, so this never fails the check).
+    private static func reportsReplica(_ settings: Settings, into report: inout CheckReport) async {
+        let url: DatabaseURL
+        do {
+            guard let configured = try settings.reportsDatabaseURL() else {
+                report.ok("reports_replica", "not set: the reports read the primary")
+                return
+            }
+            url = configured
+        } catch {
+            report.fail("reports_replica", error, exitCode: 2)
+            return
+        }
+        let place = url.endpoints.map(\.description).joined(separator: ",")
+        switch await ReplicaStatus.of(url, logger: CommandRuntime.logger()) {
+        case .unreachable:
+            report.add("reports_replica", .warn, "cannot reach \(place): the reports read the primary until it answers")
+        case .notStandby:
+            report.add(
+                "reports_replica", .warn,
+                "\(place) is not a standby (promoted, or a primary): the reports read the primary")
+        case .standby(let lag):
+            let replayed = lag.map { String(format: "last replayed commit %.1f s ago", $0) } ?? "nothing replayed yet"
+            report.ok("reports_replica", "\(place) is a hot standby (\(replayed))")
+        }
     }
 
     private static func databaseChecks(

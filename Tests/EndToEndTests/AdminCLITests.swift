@@ -74,6 +74,37 @@ struct AdminCLITests {
         #expect(result.output.contains("skip  database_role, migrations"))
     }
 
+    @Test(
+        "check says where the reports will read: a replica that is not a standby or cannot be reached is a warning, a malformed URL a failure"
+    )
+    func checkReportsReplica() async throws {
+        try await withTestDatabase { (db: TestDatabase) async throws -> Void in
+            let unset = try await runClinic(["check"], db)
+            #expect(unset.output.contains("ok    reports_replica") && unset.output.contains("not set"))
+            // The primary's own URL: answers, but reports would read the primary anyway.
+            let primary = try await runClinic(
+                ["check"], environment: ["DATABASE_URL": db.url, "CLINIC_REPORTS_DATABASE_URL": db.url])
+            #expect(primary.status == 0)
+            #expect(primary.output.contains("warn  reports_replica") && primary.output.contains("is not a standby"))
+            let port = try freeLoopbackPort()
+            let away = try await runClinic(
+                ["check"],
+                environment: [
+                    "DATABASE_URL": db.url,
+                    "CLINIC_REPORTS_DATABASE_URL": "postgres://clinic_app@127.0.0.1:\(port)/clinic",
+                ])
+            #expect(away.status == 0)
+            #expect(
+                away.output.contains("warn  reports_replica") && away.output.contains("cannot reach 127.0.0.1:\(port)"))
+            let malformed = try await runClinic(
+                ["check"], environment: ["DATABASE_URL": db.url, "CLINIC_REPORTS_DATABASE_URL": "postgres://replica"])
+            #expect(malformed.status == 2)
+            #expect(
+                malformed.output.contains("FAIL  reports_replica")
+                    && malformed.output.contains("CLINIC_REPORTS_DATABASE_URL"))
+        }
+    }
+
     @Test("check --json is one JSON object with ok and every check's name, status and detail")
     func checkJSON() async throws {
         try await withTestDatabase { (db: TestDatabase) async throws -> Void in
@@ -83,7 +114,7 @@ struct AdminCLITests {
                 try JSONSerialization.jsonObject(with: Data(passing.output.utf8)) as? [String: Any])
             #expect(object["ok"] as? Bool == true)
             let checks = try #require(object["checks"] as? [[String: String]])
-            #expect(checks.count == 11)
+            #expect(checks.count == 12)
             #expect(checks.allSatisfy { ["ok", "warn"].contains($0["status"]) && !($0["detail"] ?? "").isEmpty })
             #expect(checks.contains { $0["name"] == "migrations" && $0["status"] == "ok" })
         }
