@@ -27,28 +27,18 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
 import uuid
 from dataclasses import dataclass
 
 sys.path.insert(0, os.path.dirname(__file__))
-from stack import (APP_ROLE, OWNER_ROLE, REPO, Answer, Cluster, Formation, Nginx, Replica, Server,  # noqa: E402
-                   psql, request, run_clinic)
+from stack import (APP_ROLE, OWNER_ROLE, REPO, Answer, Cluster, Failure, Formation, Nginx, Replica,  # noqa: E402
+                   Server, check, psql, request, run_clinic, run_scenarios)
 
 CURSOR_SECRET = "deploy-tests-cursor-secret-0123456789abcdef"
 DRAIN_LIMIT = 10.0
 ZONE = "America/Denver"
 #: Answers a booking may get under faults: created, replayed, taken (409), or the documented 503.
 BOOKING_ANSWERS = {200, 201, 409, 503}
-
-
-class Failure(AssertionError):
-    pass
-
-
-def check(condition: bool, message: str) -> None:
-    if not condition:
-        raise Failure(message)
 
 
 def weekdays(count: int, first_offset: int = 7) -> list[datetime.date]:
@@ -504,7 +494,7 @@ def report_from_replica() -> str:
         plain = Server(cluster.url()).start()
 
         def replica_reads() -> int:
-            return int(replica.psql("SELECT tup_returned FROM pg_stat_database WHERE datname = 'clinic'"))
+            return int(replica.psql("clinic", "SELECT tup_returned FROM pg_stat_database WHERE datname = 'clinic'"))
 
         def today(on: Server) -> tuple[Answer, float]:
             started = time.monotonic()
@@ -532,12 +522,12 @@ def report_from_replica() -> str:
 
         # 2. Lagging: replay paused; a referral made after the pause is still in the report (read
         #    from the primary after waiting at most the catch-up limit, 2 s).
-        replica.psql("SELECT pg_wal_replay_pause()")
+        replica.psql("clinic", "SELECT pg_wal_replay_pause()")
         new_referral()
         lagging, took = today(server)
         check(figures(lagging) == figures(today(plain)[0]), "a lagging replica gave other figures than the primary")
         check(took < 5, f"a lagging replica held the report {took:.1f} s")
-        replica.psql("SELECT pg_wal_replay_resume()")
+        replica.psql("clinic", "SELECT pg_wal_replay_resume()")
 
         # 3. Down: stopped; the report comes from the primary, quickly, and is right.
         replica.stop()
@@ -577,6 +567,38 @@ def report_from_replica() -> str:
         cluster.destroy()
 
 
+def seconds_to_writes(pair: Pair, site: Site, since: float) -> list[float]:
+    """For each instance, asked directly (not through nginx): seconds from `since` until it
+    takes a write. Past 15 s the scenario fails."""
+    taken: list[float] = []
+    for server in pair.servers:
+        while True:
+            answer = request("POST", server.port, "/v1/referrals", token=site.token,
+                             body=referral_body(site.clinic_id, f"FO-{uuid.uuid4().hex[:10]}"))
+            if answer.status == 201:
+                taken.append(time.monotonic() - since)
+                break
+            check(time.monotonic() - since < 15,
+                  f"instance :{server.port} took no write within 15 s of the new primary ({answer.status})")
+            time.sleep(0.1)
+    return taken
+
+
+def check_bookings_kept(pair: Pair, site: Site, bookings: list[Booking], label: str, minimum: int) -> dict[str, str]:
+    """After a failover: answers as documented, every acknowledged booking on the new primary, no
+    double booking, every key replayed, both instances still running. Returns the acknowledged."""
+    check_answers(bookings, BOOKING_ANSWERS, label)
+    won = acknowledged(bookings)
+    check(len(won) > minimum, f"{label}: too few bookings acknowledged: {describe(b.answer for b in bookings)}")
+    stored = site.stored_appointments()   # read on the new primary
+    check(set(won.values()) <= stored, f"{label}: {len(set(won.values()) - stored)} acknowledged booking(s) "
+                                       "missing on the new primary")
+    check(site.overlapping_claims() == 0, f"{label}: a double booking")
+    retry_all(pair.nginx, site, bookings, f"after {label}")
+    check(all(s.process.poll() is None for s in pair.servers), f"an instance stopped during {label}")
+    return won
+
+
 def failover_under_booking_load() -> str:
     """A pg_auto_failover formation (monitor + two nodes, synchronous replication), two instances
     behind nginx on its multi-host URL (target_session_attrs=read-write). A planned failover, then
@@ -607,29 +629,10 @@ def failover_under_booking_load() -> str:
         promoted = time.monotonic()
         new = formation.primary().name
         check(new != old, f"the failover did not move the primary ({old} -> {new})")
-        # Each instance, asked directly, takes a write again: measured from the new primary.
-        taken: list[float] = []
-        for server in pair.servers:
-            while True:
-                answer = request("POST", server.port, "/v1/referrals", token=site.token,
-                                 body=referral_body(site.clinic_id, f"FO-{uuid.uuid4().hex[:10]}"))
-                if answer.status == 201:
-                    taken.append(time.monotonic() - promoted)
-                    break
-                check(time.monotonic() - promoted < 15, f"instance :{server.port} took no write within 15 s "
-                                                        f"of the failover ({answer.status})")
-                time.sleep(0.1)
+        taken = seconds_to_writes(pair, site, promoted)
         time.sleep(3)
         bookings = load.stop()
-        check_answers(bookings, BOOKING_ANSWERS, "failover")
-        won = acknowledged(bookings)
-        check(len(won) > 50, f"too few bookings acknowledged: {describe(b.answer for b in bookings)}")
-        stored = site.stored_appointments()   # read on the new primary
-        check(set(won.values()) <= stored, f"{len(set(won.values()) - stored)} acknowledged booking(s) "
-                                           "missing on the new primary")
-        check(site.overlapping_claims() == 0, "a double booking across the failover")
-        retry_all(pair.nginx, site, bookings, "after the failover")
-        check(all(s.process.poll() is None for s in pair.servers), "an instance stopped during the failover")
+        won = check_bookings_kept(pair, site, bookings, "the planned failover", minimum=50)
         planned = (f"planned {old} -> {new}: {len(bookings)} bookings ({describe(b.answer for b in bookings)}), all "
                    f"{len(won)} acknowledged on the new primary, writes again after "
                    f"{', '.join(f'{t:.1f}' for t in taken)} s")
@@ -652,27 +655,10 @@ def failover_under_booking_load() -> str:
         # The servers' 15 s count from the moment pg_auto_failover has finished the promotion.
         formation.wait_for(promotion_done, 60, "the promotion to finish")
         promoted = time.monotonic()
-        taken = []
-        for server in pair.servers:
-            while True:
-                answer = request("POST", server.port, "/v1/referrals", token=site.token,
-                                 body=referral_body(site.clinic_id, f"FO-{uuid.uuid4().hex[:10]}"))
-                if answer.status == 201:
-                    taken.append(time.monotonic() - promoted)
-                    break
-                check(time.monotonic() - promoted < 15, f"instance :{server.port} took no write within 15 s "
-                                                        f"of the promotion after the crash ({answer.status})")
-                time.sleep(0.1)
+        taken = seconds_to_writes(pair, site, promoted)
         time.sleep(3)
         crashed = load.stop()
-        check_answers(crashed, BOOKING_ANSWERS, "crash failover")
-        won = acknowledged(crashed)
-        check(len(won) > 20, f"too few bookings acknowledged around the crash: {describe(b.answer for b in crashed)}")
-        stored = site.stored_appointments()
-        check(set(won.values()) <= stored, f"{len(set(won.values()) - stored)} acknowledged booking(s) lost in the crash")
-        check(site.overlapping_claims() == 0, "a double booking across the crash failover")
-        retry_all(pair.nginx, site, crashed, "after the crash failover")
-        check(all(s.process.poll() is None for s in pair.servers), "an instance stopped during the crash failover")
+        won = check_bookings_kept(pair, site, crashed, "the crash failover", minimum=20)
         return (f"{planned}; crash of {lost}: promoted after {promoted - killed:.1f} s, {len(crashed)} bookings "
                 f"({describe(b.answer for b in crashed)}), all {len(won)} acknowledged on the survivor, writes "
                 f"again after {', '.join(f'{t:.1f}' for t in taken)} s; 0 double bookings")
@@ -687,29 +673,7 @@ SCENARIOS = [bookings_behind_nginx, kill9_behind_nginx, rolling_restart_behind_n
 
 
 def main(argv: list[str]) -> int:
-    if "--list" in argv:
-        print("\n".join(s.__name__ for s in SCENARIOS))
-        return 0
-    unknown = set(argv) - {s.__name__ for s in SCENARIOS}
-    if unknown:
-        print(f"deploy: unknown scenario(s) {', '.join(sorted(unknown))}; --list names them", file=sys.stderr)
-        return 64
-    chosen = [s for s in SCENARIOS if not argv or s.__name__ in argv]
-    failures = 0
-    started = time.monotonic()
-    for scenario in chosen:
-        began = time.monotonic()
-        try:
-            outcome = scenario()
-            print(f"ok    {scenario.__name__} ({time.monotonic() - began:.0f} s): {outcome}", flush=True)
-        except Exception as error:  # a failed check or a broken harness: either fails the suite
-            failures += 1
-            kind = "FAIL" if isinstance(error, Failure) else "ERROR"
-            print(f"{kind}  {scenario.__name__} ({time.monotonic() - began:.0f} s): {error}", flush=True)
-            if not isinstance(error, Failure):
-                traceback.print_exc()
-    print(f"deploy: {len(chosen) - failures} of {len(chosen)} scenarios passed in {time.monotonic() - started:.0f} s")
-    return 1 if failures else 0
+    return run_scenarios("deploy", SCENARIOS, argv, lambda scenario: scenario())
 
 
 if __name__ == "__main__":

@@ -5,7 +5,6 @@ instances, a streaming replica, the backup scripts, and a pg_auto_failover forma
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import re
@@ -20,8 +19,8 @@ import time
 from dataclasses import dataclass
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "Faults"))
-from harness import (APP_ROLE, OWNER_ROLE, REPO, Answer, Cluster, Server, as_postgres, free_port,  # noqa: E402,F401
-                     pg_bin, request, run_clinic)
+from harness import (APP_ROLE, OWNER_ROLE, REPO, Answer, Cluster, Failure, Server, as_postgres,  # noqa: E402,F401
+                     attempt, check, free_port, pg_bin, request, run_clinic, run_scenarios)
 
 
 def owned_tempdir(prefix: str) -> str:
@@ -127,26 +126,8 @@ http {{
                 headers: dict[str, str] | None = None, timeout: float = 30) -> Answer:
         """One HTTPS request through nginx on its own connection, the certificate checked; a
         connection that fails is an Answer without a status."""
-        started = time.monotonic()
-        connection = http.client.HTTPSConnection("127.0.0.1", self.https_port, timeout=timeout, context=self.context)
-        try:
-            all_headers = {"Connection": "close", **(headers or {})}
-            if token:
-                all_headers["Authorization"] = f"Bearer {token}"
-            if body is not None:
-                all_headers.setdefault("Content-Type", "application/json")
-            connection.request(method, path, body=body.encode() if isinstance(body, str) else body,
-                               headers=all_headers)
-            response = connection.getresponse()
-            data = response.read()
-            return Answer(response.status, data, {k.lower(): v for k, v in response.getheaders()},
-                          elapsed=time.monotonic() - started)
-        except socket.timeout:
-            return Answer(None, error="timeout: no answer", elapsed=time.monotonic() - started)
-        except (OSError, http.client.HTTPException) as error:
-            return Answer(None, error=f"{type(error).__name__}: {error}", elapsed=time.monotonic() - started)
-        finally:
-            connection.close()
+        return attempt(method, self.https_port, path, body=body, token=token, headers=headers, timeout=timeout,
+                       tls=self.context)
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -160,11 +141,11 @@ http {{
 
 # --- a streaming replica -----------------------------------------------------------------------
 
-class Replica:
-    """A hot standby of `primary`, made with pg_basebackup and streaming from it."""
+class Replica(Cluster):
+    """A hot standby of `primary`, made with pg_basebackup and streaming from it; otherwise run
+    like any test cluster (start, stop, psql, destroy)."""
 
-    def __init__(self, primary: Cluster) -> None:
-        self.primary = primary
+    def __init__(self, primary: Cluster) -> None:  # no initdb: the data directory is the primary's copy
         self.bin = primary.bin
         self.dir = owned_tempdir("clinic-replica-")
         self.data = os.path.join(self.dir, "data")
@@ -174,31 +155,6 @@ class Replica:
                                     "-U", "postgres", "-D", self.data, "-R", "-X", "stream", "--checkpoint=fast"]),
                        check=True, capture_output=True, cwd="/")
         self.start()
-
-    def url(self, role: str = APP_ROLE, database: str = "clinic") -> str:
-        return f"postgres://{role}@127.0.0.1:{self.port}/{database}"
-
-    def pg_ctl(self, *args: str, check: bool = True) -> None:
-        subprocess.run(as_postgres([f"{self.bin}/pg_ctl", "-D", self.data, "-l", self.log, *args]),
-                       check=check, capture_output=True, cwd="/")
-
-    def start(self) -> None:
-        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c max_connections=200 -c hot_standby=on"
-        self.pg_ctl("-w", "-t", "60", "-o", options, "start")
-
-    def stop(self) -> None:
-        self.pg_ctl("-w", "-m", "fast", "stop", check=False)
-
-    def psql(self, sql: str) -> str:
-        result = subprocess.run([f"{self.bin}/psql", "-X", "-q", "-t", "-A", "-h", "127.0.0.1", "-p", str(self.port),
-                                 "-U", "postgres", "-d", "clinic", "-c", sql], capture_output=True, text=True)
-        if result.returncode != 0:
-            raise RuntimeError(f"psql on the replica failed: {result.stderr.strip()}")
-        return result.stdout.strip()
-
-    def destroy(self) -> None:
-        self.pg_ctl("-m", "immediate", "stop", check=False)
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 # --- pg_auto_failover --------------------------------------------------------------------------

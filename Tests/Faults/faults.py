@@ -29,21 +29,12 @@ import traceback
 import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import (OWNER_ROLE, Answer, Cluster, Load, Server, attempt, referral_body, request,  # noqa: E402
-                     run_clinic, summary)
+from harness import (OWNER_ROLE, Answer, Cluster, Failure, Load, Server, attempt, check,  # noqa: E402,F401
+                     referral_body, request, run_clinic, run_scenarios, summary)
 
 DRAIN_LIMIT = 10.0       # CLINIC_DRAIN_TIMEOUT's default
 READY_WITHIN = 1.5       # /ready answers "not ready" within its 1 s probe timeout, plus scheduling slack
 SERVES_WITHIN = 5.0      # after the database is back
-
-
-class Failure(AssertionError):
-    pass
-
-
-def check(condition: bool, message: str) -> None:
-    if not condition:
-        raise Failure(message)
 
 
 class Installation:
@@ -265,33 +256,13 @@ SCENARIOS = [kill9_under_write_load, restart_fast, restart_immediate, stop_10s, 
 
 
 def main(argv: list[str]) -> int:
-    if "--list" in argv:
-        print("\n".join(s.__name__ for s in SCENARIOS))
-        return 0
-    chosen = [s for s in SCENARIOS if not argv or s.__name__ in argv]
-    unknown = set(argv) - {s.__name__ for s in SCENARIOS}
-    if unknown:
-        print(f"faults: unknown scenario(s) {', '.join(sorted(unknown))}; --list names them", file=sys.stderr)
-        return 64
-    failures = 0
-    started = time.monotonic()
-    for scenario in chosen:
+    def on_installation(scenario) -> str:
         install = Installation()
-        began = time.monotonic()
         try:
-            outcome = scenario(install)
-            print(f"ok    {scenario.__name__} ({time.monotonic() - began:.0f} s): {outcome}", flush=True)
-        except Exception as error:  # a failed check or a broken harness: either fails the suite
-            failures += 1
-            kind = "FAIL" if isinstance(error, Failure) else "ERROR"
-            print(f"{kind}  {scenario.__name__} ({time.monotonic() - began:.0f} s): {error}", flush=True)
-            if not isinstance(error, Failure):
-                traceback.print_exc()
+            return scenario(install)
         finally:
             install.close()
-    total = time.monotonic() - started
-    print(f"faults: {len(chosen) - failures} of {len(chosen)} scenarios passed in {total:.0f} s")
-    return 1 if failures else 0
+    return run_scenarios("faults", SCENARIOS, argv, on_installation)
 
 
 if __name__ == "__main__":

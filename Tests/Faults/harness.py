@@ -13,10 +13,13 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import threading
+import sys
 import time
+import traceback
 import uuid
 from dataclasses import dataclass, field
 
@@ -179,10 +182,12 @@ class Answer:
 
 
 def request(method: str, port: int, path: str, body: bytes | str | None = None, token: str | None = None,
-            headers: dict[str, str] | None = None, timeout: float = 30) -> Answer:
-    """One request on its own connection. Raises OSError when the connection itself fails."""
+            headers: dict[str, str] | None = None, timeout: float = 30, tls: ssl.SSLContext | None = None) -> Answer:
+    """One request on its own connection (HTTPS checked against `tls` when given). Raises OSError
+    when the connection itself fails."""
     started = time.monotonic()
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    connection = (http.client.HTTPSConnection("127.0.0.1", port, timeout=timeout, context=tls) if tls
+                  else http.client.HTTPConnection("127.0.0.1", port, timeout=timeout))
     try:
         all_headers = {"Connection": "close", **(headers or {})}
         if token:
@@ -283,3 +288,41 @@ def summary(sent: list[Sent]) -> dict[str, int]:
         label = str(item.answer.status) if item.answer.status else (item.answer.error or "?").split(":")[0]
         counts[label] = counts.get(label, 0) + 1
     return dict(sorted(counts.items()))
+
+
+class Failure(AssertionError):
+    """A promise that did not hold (as opposed to a harness that broke)."""
+
+
+def check(condition: bool, message: str) -> None:
+    if not condition:
+        raise Failure(message)
+
+
+def run_scenarios(suite: str, scenarios: list, argv: list[str], run) -> int:
+    """Runs the scenarios `argv` names (all when it names none) one after another through
+    `run(scenario)`, which returns the scenario's outcome line; prints ok, FAIL or ERROR for each
+    and returns the exit status. `--list` prints the names."""
+    if "--list" in argv:
+        print("\n".join(s.__name__ for s in scenarios))
+        return 0
+    unknown = set(argv) - {s.__name__ for s in scenarios}
+    if unknown:
+        print(f"{suite}: unknown scenario(s) {', '.join(sorted(unknown))}; --list names them", file=sys.stderr)
+        return 64
+    chosen = [s for s in scenarios if not argv or s.__name__ in argv]
+    failures = 0
+    started = time.monotonic()
+    for scenario in chosen:
+        began = time.monotonic()
+        try:
+            outcome = run(scenario)
+            print(f"ok    {scenario.__name__} ({time.monotonic() - began:.0f} s): {outcome}", flush=True)
+        except Exception as error:  # a failed check or a broken harness: either fails the suite
+            failures += 1
+            kind = "FAIL" if isinstance(error, Failure) else "ERROR"
+            print(f"{kind}  {scenario.__name__} ({time.monotonic() - began:.0f} s): {error}", flush=True)
+            if not isinstance(error, Failure):
+                traceback.print_exc()
+    print(f"{suite}: {len(chosen) - failures} of {len(chosen)} scenarios passed in {time.monotonic() - started:.0f} s")
+    return 1 if failures else 0
