@@ -183,6 +183,14 @@ class Formation:
         self.dir = owned_tempdir("clinic-paf-")
         self.bin = pg_bin()
         self.keepers: dict[str, Keeper] = {}
+        self.monitor: Keeper | None = None
+        try:
+            self.create()
+        except BaseException:
+            self.destroy()   # nothing of a half-made formation may outlive the test
+            raise
+
+    def create(self) -> None:
         monitor_port = free_port()
         self.monitor = self.keeper("monitor", ["create", "monitor", "--pgport", str(monitor_port)], monitor_port)
         self.monitor_uri = f"postgres://autoctl_node@127.0.0.1:{monitor_port}/pg_auto_failover?sslmode=disable"
@@ -295,19 +303,20 @@ class Formation:
         raise RuntimeError(f"timed out waiting for {what}")
 
     def destroy(self) -> None:
-        for keeper in [*self.keepers.values(), self.monitor]:
+        everyone = [*self.keepers.values(), *([self.monitor] if self.monitor else [])]
+        for keeper in everyone:
             if keeper.process.poll() is None:
                 try:
                     os.killpg(keeper.process.pid, signal.SIGTERM)
                 except ProcessLookupError:
                     pass
-        for keeper in [*self.keepers.values(), self.monitor]:
+        for keeper in everyone:
             try:
                 keeper.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(keeper.process.pid, signal.SIGKILL)
         # A Postgres left behind by a killed keeper.
-        for keeper in [*self.keepers.values(), self.monitor]:
+        for keeper in everyone:
             subprocess.run(as_postgres([f"{self.bin}/pg_ctl", "-D", keeper.pgdata, "-m", "immediate", "stop"]),
                            cwd="/", capture_output=True)
         shutil.rmtree(self.dir, ignore_errors=True)
