@@ -341,6 +341,42 @@ def bookings_behind_nginx() -> str:
         cluster.destroy()
 
 
+def nginx_edges() -> str:
+    """What nginx itself answers: the caller's plain X-Request-Id goes through to the server and
+    back (and into both logs), a forged one is replaced by nginx's own; an upload over 1 MiB is
+    413 problem+json; plain HTTP is redirected to HTTPS; with both instances gone the answer is
+    503 problem+json with Retry-After, never nginx's HTML."""
+    cluster, site = single_cluster_site()
+    pair = Pair(site)
+    try:
+        given = f"deploy-{uuid.uuid4().hex[:12]}"
+        answer = pair.nginx.request("GET", "/v1/referrals?limit=1", token=site.token, headers={"X-Request-Id": given})
+        check(answer.status == 200 and answer.headers.get("x-request-id") == given,
+              f"X-Request-Id {given} did not come back: {answer.status} {answer.headers.get('x-request-id')}")
+        check(pair.nginx.logged(f"rid={given}"), "nginx did not log the request id")
+        forged = pair.nginx.request("GET", "/v1/referrals?limit=1", token=site.token,
+                                    headers={"X-Request-Id": "x" * 65})
+        replaced = forged.headers.get("x-request-id", "")
+        check(forged.status == 200 and replaced and replaced != "x" * 65, "a forged X-Request-Id came back")
+        check(pair.nginx.logged(f"rid={replaced}"), "nginx logged another id than the one the server answered with")
+        big = pair.nginx.request("POST", "/v1/referrals", token=site.token, body=b"{" + b" " * (1024 * 1024 + 10) + b"}")
+        check(big.status == 413 and big.headers.get("content-type") == "application/problem+json"
+              and big.json()["type"] == "/problems/payload-too-large", f"an oversized body got {big.status} {big.body[:120]!r}")
+        plain = request("GET", pair.nginx.http_port, "/v1/referrals")
+        check(plain.status == 308 and plain.headers.get("location", "").startswith("https://"),
+              f"plain HTTP was not redirected: {plain.status}")
+        for server in pair.servers:
+            server.kill()
+        gone = pair.nginx.request("GET", "/v1/referrals?limit=1", token=site.token)
+        check(gone.status == 503 and gone.headers.get("content-type") == "application/problem+json"
+              and "retry-after" in gone.headers and gone.json()["type"] == "/problems/unavailable",
+              f"with no instance left nginx answered {gone.status} {gone.body[:120]!r}")
+        return "request ids through and logged, forged ones replaced; 413, 308 and 503 in the API's shape"
+    finally:
+        pair.close()
+        cluster.destroy()
+
+
 def kill9_behind_nginx() -> str:
     """kill -9 of one instance under booking load: every 2xx is stored, nginx sends everything to
     the other instance afterwards, and every booking resent with its key answers the same
@@ -668,7 +704,7 @@ def failover_under_booking_load() -> str:
         formation.destroy()
 
 
-SCENARIOS = [bookings_behind_nginx, kill9_behind_nginx, rolling_restart_behind_nginx, backup_wipe_restore,
+SCENARIOS = [bookings_behind_nginx, nginx_edges, kill9_behind_nginx, rolling_restart_behind_nginx, backup_wipe_restore,
              report_from_replica, failover_under_booking_load]
 
 

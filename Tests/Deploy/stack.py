@@ -122,6 +122,17 @@ http {{
         except OSError:
             return []
 
+    def logged(self, text: str, within: float = 2.0) -> bool:
+        """Whether an access log line has `text`; nginx writes the line just after the response
+        has gone out, so the client may be a moment ahead of it."""
+        deadline = time.monotonic() + within
+        while True:
+            if any(text in line for line in self.access_log()):
+                return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+
     def request(self, method: str, path: str, body: str | bytes | None = None, token: str | None = None,
                 headers: dict[str, str] | None = None, timeout: float = 30) -> Answer:
         """One HTTPS request through nginx on its own connection, the certificate checked; a
