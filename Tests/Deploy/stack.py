@@ -203,7 +203,13 @@ class Formation:
 
     def create(self) -> None:
         monitor_port = free_port()
-        self.monitor = self.keeper("monitor", ["create", "monitor", "--pgport", str(monitor_port)], monitor_port)
+        # The monitor in two steps, since `create monitor` has no --listen: made (and stopped),
+        # told to listen on loopback only, then run.
+        monitor_data = os.path.join(self.dir, "monitor")
+        self.autoctl("create", "monitor", "--pgdata", monitor_data, "--pgport", str(monitor_port), "--hostname",
+                     "127.0.0.1", "--auth", "trust", "--no-ssl")
+        self.autoctl("config", "set", "--pgdata", monitor_data, "postgresql.listen_addresses", "127.0.0.1")
+        self.monitor = self.keeper("monitor", ["run"], monitor_port)
         self.monitor_uri = f"postgres://autoctl_node@127.0.0.1:{monitor_port}/pg_auto_failover?sslmode=disable"
         # Asked through SQL, not `pg_autoctl show`: a second pg_autoctl creating its state folders
         # at the same moment as the first makes one of them fail.
@@ -233,8 +239,10 @@ class Formation:
         pgdata = os.path.join(self.dir, name)
         log = open(os.path.join(self.dir, f"{name}.log"), "ab")
         env = dict(self.environment(), PGPORT=str(port))
-        command = as_postgres([pg_autoctl(), *args, "--pgdata", pgdata, "--hostname", "127.0.0.1", "--auth", "trust",
-                               "--no-ssl", "--run"])
+        if args[0] == "create":
+            # --listen: loopback only (pg_autoctl's default is every address).
+            args = [*args, "--hostname", "127.0.0.1", "--listen", "127.0.0.1", "--auth", "trust", "--no-ssl", "--run"]
+        command = as_postgres([pg_autoctl(), *args, "--pgdata", pgdata])
         process = subprocess.Popen(command, cwd="/", stdout=log, stderr=log, env=env, start_new_session=True)
         return Keeper(name, pgdata, port, process)
 
