@@ -49,6 +49,9 @@ class Nginx:
         site = self.render(open(os.path.join(REPO, "deploy", "nginx", "clinic.conf")).read(), upstream_ports, tls)
         with open(os.path.join(self.dir, "clinic.conf"), "w") as f:
             f.write(site)
+        # The shared snippet as it is: nothing in it depends on the host.
+        os.makedirs(os.path.join(self.dir, "snippets"))
+        shutil.copy(os.path.join(REPO, "deploy", "nginx", "clinic-api.conf"), os.path.join(self.dir, "snippets"))
         temp = os.path.join(self.dir, "temp")
         os.makedirs(temp)
         os.chmod(temp, 0o777)
