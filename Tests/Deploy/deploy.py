@@ -21,6 +21,7 @@ import itertools
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -451,6 +452,7 @@ def backup_wipe_restore() -> str:
     the restored database answers the same nightly report byte for byte (the recorded one), and
     computing it again from the restored rows gives the same figures. restore-drill.sh passes."""
     cluster = Cluster()
+    backups = tempfile.mkdtemp(prefix="clinic-backups-")
     try:
         owner = cluster.url(OWNER_ROLE)
         run_clinic(["migrate"], owner)
@@ -468,7 +470,6 @@ def backup_wipe_restore() -> str:
             server.signal(signal.SIGTERM)
             server.wait(DRAIN_LIMIT + 2)
         check(all(a.status == 200 for a in before.values()), "a report before the backup failed")
-        backups = tempfile.mkdtemp(prefix="clinic-backups-")
         dump = subprocess.run(["bash", f"{REPO}/deploy/postgres/backup.sh", owner, backups], check=True,
                               capture_output=True, text=True).stdout.strip()
         check(os.path.getsize(dump) > 10_000, "the dump is suspiciously small")
@@ -508,6 +509,7 @@ def backup_wipe_restore() -> str:
         return (f"dump of {os.path.getsize(dump) // 1024} KiB; after wipe and restore the reports for {', '.join(days)} "
                 "are byte for byte the same and recompute to the same figures; restore-drill.sh passed")
     finally:
+        shutil.rmtree(backups, ignore_errors=True)
         cluster.destroy()
 
 
