@@ -92,13 +92,11 @@ public struct ClinicDatabase: Sendable {
         let handedOver = LeaseFlag()
         do {
             return try await lease(from: pool, scope: scope, handedOver: handedOver, body)
-        } catch let error as PSQLError
-            where error.code == .poolClosed && !handedOver.isSet
-        {
+        } catch let error as ConnectionPoolError where error == .poolShutdown && !handedOver.isSet {
             // The request waited on a pool that was replaced under it (its database was lost and
             // another took over): the body never ran, so it waits on the new pool instead.
             guard case .reconnecting(let reconnecting) = source, reconnecting.current !== pool else {
-                throw Self.translate(error)
+                throw ServiceError.unavailable("the database connection pool closed")
             }
             return try await lease(from: reconnecting.current, scope: scope, handedOver: LeaseFlag(), body)
         }
@@ -126,9 +124,9 @@ public struct ClinicDatabase: Sendable {
             if error.sqlState == "25006", case .reconnecting(let reconnecting) = source {
                 reconnecting.recordReadOnly()
             }
-            // A closed pool is retried by the caller when the body never ran.
-            if error.code == .poolClosed && !handedOver.isSet { throw error }
             throw Self.translate(error)
+        } catch let error as ConnectionPoolError where error == .poolShutdown && !handedOver.isSet {
+            throw error  // the caller leases again on the pool that replaced this one
         } catch let error as ConnectionPoolError {
             // The pool gave up on a database that keeps refusing connections (its circuit breaker).
             throw ServiceError.unavailable("the database refuses connections (\(error))")

@@ -37,7 +37,10 @@ public struct DatabaseURL: Sendable {
         case readWrite = "read-write"
     }
 
-    enum SSLMode: Sendable { case disable, prefer, require }
+    /// libpq's modes: `prefer` and `require` encrypt without checking the certificate (a
+    /// pg_auto_failover node's self-signed one passes); `verify-ca` checks it against the roots
+    /// (`sslrootcert`, else the system's), `verify-full` also its host name.
+    enum SSLMode: Sendable { case disable, prefer, require, verifyCA, verifyFull }
 
     public let endpoints: [Endpoint]
     public let username: String
@@ -45,6 +48,8 @@ public struct DatabaseURL: Sendable {
     public let database: String
     public let targetSession: TargetSession
     let sslMode: SSLMode
+    /// `sslrootcert`: the certificates `verify-ca` and `verify-full` trust.
+    let rootCertificate: String?
 
     /// The first server of the list (the only one, usually): for messages.
     public var host: String { endpoints[0].host }
@@ -92,9 +97,12 @@ public struct DatabaseURL: Sendable {
         switch parameters["sslmode"] ?? "disable" {
         case "disable": sslMode = .disable
         case "prefer", "allow": sslMode = .prefer
-        case "require", "verify-ca", "verify-full": sslMode = .require
-        default: throw invalid("sslmode must be disable, prefer or require")
+        case "require": sslMode = .require
+        case "verify-ca": sslMode = .verifyCA
+        case "verify-full": sslMode = .verifyFull
+        default: throw invalid("sslmode must be disable, prefer, require, verify-ca or verify-full")
         }
+        rootCertificate = parameters["sslrootcert"].flatMap { $0.isEmpty ? nil : $0 }
         switch parameters["target_session_attrs"] ?? "any" {
         case "any": targetSession = .any
         // libpq's `primary` asks "not in recovery" and `read-write` "transaction_read_only is off";
@@ -105,7 +113,10 @@ public struct DatabaseURL: Sendable {
         self.endpoints = endpoints
         self.username = username
         self.database = database
-        if user.count == 2, let given = String(user[1]).removingPercentEncoding {
+        if user.count == 2 {
+            guard let given = String(user[1]).removingPercentEncoding else {
+                throw invalid("has a password that is not percent-encoded (write % as %25)")
+            }
             self.password = given
         } else {
             self.password = PasswordFile.password(
@@ -138,7 +149,7 @@ public struct DatabaseURL: Sendable {
                 throw Invalid(description: "\(name) has no host (postgres://user@HOST:port/database)")
             }
             var port = 5432
-            if let portText {
+            if let portText, !portText.isEmpty {
                 guard let number = Int(portText), (1...65535).contains(number) else {
                     throw Invalid(description: "\(name) has a port that is not 1-65535 (\"\(portText)\")")
                 }
@@ -149,33 +160,42 @@ public struct DatabaseURL: Sendable {
         return endpoints
     }
 
+    /// TLS as `sslmode` and `sslrootcert` ask; nil for `disable`.
+    public var tlsConfiguration: TLSConfiguration? {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        switch sslMode {
+        case .disable: return nil
+        case .prefer, .require: tls.certificateVerification = .none
+        case .verifyCA: tls.certificateVerification = .noHostnameVerification
+        case .verifyFull: tls.certificateVerification = .fullVerification
+        }
+        if let rootCertificate { tls.trustRoots = .file(rootCertificate) }
+        return tls
+    }
+
     /// The pool's configuration, on `endpoint` (the first of the list when not given).
     public func clientConfiguration(_ endpoint: Endpoint? = nil) -> PostgresClient.Configuration {
         let endpoint = endpoint ?? endpoints[0]
         let tls: PostgresClient.Configuration.TLS =
-            switch sslMode {
-            case .disable: .disable
-            case .prefer: .prefer(.makeClientConfiguration())
-            case .require: .require(.makeClientConfiguration())
+            switch (sslMode, tlsConfiguration) {
+            case (.prefer, let configuration?): .prefer(configuration)
+            case (_, let configuration?): .require(configuration)
+            case (_, nil): .disable
             }
         return PostgresClient.Configuration(
             host: endpoint.host, port: endpoint.port, username: username, password: password, database: database,
             tls: tls)
     }
 
-    /// One connection's configuration, for probes that must not go through the pool.
-    func connectionConfiguration(_ endpoint: Endpoint) -> PostgresConnection.Configuration {
-        let tls: PostgresConnection.Configuration.TLS
-        do {
-            tls =
-                switch sslMode {
-                case .disable: .disable
-                case .prefer: .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
-                case .require: .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
-                }
-        } catch {
-            tls = .disable
-        }
+    /// One connection's configuration, for probes that must not go through the pool. Throws when
+    /// the TLS set-up cannot be made (an unreadable `sslrootcert`): never a silent downgrade.
+    func connectionConfiguration(_ endpoint: Endpoint) throws -> PostgresConnection.Configuration {
+        let tls: PostgresConnection.Configuration.TLS =
+            switch (sslMode, tlsConfiguration) {
+            case (.prefer, let configuration?): .prefer(try NIOSSLContext(configuration: configuration))
+            case (_, let configuration?): .require(try NIOSSLContext(configuration: configuration))
+            case (_, nil): .disable
+            }
         return PostgresConnection.Configuration(
             host: endpoint.host, port: endpoint.port, username: username, password: password, database: database,
             tls: tls)
@@ -195,7 +215,7 @@ public struct DatabaseURL: Sendable {
 
     /// Opens one connection of its own to `endpoint` and asks what `targetSession` needs to know.
     func probe(_ endpoint: Endpoint, timeout: Duration, logger: Logger) async -> ProbeAnswer {
-        var options = connectionConfiguration(endpoint)
+        guard var options = try? connectionConfiguration(endpoint) else { return .unreachable }
         options.options.connectTimeout = TimeAmount(timeout)
         let configuration = options
         let target = targetSession
@@ -233,9 +253,11 @@ enum PasswordFile {
         let path =
             environment["PGPASSFILE"]
             ?? environment["HOME"].map { "\($0)/.pgpass" } ?? "\(NSHomeDirectory())/.pgpass"
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+        // The file's own mode, through a symbolic link (a mounted secret often is one), as libpq's stat().
+        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: target),
             let permissions = attributes[.posixPermissions] as? Int, permissions & 0o077 == 0,
-            let text = try? String(contentsOfFile: path, encoding: .utf8)
+            let text = try? String(contentsOfFile: target, encoding: .utf8)
         else { return nil }
         let wanted = [endpoint.host, String(endpoint.port), database, username]
         for line in text.split(whereSeparator: \.isNewline) where !line.hasPrefix("#") {

@@ -8,7 +8,14 @@ import PostgresNIO
 /// from a streaming replica that has caught up with it (`ReportReplica`).
 struct PostgresReportFigures: ReportFigures {
     let database: ClinicDatabase
-    let fromReplica: Bool
+    /// The replica these are read from; nil on the primary.
+    let replica: ReportReplica?
+
+    var fromReplica: Bool { replica != nil }
+
+    func readFailed(_ error: any Error) {
+        replica?.passOver("the reports replica failed during a report (\(type(of: error)))")
+    }
 
     func newReferrals(clinicID: ClinicID, from: Date, to: Date, scope: ClinicScope) async throws
         -> [NewReferralCount]

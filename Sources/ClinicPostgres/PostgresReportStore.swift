@@ -14,11 +14,11 @@ public struct PostgresReportStore: ReportStore {
         self.replica = replica
     }
 
-    public var primaryFigures: any ReportFigures { PostgresReportFigures(database: database, fromReplica: false) }
+    public var primaryFigures: any ReportFigures { PostgresReportFigures(database: database, replica: nil) }
 
     public func figures() async -> any ReportFigures {
         guard let replica, await replica.caughtUp(with: database) else { return primaryFigures }
-        return PostgresReportFigures(database: replica.database, fromReplica: true)
+        return PostgresReportFigures(database: replica.database, replica: replica)
     }
 
     public func clinicIDs(limit: Int) async throws -> [ClinicID] {

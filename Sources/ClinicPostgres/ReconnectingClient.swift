@@ -106,47 +106,46 @@ public final class ReconnectingClient: Service, Sendable {
             followsPrimary
             && (readOnlySeen.exchange(false, ordering: .relaxed)
                 || now &- state.withLock({ $0.lastRoleCheck }) > Self.roleCheckInterval)
-        // A statement succeeded within the last second and nothing says the server was demoted.
-        guard quiet || roleCheckDue else { return }
-        if roleCheckDue { state.withLock { $0.lastRoleCheck = now } }
         let (pool, endpoint) = state.withLock { ($0.current, $0.endpoint) }
         let logger = self.logger
-        let askRole = followsPrimary
-        // Not waited on past the limit: a query on a connection that died may never return.
-        let writable = try? await withDeadline(.milliseconds(500)) {
-            guard askRole else {
-                _ = try await pool.query("SELECT 1", logger: logger).collect()
-                return true
-            }
-            return try await pool.withConnection { try await DatabaseURL.acceptsWrites($0, logger: logger) }
-        }
-        switch writable {
-        case true?:
-            recordSuccess()
-        case false?:
-            // Reads still work there, so requests would not notice; writes would all be refused.
-            guard let primary = await url.locate(timeout: .seconds(1), logger: logger), primary != endpoint else {
+        if roleCheckDue {
+            state.withLock { $0.lastRoleCheck = now }
+            // Asked on a connection of its own, not through the pool: a pool busy with requests
+            // (a demoted primary still answers reads) would keep the question waiting.
+            if await url.probe(endpoint, timeout: .seconds(1), logger: logger) == .readOnly {
+                // Reads still work there, so requests would not notice; writes would all be refused.
+                if let primary = await url.locate(timeout: .seconds(1), logger: logger), primary != endpoint {
+                    replace(with: primary, because: "the database at \(endpoint) no longer takes writes")
+                }
                 return
             }
-            replace(with: primary, because: "the database at \(endpoint) no longer takes writes")
-        case nil:
-            // A busy pool that did not answer in time while requests succeed is left alone; a
-            // database still away is left to the pool's own retries.
-            guard quiet, let target = await url.locate(timeout: .seconds(1), logger: logger) else { return }
-            // When the old pool's server is gone and another took over (a failover), the old pool
-            // cannot serve anyone: requests waiting on it for a connection move to the new one at
-            // once (ClinicDatabase retries a lease whose pool closed) instead of waiting out their
-            // deadline. A pool on a server that answers keeps its requests until they finish.
-            var oldIsGone = false
-            if target != endpoint {
-                oldIsGone = await url.probe(endpoint, timeout: .milliseconds(500), logger: logger) == .unreachable
-            }
-            replace(
-                with: target, retireNow: oldIsGone,
-                because: target == endpoint
-                    ? "database reachable again but the pool was still backing off"
-                    : "the database at \(endpoint) is out of reach and \(target) takes writes")
         }
+        // A statement succeeded within the last second: the pool serves.
+        guard quiet else { return }
+        // Not waited on past the limit: a query on a connection that died may never return.
+        let answered =
+            (try? await withDeadline(.milliseconds(500)) {
+                _ = try await pool.query("SELECT 1", logger: logger).collect()
+            }) != nil
+        if answered {
+            recordSuccess()
+            return
+        }
+        // A database still away is left to the pool's own retries.
+        guard let target = await url.locate(timeout: .seconds(1), logger: logger) else { return }
+        // When the pool's server is gone and another took over (a failover), the old pool cannot
+        // serve anyone: requests waiting on it for a connection move to the new one at once
+        // (ClinicDatabase leases again when its pool shut down) instead of waiting out their
+        // deadline. Otherwise the old pool keeps its requests until they finish.
+        var oldIsGone = false
+        if followsPrimary && target != endpoint {
+            oldIsGone = await url.probe(endpoint, timeout: .milliseconds(500), logger: logger) == .unreachable
+        }
+        replace(
+            with: target, retireNow: oldIsGone,
+            because: target == endpoint
+                ? "database reachable again but the pool was still backing off"
+                : "the database at \(endpoint) is out of reach and \(target) answers")
     }
 
     /// - Parameter retireNow: close the old pool at once instead of after `retireAfter`: for a

@@ -68,7 +68,8 @@ public final class ReportReplica: Sendable {
         }
     }
 
-    private func passOver(_ reason: String) -> Bool {
+    @discardableResult
+    func passOver(_ reason: String) -> Bool {
         lastFailure.store(max(1, DispatchTime.now().uptimeNanoseconds), ordering: .relaxed)
         database.logger.warning("\(reason): reports read the primary for the next \(Self.rest / 1_000_000_000) s")
         return false
@@ -86,7 +87,7 @@ public enum ReplicaStatus: Sendable, Equatable {
     /// Asks the replica `url` names, on a connection of its own.
     public static func of(_ url: DatabaseURL, logger: Logger) async -> ReplicaStatus {
         guard let endpoint = await url.locate(timeout: .seconds(2), logger: logger) else { return .unreachable }
-        let configuration = url.connectionConfiguration(endpoint)
+        guard let configuration = try? url.connectionConfiguration(endpoint) else { return .unreachable }
         let answer: (Bool, Double?)?? = try? await withDeadline(.seconds(3)) {
             let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
             do {

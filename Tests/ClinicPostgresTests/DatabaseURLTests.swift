@@ -2,6 +2,7 @@ import ClinicPostgres
 import ClinicTestSupport
 import Foundation
 import Logging
+import NIOSSL
 import PostgresNIO
 import Testing
 
@@ -43,12 +44,34 @@ struct DatabaseURLTests {
             "postgres://clinic@db:0/clinic", "postgres://clinic@db:99999/clinic", "postgres://clinic@db:5x/clinic",
             "postgres://clinic@db1,,db2/clinic", "postgres://clinic@[fd00::1/clinic",
             "postgres://clinic@db/clinic?target_session_attrs=standby", "postgres://clinic@db/clinic?sslmode=maybe",
+            "postgres://clinic:50%zz@db/clinic",
         ])
     func refusals(text: String) {
         #expect {
             try DatabaseURL(text, name: "CLINIC_REPORTS_DATABASE_URL", environment: [:])
         } throws: { error in
             "\(error)".hasPrefix("CLINIC_REPORTS_DATABASE_URL ")
+        }
+    }
+
+    @Test(
+        "libpq's TLS modes: prefer and require encrypt without checking the certificate, verify-ca and verify-full check it"
+    )
+    func tlsModes() throws {
+        func tls(_ query: String) throws -> TLSConfiguration? {
+            try DatabaseURL("postgres://clinic_app@db:/clinic?\(query)", environment: [:]).tlsConfiguration
+        }
+        #expect(try DatabaseURL("postgres://clinic_app@db:/clinic", environment: [:]).port == 5432)
+        #expect(try tls("sslmode=disable") == nil)
+        for mode in ["prefer", "require", "verify-ca", "verify-full"] {
+            let configuration = try #require(try tls("sslmode=\(mode)"))
+            let expected: CertificateVerification =
+                switch mode {
+                case "verify-ca": .noHostnameVerification
+                case "verify-full": .fullVerification
+                default: .none
+                }
+            #expect(configuration.certificateVerification == expected, "sslmode=\(mode)")
         }
     }
 

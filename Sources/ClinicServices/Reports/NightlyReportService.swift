@@ -120,13 +120,14 @@ public struct NightlyReportService: Sendable {
     }
 
     /// The report's figures come from one place: the replica when it has caught up, else the
-    /// primary. A replica that fails under the report (stopped, restarted, cut off) costs a
-    /// second computation on the primary, not the report.
+    /// primary. A replica that fails under the report (stopped, restarted, cut off, or a query
+    /// cancelled by a recovery conflict) costs a second computation on the primary, not the report.
     private func compute(_ setup: ClinicSetup, _ date: LocalDate, actor: Actor) async throws -> NightlyReport {
         let figures = await store.figures()
         do {
             return try await compute(setup, date, actor: actor, figures: figures)
-        } catch ServiceError.unavailable where figures.fromReplica {
+        } catch  where figures.fromReplica && !(error is CancellationError) && !(error is DeadlineExceeded) {
+            figures.readFailed(error)
             return try await compute(setup, date, actor: actor, figures: store.primaryFigures)
         }
     }

@@ -26,6 +26,9 @@ public protocol ReportStore: Sendable {
 public protocol ReportFigures: Sendable {
     /// True when these are read from a streaming replica rather than the primary.
     var fromReplica: Bool { get }
+    /// Reading failed with `error`: a replica is passed over for a while (a standby may cancel a
+    /// query that conflicts with the recovery it replays; it may stop or restart).
+    func readFailed(_ error: any Error)
     /// Referrals received in `[from, to)`, counted by their urgency at `to` and by source.
     func newReferrals(clinicID: ClinicID, from: Date, to: Date, scope: ClinicScope) async throws -> [NewReferralCount]
     /// Two cohorts, received in `[dayFrom, to)` and in `[rollingFrom, to)`: how many of each had
