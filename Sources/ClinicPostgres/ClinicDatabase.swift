@@ -179,14 +179,6 @@ public struct ClinicDatabase: Sendable {
         }
     }
 
-    /// Whether a database `url` names can be reached at all (with several hosts: one that suits its
-    /// `target_session_attrs`), answered within about `timeout` per host. A command asks this before
-    /// it starts, so that an unreachable database is a clear exit rather than a pool retrying in
-    /// the background.
-    public static func probe(_ url: DatabaseURL, timeout: Duration = .seconds(5), logger: Logger) async -> Bool {
-        await url.locate(timeout: timeout, logger: logger) != nil
-    }
-
     /// Runs `body` in a transaction on a connection that sees only `scope`'s clinics (see
     /// `withConnection(scope:_:)`); errors thrown inside come back as thrown, not wrapped.
     ///

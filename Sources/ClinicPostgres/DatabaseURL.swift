@@ -51,10 +51,6 @@ public struct DatabaseURL: Sendable {
     /// `sslrootcert`: the certificates `verify-ca` and `verify-full` trust.
     let rootCertificate: String?
 
-    /// The first server of the list (the only one, usually): for messages.
-    public var host: String { endpoints[0].host }
-    public var port: Int { endpoints[0].port }
-
     /// - Parameter name: the setting's name, for messages (`DATABASE_URL`, `CLINIC_REPORTS_DATABASE_URL`).
     public init(
         _ text: String, name: String = "DATABASE_URL",
@@ -215,22 +211,35 @@ public struct DatabaseURL: Sendable {
 
     /// Opens one connection of its own to `endpoint` and asks what `targetSession` needs to know.
     func probe(_ endpoint: Endpoint, timeout: Duration, logger: Logger) async -> ProbeAnswer {
-        guard var options = try? connectionConfiguration(endpoint) else { return .unreachable }
+        let target = targetSession
+        let writable = await withOwnConnection(endpoint, timeout: timeout, logger: logger) {
+            try await Self.acceptsWrites($0, logger: logger)
+        }
+        guard let writable else { return .unreachable }
+        return target == .any || writable ? .suitable : .readOnly
+    }
+
+    /// Runs `body` on a connection of its own to `endpoint` (not the pool's), closed on every
+    /// path; nil when it cannot be made, `body` fails, or it all takes longer than `timeout` and
+    /// half a second more.
+    func withOwnConnection<T: Sendable>(
+        _ endpoint: Endpoint, timeout: Duration, logger: Logger,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async -> T? {
+        guard var options = try? connectionConfiguration(endpoint) else { return nil }
         options.options.connectTimeout = TimeAmount(timeout)
         let configuration = options
-        let target = targetSession
-        let answer = try? await withDeadline(timeout + .milliseconds(500)) {
+        return try? await withDeadline(timeout + .milliseconds(500)) {
             let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
             do {
-                let writable = try await Self.acceptsWrites(connection, logger: logger)
+                let result = try await body(connection)
                 try? await connection.close()
-                return target == .any || writable ? ProbeAnswer.suitable : .readOnly
+                return result
             } catch {
                 try? await connection.close()
                 throw error
             }
         }
-        return answer ?? .unreachable
     }
 
     /// libpq's read-write test: a session whose transactions are read-only by default (a hot

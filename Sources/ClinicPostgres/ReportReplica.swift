@@ -87,24 +87,15 @@ public enum ReplicaStatus: Sendable, Equatable {
     /// Asks the replica `url` names, on a connection of its own.
     public static func of(_ url: DatabaseURL, logger: Logger) async -> ReplicaStatus {
         guard let endpoint = await url.locate(timeout: .seconds(2), logger: logger) else { return .unreachable }
-        guard let configuration = try? url.connectionConfiguration(endpoint) else { return .unreachable }
-        let answer: (Bool, Double?)?? = try? await withDeadline(.seconds(3)) {
-            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
-            do {
-                // The lag is how long ago the last replayed transaction committed on the primary:
-                // with no writes on the primary it grows although nothing is missing: a hint only.
-                let row = try await connection.query(
-                    """
-                    SELECT pg_is_in_recovery(),
-                           extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp())::float8
-                    """, logger: logger
-                ).collect().first?.decode((Bool, Double?).self)
-                try? await connection.close()
-                return row
-            } catch {
-                try? await connection.close()
-                throw error
-            }
+        // The lag is how long ago the last replayed transaction committed on the primary: with
+        // no writes on the primary it grows although nothing is missing: a hint only.
+        let answer = await url.withOwnConnection(endpoint, timeout: .seconds(2), logger: logger) { connection in
+            try await connection.query(
+                """
+                SELECT pg_is_in_recovery(),
+                       extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp())::float8
+                """, logger: logger
+            ).collect().first?.decode((Bool, Double?).self)
         }
         guard let found = answer, let (standby, lag) = found else { return .unreachable }
         return standby ? .standby(lagSeconds: lag) : .notStandby

@@ -60,7 +60,7 @@ struct CheckCommand: AsyncParsableCommand {
             report.skip(needsDatabase, because: "they need a DATABASE_URL")
             return report
         }
-        let place = "\(configuration.host):\(configuration.port)"
+        let place = configuration.endpoints.map(\.description).joined(separator: ",")
         do {
             // Every error is caught inside, so the runtime's own mapping to an exit never applies.
             let configurationChecks = report

@@ -61,7 +61,7 @@ struct DatabaseURLTests {
         func tls(_ query: String) throws -> TLSConfiguration? {
             try DatabaseURL("postgres://clinic_app@db:/clinic?\(query)", environment: [:]).tlsConfiguration
         }
-        #expect(try DatabaseURL("postgres://clinic_app@db:/clinic", environment: [:]).port == 5432)
+        #expect(try DatabaseURL("postgres://clinic_app@db:/clinic", environment: [:]).endpoints[0].port == 5432)
         #expect(try tls("sslmode=disable") == nil)
         for mode in ["prefer", "require", "verify-ca", "verify-full"] {
             let configuration = try #require(try tls("sslmode=\(mode)"))
@@ -113,7 +113,7 @@ struct DatabaseURLTests {
             let live = try DatabaseURL(db.url)
             let down = try freePort()
             let url = try DatabaseURL(
-                "postgres://\(live.username)@127.0.0.1:\(down),\(live.host):\(live.port)/\(live.database)",
+                "postgres://\(live.username)@127.0.0.1:\(down),\(live.endpoints[0])/\(live.database)",
                 environment: [:])
             let found = await url.locate(timeout: .seconds(2), logger: Logger(label: "test"))
             #expect(found == live.endpoints[0])
@@ -126,7 +126,7 @@ struct DatabaseURLTests {
             _ = try await db.query(
                 PostgresQuery(unsafeSQL: "ALTER DATABASE \"\(db.name)\" SET default_transaction_read_only = on"))
             let live = try DatabaseURL(db.url)
-            let base = "postgres://\(live.username)@\(live.host):\(live.port)/\(live.database)"
+            let base = "postgres://\(live.username)@\(live.endpoints[0])/\(live.database)"
             let logger = Logger(label: "test")
             let readWrite = try DatabaseURL(base + "?target_session_attrs=read-write", environment: [:])
             #expect(await readWrite.locate(timeout: .seconds(2), logger: logger) == nil)

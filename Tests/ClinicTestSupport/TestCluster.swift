@@ -72,7 +72,8 @@ actor TestCluster {
         if let url = ProcessInfo.processInfo.environment["CLINIC_TEST_DATABASE_URL"], !url.isEmpty {
             let parsed = try DatabaseURL(url)
             (host, port, user, password) = (
-                parsed.host, parsed.port, parsed.username, parsed.clientConfiguration().password
+                parsed.endpoints[0].host, parsed.endpoints[0].port, parsed.username,
+                parsed.clientConfiguration().password
             )
         } else {
             let cluster = try LocalCluster.start()
