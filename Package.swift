@@ -87,11 +87,26 @@ let package = Package(
             dependencies: ["ClinicDomain", "ClinicServices"],
             swiftSettings: swiftSettings
         ),
+        // The hospital's formats at the edge: HL7 v2 messages, MLLP framing and its listener,
+        // FHIR R4 resources. Translation to and from the domain and the services' drafts only.
+        .target(
+            name: "ClinicInterop",
+            dependencies: [
+                "ClinicDomain",
+                "ClinicServices",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The generated OpenAPI server, handlers, middleware and buildApplication.
         .target(
             name: "ClinicAPI",
             dependencies: [
                 "ClinicDomain",
+                "ClinicInterop",
                 "ClinicServices",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -115,6 +130,7 @@ let package = Package(
                 "ClinicAPI",
                 "ClinicApp",
                 "ClinicDomain",
+                "ClinicInterop",
                 "ClinicServices",
                 "ClinicPostgres",
                 "ClinicReports",
@@ -143,6 +159,15 @@ let package = Package(
         .testTarget(
             name: "ClinicDomainTests",
             dependencies: ["ClinicDomain"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ClinicInteropTests",
+            dependencies: [
+                "ClinicDomain", "ClinicServices", "ClinicInterop",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

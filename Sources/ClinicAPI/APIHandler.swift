@@ -10,4 +10,5 @@ struct APIHandler: APIProtocol {
     let metrics: PrometheusCollectorRegistry
     let readinessTimeout: Duration
     let cursors: CursorSeal
+    let publishing: SMARTPublishing
 }

@@ -20,13 +20,19 @@ public struct APIConfiguration: Sendable {
     public var readinessTimeout: Duration
     /// Seals list cursors; servers behind one load balancer need the same one.
     public var cursors: CursorSeal
+    /// `scheme://host[:port]` the FHIR links are written with; nil: the request's own Host.
+    public var publicURL: String?
+    /// The booking link and phone published availability carries.
+    public var publishing: SMARTPublishing
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, maximumBodyBytes: Int = 1 << 20,
         requestTimeout: Duration = .seconds(10), maximumConnections: Int = 1024,
         readinessTimeout: Duration = .seconds(1),
-        cursors: CursorSeal = .ephemeral()
+        cursors: CursorSeal = .ephemeral(), publicURL: String? = nil, publishing: SMARTPublishing = SMARTPublishing()
     ) {
+        self.publicURL = publicURL
+        self.publishing = publishing
         self.host = host
         self.port = port
         self.maximumBodyBytes = maximumBodyBytes
@@ -49,10 +55,11 @@ public func buildApplication(
     router.add(middleware: RequestLogMiddleware(logger: logger, routes: routes))
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: RequestBodyGuard(maximumBytes: configuration.maximumBodyBytes))
+    router.add(middleware: FHIRNegotiationMiddleware(publicURL: configuration.publicURL))
 
     let handler = APIHandler(
         services: api, metrics: ClinicMetrics.registry, readinessTimeout: configuration.readinessTimeout,
-        cursors: configuration.cursors)
+        cursors: configuration.cursors, publishing: configuration.publishing)
     try handler.registerHandlers(
         on: RecordingTransport(
             router: router, table: routes, requestTimeout: configuration.requestTimeout, clock: api.now),

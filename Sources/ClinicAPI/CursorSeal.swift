@@ -75,6 +75,19 @@ extension CursorSeal {
         return cursor
     }
 
+    /// A FHIR search's position: which search (so a cursor cannot move to another) and where.
+    func token(fhir search: String, _ payload: String) -> String { seal("fhir-\(search):" + payload) }
+
+    /// - Throws: `APIProblem` 400 at `/_cursor` for anything this server did not issue for `search`.
+    func fhirCursor(_ token: String?, search: String) throws -> String? {
+        guard let token else { return nil }
+        let prefix = "fhir-\(search):"
+        guard let payload = open(token), payload.hasPrefix(prefix) else {
+            throw APIProblem.validation("/_cursor", "is not a cursor this server issued for this search")
+        }
+        return String(payload.dropFirst(prefix.count))
+    }
+
     /// The audit list's position (the last entry's id), sealed.
     func token(auditAfter id: Int64) -> String { seal("audit:\(id)") }
 

@@ -7,7 +7,7 @@ import OpenAPIRuntime
 /// The runtime writes string headers through its URI coder, so `"1"` would leave as `%221%22`
 /// and `/v1/referrals/...` as `%2Fv1%2F...`: neither is what HTTP means by ETag or Location.
 struct HeaderEncodingMiddleware: ServerMiddleware {
-    static let plainHeaders: [HTTPField.Name] = [.location, .eTag]
+    static let plainHeaders: [HTTPField.Name] = [.location, .eTag, .cacheControl, .retryAfter]
 
     func intercept(
         _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,

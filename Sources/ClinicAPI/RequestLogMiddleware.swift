@@ -36,7 +36,9 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
             {
                 problem = .notFound("No such route: \(request.method.rawValue) \(request.uri.path).")
             }
-            response = problem.response(requestID: requestID)
+            response =
+                request.uri.path.hasPrefix(FHIRNegotiation.prefix)
+                ? problem.fhirResponse(requestID: requestID) : problem.response(requestID: requestID)
         }
         response.headers[.init("X-Request-Id")!] = requestID
         let elapsed = ContinuousClock.now - started

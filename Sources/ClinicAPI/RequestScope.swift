@@ -12,6 +12,10 @@ enum RequestScope {
     /// Read once from the injected clock when the request reaches its route: every decision and
     /// every row of the request uses this instant.
     @TaskLocal static var now: Date?
+    /// `scheme://host/fhir/r4` for the links a FHIR answer carries (FHIRNegotiationMiddleware).
+    @TaskLocal static var fhirBase: String?
+    /// The FHIR request's path and query after the base (`/Slot?schedule=...`).
+    @TaskLocal static var fhirSelf: String?
 
     /// The request's instant (the clock's reading now, outside a route).
     static var instant: Date { now ?? Date() }

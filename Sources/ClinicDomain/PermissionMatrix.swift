@@ -61,6 +61,22 @@ public enum PermissionMatrix {
         ("createImagingResult", .roles([.admin, .intake])),
         ("getImagingResult", .roles(readers)),
         ("listAuditEntries", .roles([.admin])),
+        ("receiveHL7Result", .roles([.admin, .intake])),
+        // FHIR's own contract, and SMART's published availability, carry no patient data.
+        ("fhirCapabilities", .anonymous),
+        ("fhirReadPatient", .roles(readers)),
+        ("fhirSearchServiceRequests", .roles(readers)),
+        ("fhirCreateServiceRequest", .roles(referralWriters)),
+        ("fhirReadServiceRequest", .roles(readers)),
+        ("fhirSearchAppointments", .roles(readers)),
+        ("fhirReadAppointment", .roles(readers)),
+        ("fhirSearchSchedules", .roles(readers)),
+        ("fhirReadSchedule", .roles(readers)),
+        ("fhirSearchSlots", .roles(readers)),
+        ("fhirReadDiagnosticReport", .roles(readers)),
+        ("fhirReadLocation", .roles(readers)),
+        ("smartBulkPublish", .anonymous),
+        ("smartBulkPublishFile", .anonymous),
     ]
 
     /// The access rule of an operation; `nil` when the operation is not in the matrix.

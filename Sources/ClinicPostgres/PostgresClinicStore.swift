@@ -13,6 +13,23 @@ public struct PostgresClinicStore: ClinicStore, ClinicSetupStore {
         try await clinicAndTargets(id: id)?.clinic
     }
 
+    public func clinics(in scope: ClinicScope) async throws -> [Clinic] {
+        let logger = database.logger
+        return try await database.withConnection(outside: .clinicData) { connection in
+            try await connection.query(
+                """
+                SELECT id, name, time_zone FROM clinics
+                WHERE \(scope.clinicIDs?.map(\.rawValue))::uuid[] IS NULL OR id = ANY(\(scope.clinicIDs?.map(\.rawValue)))
+                ORDER BY name, id
+                """, logger: logger
+            ).collect().map { row in
+                let (id, name, zone) = try row.decode((UUID, String, String).self)
+                return Clinic(
+                    id: ClinicID(id), name: try BoundedText(name, maxLength: 200), timeZone: try ClinicTimeZone(zone))
+            }
+        }
+    }
+
     public func triageTargets(clinicID: ClinicID) async throws -> TriageTargets {
         try await clinicAndTargets(id: clinicID)?.targets ?? TriageTargets()
     }

@@ -68,6 +68,25 @@ public struct PostgresReferralStore: ReferralStore {
         }
     }
 
+    public func patient(id: PatientID, scope: ClinicScope) async throws -> Patient? {
+        let logger = database.logger
+        return try await database.withConnection(scope: scope) { connection in
+            let rows = try await connection.query(
+                """
+                SELECT clinic_id, mrn, given_name, family_name, to_char(birth_date, 'YYYY-MM-DD'), sex
+                FROM patients WHERE id = \(id.rawValue)
+                """, logger: logger
+            ).collect()
+            guard let row = rows.first else { return nil }
+            let (clinic, mrn, given, family, birth, sex) = try row.decode(
+                (UUID, String, String, String, String, String).self)
+            return Patient(
+                id: id, clinicID: ClinicID(clinic),
+                details: try PatientRows.details(
+                    mrn: mrn, givenName: given, familyName: family, birthDate: birth, sex: sex))
+        }
+    }
+
     public func list(_ query: ReferralQuery) async throws -> ReferralPage {
         let logger = database.logger
         let referrals = try await database.withConnection(scope: query.scope) { connection in

@@ -311,6 +311,38 @@ public struct PostgresSchedulingStore: SchedulingStore {
         }
     }
 
+    public func searchAppointments(_ query: AppointmentQuery, scope: ClinicScope) async throws -> AppointmentPage {
+        let logger = database.logger
+        let states = query.states?.map(\.rawValue)
+        let afterStart = query.after.map { Date(timeIntervalSince1970: Double($0.startMicroseconds) / 1_000_000) }
+        return try await database.withConnection(scope: scope) { connection in
+            let rows = try await connection.query(
+                """
+                SELECT a.id, r.patient_id
+                FROM appointments a JOIN referrals r ON r.id = a.referral_id JOIN clinics c ON c.id = a.clinic_id
+                WHERE (\(query.startFrom)::timestamptz IS NULL OR lower(a.during) >= \(query.startFrom))
+                  AND (\(query.startBefore)::timestamptz IS NULL OR lower(a.during) < \(query.startBefore))
+                  AND (\(query.dayFrom?.description)::date IS NULL
+                       OR (lower(a.during) AT TIME ZONE c.time_zone)::date >= \(query.dayFrom?.description)::date)
+                  AND (\(query.dayBefore?.description)::date IS NULL
+                       OR (lower(a.during) AT TIME ZONE c.time_zone)::date < \(query.dayBefore?.description)::date)
+                  AND (\(states)::text[] IS NULL OR a.state = ANY(\(states)))
+                  AND (\(query.patientID?.rawValue)::uuid IS NULL OR r.patient_id = \(query.patientID?.rawValue))
+                  AND (\(afterStart)::timestamptz IS NULL
+                       OR (date_trunc('microseconds', lower(a.during)), a.id) > (\(afterStart), \(query.after?.id.rawValue)))
+                ORDER BY lower(a.during), a.id
+                LIMIT \(query.limit + 1)
+                """, logger: logger
+            ).collect().map { try $0.decode((UUID, UUID).self) }
+            let loaded = try await Self.load(rows.map { AppointmentID($0.0) }, connection, logger)
+            let items = rows.prefix(query.limit).compactMap { id, patient in
+                loaded[AppointmentID(id)].map { (appointment: $0, patientID: PatientID(patient)) }
+            }
+            let next = rows.count > query.limit ? items.last.flatMap { AppointmentCursor(after: $0.appointment) } : nil
+            return AppointmentPage(items: items, next: next)
+        }
+    }
+
     public func recordConsent(id: AppointmentID, actor: Actor) async throws -> Bool {
         let logger = database.logger
         return try await database.transaction(scope: actor.scope) { connection in

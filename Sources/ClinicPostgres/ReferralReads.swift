@@ -49,13 +49,15 @@ enum ReferralReads {
                    AND r.window_closes_on <= ($10::timestamptz AT TIME ZONE c.time_zone)::date + $11::int))
               AND ($13::timestamptz IS NULL
                    OR (date_trunc('microseconds', r.created_at), r.id) < ($13, $14))
+              AND ($16::text[] IS NULL OR r.status = ANY($16))
+              AND ($17::text IS NULL OR coalesce(r.urgency_override, r.urgency) = $17)
             ORDER BY r.created_at DESC, r.id DESC
             LIMIT $15
             """
         let query: ReferralQuery
 
         func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 15)
+            var bindings = PostgresBindings(capacity: 17)
             bindings.append(query.status?.code)
             bindings.append(query.urgency?.rawValue)
             bindings.append(query.clinicID?.rawValue)
@@ -75,6 +77,8 @@ enum ReferralReads {
             bindings.append(query.after?.id.rawValue)
             // One extra row tells whether another page follows.
             bindings.append(query.limit + 1)
+            bindings.append(query.statuses?.map(\.code))
+            bindings.append(query.effectiveUrgency?.rawValue)
             return bindings
         }
 

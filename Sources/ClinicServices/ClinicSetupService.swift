@@ -11,6 +11,8 @@ public protocol ClinicSetupStore: Sendable {
     /// - Returns: false when the clinic does not exist.
     func setTriageTargets(_ targets: TriageTargets, clinicID: ClinicID, actor: Actor) async throws -> Bool
     func clinicSetup(id: ClinicID) async throws -> ClinicSetup?
+    /// Every clinic `scope` reaches, by name.
+    func clinics(in scope: ClinicScope) async throws -> [Clinic]
     /// Nil when the clinic does not exist.
     func resources(clinicID: ClinicID) async throws -> [ResourceSetup]?
     /// Replaces the resource's weekly template; nil when the resource does not exist.
@@ -130,6 +132,16 @@ public struct ClinicSetupService: Sendable {
             throw ServiceError.notFound(entity: "clinic")
         }
         return targets
+    }
+
+    /// The clinics the actor reaches, by name (every clinic for the network).
+    public func clinics(actor: Actor) async throws -> [Clinic] {
+        try await store.clinics(in: actor.scope)
+    }
+
+    /// Every clinic of the network, for what is published to everyone (SMART Scheduling Links).
+    public func publishedClinics() async throws -> [Clinic] {
+        try await store.clinics(in: .network)
     }
 
     public func clinicSetup(id: ClinicID, actor: Actor) async throws -> ClinicSetup {

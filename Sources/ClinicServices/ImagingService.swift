@@ -124,11 +124,42 @@ public struct ImagingService: Sendable {
         guard let clinicID = ClinicID(string: draft.clinicID) else {
             throw ServiceError.invalid("/clinicId", "must be a UUID")
         }
+        let clinic = try await intakeClinic(clinicID, actor: actor)
+        return try await take(try validate(draft, clinic: clinic, now: actor.at), actor: actor)
+    }
+
+    /// The clinic a result is sent for, when the actor's feed serves it.
+    /// - Throws: `ServiceError.unknownReference` at `/clinicId` for a clinic that does not exist
+    ///   or that the actor does not reach (audited).
+    public func intakeClinic(_ clinicID: ClinicID, actor: Actor) async throws -> Clinic {
         // An intake token serves the clinics of its feed: a result for any other is refused.
         let unknownClinic = ServiceError.unknownReference(pointer: "/clinicId", entity: "clinic")
         try await reach.require(clinicID, actor, else: unknownClinic)
         guard let clinic = try await clinics.clinic(id: clinicID) else { throw unknownClinic }
-        let new = try validate(draft, clinic: clinic, now: actor.at)
+        return clinic
+    }
+
+    /// Several results of one clinic sent together (an HL7 message's orders): every one is
+    /// validated before any is stored, so a bad one leaves nothing behind. Each is then taken as
+    /// `submit` takes it; a resend after a failure part-way replays the ones already stored.
+    /// - Throws: `ServiceError.invalid` with pointers under `/<index>`.
+    public func submit(all drafts: [ImagingResultDraft], clinic: Clinic, actor: Actor) async throws -> [Submitted] {
+        var validated: [NewImagingResult] = []
+        var violations: [FieldViolation] = []
+        for (index, draft) in drafts.enumerated() {
+            do {
+                validated.append(try validate(draft, clinic: clinic, now: actor.at))
+            } catch ServiceError.invalid(let error) {
+                violations += error.violations.map { FieldViolation(pointer: "/\(index)\($0.pointer)", message: $0.message) }
+            }
+        }
+        if !violations.isEmpty { throw ServiceError.invalid(ValidationError(violations)) }
+        var submitted: [Submitted] = []
+        for new in validated { submitted.append(try await take(new, actor: actor)) }
+        return submitted
+    }
+
+    private func take(_ new: NewImagingResult, actor: Actor) async throws -> Submitted {
         let accession = new.accessionNumber
         let submission = try await store.submit(new, newID: .random(), actor: actor) { snapshot, revision in
             try Self.retriage(snapshot, accession: accession, revision: revision)

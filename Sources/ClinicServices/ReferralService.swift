@@ -198,9 +198,23 @@ public struct ReferralService: Sendable {
         return referral
     }
 
+    /// A patient of the actor's clinics; audited as a read of patient data.
+    public func patient(id: PatientID, actor: Actor) async throws -> Patient {
+        guard let patient = try await referrals.patient(id: id, scope: actor.scope) else {
+            throw ServiceError.notFound(entity: "patient")
+        }
+        try await audit.record(
+            AuditEntry(actor: actor, action: "patient.read", entityType: "patient", entityID: id.rawValue))
+        return patient
+    }
+
     /// The filters of `GET /v1/referrals`, as sent.
     public struct ListRequest: Sendable {
         public var status: ReferralStatus?
+        /// Any of these states (FHIR's status search).
+        public var statuses: [ReferralStatus]?
+        /// The urgency after any override (FHIR's priority search).
+        public var effectiveUrgency: Urgency?
         public var urgency: Urgency?
         public var clinicID: ClinicID?
         public var patientID: PatientID?
@@ -237,6 +251,8 @@ public struct ReferralService: Sendable {
         var collector = ViolationCollector()
         var query = ReferralQuery(now: actor.at, scope: actor.scope)
         query.status = request.status
+        query.statuses = request.statuses
+        query.effectiveUrgency = request.effectiveUrgency
         query.urgency = request.urgency
         query.clinicID = request.clinicID
         query.patientID = request.patientID

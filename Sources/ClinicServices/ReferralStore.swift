@@ -47,6 +47,10 @@ public enum CreateOutcome<ID: Sendable & Hashable>: Sendable, Hashable {
 /// Filters and position of one page of referrals, newest first.
 public struct ReferralQuery: Hashable, Sendable {
     public var status: ReferralStatus?
+    /// Only referrals in one of these states (FHIR's statuses each cover several).
+    public var statuses: [ReferralStatus]?
+    /// Only referrals whose urgency, after any override, is this one.
+    public var effectiveUrgency: Urgency?
     public var urgency: Urgency?
     public var clinicID: ClinicID?
     public var patientID: PatientID?
@@ -108,6 +112,8 @@ public protocol ReferralStore: Sendable {
     ) async throws -> CreateOutcome<ReferralID>
     /// The referral, when it exists within `scope`.
     func referral(id: ReferralID, scope: ClinicScope) async throws -> Referral?
+    /// The patient, when they exist within `scope`.
+    func patient(id: PatientID, scope: ClinicScope) async throws -> Patient?
     func list(_ query: ReferralQuery) async throws -> ReferralPage
     /// The event log of a referral, oldest first; nil when the referral does not exist within `scope`.
     func events(referralID: ReferralID, scope: ClinicScope) async throws -> [ReferralEvent]?

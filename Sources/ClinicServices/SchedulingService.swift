@@ -67,6 +67,8 @@ public protocol SchedulingStore: Sendable {
     /// Appointments (all but cancelled ones) overlapping an interval, with their patients.
     func appointments(clinicID: ClinicID, from: Date, to: Date, scope: ClinicScope) async throws
         -> [(Appointment, Patient)]
+    /// A page of appointments matching `query` within `scope`, each with its patient's id.
+    func searchAppointments(_ query: AppointmentQuery, scope: ClinicScope) async throws -> AppointmentPage
     /// Cancels `old` and books `new` in one transaction: both happen, or neither.
     func reschedule(
         old: AppointmentID, new: NewBooking, actor: Actor,
@@ -84,11 +86,11 @@ public struct DaySheetEntry: Sendable {
 
 /// Finding times and booking them without ever double-booking a room or a clinician.
 public struct SchedulingService: Sendable {
-    private let store: any SchedulingStore
+    let store: any SchedulingStore
     private let referrals: any ReferralStore
-    private let setup: any ClinicSetupStore
+    let setup: any ClinicSetupStore
     private let evaluations: any EvaluationStore
-    private let reach: ClinicReach
+    let reach: ClinicReach
     private let now: @Sendable () -> Date
 
     public init(

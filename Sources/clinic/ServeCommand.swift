@@ -1,6 +1,7 @@
 import ArgumentParser
 import ClinicAPI
 import ClinicApp
+import ClinicInterop
 import ClinicPostgres
 import ClinicServices
 import Foundation
@@ -25,6 +26,10 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Address to listen on (default: $CLINIC_HTTP_HOST or 127.0.0.1).") var host: String?
     @Option(help: "Port to listen on (default: $CLINIC_HTTP_PORT or 8080).") var port: String?
+    @Option(
+        name: .customLong("mllp-port"),
+        help: "Also take HL7 v2 results over MLLP on this port (default: $CLINIC_MLLP_PORT, or none); needs $CLINIC_MLLP_TOKEN.")
+    var mllpPort: String?
 
     func run() async throws {
         // A request's handler, its database queries and its response then run on the same event
@@ -33,6 +38,7 @@ struct ServeCommand: AsyncParsableCommand {
         try await CommandRuntime.run {
             let settings = Settings(flags: [
                 "database.url": database.databaseURL, "clinic.http.host": host, "clinic.http.port": port,
+                "clinic.mllp.port": mllpPort,
             ])
             let requestTimeout = try settings.requestTimeout()
             let drainTimeout = try settings.drainTimeout()
@@ -41,7 +47,10 @@ struct ServeCommand: AsyncParsableCommand {
                 requestTimeout: requestTimeout,
                 maximumConnections: try settings.httpMaximumConnections(),
                 readinessTimeout: try settings.readinessTimeout(),
-                cursors: try settings.cursorSecret().map(CursorSeal.init(secret:)) ?? .ephemeral())
+                cursors: try settings.cursorSecret().map(CursorSeal.init(secret:)) ?? .ephemeral(),
+                publicURL: try settings.publicURL(),
+                publishing: SMARTPublishing(bookingURL: try settings.bookingURL(), bookingPhone: settings.bookingPhone()))
+            let mllp = try settings.mllpPort().map { (host: settings.mllpHost(), port: $0, token: try settings.mllpToken()) }
             let logLevel = try settings.logLevel()
             let poolMaximum = try settings.poolMaximum()
             let url = try settings.databaseURL()
@@ -79,18 +88,34 @@ struct ServeCommand: AsyncParsableCommand {
             let replica = replicaClient.map {
                 ReportReplica(database: ClinicDatabase(reconnecting: $0, logger: logger))
             }
-            let app = try buildApplication(
-                configuration: configuration, api: try APIServices.postgres(db, reportsReplica: replica),
-                logger: logger)
+            let api = try APIServices.postgres(db, reportsReplica: replica)
+            let app = try buildApplication(configuration: configuration, api: api, logger: logger)
+            let listener = mllp.map { mllp in
+                MLLPListener(
+                    host: mllp.host, port: mllp.port, logger: logger,
+                    onListening: { port in
+                        logger.notice("MLLP listening", metadata: ["address": "\(mllp.host):\(port)"])
+                    },
+                    handler: MLLPResultHandler(
+                        imaging: api.imaging, tokens: api.tokens, secret: mllp.token, deadline: requestTimeout,
+                        clock: api.now, logger: logger
+                    ).handle)
+            }
             let shutdown = ShutdownWatch(drainTimeout: drainTimeout, logger: logger)
             // Shut down in reverse order: stop the watch's clock first, then the HTTP server drains,
             // then the pool closes once no request needs it.
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [client, replicaClient].compactMap {
+                $0
+            }.map { .init(service: $0) }
+            services.append(.init(service: app))
+            // The MLLP listener stops accepting with the HTTP server, before the pool closes.
+            if let listener { services.append(.init(service: listener)) }
+            services += [
+                .init(service: MemoryTrim(interval: .seconds(10)), successTerminationBehavior: .ignore),
+                .init(service: shutdown, successTerminationBehavior: .ignore),
+            ]
             var groupConfiguration = ServiceGroupConfiguration(
-                services: [client, replicaClient].compactMap { $0 }.map { .init(service: $0) } + [
-                    .init(service: app),
-                    .init(service: MemoryTrim(interval: .seconds(10)), successTerminationBehavior: .ignore),
-                    .init(service: shutdown, successTerminationBehavior: .ignore),
-                ],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger)
             // Past the drain limit the group cancels what is left; the watch ends the process

@@ -96,6 +96,51 @@ struct Settings {
         try integer("clinic.http.port", env: "CLINIC_HTTP_PORT", default: 8080, range: 0...65535)
     }
 
+    /// The MLLP listener's port, when HL7 over MLLP is wanted (`--mllp-port`, CLINIC_MLLP_PORT).
+    func mllpPort() throws -> Int? {
+        guard reader.string(forKey: "clinic.mllp.port") != nil else { return nil }
+        return try integer("clinic.mllp.port", env: "CLINIC_MLLP_PORT", default: 2575, range: 0...65535)
+    }
+
+    /// The MLLP listener's address: CLINIC_MLLP_HOST, else the HTTP server's.
+    func mllpHost() -> String { reader.string(forKey: "clinic.mllp.host") ?? httpHost() }
+
+    /// The intake token MLLP messages are taken as: MLLP carries no credentials of its own.
+    func mllpToken() throws -> String {
+        guard let token = reader.string(forKey: "clinic.mllp.token", isSecret: true), !token.isEmpty else {
+            throw CLIError.configuration(
+                "the MLLP listener needs CLINIC_MLLP_TOKEN: an intake token of the clinics its feed serves "
+                    + "(clinic token create --role intake --clinic ID)")
+        }
+        return token
+    }
+
+    /// `scheme://host[:port]` the FHIR links are written with (CLINIC_PUBLIC_URL); nil: each
+    /// request's own Host.
+    func publicURL() throws -> String? {
+        guard let text = reader.string(forKey: "clinic.public.url"), !text.isEmpty else { return nil }
+        guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil,
+            url.path.isEmpty || url.path == "/", url.query == nil
+        else {
+            throw CLIError.configuration(
+                "CLINIC_PUBLIC_URL must be scheme://host[:port] (http or https, no path), not \"\(text)\"")
+        }
+        return text.hasSuffix("/") ? String(text.dropLast()) : text
+    }
+
+    /// The booking link and phone that published free slots carry (CLINIC_BOOKING_URL, CLINIC_BOOKING_PHONE).
+    func bookingURL() throws -> URL? {
+        guard let text = reader.string(forKey: "clinic.booking.url"), !text.isEmpty else { return nil }
+        guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+            throw CLIError.configuration("CLINIC_BOOKING_URL must be an http or https URL, not \"\(text)\"")
+        }
+        return url
+    }
+
+    func bookingPhone() -> String? {
+        reader.string(forKey: "clinic.booking.phone").flatMap { $0.isEmpty ? nil : $0 }
+    }
+
     func logLevel() throws -> Logger.Level {
         guard let text = reader.string(forKey: "clinic.log.level") else { return .info }
         guard let level = Logger.Level(rawValue: text.lowercased()) else {

@@ -48,9 +48,10 @@ struct PermissionMatrixTests {
         #expect(PermissionMatrix.allows(.reporter, "listReferrals"))
     }
 
-    @Test("only health and readiness are public")
+    @Test("only health, readiness, FHIR's capability statement and SMART's published slots are public")
     func publicOperations() {
         let anonymous = PermissionMatrix.operations.filter { $0.access == .anonymous }.map(\.operationID)
-        #expect(Set(anonymous) == ["getHealth", "getReady"])
+        #expect(
+            Set(anonymous) == ["getHealth", "getReady", "fhirCapabilities", "smartBulkPublish", "smartBulkPublishFile"])
     }
 }

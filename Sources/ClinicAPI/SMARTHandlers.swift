@@ -1,0 +1,74 @@
+import ClinicDomain
+import ClinicInterop
+import ClinicServices
+import Foundation
+import OpenAPIRuntime
+
+/// SMART Scheduling Links: every clinic's free and busy time, published to anyone (no patient
+/// data), as a `$bulk-publish` manifest and one Location, Schedule and Slot file per clinic.
+extension APIHandler {
+    /// How far ahead the published slots reach.
+    static let publishedDays = 14
+
+    /// The files each clinic publishes, by name, with the resource type each holds.
+    static let publishedFiles: [(name: String, type: String)] = [
+        ("locations.ndjson", "Location"), ("schedules.ndjson", "Schedule"), ("slots.ndjson", "Slot"),
+    ]
+
+    func smartBulkPublish(_ input: Operations.SmartBulkPublish.Input) async throws -> Operations.SmartBulkPublish.Output
+    {
+        let clinics = try await services.setup.publishedClinics()
+        let base = Self.fhirBase + "/$bulk-publish"
+        let outputs = clinics.flatMap { clinic in
+            Self.publishedFiles.map { (type: $0.type, url: "\(base)/\(clinic.id)/\($0.name)") }
+        }
+        let manifest = SMARTManifest(transactionTime: RequestScope.instant, requestURL: base, outputs: outputs)
+        let body = try JSONDecoder().decode(Components.Schemas.SmartManifest.self, from: Data(FHIRJSON.encode(manifest)))
+        return .ok(.init(headers: .init(cacheControl: cacheControl), body: .json(body)))
+    }
+
+    func smartBulkPublishFile(_ input: Operations.SmartBulkPublishFile.Input) async throws
+        -> Operations.SmartBulkPublishFile.Output
+    {
+        guard let id = ClinicID(string: input.path.clinicId),
+            let file = Self.publishedFiles.first(where: { $0.name == input.path.file })
+        else { throw ServiceError.notFound(entity: "published file") }
+        guard let clinic = try await services.setup.publishedClinics().first(where: { $0.id == id }) else {
+            throw ServiceError.notFound(entity: "published file")
+        }
+        let resources: [FHIRResource]
+        switch file.type {
+        case "Location":
+            resources = [.location(FHIRLocation(clinic: clinic, phone: publishing.bookingPhone))]
+        case "Schedule":
+            resources = Self.publishedKinds.map { .schedule(FHIRSchedule(clinic: clinic, kind: $0)) }
+        default:
+            let now = RequestScope.instant
+            var slots: [FHIRResource] = []
+            for kind in Self.publishedKinds {
+                let scheduleID = FHIRIDs.schedule(clinicID: clinic.id, kind: kind)
+                let published = try await services.scheduling.publishedSlots(
+                    clinicID: clinic.id, kind: kind, from: now,
+                    to: now.addingTimeInterval(Double(Self.publishedDays) * 86_400), now: now, scope: .network)
+                slots += try published.map { try slot($0, scheduleID: scheduleID, clinic: clinic) }
+            }
+            resources = slots
+        }
+        return .ok(
+            .init(
+                headers: .init(cacheControl: cacheControl),
+                body: .applicationFhirNdjson(HTTPBody(try NDJSON.encode(resources)))))
+    }
+
+    var cacheControl: String { "public, max-age=\(publishing.cacheSeconds)" }
+
+    /// A published slot as FHIR writes it, with the booking link and phone on free ones.
+    func slot(_ slot: PublishedSlot, scheduleID: String, clinic: Clinic) throws -> FHIRResource {
+        let link = FHIRIDs.slot(scheduleID: scheduleID, start: slot.start).flatMap { publishing.bookingLink(slotID: $0) }
+        return .slot(
+            try FHIRSlot(
+                scheduleID: scheduleID, start: slot.start, end: slot.end, status: slot.isFree ? .free : .busy,
+                zone: clinic.timeZone.zone, bookingLink: slot.isFree ? link : nil,
+                bookingPhone: slot.isFree ? publishing.bookingPhone : nil))
+    }
+}

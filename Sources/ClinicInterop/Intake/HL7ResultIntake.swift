@@ -1,0 +1,173 @@
+import ClinicDomain
+import ClinicServices
+import Foundation
+
+/// The answer to one HL7 result message: the ACK to send back, and how the message fared.
+public struct HL7Reply: Sendable, Equatable {
+    /// The ACK message, segments ending in `\r`.
+    public let acknowledgement: String
+    public let code: HL7AcknowledgementCode
+    /// The database could not be reached: nothing was stored, and the sender should resend.
+    public let unavailable: Bool
+}
+
+/// HL7 v2 ORU^R01 results in, over HTTP or MLLP: parse, find the clinic, map each order to an
+/// imaging result and hand them to the same service as the JSON intake, then acknowledge.
+///
+/// The clinic is the receiving facility (MSH-6) as a clinic id, or the actor's only clinic.
+/// Every order is validated before any is stored. A redelivered message (same control id, same
+/// content) replays: the service recognises each accession and content, stores nothing new,
+/// and the ACK is AA again.
+public struct HL7ResultIntake: Sendable {
+    let imaging: ImagingService
+
+    public init(imaging: ImagingService) {
+        self.imaging = imaging
+    }
+
+    /// Takes one message as sent. Only an unexpected failure is thrown (the caller answers it
+    /// as an internal error); every refusal is an AE or AR reply.
+    public func receive(_ bytes: [UInt8], actor: Actor) async throws -> HL7Reply {
+        let message: HL7Message
+        do {
+            message = try HL7Message(parsing: bytes)
+        } catch {
+            return reply(nil, refusing: error, actor: actor)
+        }
+        let header: HL7Header
+        do {
+            header = try ORUResult.header(of: message)
+        } catch {
+            return reply(HL7Header(reading: message), refusing: error, actor: actor)
+        }
+        do {
+            let clinic = try await clinic(for: header, actor: actor)
+            let oru = try ORUResult(message: message, zone: clinic.timeZone.zone)
+            let submitted = try await imaging.submit(
+                all: oru.drafts(clinicID: clinic.id.description), clinic: clinic, actor: actor)
+            return reply(header, accepting: zip(oru.results, submitted).map { ($0.accessionNumber, $1.submission) }, actor)
+        } catch let rejection as HL7Rejection {
+            return reply(header, refusing: rejection, actor: actor)
+        } catch let error as ServiceError {
+            if case .unavailable = error {
+                let rejection = HL7Rejection(
+                    .reject, .applicationInternalError, at: nil,
+                    "The clinic's database is unavailable; nothing was stored. Resend the message shortly.")
+                return HL7Reply(
+                    acknowledgement: acknowledgement(header, .reject, rejection, actor), code: .reject,
+                    unavailable: true)
+            }
+            return reply(header, refusing: Self.rejection(for: error), actor: actor)
+        }
+    }
+
+    /// An AR for a message refused before it was read (the sender may resend it): answered to its
+    /// MSH when the message has one.
+    public func refusal(_ bytes: [UInt8], at: Date, _ text: String) -> HL7Reply {
+        let header = (try? HL7Message(parsing: bytes)).map(HL7Header.init(reading:))
+        let rejection = HL7Rejection(.reject, .applicationInternalError, at: nil, text)
+        return HL7Reply(
+            acknowledgement: HL7Acknowledgement.make(
+                for: header, code: .reject, rejection: rejection, text: nil, controlID: Self.newControlID(), at: at),
+            code: .reject, unavailable: true)
+    }
+
+    /// MSH-6 as a clinic id, or the only clinic the actor reaches; refused (AE) unless the actor's
+    /// feed serves it, exactly like an unknown clinic.
+    private func clinic(for header: HL7Header, actor: Actor) async throws -> Clinic {
+        let facility = header.receivingFacility.trimmingCharacters(in: .whitespaces)
+        let named = ClinicID(string: facility)
+        guard let id = named ?? actor.principal.scope.clinicIDs.flatMap({ $0.count == 1 ? $0.first : nil }) else {
+            throw HL7Rejection(
+                .error, .unknownKeyIdentifier, at: HL7Location(segment: "MSH", field: 6),
+                facility.isEmpty
+                    ? "MSH-6 receiving facility must be the clinic id: this token serves several clinics"
+                    : "MSH-6 receiving facility must be a clinic id (a UUID); got \(facility.prefix(40))")
+        }
+        do {
+            return try await imaging.intakeClinic(id, actor: actor)
+        } catch ServiceError.unknownReference {
+            throw HL7Rejection(
+                .error, .unknownKeyIdentifier, at: HL7Location(segment: "MSH", field: 6),
+                "MSH-6 names no clinic this feed serves: \(id)")
+        }
+    }
+
+    /// A service refusal as HL7 says it, placed on the field the service named.
+    static func rejection(for error: ServiceError) -> HL7Rejection {
+        switch error {
+        case .invalid(let validation):
+            let first = validation.violations.first
+            let text = validation.violations.map { "\(describe($0.pointer)): \($0.message)" }.joined(separator: "; ")
+            return HL7Rejection(.error, .dataTypeError, at: first.flatMap { location($0.pointer) }, text)
+        case .unknownReference(let pointer, let entity):
+            return HL7Rejection(
+                .error, .unknownKeyIdentifier, at: location(pointer), "\(describe(pointer)) names no \(entity)")
+        case .conflict(let detail):
+            return HL7Rejection(.error, .applicationInternalError, at: nil, "Conflicts with stored data: \(detail)")
+        case .idempotencyKeyReused:
+            return HL7Rejection(.error, .duplicateKeyIdentifier, at: nil, "This message was already received with other content")
+        default:
+            return HL7Rejection(.error, .applicationInternalError, at: nil, "The result was refused: \(error)")
+        }
+    }
+
+    /// Where a field of the JSON draft (`/0/patient/birthDate`) came from in the message.
+    static func location(_ pointer: String) -> HL7Location? {
+        let parts = pointer.split(separator: "/").map(String.init)
+        guard let index = parts.first.flatMap(Int.init) else { return nil }
+        let order = index + 1
+        switch parts.dropFirst().first {
+        case "patient":
+            let field = ["mrn": 3, "givenName": 5, "familyName": 5, "birthDate": 7, "sex": 8][parts.dropFirst(2).first ?? ""]
+            return HL7Location(segment: "PID", field: field)
+        case "accessionNumber": return HL7Location(segment: "OBR", sequence: order, field: 18)
+        case "performedAt": return HL7Location(segment: "OBR", sequence: order, field: 7)
+        case "sourceSystem": return HL7Location(segment: "MSH", field: 4)
+        case "impression", "findings": return HL7Location(segment: "OBR", sequence: order)
+        default: return nil
+        }
+    }
+
+    /// A draft's pointer in words an interface analyst reads: "PID-7", "OBR[1]-18", "OBR[2] findings".
+    static func describe(_ pointer: String) -> String {
+        guard let location = location(pointer) else { return pointer }
+        let detail = pointer.split(separator: "/").dropFirst(2).joined(separator: " ")
+        return location.description + (location.field == nil && !detail.isEmpty ? " " + detail : "")
+    }
+
+    private func reply(
+        _ header: HL7Header, accepting results: [(accession: String, submission: ImagingSubmission)], _ actor: Actor
+    ) -> HL7Reply {
+        let outcome = results.map { accession, submission in
+            switch submission {
+            case .created: "\(accession) stored"
+            case .replayed: "\(accession) already stored"
+            case .revised: "\(accession) revised"
+            }
+        }.joined(separator: "; ")
+        return HL7Reply(
+            acknowledgement: HL7Acknowledgement.make(
+                for: header, code: .accept, rejection: nil, text: outcome, controlID: Self.newControlID(),
+                at: actor.at),
+            code: .accept, unavailable: false)
+    }
+
+    private func reply(_ header: HL7Header?, refusing error: HL7Rejection, actor: Actor) -> HL7Reply {
+        HL7Reply(
+            acknowledgement: acknowledgement(header, error.acknowledgement, error, actor), code: error.acknowledgement,
+            unavailable: false)
+    }
+
+    private func acknowledgement(
+        _ header: HL7Header?, _ code: HL7AcknowledgementCode, _ rejection: HL7Rejection, _ actor: Actor
+    ) -> String {
+        HL7Acknowledgement.make(
+            for: header, code: code, rejection: rejection, text: nil, controlID: Self.newControlID(), at: actor.at)
+    }
+
+    /// A new control id for the ACK: 20 characters, the longest every v2 version accepts in MSH-10.
+    static func newControlID() -> String {
+        String(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(20))
+    }
+}

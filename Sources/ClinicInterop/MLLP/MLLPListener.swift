@@ -1,0 +1,200 @@
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import Synchronization
+
+/// A TCP listener for HL7 over MLLP, run as a service of the server's `ServiceGroup`.
+///
+/// Each connection's messages are handled one at a time, in order: the handler's answer (the
+/// ACK) for one message is written before the next message is read. A connection that breaks
+/// the framing is closed, as is one idle for `idleTimeout`; connections beyond
+/// `maximumConnections` are closed as they arrive. On graceful shutdown it stops accepting,
+/// closes idle connections at once and busy ones once the message in progress is answered.
+public struct MLLPListener: Service {
+    /// Takes one message's payload, returns the acknowledgement's payload (unframed).
+    public typealias Handler = @Sendable ([UInt8]) async -> [UInt8]
+
+    private let host: String
+    private let port: Int
+    private let maximumConnections: Int
+    private let idleTimeout: Duration
+    private let maximumMessageBytes: Int
+    private let eventLoopGroup: any EventLoopGroup
+    private let logger: Logger
+    private let onListening: @Sendable (Int) -> Void
+    private let handler: Handler
+
+    /// - Parameters:
+    ///   - port: 0 asks the system for a free port; `onListening` learns which.
+    ///   - onListening: called once with the bound port, when connections can be made.
+    public init(
+        host: String, port: Int, maximumConnections: Int = 64, idleTimeout: Duration = .seconds(300),
+        maximumMessageBytes: Int = HL7Message.maximumBytes,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger = Logger(label: "clinic.mllp"),
+        onListening: @escaping @Sendable (Int) -> Void = { _ in }, handler: @escaping Handler
+    ) {
+        self.host = host
+        self.port = port
+        self.maximumConnections = maximumConnections
+        self.idleTimeout = idleTimeout
+        self.maximumMessageBytes = maximumMessageBytes
+        self.eventLoopGroup = eventLoopGroup
+        self.logger = logger
+        self.onListening = onListening
+        self.handler = handler
+    }
+
+    public func run() async throws {
+        let idleTimeout = TimeAmount(self.idleTimeout)
+        let server = try await ServerBootstrap(group: eventLoopGroup)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandlers(
+                        IdleStateHandler(readTimeout: idleTimeout), CloseWhenIdleHandler())
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        let boundPort = server.channel.localAddress?.port ?? port
+        logger.info("MLLP listener accepting connections", metadata: ["host": "\(host)", "port": "\(boundPort)"])
+        onListening(boundPort)
+        let connections = ConnectionCount()
+        let serverChannel = server.channel
+        try await withTaskCancellationOrGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await server.executeThenClose { inbound in
+                    do {
+                        for try await connection in inbound {
+                            guard connections.claim(below: maximumConnections) else {
+                                logger.warning(
+                                    "MLLP connection refused: too many open connections",
+                                    metadata: ["maximum": "\(maximumConnections)"])
+                                connection.channel.close(promise: nil)
+                                continue
+                            }
+                            group.addTask {
+                                await serve(connection)
+                                connections.release()
+                            }
+                        }
+                    } catch {
+                        // Closing the listening socket on shutdown can end the accept loop with an error.
+                        logger.debug("MLLP accept loop ended", metadata: ["error": "\(error)"])
+                    }
+                }
+            }
+        } onCancelOrGracefulShutdown: {
+            serverChannel.close(promise: nil)
+        }
+        logger.info("MLLP listener stopped", metadata: ["port": "\(boundPort)"])
+    }
+
+    private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
+        var logger = self.logger
+        logger[metadataKey: "mllp.peer"] = "\(connection.channel.remoteAddress?.description ?? "unknown")"
+        let channel = connection.channel
+        let gate = ConnectionGate()
+        logger.debug("MLLP connection opened")
+        await withTaskCancellationOrGracefulShutdownHandler {
+            do {
+                try await connection.executeThenClose { inbound, outbound in
+                    var decoder = MLLPFrameDecoder(maximumFrameSize: maximumMessageBytes)
+                    for try await buffer in inbound {
+                        let payloads: [[UInt8]]
+                        do {
+                            payloads = try decoder.append(buffer.readableBytesView)
+                        } catch {
+                            logger.warning("MLLP framing error; closing the connection", metadata: ["error": "\(error)"])
+                            return
+                        }
+                        for payload in payloads {
+                            guard gate.startMessage() else { return }
+                            let acknowledgement = await handler(payload)
+                            try await outbound.write(ByteBuffer(bytes: MLLPFrameDecoder.frame(acknowledgement)))
+                            guard gate.finishMessage() else { return }
+                        }
+                    }
+                    if decoder.isInsideFrame {
+                        logger.warning("MLLP connection closed in the middle of a message")
+                    }
+                }
+            } catch {
+                logger.debug("MLLP connection ended with an error", metadata: ["error": "\(error)"])
+            }
+        } onCancelOrGracefulShutdown: {
+            if gate.stop() { channel.close(promise: nil) }
+        }
+        logger.debug("MLLP connection closed")
+    }
+}
+
+/// Closes a connection when its `IdleStateHandler` reports it idle.
+private final class CloseWhenIdleHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+}
+
+/// How many connections are open, shared by the accept loop and the connections' tasks.
+private final class ConnectionCount: Sendable {
+    private let count = Mutex(0)
+
+    func claim(below maximum: Int) -> Bool {
+        count.withLock { count in
+            guard count < maximum else { return false }
+            count += 1
+            return true
+        }
+    }
+
+    func release() {
+        count.withLock { $0 -= 1 }
+    }
+}
+
+/// Whether a connection is between messages, handling one, or told to stop: on shutdown an
+/// idle connection is closed at once, a busy one after its answer is written.
+private final class ConnectionGate: Sendable {
+    private enum Phase {
+        case idle
+        case busy
+        case stopping
+    }
+
+    private let phase = Mutex(Phase.idle)
+
+    /// False when the connection must stop instead.
+    func startMessage() -> Bool {
+        phase.withLock { phase in
+            guard phase == .idle else { return false }
+            phase = .busy
+            return true
+        }
+    }
+
+    /// False when the connection must stop now that the message is answered.
+    func finishMessage() -> Bool {
+        phase.withLock { phase in
+            guard phase == .busy else { return false }
+            phase = .idle
+            return true
+        }
+    }
+
+    /// Asks the connection to stop; true when it is idle and can be closed at once.
+    func stop() -> Bool {
+        phase.withLock { phase in
+            let wasIdle = phase == .idle
+            phase = .stopping
+            return wasIdle
+        }
+    }
+}

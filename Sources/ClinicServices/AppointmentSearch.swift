@@ -1,0 +1,95 @@
+import ClinicDomain
+import Foundation
+
+/// Where a page of an appointment search ended: the last start and id.
+public struct AppointmentCursor: Hashable, Sendable {
+    public let startMicroseconds: Int64
+    public let id: AppointmentID
+
+    /// Nil when the instant is outside years 0001-9999 (nothing outside is ever bound).
+    public init?(startMicroseconds: Int64, id: AppointmentID) {
+        guard ReferralCursor.microsecondRange.contains(startMicroseconds) else { return nil }
+        self.startMicroseconds = startMicroseconds
+        self.id = id
+    }
+
+    /// The position after `appointment`.
+    public init?(after appointment: Appointment) {
+        let micros = (appointment.start.timeIntervalSince1970 * 1_000_000).rounded()
+        guard let exact = Int64(exactly: micros) else { return nil }
+        self.init(startMicroseconds: exact, id: appointment.id)
+    }
+
+    /// `<microseconds>:<uuid>`, the text a sealed cursor carries.
+    public var payload: String { "\(startMicroseconds):\(id)" }
+
+    public init?(payload: String) {
+        let parts = payload.split(separator: ":", maxSplits: 1)
+        guard parts.count == 2, let micros = Int64(parts[0]), let id = AppointmentID(string: String(parts[1])) else {
+            return nil
+        }
+        self.init(startMicroseconds: micros, id: id)
+    }
+}
+
+/// A search of appointments by start, oldest first: FHIR's Appointment search. Each bound is
+/// optional; the day bounds are dates in each appointment's own clinic zone.
+public struct AppointmentQuery: Hashable, Sendable {
+    /// Starts at or after this instant.
+    public var startFrom: Date?
+    /// Starts before this instant.
+    public var startBefore: Date?
+    /// Starts on or after this day, in the clinic's zone.
+    public var dayFrom: LocalDate?
+    /// Starts before this day, in the clinic's zone.
+    public var dayBefore: LocalDate?
+    public var states: [AppointmentState]?
+    public var patientID: PatientID?
+    public var limit: Int
+    public var after: AppointmentCursor?
+
+    public init(
+        startFrom: Date? = nil, startBefore: Date? = nil, dayFrom: LocalDate? = nil, dayBefore: LocalDate? = nil,
+        states: [AppointmentState]? = nil, patientID: PatientID? = nil, limit: Int = 20,
+        after: AppointmentCursor? = nil
+    ) {
+        self.startFrom = startFrom
+        self.startBefore = startBefore
+        self.dayFrom = dayFrom
+        self.dayBefore = dayBefore
+        self.states = states
+        self.patientID = patientID
+        self.limit = limit
+        self.after = after
+    }
+}
+
+/// One page of an appointment search, each with its patient, and where the next page starts.
+public struct AppointmentPage: Sendable {
+    public let items: [(appointment: Appointment, patientID: PatientID)]
+    public let next: AppointmentCursor?
+
+    public init(items: [(appointment: Appointment, patientID: PatientID)], next: AppointmentCursor?) {
+        self.items = items
+        self.next = next
+    }
+}
+
+extension SchedulingService {
+    /// The largest page an appointment search returns.
+    public static let maximumSearchPage = 100
+
+    /// Appointments of the actor's clinics matching `query`; audited as a read of patient data.
+    public func searchAppointments(_ query: AppointmentQuery, actor: Actor) async throws -> AppointmentPage {
+        guard (1...Self.maximumSearchPage).contains(query.limit) else {
+            throw ServiceError.invalid("/_count", "must be from 1 to \(Self.maximumSearchPage)")
+        }
+        for bound in [query.startFrom, query.startBefore].compactMap({ $0 }) where !Date.storableRange.contains(bound) {
+            throw ServiceError.invalid("/date", "must be within years 0001-9999")
+        }
+        let page = try await store.searchAppointments(query, scope: actor.scope)
+        try await reach.audit.record(
+            AuditEntry(actor: actor, action: "appointment.list", entityType: "appointment", entityID: nil))
+        return page
+    }
+}
