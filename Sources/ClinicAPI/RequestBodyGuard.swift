@@ -3,7 +3,7 @@ import Hummingbird
 import NIOCore
 import NIOFoundationCompat
 
-/// Bounds request bodies and insists on JSON.
+/// Bounds request bodies and insists on JSON (HL7 v2 text on the HL7 route).
 ///
 /// The OpenAPI transport hands the body on as an unbounded stream and the runtime collects it
 /// with no limit, so Hummingbird's own upload limit never applies: this is the limit.
@@ -32,6 +32,15 @@ struct RequestBodyGuard<Context: RequestContext>: RouterMiddleware {
             let type =
                 request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces)
                 .lowercased() ?? ""
+            if request.uri.path == Self.hl7Path {
+                guard Self.hl7Types.contains(type) else {
+                    throw APIProblem(
+                        status: .unsupportedMediaType, type: "unsupported-media-type", title: "Unsupported media type",
+                        detail: "Send the HL7 v2 message as application/hl7-v2 (or x-application/hl7-v2+er7, text/plain).")
+                }
+                request.body = .init(buffer: buffer)
+                return try await next(request, context)
+            }
             guard type == "application/json" || (type.hasPrefix("application/") && type.hasSuffix("+json")) else {
                 throw APIProblem(
                     status: .unsupportedMediaType, type: "unsupported-media-type", title: "Unsupported media type",
@@ -44,6 +53,10 @@ struct RequestBodyGuard<Context: RequestContext>: RouterMiddleware {
         request.body = .init(buffer: buffer)
         return try await next(request, context)
     }
+
+    /// The one route whose body is not JSON, and the media types HL7 v2 over HTTP is sent as.
+    static var hl7Path: String { "/v1/hl7/oru" }
+    static var hl7Types: Set<String> { ["application/hl7-v2", "x-application/hl7-v2+er7", "text/plain"] }
 
     /// The JSON pointer of the first `null` in the body, if any. No request schema allows null,
     /// but the generated decoders read a null optional field as absent; refusing it here keeps

@@ -139,11 +139,13 @@ public struct HL7ResultIntake: Sendable {
     private func reply(
         _ header: HL7Header, accepting results: [(accession: String, submission: ImagingSubmission)], _ actor: Actor
     ) -> HL7Reply {
+        // Each result's id, so the sender (and anyone reading its log) can find it: GET
+        // /v1/imaging-results/{id} or /fhir/r4/DiagnosticReport/{id}.
         let outcome = results.map { accession, submission in
             switch submission {
-            case .created: "\(accession) stored"
-            case .replayed: "\(accession) already stored"
-            case .revised: "\(accession) revised"
+            case .created(let id): "\(accession) stored as \(id)"
+            case .replayed(let id): "\(accession) already stored as \(id)"
+            case .revised(let id, _): "\(accession) revised as \(id)"
             }
         }.joined(separator: "; ")
         return HL7Reply(
