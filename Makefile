@@ -8,7 +8,7 @@ FUZZ_EXAMPLES ?= 100
 CLUSTER := bash deploy/dev-cluster.sh
 
 .DEFAULT_GOAL := help
-.PHONY: help run stop build test test-swift faults deploy-tests lint format fuzz fuzz-ci bench clean-local
+.PHONY: help run stop build test test-swift faults interop-tests deploy-tests lint format fuzz fuzz-ci bench clean-local
 
 help:
 	@echo 'make run          dev PostgreSQL + migrate + demo seed + admin token, then serve on $(HOST):$(PORT)'
@@ -19,6 +19,8 @@ help:
 	@echo 'make test-swift   only the Swift suites (SWIFT_TEST_FLAGS="--filter X" to narrow)'
 	@echo 'make faults       only the fault scenarios: the server killed, PostgreSQL restarted or stopped under'
 	@echo '                  load, SIGTERM, hostile values (FAULTS="stop_10s ..." to narrow)'
+	@echo 'make interop-tests HL7 v2 (HTTP and MLLP), FHIR R4 and SMART Scheduling Links read back by hl7apy,'
+	@echo '                  fhir.resources (R4) and fhirpy, against a live server (INTEROP="mllp_round_trips ..." to narrow)'
 	@echo 'make deploy-tests two instances behind nginx (TLS) under concurrent bookings, kill -9 and rolling restart;'
 	@echo '                  backup/wipe/restore; reports from a streaming replica; a pg_auto_failover failover'
 	@echo '                  (DEPLOY_TESTS="report_from_replica ..." to narrow)'
@@ -46,7 +48,7 @@ build:
 # is set; it only needs the server binaries to exist. The fault scenarios restart and stop
 # PostgreSQL, so they run after the Swift suites, each on a cluster of its own; the deployment
 # scenarios (nginx, replica, backups, pg_auto_failover) last.
-test: test-swift faults deploy-tests
+test: test-swift faults interop-tests deploy-tests
 
 test-swift:
 	$(CLUSTER) ensure-postgres
@@ -55,6 +57,9 @@ test-swift:
 
 faults:
 	bash Tests/Faults/run.sh
+
+interop-tests:
+	bash Tests/Interop/run.sh
 
 deploy-tests:
 	bash Tests/Deploy/run.sh

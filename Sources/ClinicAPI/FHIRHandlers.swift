@@ -25,7 +25,8 @@ extension APIHandler {
     {
         let referral = try await services.referrals.referral(
             id: try FHIRParameters.id(input.path.id, "referral"), actor: RequestScope.actor())
-        return .ok(.init(body: .applicationFhirJson(try Self.fhir(.serviceRequest(FHIRServiceRequest(referral: referral))))))
+        return .ok(
+            .init(body: .applicationFhirJson(try Self.fhir(.serviceRequest(FHIRServiceRequest(referral: referral))))))
     }
 
     func fhirSearchServiceRequests(_ input: Operations.FhirSearchServiceRequests.Input) async throws
@@ -77,7 +78,13 @@ extension APIHandler {
                 detail: error.diagnostics, errors: [.init(pointer: error.expression, detail: error.diagnostics)])
         }
         let key = "fhir:\(intake.identifier.system)|\(intake.identifier.value)"
-        let created = try await services.referrals.create(intake.draft, idempotencyKey: key, actor: RequestScope.actor())
+        let created: ReferralService.Created
+        do {
+            created = try await services.referrals.create(
+                intake.draft, idempotencyKey: key, actor: RequestScope.actor())
+        } catch let error as ServiceError {
+            throw Self.inFHIRTerms(error)
+        }
         let resource = try Self.fhir(.serviceRequest(FHIRServiceRequest(referral: created.referral)))
         let location = Self.fhirBase + "/ServiceRequest/\(created.referral.id)"
         if created.replayed {
@@ -159,7 +166,8 @@ extension APIHandler {
     func fhirReadSchedule(_ input: Operations.FhirReadSchedule.Input) async throws -> Operations.FhirReadSchedule.Output
     {
         let (clinic, kind) = try await schedule(input.path.id, parameter: nil)
-        return .ok(.init(body: .applicationFhirJson(try Self.fhir(.schedule(FHIRSchedule(clinic: clinic, kind: kind))))))
+        return .ok(
+            .init(body: .applicationFhirJson(try Self.fhir(.schedule(FHIRSchedule(clinic: clinic, kind: kind))))))
     }
 
     func fhirSearchSlots(_ input: Operations.FhirSearchSlots.Input) async throws -> Operations.FhirSearchSlots.Output {
@@ -182,7 +190,8 @@ extension APIHandler {
         let to = bounds.before ?? from.addingTimeInterval(14 * 86_400)
         if to.timeIntervalSince(from) > days {
             throw APIProblem.validation(
-                "/start", "must span at most \(SchedulingService.maximumPublishedDays) days from its lower bound (or now)")
+                "/start",
+                "must span at most \(SchedulingService.maximumPublishedDays) days from its lower bound (or now)")
         }
         let actor = try RequestScope.actor()
         let slots = try await services.scheduling.publishedSlots(
@@ -211,7 +220,8 @@ extension APIHandler {
     {
         let result = try await services.imaging.result(
             id: try FHIRParameters.id(input.path.id, "imaging result"), revision: nil, actor: RequestScope.actor())
-        return .ok(.init(body: .applicationFhirJson(try Self.fhir(.diagnosticReport(FHIRDiagnosticReport(result: result))))))
+        return .ok(
+            .init(body: .applicationFhirJson(try Self.fhir(.diagnosticReport(FHIRDiagnosticReport(result: result))))))
     }
 
     func fhirReadLocation(_ input: Operations.FhirReadLocation.Input) async throws -> Operations.FhirReadLocation.Output
@@ -267,6 +277,45 @@ extension APIHandler {
     }()
 
     static var fhirBase: String { RequestScope.fhirBase ?? "http://localhost/fhir/r4" }
+
+    /// Where each field of the referral draft came from in the ServiceRequest, so a refusal
+    /// names the element the sender wrote.
+    static let draftElements: [String: String] = [
+        "/clinicId": "ServiceRequest.locationReference[0].reference",
+        "/patient": "ServiceRequest.subject",
+        "/patient/mrn": "Patient.identifier",
+        "/patient/givenName": "Patient.name.given",
+        "/patient/familyName": "Patient.name.family",
+        "/patient/birthDate": "Patient.birthDate",
+        "/patient/sex": "Patient.gender",
+        "/referringClinician": "ServiceRequest.requester",
+        "/referringClinician/name": "ServiceRequest.requester.display",
+        "/referringClinician/npi": "ServiceRequest.requester.identifier",
+        "/reason": "ServiceRequest.reasonCode",
+        "/symptomOnset": "ServiceRequest.extension",
+        "/imagingResultIds": "ServiceRequest.supportingInfo",
+        "/payer": "ServiceRequest.insurance",
+    ]
+
+    /// A refusal of the referral service with its pointers said as FHIRPath expressions.
+    static func inFHIRTerms(_ error: ServiceError) -> ServiceError {
+        func element(_ pointer: String) -> String {
+            if let exact = draftElements[pointer] { return exact }
+            // `/imagingResultIds/2` and the like: the list's element.
+            let parent = pointer.split(separator: "/").prefix(1).map { "/" + $0 }.first ?? pointer
+            return draftElements[parent] ?? "ServiceRequest"
+        }
+        switch error {
+        case .invalid(let validation):
+            return .invalid(
+                ValidationError(
+                    validation.violations.map { FieldViolation(pointer: element($0.pointer), message: $0.message) }))
+        case .unknownReference(let pointer, let entity):
+            return .unknownReference(pointer: element(pointer), entity: entity)
+        default:
+            return error
+        }
+    }
 
     /// A resource as the generated layer carries FHIR JSON.
     static func fhir(_ resource: FHIRResource) throws -> Components.Schemas.FhirResource {

@@ -41,7 +41,8 @@ struct FHIRDateRange: Equatable {
             case "le": upper.append(end)
             case "lt": upper.append(start)
             default:
-                throw APIProblem.validation("/\(parameter)", "prefix \(prefix) is not supported: use eq, ge, gt, le or lt")
+                throw APIProblem.validation(
+                    "/\(parameter)", "prefix \(prefix) is not supported: use eq, ge, gt, le or lt")
             }
         }
     }

@@ -36,7 +36,8 @@ struct RequestBodyGuard<Context: RequestContext>: RouterMiddleware {
                 guard Self.hl7Types.contains(type) else {
                     throw APIProblem(
                         status: .unsupportedMediaType, type: "unsupported-media-type", title: "Unsupported media type",
-                        detail: "Send the HL7 v2 message as application/hl7-v2 (or x-application/hl7-v2+er7, text/plain).")
+                        detail:
+                            "Send the HL7 v2 message as application/hl7-v2 (or x-application/hl7-v2+er7, text/plain).")
                 }
                 request.body = .init(buffer: buffer)
                 return try await next(request, context)

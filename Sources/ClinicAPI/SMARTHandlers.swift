@@ -23,7 +23,8 @@ extension APIHandler {
             Self.publishedFiles.map { (type: $0.type, url: "\(base)/\(clinic.id)/\($0.name)") }
         }
         let manifest = SMARTManifest(transactionTime: RequestScope.instant, requestURL: base, outputs: outputs)
-        let body = try JSONDecoder().decode(Components.Schemas.SmartManifest.self, from: Data(FHIRJSON.encode(manifest)))
+        let body = try JSONDecoder().decode(
+            Components.Schemas.SmartManifest.self, from: Data(FHIRJSON.encode(manifest)))
         return .ok(.init(headers: .init(cacheControl: cacheControl), body: .json(body)))
     }
 
@@ -64,7 +65,9 @@ extension APIHandler {
 
     /// A published slot as FHIR writes it, with the booking link and phone on free ones.
     func slot(_ slot: PublishedSlot, scheduleID: String, clinic: Clinic) throws -> FHIRResource {
-        let link = FHIRIDs.slot(scheduleID: scheduleID, start: slot.start).flatMap { publishing.bookingLink(slotID: $0) }
+        let link = FHIRIDs.slot(scheduleID: scheduleID, start: slot.start).flatMap {
+            publishing.bookingLink(slotID: $0)
+        }
         return .slot(
             try FHIRSlot(
                 scheduleID: scheduleID, start: slot.start, end: slot.end, status: slot.isFree ? .free : .busy,

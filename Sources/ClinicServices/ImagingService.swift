@@ -150,7 +150,9 @@ public struct ImagingService: Sendable {
             do {
                 validated.append(try validate(draft, clinic: clinic, now: actor.at))
             } catch ServiceError.invalid(let error) {
-                violations += error.violations.map { FieldViolation(pointer: "/\(index)\($0.pointer)", message: $0.message) }
+                violations += error.violations.map {
+                    FieldViolation(pointer: "/\(index)\($0.pointer)", message: $0.message)
+                }
             }
         }
         if !violations.isEmpty { throw ServiceError.invalid(ValidationError(violations)) }

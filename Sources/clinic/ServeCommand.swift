@@ -28,7 +28,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (default: $CLINIC_HTTP_PORT or 8080).") var port: String?
     @Option(
         name: .customLong("mllp-port"),
-        help: "Also take HL7 v2 results over MLLP on this port (default: $CLINIC_MLLP_PORT, or none); needs $CLINIC_MLLP_TOKEN.")
+        help:
+            "Also take HL7 v2 results over MLLP on this port (default: $CLINIC_MLLP_PORT, or none); needs $CLINIC_MLLP_TOKEN."
+    )
     var mllpPort: String?
 
     func run() async throws {
@@ -49,8 +51,11 @@ struct ServeCommand: AsyncParsableCommand {
                 readinessTimeout: try settings.readinessTimeout(),
                 cursors: try settings.cursorSecret().map(CursorSeal.init(secret:)) ?? .ephemeral(),
                 publicURL: try settings.publicURL(),
-                publishing: SMARTPublishing(bookingURL: try settings.bookingURL(), bookingPhone: settings.bookingPhone()))
-            let mllp = try settings.mllpPort().map { (host: settings.mllpHost(), port: $0, token: try settings.mllpToken()) }
+                publishing: SMARTPublishing(
+                    bookingURL: try settings.bookingURL(), bookingPhone: settings.bookingPhone()))
+            let mllp = try settings.mllpPort().map {
+                (host: settings.mllpHost(), port: $0, token: try settings.mllpToken())
+            }
             let logLevel = try settings.logLevel()
             let poolMaximum = try settings.poolMaximum()
             let url = try settings.databaseURL()

@@ -38,7 +38,9 @@ enum HL7Samples {
 
     /// The segments of an ACK, split on carriage returns.
     static func segments(_ ack: String) -> [[String]] {
-        ack.split(whereSeparator: { $0 == "\r" || $0 == "\n" }).map { $0.split(separator: "|", omittingEmptySubsequences: false).map(String.init) }
+        ack.split(whereSeparator: { $0 == "\r" || $0 == "\n" }).map {
+            $0.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+        }
     }
 
     /// MSA-1 and MSA-2 of an ACK.
@@ -54,7 +56,8 @@ extension TestClientProtocol {
     {
         var headers = HTTPFields.bearer(token, json: false)
         headers[.contentType] = contentType
-        return try await execute(uri: "/v1/hl7/oru", method: .post, headers: headers, body: ByteBuffer(string: message)) {
+        return try await execute(uri: "/v1/hl7/oru", method: .post, headers: headers, body: ByteBuffer(string: message))
+        {
             ($0.status, String(buffer: $0.body), $0.headers[.contentType])
         }
     }
@@ -113,7 +116,8 @@ struct HL7IntakeTests {
         try await withApp { client, db in
             let clinic = try await Fixtures(db).clinic()
             let ris = try await Fixtures(db).token(.intake)
-            let answer = try await client.postHL7(token: ris, HL7Samples.mri(clinic: clinic.id.description, accession: ""))
+            let answer = try await client.postHL7(
+                token: ris, HL7Samples.mri(clinic: clinic.id.description, accession: ""))
             #expect(answer.status == .unprocessableContent)
             #expect(HL7Samples.msa(answer.ack)?.code == "AE")
             let err = HL7Samples.segments(answer.ack).first { $0.first == "ERR" }
@@ -132,6 +136,21 @@ struct HL7IntakeTests {
                 #expect(answer.status == .badRequest, "\(body)")
                 #expect(HL7Samples.msa(answer.ack)?.code == "AR", "\(body)")
             }
+        }
+    }
+
+    @Test("a message refused as a whole (an unknown character set) still answers to its control id")
+    func refusalNamesControlID() async throws {
+        try await withApp { client, db in
+            let clinic = try await Fixtures(db).clinic()
+            let ris = try await Fixtures(db).token(.intake)
+            let ebcdic = HL7Samples.mri(clinic: clinic.id.description, control: "CTL-EBCDIC").replacingOccurrences(
+                of: "|P|2.5.1", with: "|P|2.5.1||||||EBCDIC")
+            let answer = try await client.postHL7(token: ris, ebcdic)
+            #expect(answer.status == .badRequest)
+            #expect(HL7Samples.msa(answer.ack)?.code == "AR")
+            #expect(HL7Samples.msa(answer.ack)?.control == "CTL-EBCDIC")
+            #expect(try await db.count("imaging_results") == 0)
         }
     }
 
@@ -195,7 +214,9 @@ struct HL7IntakeTests {
             let clinic = try await Fixtures(db).clinic()
             let scheduler = try await Fixtures(db).token(.scheduler)
             let ris = try await Fixtures(db).token(.intake)
-            #expect(try await client.postHL7(token: scheduler, HL7Samples.mri(clinic: clinic.id.description)).status == .forbidden)
+            #expect(
+                try await client.postHL7(token: scheduler, HL7Samples.mri(clinic: clinic.id.description)).status
+                    == .forbidden)
             let json = try await client.postHL7(
                 token: ris, HL7Samples.mri(clinic: clinic.id.description), contentType: "application/json")
             #expect(json.status == .unsupportedMediaType)

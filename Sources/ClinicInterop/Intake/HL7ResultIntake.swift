@@ -32,7 +32,9 @@ public struct HL7ResultIntake: Sendable {
         do {
             message = try HL7Message(parsing: bytes)
         } catch {
-            return reply(nil, refusing: error, actor: actor)
+            // A refusal still answers to the message's MSH when its first line can be read: the
+            // sender matches ACKs to messages by MSA-2.
+            return reply(Self.salvagedHeader(bytes), refusing: error, actor: actor)
         }
         let header: HL7Header
         do {
@@ -45,7 +47,8 @@ public struct HL7ResultIntake: Sendable {
             let oru = try ORUResult(message: message, zone: clinic.timeZone.zone)
             let submitted = try await imaging.submit(
                 all: oru.drafts(clinicID: clinic.id.description), clinic: clinic, actor: actor)
-            return reply(header, accepting: zip(oru.results, submitted).map { ($0.accessionNumber, $1.submission) }, actor)
+            return reply(
+                header, accepting: zip(oru.results, submitted).map { ($0.accessionNumber, $1.submission) }, actor)
         } catch let rejection as HL7Rejection {
             return reply(header, refusing: rejection, actor: actor)
         } catch let error as ServiceError {
@@ -64,12 +67,38 @@ public struct HL7ResultIntake: Sendable {
     /// An AR for a message refused before it was read (the sender may resend it): answered to its
     /// MSH when the message has one.
     public func refusal(_ bytes: [UInt8], at: Date, _ text: String) -> HL7Reply {
-        let header = (try? HL7Message(parsing: bytes)).map(HL7Header.init(reading:))
+        let header = (try? HL7Message(parsing: bytes)).map(HL7Header.init(reading:)) ?? Self.salvagedHeader(bytes)
         let rejection = HL7Rejection(.reject, .applicationInternalError, at: nil, text)
         return HL7Reply(
             acknowledgement: HL7Acknowledgement.make(
                 for: header, code: .reject, rejection: rejection, text: nil, controlID: Self.newControlID(), at: at),
             code: .reject, unavailable: true)
+    }
+
+    /// MSH read from the raw first line, for a message the parser refused as a whole (an unknown
+    /// character set, bytes that are not UTF-8, a bad escape further down): the values are taken
+    /// as sent, and the ACK escapes them again. Nil when the first line is no MSH.
+    static func salvagedHeader(_ bytes: [UInt8]) -> HL7Header? {
+        let line = bytes.prefix { $0 != 0x0D && $0 != 0x0A }.prefix(4096)
+        guard line.count > 8, line.starts(with: Array("MSH".utf8)) else { return nil }
+        let text = String(decoding: line, as: UTF8.self)
+        let characters = Array(text)
+        let separator = characters[3]
+        let fields = text.split(separator: separator, omittingEmptySubsequences: false).map(String.init)
+        let component: Character = fields.count > 1 ? (fields[1].first ?? "^") : "^"
+        let repetition: Character = fields.count > 1 && fields[1].count > 1 ? Array(fields[1])[1] : "~"
+        // fields[0] is "MSH" and fields[1] MSH-2: MSH-n is fields[n - 1].
+        func value(_ number: Int, _ part: Int = 1) -> String {
+            guard fields.count > number - 1 else { return "" }
+            let first = fields[number - 1].split(separator: repetition, omittingEmptySubsequences: false).first ?? ""
+            let parts = first.split(separator: component, omittingEmptySubsequences: false)
+            return parts.count >= part ? String(parts[part - 1].prefix(199)) : ""
+        }
+        return HL7Header(
+            sendingApplication: value(3), sendingFacility: value(4), receivingApplication: value(5),
+            receivingFacility: value(6), messageTime: value(7), messageCode: value(9), triggerEvent: value(9, 2),
+            messageStructure: value(9, 3), controlID: value(10), processingID: value(11), version: value(12),
+            characterSet: value(18).uppercased())
     }
 
     /// MSH-6 as a clinic id, or the only clinic the actor reaches; refused (AE) unless the actor's
@@ -106,7 +135,8 @@ public struct HL7ResultIntake: Sendable {
         case .conflict(let detail):
             return HL7Rejection(.error, .applicationInternalError, at: nil, "Conflicts with stored data: \(detail)")
         case .idempotencyKeyReused:
-            return HL7Rejection(.error, .duplicateKeyIdentifier, at: nil, "This message was already received with other content")
+            return HL7Rejection(
+                .error, .duplicateKeyIdentifier, at: nil, "This message was already received with other content")
         default:
             return HL7Rejection(.error, .applicationInternalError, at: nil, "The result was refused: \(error)")
         }
@@ -119,7 +149,8 @@ public struct HL7ResultIntake: Sendable {
         let order = index + 1
         switch parts.dropFirst().first {
         case "patient":
-            let field = ["mrn": 3, "givenName": 5, "familyName": 5, "birthDate": 7, "sex": 8][parts.dropFirst(2).first ?? ""]
+            let field = ["mrn": 3, "givenName": 5, "familyName": 5, "birthDate": 7, "sex": 8][
+                parts.dropFirst(2).first ?? ""]
             return HL7Location(segment: "PID", field: field)
         case "accessionNumber": return HL7Location(segment: "OBR", sequence: order, field: 18)
         case "performedAt": return HL7Location(segment: "OBR", sequence: order, field: 7)

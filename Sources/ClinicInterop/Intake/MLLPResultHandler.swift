@@ -46,18 +46,21 @@ public struct MLLPResultHandler: Sendable {
                         "The MLLP listener's intake token is unknown, revoked, expired or not an intake token; "
                             + "nothing was stored. Resend once the clinic has renewed it.")
                 }
-                return try await intake.receive(payload, actor: Actor(principal: principal, requestID: requestID, at: now))
+                return try await intake.receive(
+                    payload, actor: Actor(principal: principal, requestID: requestID, at: now))
             }
         } catch {
             // Only what the intake could not answer itself arrives here: a deadline passed, or a failure
             // it did not expect. The sender keeps the message and resends it.
             logger.error(
-                "MLLP message not taken", metadata: ["request_id": .string(requestID), "error": .string("\(type(of: error))")])
+                "MLLP message not taken",
+                metadata: ["request_id": .string(requestID), "error": .string("\(type(of: error))")])
             reply = intake.refusal(
                 payload, at: now, "The clinic could not take the message now; nothing was stored. Resend it shortly.")
         }
         logger.info(
-            "hl7 message", metadata: ["request_id": .string(requestID), "acknowledgement": .string(reply.code.rawValue)])
+            "hl7 message",
+            metadata: ["request_id": .string(requestID), "acknowledgement": .string(reply.code.rawValue)])
         return Array(reply.acknowledgement.utf8)
     }
 }
