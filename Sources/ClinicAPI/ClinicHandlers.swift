@@ -11,6 +11,7 @@ extension APIHandler {
         let setup = try await services.setup.createClinic(
             name: body.name, timeZone: body.timeZone,
             hours: body.hours.map { ($0.weekday, $0.opens, $0.closes) },
+            contact: try body.contact.map { try ClinicContact($0, at: "/contact") } ?? .none,
             actor: RequestScope.actor())
         return .created(.init(headers: .init(location: "/v1/clinics/\(setup.clinic.id)"), body: .json(.init(setup))))
     }
@@ -35,6 +36,17 @@ extension APIHandler {
             followUpMinutes: body.followUpMinutes, holdMinutes: body.holdMinutes, offerHours: body.offerHours)
         let setup = try await services.setup.setVisitSettings(
             clinicID: try ClinicID(input.path.id, at: "/id"), settings, actor: RequestScope.actor())
+        return .ok(.init(body: .json(.init(setup))))
+    }
+
+    func setClinicContact(_ input: Operations.SetClinicContact.Input) async throws -> Operations.SetClinicContact.Output
+    {
+        guard case .json(let body) = input.body else {
+            throw APIProblem.validation("", "send the contact details as application/json")
+        }
+        let setup = try await services.setup.setContact(
+            clinicID: try ClinicID(input.path.id, at: "/id"), try ClinicContact(body, at: ""),
+            actor: RequestScope.actor())
         return .ok(.init(body: .json(.init(setup))))
     }
 
@@ -91,6 +103,7 @@ extension Components.Schemas.Clinic {
     init(_ setup: ClinicSetup) {
         self.init(
             id: setup.clinic.id.description, name: setup.clinic.name.value, timeZone: setup.clinic.timeZone.identifier,
+            contact: .init(setup.clinic.contact),
             hours: setup.hours.map {
                 .init(weekday: $0.weekday, opens: $0.opens.description, closes: $0.closes.description)
             },
@@ -100,6 +113,34 @@ extension Components.Schemas.Clinic {
             triageTargets: .init(
                 urgentDueDays: setup.targets.urgentDueDays, routineDueDays: setup.targets.routineDueDays,
                 candidacyWindowDays: setup.targets.candidacyWindowDays))
+    }
+}
+
+extension Components.Schemas.ClinicContact {
+    init(_ contact: ClinicContact) {
+        let address =
+            contact.hasAddress || contact.country != nil
+            ? Components.Schemas.ClinicContact.AddressPayload(
+                lines: contact.addressLines.isEmpty ? nil : contact.addressLines.map(\.value),
+                city: contact.city?.value, state: contact.state?.value, postalCode: contact.postalCode?.value,
+                country: contact.country?.value) : nil
+        self.init(phone: contact.phone?.value, website: contact.website, address: address)
+    }
+}
+
+extension ClinicContact {
+    /// Contact details as the API sends them, checked; pointers under `prefix`.
+    init(_ body: Components.Schemas.ClinicContact, at prefix: String) throws {
+        do {
+            try self.init(
+                phone: body.phone, website: body.website, addressLines: body.address?.lines ?? [],
+                city: body.address?.city, state: body.address?.state, postalCode: body.address?.postalCode,
+                country: body.address?.country)
+        } catch let error as ValidationError {
+            throw ServiceError.invalid(
+                ValidationError(
+                    error.violations.map { FieldViolation(pointer: prefix + $0.pointer, message: $0.message) }))
+        }
     }
 }
 

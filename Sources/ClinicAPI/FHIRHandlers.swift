@@ -228,7 +228,8 @@ extension APIHandler {
     {
         let setup = try await services.setup.clinicSetup(
             id: try FHIRParameters.id(input.path.id, "clinic"), actor: RequestScope.actor())
-        return .ok(.init(body: .applicationFhirJson(try Self.fhir(.location(FHIRLocation(clinic: setup.clinic))))))
+        let location = FHIRLocation(clinic: setup.clinic, phone: publishing.bookingPhone)
+        return .ok(.init(body: .applicationFhirJson(try Self.fhir(.location(location)))))
     }
 
     /// The clinic and visit kind a schedule id names, within the actor's reach.

@@ -72,6 +72,6 @@ extension APIHandler {
             try FHIRSlot(
                 scheduleID: scheduleID, start: slot.start, end: slot.end, status: slot.isFree ? .free : .busy,
                 zone: clinic.timeZone.zone, bookingLink: slot.isFree ? link : nil,
-                bookingPhone: slot.isFree ? publishing.bookingPhone : nil))
+                bookingPhone: slot.isFree ? clinic.contact.phone?.value ?? publishing.bookingPhone : nil))
     }
 }

@@ -46,11 +46,14 @@ public struct Clinic: Hashable, Sendable {
     public let id: ClinicID
     public let name: BoundedText
     public let timeZone: ClinicTimeZone
+    /// How patients reach it; published with its availability.
+    public let contact: ClinicContact
 
-    public init(id: ClinicID, name: BoundedText, timeZone: ClinicTimeZone) {
+    public init(id: ClinicID, name: BoundedText, timeZone: ClinicTimeZone, contact: ClinicContact = .none) {
         self.id = id
         self.name = name
         self.timeZone = timeZone
+        self.contact = contact
     }
 
     /// The clinic's calendar date at an instant.

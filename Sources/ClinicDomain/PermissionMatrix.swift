@@ -36,6 +36,7 @@ public enum PermissionMatrix {
         ("createCandidacyRuleSetVersion", .roles([.admin])),
         ("createClinic", .roles([.admin])),
         ("getClinic", .roles(readers)),
+        ("setClinicContact", .roles([.admin])),
         ("setVisitSettings", .roles([.admin])),
         ("listResources", .roles(readers)),
         ("createResource", .roles([.admin])),

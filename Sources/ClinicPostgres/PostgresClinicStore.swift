@@ -18,14 +18,15 @@ public struct PostgresClinicStore: ClinicStore, ClinicSetupStore {
         return try await database.withConnection(outside: .clinicData) { connection in
             try await connection.query(
                 """
-                SELECT id, name, time_zone FROM clinics
+                SELECT id, name, time_zone, \(unescaped: ClinicContactRows.column) FROM clinics
                 WHERE \(scope.clinicIDs?.map(\.rawValue))::uuid[] IS NULL OR id = ANY(\(scope.clinicIDs?.map(\.rawValue)))
                 ORDER BY name, id
                 """, logger: logger
             ).collect().map { row in
-                let (id, name, zone) = try row.decode((UUID, String, String).self)
+                let (id, name, zone, contact) = try row.decode((UUID, String, String, String).self)
                 return Clinic(
-                    id: ClinicID(id), name: try BoundedText(name, maxLength: 200), timeZone: try ClinicTimeZone(zone))
+                    id: ClinicID(id), name: try BoundedText(name, maxLength: 200), timeZone: try ClinicTimeZone(zone),
+                    contact: try ClinicContactRows.decode(contact))
             }
         }
     }
@@ -39,14 +40,17 @@ public struct PostgresClinicStore: ClinicStore, ClinicSetupStore {
         return try await database.withConnection(outside: .clinicData) { connection in
             let rows = try await connection.query(
                 """
-                SELECT id, name, time_zone, urgent_due_days, routine_due_days, candidacy_window_days
+                SELECT id, name, time_zone, urgent_due_days, routine_due_days, candidacy_window_days,
+                       \(unescaped: ClinicContactRows.column)
                 FROM clinics WHERE id = \(id.rawValue)
                 """, logger: logger
             ).collect()
             guard let row = rows.first else { return nil }
-            let (id, name, zone, urgent, routine, window) = try row.decode((UUID, String, String, Int, Int, Int).self)
+            let (id, name, zone, urgent, routine, window, contact) = try row.decode(
+                (UUID, String, String, Int, Int, Int, String).self)
             let clinic = Clinic(
-                id: ClinicID(id), name: try BoundedText(name, maxLength: 200), timeZone: try ClinicTimeZone(zone))
+                id: ClinicID(id), name: try BoundedText(name, maxLength: 200), timeZone: try ClinicTimeZone(zone),
+                contact: try ClinicContactRows.decode(contact))
             return (clinic, TriageTargets(urgentDueDays: urgent, routineDueDays: routine, candidacyWindowDays: window))
         }
     }
@@ -57,7 +61,12 @@ public struct PostgresClinicStore: ClinicStore, ClinicSetupStore {
             let inserted =
                 try await connection.query(
                     """
-                    INSERT INTO clinics (id, name, time_zone) VALUES (\(clinic.id.rawValue), \(clinic.name.value), \(clinic.timeZone.identifier))
+                    INSERT INTO clinics (id, name, time_zone, phone, website, address_lines, address_city, address_state,
+                                         address_postal_code, address_country)
+                    VALUES (\(clinic.id.rawValue), \(clinic.name.value), \(clinic.timeZone.identifier),
+                            \(clinic.contact.phone?.value), \(clinic.contact.website),
+                            \(clinic.contact.addressLines.map(\.value))::text[], \(clinic.contact.city?.value),
+                            \(clinic.contact.state?.value), \(clinic.contact.postalCode?.value), \(clinic.contact.country?.value))
                     ON CONFLICT (id) DO NOTHING RETURNING 1
                     """, logger: logger
                 ).collect().count == 1
@@ -129,19 +138,24 @@ public struct PostgresClinicStore: ClinicStore, ClinicSetupStore {
                 SELECT name, time_zone, urgent_due_days, routine_due_days, candidacy_window_days, minutes_per_level,
                        turnover_minutes, recovery_minutes, evaluation_minutes, follow_up_minutes,
                        ARRAY(SELECT h.weekday || ' ' || to_char(h.opens_at, 'HH24:MI') || ' ' || to_char(h.closes_at, 'HH24:MI')
-                             FROM clinic_hours h WHERE h.clinic_id = clinics.id ORDER BY h.weekday)
+                             FROM clinic_hours h WHERE h.clinic_id = clinics.id ORDER BY h.weekday),
+                       \(unescaped: ClinicContactRows.column)
                 FROM clinics WHERE id = \(id.rawValue)
                 """, logger: logger
             ).collect()
             guard let row = rows.first else { return nil }
-            let (name, zone, urgent, routine, window, perLevel, turnover, recovery, evaluation, followUp, days) =
-                try row.decode((String, String, Int, Int, Int, Int, Int, Int, Int, Int, [String]).self)
+            let (
+                name, zone, urgent, routine, window, perLevel, turnover, recovery, evaluation, followUp, days, contact
+            ) =
+                try row.decode((String, String, Int, Int, Int, Int, Int, Int, Int, Int, [String], String).self)
             let hours = try days.map { line in
                 let (weekday, opens, closes) = try WeekdayHoursLine.parse(line)
                 return try OpeningHours(weekday: weekday, opens: opens, closes: closes)
             }
             return ClinicSetup(
-                clinic: Clinic(id: id, name: try BoundedText(name, maxLength: 200), timeZone: try ClinicTimeZone(zone)),
+                clinic: Clinic(
+                    id: id, name: try BoundedText(name, maxLength: 200), timeZone: try ClinicTimeZone(zone),
+                    contact: try ClinicContactRows.decode(contact)),
                 hours: hours,
                 targets: TriageTargets(urgentDueDays: urgent, routineDueDays: routine, candidacyWindowDays: window),
                 minutesPerLevel: perLevel, turnoverMinutes: turnover, recoveryMinutes: recovery,
@@ -268,6 +282,29 @@ public struct PostgresClinicStore: ClinicStore, ClinicSetupStore {
                     AuditEntry(
                         actor: actor, action: "clinic.visit_settings", entityType: "clinic",
                         entityID: clinicID.rawValue), on: connection, logger: logger)
+            }
+            return updated
+        }
+    }
+
+    public func setContact(_ contact: ClinicContact, clinicID: ClinicID, actor: Actor) async throws -> Bool {
+        let logger = database.logger
+        return try await database.transaction(outside: .clinicData) { connection in
+            let updated =
+                try await connection.query(
+                    """
+                    UPDATE clinics SET phone = \(contact.phone?.value), website = \(contact.website),
+                        address_lines = \(contact.addressLines.map(\.value))::text[], address_city = \(contact.city?.value),
+                        address_state = \(contact.state?.value), address_postal_code = \(contact.postalCode?.value),
+                        address_country = \(contact.country?.value), version = version + 1
+                    WHERE id = \(clinicID.rawValue) RETURNING 1
+                    """, logger: logger
+                ).collect().count == 1
+            if updated {
+                try await AuditRows.insert(
+                    AuditEntry(
+                        actor: actor, action: "clinic.contact", entityType: "clinic", entityID: clinicID.rawValue),
+                    on: connection, logger: logger)
             }
             return updated
         }

@@ -19,6 +19,8 @@ public protocol ClinicSetupStore: Sendable {
     func setTemplate(resourceID: ResourceID, windows: [WeeklyWindow], actor: Actor) async throws -> ResourceSetup?
     /// - Returns: false when the resource does not exist.
     func addBlock(_ block: ResourceBlock, actor: Actor) async throws -> Bool
+    /// Replaces the clinic's contact details; false when the clinic does not exist.
+    func setContact(_ contact: ClinicContact, clinicID: ClinicID, actor: Actor) async throws -> Bool
     /// - Returns: false when the clinic does not exist.
     func setVisitSettings(_ settings: VisitSettings, clinicID: ClinicID, actor: Actor) async throws -> Bool
 }
@@ -83,7 +85,7 @@ public struct ClinicSetupService: Sendable {
     @discardableResult
     public func createClinic(
         id: ClinicID = .random(), name: String, timeZone: String, hours: [OpeningHours],
-        actor: Actor
+        contact: ClinicContact = .none, actor: Actor
     ) async throws -> Clinic {
         try await reach.requireNetwork(actor, to: "create a clinic")
         var collector = ViolationCollector()
@@ -91,7 +93,7 @@ public struct ClinicSetupService: Sendable {
         let zone = collector.check("/timeZone") { try ClinicTimeZone(timeZone) }
         if Set(hours.map(\.weekday)).count != hours.count { collector.add("/hours", "has a weekday twice") }
         do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
-        let clinic = Clinic(id: id, name: name!, timeZone: zone!)
+        let clinic = Clinic(id: id, name: name!, timeZone: zone!, contact: contact)
         _ = try await store.create(clinic, hours: hours, actor: actor)
         return clinic
     }
@@ -153,7 +155,7 @@ public struct ClinicSetupService: Sendable {
     /// Creates a clinic from API input: every field checked, every bad one named.
     public func createClinic(
         name: String, timeZone: String, hours: [(weekday: Int, opens: String, closes: String)],
-        actor: Actor
+        contact: ClinicContact = .none, actor: Actor
     ) async throws -> ClinicSetup {
         try await reach.requireNetwork(actor, to: "create a clinic")
         var collector = ViolationCollector()
@@ -169,7 +171,8 @@ public struct ClinicSetupService: Sendable {
             }
         }
         do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
-        let clinic = try await createClinic(name: name, timeZone: timeZone, hours: parsed, actor: actor)
+        let clinic = try await createClinic(
+            name: name, timeZone: timeZone, hours: parsed, contact: contact, actor: actor)
         return try await clinicSetup(id: clinic.id, actor: actor)
     }
 
@@ -249,6 +252,13 @@ public struct ClinicSetupService: Sendable {
         try await reach.require(id, actor, else: Self.noClinic)
         do { try settings.validate() } catch let error as ValidationError { throw ServiceError.invalid(error) }
         guard try await store.setVisitSettings(settings, clinicID: id, actor: actor) else { throw Self.noClinic }
+        return try await clinicSetup(id: id, actor: actor)
+    }
+
+    /// Replaces how patients reach the clinic (what its published Location says).
+    public func setContact(clinicID id: ClinicID, _ contact: ClinicContact, actor: Actor) async throws -> ClinicSetup {
+        try await reach.require(id, actor, else: Self.noClinic)
+        guard try await store.setContact(contact, clinicID: id, actor: actor) else { throw Self.noClinic }
         return try await clinicSetup(id: id, actor: actor)
     }
 }

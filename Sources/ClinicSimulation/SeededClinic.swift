@@ -10,11 +10,17 @@ public struct SeededClinic: Sendable {
     public let name: String
     public let timeZone: String
     public let resources: [(id: ResourceID, kind: ResourceKind, name: String)]
+    /// What its published Location says (example numbers and addresses, none real).
+    public let contact: ClinicContact
 
     /// The demo clinic (`seed --demo`): Arizona, no daylight saving.
     public static let demo = SeededClinic(
         id: "0d6f3a52-8c1e-4b7a-9a43-5e2b7c9d1f01", name: "Desert Spine Center",
         timeZone: "America/Phoenix",
+        contact: (
+            "+1-480-555-0142 ext. 2", "https://desert-spine.example.org/book", ["4410 E Camelback Rd", "Suite 200"],
+            "Phoenix", "AZ", "85018"
+        ),
         resources: [
             ("0d6f3a52-8c1e-4b7a-9a43-5e2b7c9d1f11", .procedureRoom, "Procedure Suite 1"),
             ("0d6f3a52-8c1e-4b7a-9a43-5e2b7c9d1f12", .procedureRoom, "Procedure Suite 2"),
@@ -30,6 +36,9 @@ public struct SeededClinic: Sendable {
     public static let synthetic = SeededClinic(
         id: "5e3d1c2b-7a4f-4e21-9c6b-1f0a2d3e4c01", name: "Front Range Spine Center",
         timeZone: "America/Denver",
+        contact: (
+            "+1-303-555-0186", "https://front-range-spine.example.org", ["1600 Grant St"], "Denver", "CO", "80203"
+        ),
         resources: [
             ("5e3d1c2b-7a4f-4e21-9c6b-1f0a2d3e4c11", .procedureRoom, "Procedure Room 1"),
             ("5e3d1c2b-7a4f-4e21-9c6b-1f0a2d3e4c12", .procedureRoom, "Procedure Room 2"),
@@ -43,10 +52,17 @@ public struct SeededClinic: Sendable {
 
     /// The ids are literals of this file: a malformed one is a programming error caught by the
     /// simulation's tests on their first run.
-    private init(id: String, name: String, timeZone: String, resources: [(String, ResourceKind, String)]) {
+    private init(
+        id: String, name: String, timeZone: String,
+        contact: (phone: String, website: String, lines: [String], city: String, state: String, postalCode: String),
+        resources: [(String, ResourceKind, String)]
+    ) {
         self.id = ClinicID(UUID(uuidString: id)!)
         self.name = name
         self.timeZone = timeZone
+        self.contact = try! ClinicContact(
+            phone: contact.phone, website: contact.website, addressLines: contact.lines, city: contact.city,
+            state: contact.state, postalCode: contact.postalCode, country: "US")
         self.resources = resources.map { (ResourceID(UUID(uuidString: $0.0)!), $0.1, $0.2) }
     }
 
@@ -54,17 +70,22 @@ public struct SeededClinic: Sendable {
     /// - Returns: whether the clinic existed before.
     @discardableResult
     public func prepare(_ setup: ClinicSetupService, actor: Actor) async throws -> Bool {
-        let existed: Bool
+        var stored: ClinicSetup?
         do {
-            _ = try await setup.clinicSetup(id: id, actor: actor)
-            existed = true
+            stored = try await setup.clinicSetup(id: id, actor: actor)
         } catch ServiceError.notFound {
-            existed = false
+            stored = nil
         }
+        // A clinic seeded before contact details existed gets them; one that has them keeps its own.
+        if let stored, stored.clinic.contact == .none {
+            _ = try await setup.setContact(clinicID: id, contact, actor: actor)
+        }
+        let existed = stored != nil
         let hours = try (1...5).map {
             try OpeningHours(weekday: $0, opens: LocalTime("07:00"), closes: LocalTime("17:00"))
         }
-        try await setup.createClinic(id: id, name: name, timeZone: timeZone, hours: hours, actor: actor)
+        try await setup.createClinic(
+            id: id, name: name, timeZone: timeZone, hours: hours, contact: contact, actor: actor)
         for resource in resources {
             try await setup.ensureResource(
                 id: resource.id, clinicID: id, kind: resource.kind, name: resource.name, actor: actor)

@@ -319,3 +319,60 @@ struct SMARTPublishTests {
         }
     }
 }
+
+@Suite("PUT /v1/clinics/{id}/contact")
+struct ClinicContactTests {
+    static let desertContact = """
+        {"phone":"+1-480-555-0142 ext. 2","website":"https://desert-spine.example.org/book",
+         "address":{"lines":["4410 E Camelback Rd","Suite 200"],"city":"Phoenix","state":"AZ","postalCode":"85018","country":"US"}}
+        """
+
+    @Test("an admin's contact details are on the clinic and on its FHIR Location, as SMART asks")
+    func publishedOnLocation() async throws {
+        try await withApp { client, db in
+            let clinic = try await Fixtures(db).clinic()
+            let admin = try await Fixtures(db).token(.admin)
+            let answer = try await client.execute(
+                uri: "/v1/clinics/\(clinic.id)/contact", method: .put, headers: .bearer(admin),
+                body: ByteBuffer(json: Self.desertContact)
+            ) { ($0.status, JSONBody($0)) }
+            #expect(answer.0 == .ok)
+            #expect((answer.1["contact"] as? [String: Any])?["phone"] as? String == "+1-480-555-0142 ext. 2")
+            let location = try await client.fhir("/fhir/r4/Location/\(clinic.id)", token: admin).body
+            let telecom = location["telecom"] as? [[String: Any]] ?? []
+            #expect(telecom.compactMap { $0["system"] as? String } == ["phone", "url"])
+            let address = location["address"] as? [String: Any]
+            #expect(address?["city"] as? String == "Phoenix")
+            #expect(address?["line"] as? [String] == ["4410 E Camelback Rd", "Suite 200"])
+            #expect(try await db.count("audit_log", where: "action = 'clinic.contact'") == 1)
+        }
+    }
+
+    @Test("a website that is not http(s) and a country that is not two letters are 400, and nothing changes")
+    func invalidContact() async throws {
+        try await withApp { client, db in
+            let clinic = try await Fixtures(db).clinic()
+            let admin = try await Fixtures(db).token(.admin)
+            let (status, body) = try await client.execute(
+                uri: "/v1/clinics/\(clinic.id)/contact", method: .put, headers: .bearer(admin),
+                body: ByteBuffer(json: #"{"website":"javascript:alert(1)","address":{"country":"usa"}}"#)
+            ) { ($0.status, JSONBody($0)) }
+            #expect(status == .badRequest)
+            #expect(Set(body.pointers) == ["/website", "/address/country"])
+            #expect(try await db.count("clinics", where: "website IS NOT NULL") == 0)
+        }
+    }
+
+    @Test("a scheduler may not change a clinic's contact details")
+    func adminOnly() async throws {
+        try await withApp { client, db in
+            let clinic = try await Fixtures(db).clinic()
+            let scheduler = try await Fixtures(db).token(.scheduler)
+            let status = try await client.execute(
+                uri: "/v1/clinics/\(clinic.id)/contact", method: .put, headers: .bearer(scheduler),
+                body: ByteBuffer(json: Self.desertContact)
+            ) { $0.status }
+            #expect(status == .forbidden)
+        }
+    }
+}

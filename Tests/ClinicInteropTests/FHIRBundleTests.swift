@@ -10,7 +10,8 @@ import Testing
                 .patient(FHIRPatient(patient: try FHIRFixtures.patient())),
                 .serviceRequest(FHIRServiceRequest(referral: try FHIRFixtures.referral())),
             ],
-            fullURLBase: "https://clinic.example.org/fhir/", selfURL: "https://clinic.example.org/fhir/ServiceRequest?_count=2",
+            fullURLBase: "https://clinic.example.org/fhir/",
+            selfURL: "https://clinic.example.org/fhir/ServiceRequest?_count=2",
             nextURL: "https://clinic.example.org/fhir/ServiceRequest?_count=2&cursor=abc", total: 7)
         let json = try FHIRFixtures.json(bundle)
         #expect(json.string("resourceType") == "Bundle")
@@ -29,7 +30,8 @@ import Testing
 
     @Test func emptyLastPageHasNoEntryAndNoNextLink() throws {
         let bundle = FHIRBundle.searchset(
-            entries: [], fullURLBase: "https://clinic.example.org/fhir", selfURL: "https://clinic.example.org/fhir/Slot",
+            entries: [], fullURLBase: "https://clinic.example.org/fhir",
+            selfURL: "https://clinic.example.org/fhir/Slot",
             nextURL: nil, total: nil)
         let json = try FHIRFixtures.json(bundle)
         #expect(json["entry"] == nil)

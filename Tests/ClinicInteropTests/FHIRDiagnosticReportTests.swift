@@ -55,8 +55,9 @@ import Testing
     }
 
     @Test func everyModalityHasText() {
-        #expect(Modality.allCases.map(FHIRDiagnosticReport.modalityText) == [
-            "X-ray spine", "MRI spine", "CT spine", "Bone scan (nuclear medicine)",
-        ])
+        #expect(
+            Modality.allCases.map(FHIRDiagnosticReport.modalityText) == [
+                "X-ray spine", "MRI spine", "CT spine", "Bone scan (nuclear medicine)",
+            ])
     }
 }

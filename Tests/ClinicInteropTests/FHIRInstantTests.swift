@@ -15,18 +15,22 @@ import Testing
     @Test func localTimeFollowsDaylightSaving() throws {
         let denver = try #require(TimeZone(identifier: "America/Denver"))
         // The Monday before and after 2026-03-08, when Denver moves from -07:00 to -06:00.
-        #expect(FHIRInstant.local(Date(timeIntervalSince1970: 1_772_469_000), in: denver) == "2026-03-02T09:30:00-07:00")
-        #expect(FHIRInstant.local(Date(timeIntervalSince1970: 1_773_669_600), in: denver) == "2026-03-16T08:00:00-06:00")
+        #expect(
+            FHIRInstant.local(Date(timeIntervalSince1970: 1_772_469_000), in: denver) == "2026-03-02T09:30:00-07:00")
+        #expect(
+            FHIRInstant.local(Date(timeIntervalSince1970: 1_773_669_600), in: denver) == "2026-03-16T08:00:00-06:00")
     }
 
     @Test func phoenixKeepsItsOffsetAllYear() throws {
         let phoenix = try #require(TimeZone(identifier: "America/Phoenix"))
-        #expect(FHIRInstant.local(Date(timeIntervalSince1970: 1_773_669_600), in: phoenix) == "2026-03-16T07:00:00-07:00")
+        #expect(
+            FHIRInstant.local(Date(timeIntervalSince1970: 1_773_669_600), in: phoenix) == "2026-03-16T07:00:00-07:00")
     }
 
     @Test func halfHourOffsetsKeepTheirMinutes() throws {
         let kolkata = try #require(TimeZone(identifier: "Asia/Kolkata"))
-        #expect(FHIRInstant.local(Date(timeIntervalSince1970: 1_772_469_000), in: kolkata) == "2026-03-02T22:00:00+05:30")
+        #expect(
+            FHIRInstant.local(Date(timeIntervalSince1970: 1_772_469_000), in: kolkata) == "2026-03-02T22:00:00+05:30")
     }
 
     @Test func dateIsYearMonthDay() throws {

@@ -5,7 +5,8 @@ import Testing
 
 @Suite struct FHIRLocationTests {
     @Test func locationIsTheClinicWithPhoneAndAddress() throws {
-        let address = FHIRAddress(line: ["1600 Clarkson St", "Suite 210"], city: "Denver", state: "CO", postalCode: "80218")
+        let address = FHIRAddress(
+            line: ["1600 Clarkson St", "Suite 210"], city: "Denver", state: "CO", postalCode: "80218")
         let json = try FHIRFixtures.json(
             FHIRLocation(clinic: try FHIRFixtures.clinic(), phone: "+1-303-555-0142", address: address))
         #expect(json.string("resourceType") == "Location")

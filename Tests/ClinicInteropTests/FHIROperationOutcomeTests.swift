@@ -27,7 +27,8 @@ import Testing
     }
 
     @Test func noExpressionsLeavesExpressionOut() throws {
-        let json = try FHIRFixtures.json(FHIROperationOutcome.forHTTPStatus(404, detail: "No such referral.", expressions: []))
+        let json = try FHIRFixtures.json(
+            FHIROperationOutcome.forHTTPStatus(404, detail: "No such referral.", expressions: []))
         #expect(json.objects("issue").first?["expression"] == nil)
         #expect(json.objects("issue").first?.string("code") == "not-found")
     }

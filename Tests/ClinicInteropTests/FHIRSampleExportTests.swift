@@ -39,7 +39,8 @@ import Testing
         }
         let bundle = FHIRBundle.searchset(
             entries: Array(samples.values), fullURLBase: "https://clinic.example.org/fhir",
-            selfURL: "https://clinic.example.org/fhir/x", nextURL: "https://clinic.example.org/fhir/x?cursor=2", total: 10)
+            selfURL: "https://clinic.example.org/fhir/x", nextURL: "https://clinic.example.org/fhir/x?cursor=2",
+            total: 10)
         try Data(try FHIRJSON.encode(bundle)).write(to: URL(fileURLWithPath: "\(directory)/bundle.json"))
         let published = try NDJSON.encode(
             [.location(FHIRLocation(clinic: clinic))]

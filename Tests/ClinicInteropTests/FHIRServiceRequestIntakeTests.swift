@@ -22,7 +22,9 @@ import Testing
                     "identifier": [
                         ["system": "urn:oid:1.2.3", "value": "INS-991"],
                         [
-                            "type": ["coding": [["system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR"]]],
+                            "type": [
+                                "coding": [["system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR"]]
+                            ],
                             "system": "urn:clinic:front-range:mrn", "value": "00012345",
                         ],
                     ],
@@ -145,7 +147,8 @@ import Testing
         #expect(try FHIRServiceRequestIntake(json: try Self.bytes(object)).draft.reason == "Fracture of L1")
         object["reasonCode"] = nil
         object["note"] = [["text": "Please assess for kyphoplasty"]]
-        #expect(try FHIRServiceRequestIntake(json: try Self.bytes(object)).draft.reason == "Please assess for kyphoplasty")
+        #expect(
+            try FHIRServiceRequestIntake(json: try Self.bytes(object)).draft.reason == "Please assess for kyphoplasty")
     }
 
     @Test func eachRequiredFieldMissingNamesItsExpression() throws {
@@ -191,7 +194,7 @@ import Testing
             object["status"] = status
             let error = try Self.refusal(object)
             #expect(error.expression == "ServiceRequest.status")
-            #expect(error.diagnostics.contains("only active"))
+            #expect(error.diagnostics.lowercased().contains("only active"))
         }
     }
 
@@ -234,7 +237,9 @@ import Testing
 
     @Test func badNPIIsRefused() throws {
         var object = Self.request()
-        object["requester"] = ["display": "Dr. Alan Reyes", "identifier": ["system": "http://hl7.org/fhir/sid/us-npi", "value": "12345"]]
+        object["requester"] = [
+            "display": "Dr. Alan Reyes", "identifier": ["system": "http://hl7.org/fhir/sid/us-npi", "value": "12345"],
+        ]
         #expect(try Self.refusal(object).expression == "ServiceRequest.requester.identifier.value")
     }
 
@@ -283,7 +288,8 @@ import Testing
     }
 
     @Test func deeplyNestedInputIsRefusedWithoutCrashing() throws {
-        let deep = Array(repeating: UInt8(ascii: "["), count: 200_000) + Array(repeating: UInt8(ascii: "]"), count: 200_000)
+        let deep =
+            Array(repeating: UInt8(ascii: "["), count: 200_000) + Array(repeating: UInt8(ascii: "]"), count: 200_000)
         #expect(try Self.refusal(bytes: deep).expression == "ServiceRequest")
         var object = Self.request()
         var nested: Any = "end"

@@ -37,7 +37,10 @@ import Testing
     @Test func reasonImagingDueDateAndWindowAreCarried() throws {
         let json = try FHIRFixtures.json(FHIRServiceRequest(referral: try FHIRFixtures.referral()))
         #expect(json.objects("reasonCode").first?.string("text")?.hasPrefix("Acute L1 wedge") == true)
-        #expect(json.objects("supportingInfo").map { $0.string("reference") } == ["DiagnosticReport/\(FHIRFixtures.imagingID)"])
+        #expect(
+            json.objects("supportingInfo").map { $0.string("reference") } == [
+                "DiagnosticReport/\(FHIRFixtures.imagingID)"
+            ])
         #expect(json.object("occurrencePeriod")?.string("end") == "2026-03-05")
         let window = json.objects("extension").first { $0.string("url") == FHIRExtensionURL.candidacyWindowCloses }
         #expect(window?.string("valueDate") == "2026-05-11")

@@ -44,7 +44,9 @@ struct HL7AcknowledgementTests {
             "PID-7 birth date must be YYYYMMDD; got 1958|13^40~&\\")
         let ack = HL7Acknowledgement.make(
             for: try header(), code: .error, rejection: rejection, text: nil, controlID: "ACK-0003", at: now)
-        #expect(ack.contains("MSA|AE|MSG20250314-0001|PID-7 birth date must be YYYYMMDD; got 1958\\F\\13\\S\\40\\R\\\\T\\\\E\\\r"))
+        #expect(
+            ack.contains(
+                "MSA|AE|MSG20250314-0001|PID-7 birth date must be YYYYMMDD; got 1958\\F\\13\\S\\40\\R\\\\T\\\\E\\\r"))
         let parsed = try HL7Message(parsing: ack)
         #expect(try parsed.segment("MSA")?.field(3).text == rejection.text)
         #expect(try parsed.segment("ERR")?.field(8).text == rejection.text)
@@ -58,8 +60,9 @@ struct HL7AcknowledgementTests {
         let segments = ack.split(separator: "\r").map(String.init)
         #expect(segments[0] == "MSH|^~\\&|CLINIC||||20250314161507+0000||ACK^R01^ACK|ACK-0004|P|2.5.1")
         #expect(segments[1] == "MSA|AR||message must start with an MSH segment")
-        #expect(segments[2] == "ERR|^^^100&Segment sequence error&HL70357||100^Segment sequence error^HL70357|E||||"
-            + "message must start with an MSH segment")
+        #expect(
+            segments[2] == "ERR|^^^100&Segment sequence error&HL70357||100^Segment sequence error^HL70357|E||||"
+                + "message must start with an MSH segment")
     }
 
     @Test("an explicit text goes in MSA-3 in place of the rejection's")
@@ -69,5 +72,16 @@ struct HL7AcknowledgementTests {
             receivingApplication: "SPINE")
         #expect(ack.hasPrefix("MSH|^~\\&|SPINE|"))
         #expect(ack.contains("\rMSA|AA|MSG20250314-0001|Stored 1 result\r"))
+    }
+
+    @Test("text that is not ASCII is declared as UTF-8 in MSH-18")
+    func declaresUTF8ForNonASCIIText() throws {
+        let rejection = HL7Rejection(
+            .error, .dataTypeError, at: HL7Location(segment: "PID", field: 5), "PID-5 family name Müller is too long")
+        let ack = HL7Acknowledgement.make(
+            for: try header(), code: .error, rejection: rejection, text: nil, controlID: "ACK-0005", at: now)
+        let parsed = try HL7Message(parsing: Array(ack.utf8))
+        #expect(try parsed.header.field(18).text == "UNICODE UTF-8")
+        #expect(try parsed.segment("MSA")?.field(3).text == rejection.text)
     }
 }

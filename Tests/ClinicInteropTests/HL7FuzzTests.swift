@@ -20,7 +20,8 @@ struct HL7SplitMix: RandomNumberGenerator {
 @Suite("HL7 parsing of hostile input")
 struct HL7FuzzTests {
     /// Bytes that mean something to the parser, so that mutations reach past the first check.
-    private static let interesting = Array("|^~\\&#\r\n\\XF.brCMHNPOBXPIDOBR099VCFL1T12-+ ".utf8) + [0x00, 0xC3, 0xFF, 0x0B, 0x1C]
+    private static let interesting =
+        Array("|^~\\&#\r\n\\XF.brCMHNPOBXPIDOBR099VCFL1T12-+ ".utf8) + [0x00, 0xC3, 0xFF, 0x0B, 0x1C]
 
     private func mutate(_ seed: [UInt8], using generator: inout HL7SplitMix) -> [UInt8] {
         var bytes = seed
@@ -57,7 +58,8 @@ struct HL7FuzzTests {
             do {
                 let oru = try ORUResult(message: message, zone: zone)
                 _ = oru.drafts(clinicID: "clinic")
-                _ = HL7Acknowledgement.make(for: header, code: .accept, rejection: nil, text: nil, controlID: "1", at: Date())
+                _ = HL7Acknowledgement.make(
+                    for: header, code: .accept, rejection: nil, text: nil, controlID: "1", at: Date())
             } catch {
                 _ = HL7Acknowledgement.make(
                     for: header, code: error.acknowledgement, rejection: error, text: nil, controlID: "1", at: Date())
@@ -97,11 +99,44 @@ struct HL7FuzzTests {
             let length = Int.random(in: 0...300, using: &generator)
             var bytes = (0..<length).map { _ in
                 Bool.random(using: &generator)
-                    ? UInt8.random(in: 0...255, using: &generator) : (Self.interesting.randomElement(using: &generator) ?? 0)
+                    ? UInt8.random(in: 0...255, using: &generator)
+                    : (Self.interesting.randomElement(using: &generator) ?? 0)
             }
             if round.isMultiple(of: 2) { bytes = Array("MSH|^~\\&|".utf8) + bytes }
             if exercise(bytes) { outcomes += 1 }
         }
         #expect(outcomes == 2_000)
+    }
+
+    @Test("a message filled to its limit with delimiters is read or refused in bounded time")
+    func boundsWorkOnDelimiterFloods() {
+        let sample = HL7SampleMessages.self
+        let room = HL7Message.maximumBytes - 2_000
+        let floods = [
+            sample.join([
+                sample.msh, sample.pid, sample.obr, "OBX|1|TX|IMP^Impression^L||" + String(repeating: "~", count: room),
+            ]),
+            sample.join([
+                sample.msh, sample.replacing(3, of: sample.pid, with: String(repeating: "~^", count: room / 2)),
+            ]),
+            sample.join([
+                sample.msh, sample.pid, sample.obr,
+                "OBX|1|FT|IMP^Impression^L||" + String(repeating: "\\.sp 9999\\", count: room / 12),
+            ]),
+            sample.join([
+                sample.msh, sample.pid, sample.obr,
+                "OBX|1|FT|IMP^Impression^L||" + String(repeating: "\\.br\\", count: room / 6),
+            ]),
+            String(repeating: "\r", count: room),
+        ]
+        let clock = ContinuousClock()
+        for flood in floods {
+            let elapsed = clock.measure {
+                let bytes = Array(flood.utf8)
+                _ = try? ORUResult(message: HL7Message(parsing: bytes), zone: .gmt)
+            }
+            // Generous for a debug build on a busy machine: the point is that nothing grows without bound.
+            #expect(elapsed < .seconds(3))
+        }
     }
 }

@@ -6,7 +6,8 @@ import Testing
 struct HL7MessageTests {
     private func obx5(_ value: String) throws -> HL7Field {
         let text = HL7SampleMessages.join([
-            HL7SampleMessages.msh, HL7SampleMessages.pid, HL7SampleMessages.obr, "OBX|1|FT|IMP^Impression^L||\(value)||||||F",
+            HL7SampleMessages.msh, HL7SampleMessages.pid, HL7SampleMessages.obr,
+            "OBX|1|FT|IMP^Impression^L||\(value)||||||F",
         ])
         let message = try HL7Message(parsing: text)
         return try #require(message.segment("OBX")).field(5)
@@ -48,11 +49,15 @@ struct HL7MessageTests {
 
     @Test("segments may end in LF or CRLF, mixed, with blank lines between")
     func acceptsAnyLineEnding() throws {
-        let segments = [HL7SampleMessages.msh, HL7SampleMessages.pid, HL7SampleMessages.obr] + HL7SampleMessages.l1Findings
+        let segments =
+            [HL7SampleMessages.msh, HL7SampleMessages.pid, HL7SampleMessages.obr] + HL7SampleMessages.l1Findings
         let mixed =
             segments[0] + "\r\n" + segments[1] + "\n\n" + segments[2] + "\r" + segments[3] + "\r\n\r\n" + segments[4]
             + "\n" + segments[5]
-        for text in [HL7SampleMessages.join(segments, separator: "\n"), HL7SampleMessages.join(segments, separator: "\r\n"), mixed] {
+        for text in [
+            HL7SampleMessages.join(segments, separator: "\n"), HL7SampleMessages.join(segments, separator: "\r\n"),
+            mixed,
+        ] {
             let message = try HL7Message(parsing: text)
             #expect(message.segments.map(\.id) == ["MSH", "PID", "OBR", "OBX", "OBX", "OBX"])
         }
@@ -93,7 +98,8 @@ struct HL7MessageTests {
     @Test("the v2.7 truncation character is a fifth encoding character")
     func acceptsTruncationCharacter() throws {
         let text = HL7SampleMessages.join([
-            "MSH|^~\\&#|RADIS|MERCY RAD|CLINIC|SPINE CLINIC|20250314101500-0600||ORU^R01^ORU_R01|1|P|2.7", "OBX|1|ST|X||A\\P\\B",
+            "MSH|^~\\&#|RADIS|MERCY RAD|CLINIC|SPINE CLINIC|20250314101500-0600||ORU^R01^ORU_R01|1|P|2.7",
+            "OBX|1|ST|X||A\\P\\B",
         ])
         let message = try HL7Message(parsing: text)
         #expect(message.encoding.truncation == UInt8(ascii: "#"))
@@ -131,7 +137,9 @@ struct HL7MessageTests {
 
     @Test("MSH-18 character sets other than ASCII, UNICODE UTF-8 and 8859/1 are refused: AR 103 at MSH-18")
     func refusesUnknownCharacterSet() {
-        let text = HL7SampleMessages.join([HL7SampleMessages.msh(replacing: 18, with: "ISO IR87"), HL7SampleMessages.pid])
+        let text = HL7SampleMessages.join([
+            HL7SampleMessages.msh(replacing: 18, with: "ISO IR87"), HL7SampleMessages.pid,
+        ])
         let rejection = hl7Rejection { try HL7Message(parsing: text) }
         #expect(rejection?.acknowledgement == .reject)
         #expect(rejection?.errorCode == .tableValueNotFound)

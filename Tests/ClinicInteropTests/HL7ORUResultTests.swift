@@ -190,7 +190,8 @@ struct HL7ORUResultTests {
 
     @Test("a study that is neither MR, CT, X-ray nor a bone scan is AE 103 at OBR-24")
     func refusesUnknownModality() {
-        let obr = Sample.replacing(4, of: Sample.replacing(24, of: Sample.obr, with: "US"), with: "76700^US ABDOMEN^CPT4")
+        let obr = Sample.replacing(
+            4, of: Sample.replacing(24, of: Sample.obr, with: "US"), with: "76700^US ABDOMEN^CPT4")
         let rejection = rejection(message(obr: obr))
         #expect(rejection?.errorCode == .tableValueNotFound)
         #expect(rejection?.location == HL7Location(segment: "OBR", field: 24))
@@ -202,6 +203,15 @@ struct HL7ORUResultTests {
             "OBX|1|FT|IMP^Impression^L||FINDINGS:\\.br\\L1 \\F\\ T12\\S\\wedge \\T\\ edema\\X0D\\\\E\\see prior~2nd line||||||F"
         ])
         #expect(try read(text).results.first?.impression == "FINDINGS:\nL1 | T12^wedge & edema\n\\see prior\n2nd line")
+    }
+
+    @Test("a report longer than intake keeps is cut with a note that the full text stays with the sender")
+    func truncatesLongReports() throws {
+        let line = "OBX|1|TX|IMP^Impression^L||" + String(repeating: "Marrow edema at L1. ", count: 100) + "||||||F"
+        let text = message(observations: Array(repeating: line, count: 20))
+        let impression = try #require(try read(text).results.first?.impression)
+        #expect(impression.count == ORUResult.maximumImpressionLength)
+        #expect(impression.hasSuffix("[Report truncated; the full text is in the sending system.]"))
     }
 
     @Test("text OBXs withdrawn (OBX-11 W) or deleted (D) are left out")
@@ -221,7 +231,10 @@ struct HL7ORUResultTests {
     @Test("NTE, ORC, PV1 and Z-segments are skipped")
     func skipsOtherSegments() throws {
         let text = Sample.join(
-            [Sample.msh, Sample.pid, "PV1|1|O", "ZPI|custom|data", "ORC|RE|ORD-5531", Sample.obr, "NTE|1||Called to Dr Patel"]
+            [
+                Sample.msh, Sample.pid, "PV1|1|O", "ZPI|custom|data", "ORC|RE|ORD-5531", Sample.obr,
+                "NTE|1||Called to Dr Patel",
+            ]
                 + Sample.l1Findings + ["ZDS|1.2.840.113619^RADIS^Application^DICOM"])
         #expect(try read(text).results.first?.findings.count == 1)
     }

@@ -23,7 +23,9 @@ enum HL7SampleMessages {
     ]
 
     /// The final MRI report, segments ending in CR as the standard has it.
-    static var finalMRI: String { join([msh, pid, "PV1|1|O", "ORC|RE|ORD-5531|RAD-99120", obr] + reportText + l1Findings) }
+    static var finalMRI: String {
+        join([msh, pid, "PV1|1|O", "ORC|RE|ORD-5531|RAD-99120", obr] + reportText + l1Findings)
+    }
 
     static func join(_ segments: [String], separator: String = "\r") -> String {
         segments.joined(separator: separator) + separator

@@ -3,8 +3,10 @@ import Testing
 
 @Suite("MLLP framing")
 struct MLLPFrameDecoderTests {
-    private let message = Array("MSH|^~\\&|RADIS|MERCY RAD|CLINIC|SPINE CLINIC|20250314101500-0600||ORU^R01|1|P|2.5.1\r".utf8)
-    private let other = Array("MSH|^~\\&|RADIS|MERCY RAD|CLINIC|SPINE CLINIC|20250314101600-0600||ORU^R01|2|P|2.5.1\r".utf8)
+    private let message = Array(
+        "MSH|^~\\&|RADIS|MERCY RAD|CLINIC|SPINE CLINIC|20250314101500-0600||ORU^R01|1|P|2.5.1\r".utf8)
+    private let other = Array(
+        "MSH|^~\\&|RADIS|MERCY RAD|CLINIC|SPINE CLINIC|20250314101600-0600||ORU^R01|2|P|2.5.1\r".utf8)
 
     @Test("a frame is 0x0B, the payload, 0x1C 0x0D")
     func framesPayload() {
@@ -21,7 +23,8 @@ struct MLLPFrameDecoderTests {
     @Test("two frames in one read give two payloads in order")
     func readsTwoFramesAtOnce() throws {
         var decoder = MLLPFrameDecoder()
-        #expect(try decoder.append(MLLPFrameDecoder.frame(message) + MLLPFrameDecoder.frame(other)) == [message, other])
+        #expect(
+            try decoder.append(MLLPFrameDecoder.frame(message) + MLLPFrameDecoder.frame(other)) == [message, other])
     }
 
     @Test("a frame split over three reads, even between 0x1C and 0x0D, gives its payload once complete")
@@ -37,7 +40,8 @@ struct MLLPFrameDecoderTests {
     @Test("whitespace between frames is ignored")
     func ignoresWhitespaceBetweenFrames() throws {
         var decoder = MLLPFrameDecoder()
-        let bytes = Array("\r\n ".utf8) + MLLPFrameDecoder.frame(message) + Array("\n\t".utf8) + MLLPFrameDecoder.frame(other)
+        let bytes =
+            Array("\r\n ".utf8) + MLLPFrameDecoder.frame(message) + Array("\n\t".utf8) + MLLPFrameDecoder.frame(other)
         #expect(try decoder.append(bytes) == [message, other])
     }
 

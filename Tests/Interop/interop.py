@@ -800,7 +800,17 @@ def fhir_scope_other_clinic() -> str:
 
 # --- SMART Scheduling Links ----------------------------------------------------------------------
 
+CLINIC_PHONE = "+1-303-555-0186 ext. 4"
+
+
 def smart_bulk_publish() -> str:
+    # One clinic with its own contact details (what SMART asks of a Location), one without: its
+    # Location and free slots fall back to the deployment's booking phone.
+    contact = {"phone": CLINIC_PHONE, "website": "https://front-range-spine.example.org",
+               "address": {"lines": ["1600 Grant St"], "city": "Denver", "state": "CO", "postalCode": "80203",
+                           "country": "US"}}
+    set_contact = api("PUT", f"/v1/clinics/{ENV.clinic_id}/contact", contact)
+    check(set_contact.status == 200, f"PUT contact: {set_contact.status} {set_contact.body[:200]!r}")
     answer = request("GET", ENV.port, "/fhir/r4/$bulk-publish")
     check(answer.status == 200, f"manifest without a token: {answer.status} {answer.body[:200]!r}")
     check("cache-control" in answer.headers, "the manifest has no Cache-Control")
@@ -838,11 +848,19 @@ def smart_bulk_publish() -> str:
     check(f"Location/{ENV.clinic_id}" in locations and f"Location/{ENV.other_clinic_id}" in locations,
           "a clinic's Location is not published")
     gaps = []
+    phone_of = {ENV.clinic_id: CLINIC_PHONE, ENV.other_clinic_id: BOOKING_PHONE}
     for location in files["Location"]:
         phones = [t for t in location.get("telecom", []) if t.get("system") == "phone"]
-        check(any(t.get("value") == BOOKING_PHONE for t in phones), f"Location {location['id']} telecom {location.get('telecom')}")
-        if not any(t.get("system") == "url" for t in location.get("telecom", [])) or "address" not in location:
-            gaps.append(f"Location {location['id'][:8]} without telecom url/address")
+        expected = phone_of.get(location["id"], BOOKING_PHONE)
+        check(any(t.get("value") == expected for t in phones), f"Location {location['id']} telecom {location.get('telecom')}")
+        if location["id"] == ENV.clinic_id:
+            check(any(t.get("system") == "url" for t in location.get("telecom", [])), f"Location telecom {location.get('telecom')}")
+            address = location.get("address", {})
+            check(address.get("line") == ["1600 Grant St"] and address.get("city") == "Denver"
+                  and address.get("state") == "CO" and address.get("postalCode") == "80203",
+                  f"Location address {address}")
+        elif not any(t.get("system") == "url" for t in location.get("telecom", [])) or "address" not in location:
+            gaps.append(f"Location {location['id'][:8]} (no contact details set) without telecom url/address")
     for schedule in files["Schedule"]:
         actors = [a["reference"] for a in schedule.get("actor", [])]
         check(any(a in locations for a in actors), f"Schedule {schedule['id']} actor {actors} is in no Location line")
@@ -863,7 +881,9 @@ def smart_bulk_publish() -> str:
             check(link.get("valueUrl") == f"{BOOKING_URL}?slot={slot['id']}",
                   f"free Slot {slot['id']} booking-deep-link {link}")
             phone = extensions.get(PHONE_EXT, {})
-            check(phone.get("valueString") == BOOKING_PHONE, f"free Slot {slot['id']} booking-phone {phone}")
+            clinic = slot["schedule"]["reference"].removeprefix("Schedule/")[:36]
+            check(phone.get("valueString") == phone_of.get(clinic, BOOKING_PHONE),
+                  f"free Slot {slot['id']} booking-phone {phone}")
     check(free > 0, "no free slot published in the next 14 days")
     missing = request("GET", ENV.port, f"/fhir/r4/$bulk-publish/{ENV.clinic_id}/patients.ndjson")
     check(missing.status == 404, f"an unknown file: {missing.status}")

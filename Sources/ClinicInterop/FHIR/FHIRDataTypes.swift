@@ -120,6 +120,7 @@ public struct FHIRContactPoint: Encodable, Sendable, Hashable {
     }
 
     public static func phone(_ number: String) -> FHIRContactPoint { FHIRContactPoint(system: "phone", value: number) }
+    public static func url(_ address: String) -> FHIRContactPoint { FHIRContactPoint(system: "url", value: address) }
 }
 
 /// FHIR `Address` as SMART Scheduling Links asks for it (a USPS complete address).

@@ -15,13 +15,35 @@ public struct FHIRLocation: Encodable, Sendable, Hashable {
     public var telecom: [FHIRContactPoint]?
     public var address: FHIRAddress?
 
-    public init(clinic: Clinic, phone: String? = nil, address: FHIRAddress? = nil, description: String? = nil) {
+    /// The clinic with its own contact details (phone, web page, address); `phone` stands in
+    /// when the clinic has no phone of its own.
+    public init(clinic: Clinic, phone fallbackPhone: String?) {
+        let contact = clinic.contact
+        let address =
+            contact.hasAddress
+            ? FHIRAddress(
+                line: contact.addressLines.map(\.value), city: contact.city?.value, state: contact.state?.value,
+                postalCode: contact.postalCode?.value, country: contact.country?.value) : nil
+        self.init(
+            clinic: clinic, phone: contact.phone?.value ?? fallbackPhone, website: contact.website, address: address)
+    }
+
+    public init(
+        clinic: Clinic, phone: String? = nil, website: String? = nil, address: FHIRAddress? = nil,
+        description: String? = nil
+    ) {
         id = clinic.id.description
         status = "active"
         name = clinic.name.value
         self.description = description.nonEmptyFHIRString
         mode = "instance"
-        telecom = phone.nonEmptyFHIRString.map { [.phone($0)] }
+        let telecom =
+            [
+                phone.nonEmptyFHIRString.map(FHIRContactPoint.phone),
+                website.nonEmptyFHIRString.map(FHIRContactPoint.url),
+            ]
+            .compactMap { $0 }
+        self.telecom = telecom.nonEmptyFHIRArray
         // An address with no element set would be an empty object, which FHIR forbids.
         if let address,
             address.line != nil || address.city != nil || address.state != nil

@@ -39,7 +39,8 @@ public struct HL7EncodingCharacters: Sendable, Hashable {
 
     /// The MSH-2 text, e.g. `^~\&`.
     public var msh2: String {
-        String(decoding: [component, repetition, escape, subcomponent] + (truncation.map { [$0] } ?? []), as: UTF8.self)
+        String(
+            decoding: [component, repetition, escape, subcomponent] + (truncation.map { [$0] } ?? []), as: UTF8.self)
     }
 
     static func isDelimiterByte(_ byte: UInt8) -> Bool {

@@ -9,7 +9,8 @@ enum HL7EscapeProblem: Error, Sendable, Equatable {
         switch self {
         case .unterminated: "has an escape sequence that is never closed"
         case .unsupported(let body): "has an unsupported escape sequence \\\(HL7Escaping.shortened(body))\\"
-        case .malformedHex(let body): "has a hex escape \\\(HL7Escaping.shortened(body))\\ that is not pairs of hex digits"
+        case .malformedHex(let body):
+            "has a hex escape \\\(HL7Escaping.shortened(body))\\ that is not pairs of hex digits"
         case .notUTF8: "has hex escapes that do not spell UTF-8 text"
         }
     }
@@ -29,8 +30,8 @@ enum HL7Escaping {
     static func decode(_ raw: some StringProtocol, _ encoding: HL7EncodingCharacters) throws(HL7EscapeProblem)
         -> String
     {
+        guard raw.utf8.contains(encoding.escape) else { return String(raw) }
         let bytes = Array(raw.utf8)
-        guard bytes.contains(encoding.escape) else { return String(raw) }
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
         var index = 0

@@ -27,7 +27,8 @@ public struct HL7Header: Sendable, Hashable {
 
     /// "ORU^R01" or "ORU^R01^ORU_R01", as MSH-9 was sent.
     public var messageType: String {
-        [messageCode, triggerEvent, messageStructure].reversed().drop(while: \.isEmpty).reversed().joined(separator: "^")
+        [messageCode, triggerEvent, messageStructure].reversed().drop(while: \.isEmpty).reversed().joined(
+            separator: "^")
     }
 
     /// Reads MSH without judging it, for answering even a message that is refused: a value
@@ -72,7 +73,9 @@ public struct HL7Header: Sendable, Hashable {
     }
 
     /// The versions whose ORU^R01 this interface reads.
-    public static let supportedVersions: Set<String> = ["2.3", "2.3.1", "2.4", "2.5", "2.5.1", "2.6", "2.7", "2.7.1", "2.8"]
+    public static let supportedVersions: Set<String> = [
+        "2.3", "2.3.1", "2.4", "2.5", "2.5.1", "2.6", "2.7", "2.7.1", "2.8",
+    ]
     /// The longest MSH-10 accepted: the standard's 199 characters.
     public static let maximumControlIDLength = 199
 
@@ -102,7 +105,8 @@ public struct HL7Header: Sendable, Hashable {
         guard controlID.count <= Self.maximumControlIDLength else {
             throw .reject(
                 .requiredFieldMissing, at: HL7Location(segment: "MSH", field: 10),
-                "MSH-10 message control id must be at most \(Self.maximumControlIDLength) characters; got \(controlID.count)")
+                "MSH-10 message control id must be at most \(Self.maximumControlIDLength) characters; got \(controlID.count)"
+            )
         }
         guard ["P", "T", "D"].contains(processingID) else {
             throw .reject(
@@ -112,7 +116,8 @@ public struct HL7Header: Sendable, Hashable {
         guard Self.supportedVersions.contains(version) else {
             throw .reject(
                 .unsupportedVersionID, at: HL7Location(segment: "MSH", field: 12, component: 1),
-                "MSH-12 version must be one of 2.3, 2.3.1, 2.4, 2.5, 2.5.1, 2.6, 2.7, 2.7.1 or 2.8; got \(quoted(version))")
+                "MSH-12 version must be one of 2.3, 2.3.1, 2.4, 2.5, 2.5.1, 2.6, 2.7, 2.7.1 or 2.8; got \(quoted(version))"
+            )
         }
     }
 

@@ -49,7 +49,8 @@ public struct HL7Message: Sendable, Hashable {
         if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
         let lines = try Self.lines(of: body)
         guard let first = lines.first else {
-            throw .reject(.segmentSequenceError, at: HL7Location(segment: "MSH"), "message is empty; it must start with MSH")
+            throw .reject(
+                .segmentSequenceError, at: HL7Location(segment: "MSH"), "message is empty; it must start with MSH")
         }
         guard first.starts(with: Array("MSH".utf8)), first.count > 3 else {
             throw .reject(
@@ -79,7 +80,8 @@ public struct HL7Message: Sendable, Hashable {
             guard Self.isSegmentID(id) else {
                 throw .reject(
                     .segmentSequenceError, at: nil,
-                    "segment \(index + 1) has id \(Self.quotedID(id.utf8)); segment ids are 3 uppercase letters or digits")
+                    "segment \(index + 1) has id \(Self.quotedID(id.utf8)); segment ids are 3 uppercase letters or digits"
+                )
             }
             if id == "MSH" {
                 // MSH-1 is the separator that follows "MSH": the standard counts it as a field.
@@ -138,13 +140,17 @@ public struct HL7Message: Sendable, Hashable {
         default:
             throw .reject(
                 .tableValueNotFound, at: location,
-                "MSH-18 character set must be empty, ASCII, UNICODE UTF-8 or 8859/1; got \(HL7Escaping.shortened(value))")
+                "MSH-18 character set must be empty, ASCII, UNICODE UTF-8 or 8859/1; got \(HL7Escaping.shortened(value))"
+            )
         }
     }
 
     private static func isSegmentID(_ id: String) -> Bool {
         id.utf8.count == 3
-            && id.utf8.allSatisfy { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+            && id.utf8.allSatisfy {
+                (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0)
+                    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
+            }
     }
 
     /// The id a line starts with, quoted for an error text only when it is short printable ASCII.

@@ -44,8 +44,11 @@ public struct HL7Field: Sendable, Hashable {
 
     public var isEmpty: Bool { raw.isEmpty }
 
-    public var repetitions: [HL7Repetition] {
-        let parts = isVerbatim ? [raw] : HL7Split.split(raw, on: encoding.repetition)
+    public var repetitions: [HL7Repetition] { repetitions(limit: .max) }
+
+    /// The first `limit` repetitions: what a reader takes when more would only be noise or an attack.
+    public func repetitions(limit: Int) -> [HL7Repetition] {
+        let parts = isVerbatim ? [raw] : HL7Split.split(raw, on: encoding.repetition, limit: limit)
         return parts.enumerated().map { index, part in
             HL7Repetition(raw: part, location: location, number: index + 1, encoding: encoding, isVerbatim: isVerbatim)
         }

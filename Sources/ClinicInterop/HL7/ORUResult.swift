@@ -122,7 +122,8 @@ public struct ORUResult: Sendable, Hashable {
     // MARK: PID
 
     private static func patient(_ pid: HL7Segment) throws(HL7Rejection) -> ReferralDraft.PatientDraft {
-        let identifiers = pid.field(3).repetitions
+        // No patient has a hundred identifiers; reading a million would only cost time.
+        let identifiers = pid.field(3).repetitions(limit: 100)
         var chosen = identifiers.first
         for identifier in identifiers {
             let type = try identifier.component(5).trimmingCharacters(in: .whitespaces).uppercased()
@@ -142,7 +143,8 @@ public struct ORUResult: Sendable, Hashable {
         let given = try name.component(2).trimmingCharacters(in: .whitespaces)
         guard !family.isEmpty else {
             throw .error(
-                .requiredFieldMissing, at: pid.location(field: 5, component: 1), "PID-5 patient family name is required")
+                .requiredFieldMissing, at: pid.location(field: 5, component: 1), "PID-5 patient family name is required"
+            )
         }
         guard !given.isEmpty else {
             throw .error(
@@ -192,7 +194,7 @@ public struct ORUResult: Sendable, Hashable {
         let status = try resultStatus(obr)
         let modality = try modality(obr)
         let performedAt = try performedAt(obr, zone: zone)
-        var lines: [String] = []
+        var report = ReportText()
         var collector = HL7VertebralFindings.Collector()
         for obx in observations {
             let observationStatus = try obx.field(11).component(1).trimmingCharacters(in: .whitespaces).uppercased()
@@ -200,13 +202,13 @@ public struct ORUResult: Sendable, Hashable {
             if observationStatus == "W" || observationStatus == "D" { continue }
             if HL7VertebralFindings.isCoded(obx) {
                 try collector.add(obx)
-            } else {
-                lines += try textLines(obx)
+            } else if !report.isFull {
+                try report.append(obx)
             }
         }
         return Result(
             accessionNumber: accession, status: status, modality: modality, performedAt: performedAt,
-            impression: impression(lines), findings: try collector.findings(), obrSequence: obr.sequence)
+            impression: report.impression, findings: try collector.findings(), obrSequence: obr.sequence)
     }
 
     private static func resultStatus(_ obr: HL7Segment) throws(HL7Rejection) -> ResultStatus {
@@ -243,7 +245,8 @@ public struct ORUResult: Sendable, Hashable {
         throw .error(
             .tableValueNotFound, at: place,
             "\(place) diagnostic service \(HL7VertebralFindings.quoted(section)) is not MR, CT, XR/CR/DX or NM, "
-                + "and OBR-4 \(HL7VertebralFindings.quoted(text.trimmingCharacters(in: .whitespaces))) names none of them")
+                + "and OBR-4 \(HL7VertebralFindings.quoted(text.trimmingCharacters(in: .whitespaces))) names none of them"
+        )
     }
 
     private static func modality(describedBy text: String) -> Modality? {
@@ -252,7 +255,9 @@ public struct ORUResult: Sendable, Hashable {
         if words.contains(where: { $0 == "MR" || $0 == "MRI" }) { return .mri }
         if words.contains("CT") { return .ct }
         if words.contains("NM") || pairs.contains("BONE SCAN") { return .boneScan }
-        if words.contains(where: { $0 == "XR" || $0 == "XRAY" || $0.hasPrefix("RADIOGRAPH") }) || pairs.contains("X RAY") {
+        if words.contains(where: { $0 == "XR" || $0 == "XRAY" || $0.hasPrefix("RADIOGRAPH") })
+            || pairs.contains("X RAY")
+        {
             return .xRay
         }
         return nil
@@ -271,39 +276,5 @@ public struct ORUResult: Sendable, Hashable {
             )
         }
         return date
-    }
-
-    /// Report text from one OBX: every repetition of OBX-5 of a text type is a line; a coded
-    /// value outside 99VCF gives its text (or its code when there is no text).
-    private static func textLines(_ obx: HL7Segment) throws(HL7Rejection) -> [String] {
-        let type = try obx.field(2).component(1).trimmingCharacters(in: .whitespaces).uppercased()
-        switch type {
-        case "TX", "FT", "ST":
-            var lines: [String] = []
-            for repetition in obx.field(5).repetitions { lines.append(try repetition.text) }
-            return lines
-        case "CE", "CWE", "CNE":
-            var lines: [String] = []
-            for repetition in obx.field(5).repetitions {
-                let text = try repetition.component(2)
-                let line = text.isEmpty ? try repetition.component(1) : text
-                if !line.isEmpty { lines.append(line) }
-            }
-            return lines
-        default:
-            return []
-        }
-    }
-
-    /// Joins report lines, with CR and CRLF (from \X0D\ escapes) as plain line breaks; nil when blank.
-    private static func impression(_ lines: [String]) -> String? {
-        var text = lines.joined(separator: "\n")
-        if text.unicodeScalars.contains("\r") {
-            text = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
-        }
-        text = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !text.isEmpty else { return nil }
-        guard text.count > maximumImpressionLength else { return text }
-        return String(text.prefix(maximumImpressionLength - truncationNote.count)) + truncationNote
     }
 }

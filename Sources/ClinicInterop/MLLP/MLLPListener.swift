@@ -31,7 +31,8 @@ public struct MLLPListener: Service {
     public init(
         host: String, port: Int, maximumConnections: Int = 64, idleTimeout: Duration = .seconds(300),
         maximumMessageBytes: Int = HL7Message.maximumBytes,
-        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger = Logger(label: "clinic.mllp"),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "clinic.mllp"),
         onListening: @escaping @Sendable (Int) -> Void = { _ in }, handler: @escaping Handler
     ) {
         self.host = host
@@ -106,7 +107,8 @@ public struct MLLPListener: Service {
                         do {
                             payloads = try decoder.append(buffer.readableBytesView)
                         } catch {
-                            logger.warning("MLLP framing error; closing the connection", metadata: ["error": "\(error)"])
+                            logger.warning(
+                                "MLLP framing error; closing the connection", metadata: ["error": "\(error)"])
                             return
                         }
                         for payload in payloads {
