@@ -11,4 +11,5 @@ struct APIHandler: APIProtocol {
     let readinessTimeout: Duration
     let cursors: CursorSeal
     let publishing: SMARTPublishing
+    let publishedFiles: PublishedFileCache
 }

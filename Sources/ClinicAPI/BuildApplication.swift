@@ -59,7 +59,8 @@ public func buildApplication(
 
     let handler = APIHandler(
         services: api, metrics: ClinicMetrics.registry, readinessTimeout: configuration.readinessTimeout,
-        cursors: configuration.cursors, publishing: configuration.publishing)
+        cursors: configuration.cursors, publishing: configuration.publishing,
+        publishedFiles: PublishedFileCache(lifetime: Double(min(configuration.publishing.cacheSeconds, 60))))
     try handler.registerHandlers(
         on: RecordingTransport(
             router: router, table: routes, requestTimeout: configuration.requestTimeout, clock: api.now),

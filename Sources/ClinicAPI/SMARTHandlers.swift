@@ -34,17 +34,26 @@ extension APIHandler {
         guard let id = ClinicID(string: input.path.clinicId),
             let file = Self.publishedFiles.first(where: { $0.name == input.path.file })
         else { throw ServiceError.notFound(entity: "published file") }
+        let now = RequestScope.instant
+        let bytes = try await publishedFiles.file("\(id)/\(file.name)", now: now) { [self] in
+            try await publishedFile(clinicID: id, type: file.type, now: now)
+        }
+        return .ok(
+            .init(headers: .init(cacheControl: cacheControl), body: .applicationFhirNdjson(HTTPBody(bytes))))
+    }
+
+    /// One clinic's file of one resource type, made now.
+    private func publishedFile(clinicID id: ClinicID, type: String, now: Date) async throws -> [UInt8] {
         guard let clinic = try await services.setup.publishedClinics().first(where: { $0.id == id }) else {
             throw ServiceError.notFound(entity: "published file")
         }
         let resources: [FHIRResource]
-        switch file.type {
+        switch type {
         case "Location":
             resources = [.location(FHIRLocation(clinic: clinic, phone: publishing.bookingPhone))]
         case "Schedule":
             resources = Self.publishedKinds.map { .schedule(FHIRSchedule(clinic: clinic, kind: $0)) }
         default:
-            let now = RequestScope.instant
             var slots: [FHIRResource] = []
             for kind in Self.publishedKinds {
                 let scheduleID = FHIRIDs.schedule(clinicID: clinic.id, kind: kind)
@@ -55,10 +64,7 @@ extension APIHandler {
             }
             resources = slots
         }
-        return .ok(
-            .init(
-                headers: .init(cacheControl: cacheControl),
-                body: .applicationFhirNdjson(HTTPBody(try NDJSON.encode(resources)))))
+        return try NDJSON.encode(resources)
     }
 
     var cacheControl: String { "public, max-age=\(publishing.cacheSeconds)" }
