@@ -173,7 +173,14 @@ extension APIHandler {
     func fhirSearchSlots(_ input: Operations.FhirSearchSlots.Input) async throws -> Operations.FhirSearchSlots.Output {
         let query = input.query
         let limit = try FHIRParameters.count(query._count)
-        let (clinic, kind) = try await schedule(query.schedule, parameter: "schedule")
+        let clinic: Clinic
+        let kind: VisitKind
+        do {
+            (clinic, kind) = try await schedule(query.schedule, parameter: "schedule")
+        } catch ServiceError.unknownReference {
+            // A schedule of a clinic that does not exist, or that the token does not reach, has no slots.
+            return .ok(.init(body: .applicationFhirJson(try Self.bundle([], next: nil))))
+        }
         var wanted: Set<Bool> = [true, false]
         if let status = query.status {
             switch status {

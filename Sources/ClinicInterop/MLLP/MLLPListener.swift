@@ -9,8 +9,9 @@ import Synchronization
 /// Each connection's messages are handled one at a time, in order: the handler's answer (the
 /// ACK) for one message is written before the next message is read. A connection that breaks
 /// the framing is closed, as is one idle for `idleTimeout`; connections beyond
-/// `maximumConnections` are closed as they arrive. On graceful shutdown it stops accepting,
-/// closes idle connections at once and busy ones once the message in progress is answered.
+/// `maximumConnections` are closed as they arrive. On graceful shutdown or cancellation it
+/// stops accepting, closes idle connections at once and busy ones once the message in progress
+/// is answered (the handler is not cancelled: a result half-stored is worse than a late stop).
 public struct MLLPListener: Service {
     /// Takes one message's payload, returns the acknowledgement's payload (unframed).
     public typealias Handler = @Sendable ([UInt8]) async -> [UInt8]
@@ -61,72 +62,78 @@ public struct MLLPListener: Service {
         let boundPort = server.channel.localAddress?.port ?? port
         logger.info("MLLP listener accepting connections", metadata: ["host": "\(host)", "port": "\(boundPort)"])
         onListening(boundPort)
-        let connections = ConnectionCount()
+        let registry = ConnectionRegistry(maximum: maximumConnections)
         let serverChannel = server.channel
+        // The accept loop runs in a task that is never cancelled: a cancelled iteration drops the
+        // connections accepted but not yet handed out, and NIO stops the process when an
+        // accepted connection is dropped without `executeThenClose`. Stopping closes the
+        // listening socket instead, which ends the loop once every accepted connection is served.
+        let accepting = Task { try await accept(server, registry) }
         try await withTaskCancellationOrGracefulShutdownHandler {
-            try await withThrowingDiscardingTaskGroup { group in
-                try await server.executeThenClose { inbound in
-                    do {
-                        for try await connection in inbound {
-                            guard connections.claim(below: maximumConnections) else {
-                                logger.warning(
-                                    "MLLP connection refused: too many open connections",
-                                    metadata: ["maximum": "\(maximumConnections)"])
-                                connection.channel.close(promise: nil)
-                                continue
-                            }
-                            group.addTask {
-                                await serve(connection)
-                                connections.release()
-                            }
-                        }
-                    } catch {
-                        // Closing the listening socket on shutdown can end the accept loop with an error.
-                        logger.debug("MLLP accept loop ended", metadata: ["error": "\(error)"])
-                    }
-                }
-            }
+            try await accepting.value
         } onCancelOrGracefulShutdown: {
+            registry.stopAll()
             serverChannel.close(promise: nil)
         }
         logger.info("MLLP listener stopped", metadata: ["port": "\(boundPort)"])
     }
 
-    private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
+    private func accept(
+        _ server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>, _ registry: ConnectionRegistry
+    ) async throws {
+        try await withThrowingDiscardingTaskGroup { group in
+            try await server.executeThenClose { inbound in
+                do {
+                    for try await connection in inbound {
+                        guard let gate = registry.admit(connection.channel) else {
+                            logger.warning(
+                                "MLLP connection refused: too many open connections",
+                                metadata: ["maximum": "\(maximumConnections)"])
+                            try? await connection.executeThenClose { _, _ in }
+                            continue
+                        }
+                        group.addTask {
+                            await serve(connection, gate)
+                            registry.remove(gate)
+                        }
+                    }
+                } catch  where registry.isStopping {
+                    // Closing the listening socket to stop may end the loop with an error.
+                    logger.debug("MLLP accept loop ended", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, _ gate: ConnectionGate) async {
         var logger = self.logger
         logger[metadataKey: "mllp.peer"] = "\(connection.channel.remoteAddress?.description ?? "unknown")"
-        let channel = connection.channel
-        let gate = ConnectionGate()
         logger.debug("MLLP connection opened")
-        await withTaskCancellationOrGracefulShutdownHandler {
-            do {
-                try await connection.executeThenClose { inbound, outbound in
-                    var decoder = MLLPFrameDecoder(maximumFrameSize: maximumMessageBytes)
-                    for try await buffer in inbound {
-                        let payloads: [[UInt8]]
-                        do {
-                            payloads = try decoder.append(buffer.readableBytesView)
-                        } catch {
-                            logger.warning(
-                                "MLLP framing error; closing the connection", metadata: ["error": "\(error)"])
-                            return
-                        }
-                        for payload in payloads {
-                            guard gate.startMessage() else { return }
-                            let acknowledgement = await handler(payload)
-                            try await outbound.write(ByteBuffer(bytes: MLLPFrameDecoder.frame(acknowledgement)))
-                            guard gate.finishMessage() else { return }
-                        }
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                guard !gate.isStopping else { return }
+                var decoder = MLLPFrameDecoder(maximumFrameSize: maximumMessageBytes)
+                for try await buffer in inbound {
+                    let payloads: [[UInt8]]
+                    do {
+                        payloads = try decoder.append(buffer.readableBytesView)
+                    } catch {
+                        logger.warning("MLLP framing error; closing the connection", metadata: ["error": "\(error)"])
+                        return
                     }
-                    if decoder.isInsideFrame {
-                        logger.warning("MLLP connection closed in the middle of a message")
+                    for payload in payloads {
+                        guard gate.startMessage() else { return }
+                        let acknowledgement = await handler(payload)
+                        try await outbound.write(ByteBuffer(bytes: MLLPFrameDecoder.frame(acknowledgement)))
+                        guard gate.finishMessage() else { return }
                     }
                 }
-            } catch {
-                logger.debug("MLLP connection ended with an error", metadata: ["error": "\(error)"])
+                if decoder.isInsideFrame {
+                    logger.warning("MLLP connection closed in the middle of a message")
+                }
             }
-        } onCancelOrGracefulShutdown: {
-            if gate.stop() { channel.close(promise: nil) }
+        } catch {
+            logger.debug("MLLP connection ended with an error", metadata: ["error": "\(error)"])
         }
         logger.debug("MLLP connection closed")
     }
@@ -145,20 +152,44 @@ private final class CloseWhenIdleHandler: ChannelInboundHandler, Sendable {
     }
 }
 
-/// How many connections are open, shared by the accept loop and the connections' tasks.
-private final class ConnectionCount: Sendable {
-    private let count = Mutex(0)
+/// The open connections, shared by the accept loop, the connections and the stop signal.
+private final class ConnectionRegistry: Sendable {
+    private struct State {
+        var stopping = false
+        var open: [ObjectIdentifier: (gate: ConnectionGate, channel: any Channel)] = [:]
+    }
 
-    func claim(below maximum: Int) -> Bool {
-        count.withLock { count in
-            guard count < maximum else { return false }
-            count += 1
-            return true
+    private let maximum: Int
+    private let state = Mutex(State())
+
+    init(maximum: Int) {
+        self.maximum = maximum
+    }
+
+    var isStopping: Bool { state.withLock { $0.stopping } }
+
+    /// A gate for a new connection, or nil when `maximum` are open already.
+    func admit(_ channel: any Channel) -> ConnectionGate? {
+        state.withLock { state in
+            guard state.open.count < maximum else { return nil }
+            let gate = ConnectionGate()
+            if state.stopping { _ = gate.stop() }
+            state.open[ObjectIdentifier(gate)] = (gate, channel)
+            return gate
         }
     }
 
-    func release() {
-        count.withLock { $0 -= 1 }
+    func remove(_ gate: ConnectionGate) {
+        state.withLock { _ = $0.open.removeValue(forKey: ObjectIdentifier(gate)) }
+    }
+
+    /// Tells every connection to stop: idle ones are closed now, busy ones after their answer.
+    func stopAll() {
+        let idle = state.withLock { state in
+            state.stopping = true
+            return state.open.values.filter { $0.gate.stop() }.map(\.channel)
+        }
+        for channel in idle { channel.close(promise: nil) }
     }
 }
 
@@ -190,6 +221,8 @@ private final class ConnectionGate: Sendable {
             return true
         }
     }
+
+    var isStopping: Bool { phase.withLock { $0 == .stopping } }
 
     /// Asks the connection to stop; true when it is idle and can be closed at once.
     func stop() -> Bool {
