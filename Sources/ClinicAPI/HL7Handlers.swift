@@ -15,7 +15,8 @@ extension APIHandler {
         }
         // The body guard has already bounded it; this only collects what is in memory.
         let bytes = try await [UInt8](collecting: body, upTo: .max)
-        let reply = try await HL7ResultIntake(imaging: services.imaging).receive(bytes, actor: RequestScope.actor())
+        let reply = try await HL7ResultIntake(imaging: services.imaging, messages: services.interfaceMessages).receive(
+            bytes, actor: RequestScope.actor())
         let ack = HTTPBody(reply.acknowledgement)
         if reply.unavailable {
             return .serviceUnavailable(.init(headers: .init(retryAfter: "1"), body: .applicationHl7V2(ack)))

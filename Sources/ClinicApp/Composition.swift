@@ -42,6 +42,7 @@ extension APIServices {
             audit: audit,
             auditTrail: AuditService(store: audit, reach: reach),
             readiness: PostgresReadinessProbe(database: database, migrations: try Migration.bundled()),
+            interfaceMessages: PostgresInterfaceMessageLog(database: database),
             now: now)
     }
 }

@@ -13,6 +13,8 @@ public struct APIServices: Sendable {
     public let audit: any AuditStore
     public let auditTrail: AuditService
     public let readiness: any ReadinessProbe
+    /// Accepted HL7 messages, so a redelivery answers as the first delivery did.
+    public let interfaceMessages: any InterfaceMessageLog
     /// The clock every service was given: the API reads it once per request.
     public let now: @Sendable () -> Date
 
@@ -20,8 +22,10 @@ public struct APIServices: Sendable {
         referrals: ReferralService, imaging: ImagingService, evaluations: EvaluationService, setup: ClinicSetupService,
         scheduling: SchedulingService, waitlist: WaitlistService, reports: NightlyReportService, tokens: TokenService,
         audit: any AuditStore, auditTrail: AuditService,
-        readiness: any ReadinessProbe, now: @escaping @Sendable () -> Date = Date.init
+        readiness: any ReadinessProbe, interfaceMessages: any InterfaceMessageLog,
+        now: @escaping @Sendable () -> Date = Date.init
     ) {
+        self.interfaceMessages = interfaceMessages
         self.waitlist = waitlist
         self.reports = reports
         self.setup = setup

@@ -102,7 +102,8 @@ struct ServeCommand: AsyncParsableCommand {
                         logger.notice("MLLP listening", metadata: ["address": "\(mllp.host):\(port)"])
                     },
                     handler: MLLPResultHandler(
-                        imaging: api.imaging, tokens: api.tokens, secret: mllp.token, deadline: requestTimeout,
+                        intake: HL7ResultIntake(imaging: api.imaging, messages: api.interfaceMessages),
+                        tokens: api.tokens, secret: mllp.token, deadline: requestTimeout,
                         clock: api.now, logger: logger
                     ).handle)
             }

@@ -91,8 +91,43 @@ struct HL7IntakeTests {
             let again = try await client.postHL7(token: ris, message)
             #expect(first.status == .ok && again.status == .ok)
             #expect(HL7Samples.msa(again.ack)?.code == "AA")
-            #expect(again.ack.contains("already stored"))
+            // The first delivery's ACK, as it was sent.
+            #expect(again.ack == first.ack)
             #expect(try await db.count("imaging_result_revisions") == 1)
+        }
+    }
+
+    @Test("a preliminary result redelivered after its final one answers with its first ACK and changes nothing")
+    func redeliveryAfterRevision() async throws {
+        try await withApp { client, db in
+            let clinic = try await Fixtures(db).clinic()
+            let ris = try await Fixtures(db).token(.intake)
+            let preliminary = HL7Samples.mri(clinic: clinic.id.description, control: "MSG-P", status: "P")
+            let first = try await client.postHL7(token: ris, preliminary)
+            _ = try await client.postHL7(
+                token: ris, HL7Samples.mri(clinic: clinic.id.description, control: "MSG-F", status: "F"))
+            let again = try await client.postHL7(token: ris, preliminary.replacingOccurrences(of: "\r", with: "\r\n"))
+            #expect(again.status == .ok)
+            #expect(again.ack == first.ack)
+            #expect(try await db.count("imaging_result_revisions") == 2)
+            #expect(try await db.count("imaging_results", where: "result_status = 'final'") == 1)
+        }
+    }
+
+    @Test("a control id used again for another message is AE 205 at MSH-10, and stores nothing")
+    func controlIDReused() async throws {
+        try await withApp { client, db in
+            let clinic = try await Fixtures(db).clinic()
+            let ris = try await Fixtures(db).token(.intake)
+            _ = try await client.postHL7(token: ris, HL7Samples.mri(clinic: clinic.id.description, control: "MSG-7"))
+            let other = try await client.postHL7(
+                token: ris, HL7Samples.mri(clinic: clinic.id.description, control: "MSG-7", accession: "CT-2026-0042"))
+            #expect(other.status == .unprocessableContent)
+            #expect(other.ack.contains("205^"))
+            #expect(
+                HL7Samples.segments(other.ack).first { $0.first == "ERR" }?.dropFirst().first?.hasPrefix("MSH^1^10")
+                    == true)
+            #expect(try await db.count("imaging_results") == 1)
         }
     }
 

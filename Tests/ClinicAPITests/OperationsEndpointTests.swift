@@ -76,7 +76,8 @@ struct OperationsEndpointTests {
                 referrals: live.referrals, imaging: live.imaging, evaluations: live.evaluations, setup: live.setup,
                 scheduling: live.scheduling, waitlist: live.waitlist, reports: live.reports, tokens: live.tokens,
                 audit: live.audit, auditTrail: live.auditTrail,
-                readiness: PostgresReadinessProbe(database: db.database, migrations: try Migration.bundled() + [extra]))
+                readiness: PostgresReadinessProbe(database: db.database, migrations: try Migration.bundled() + [extra]),
+                interfaceMessages: live.interfaceMessages)
         }) { client, _ in
             try await client.execute(uri: "/ready", method: .get) { response in
                 #expect(response.status == .serviceUnavailable)

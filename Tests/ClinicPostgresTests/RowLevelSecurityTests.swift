@@ -115,4 +115,28 @@ struct RowLevelSecurityTests {
             #expect(try await db.count("referrals", where: "reason = 'edited' AND clinic_id = '\(desert)'") == 1)
         }
     }
+
+    @Test("an HL7 message acknowledged for one clinic is not found under another clinic's scope")
+    func interfaceMessagesAreScoped() async throws {
+        try await withTestDatabase(poolSize: 1) { db in
+            let (desert, mesa) = try await twoClinics(db)
+            let log = PostgresInterfaceMessageLog(database: db.database)
+            let message = LoggedInterfaceMessage(
+                clinicID: desert, sender: "RIS^DESERT RAD", controlID: "MSG-0001",
+                digest: Array(repeating: 7, count: 32),
+                acknowledgement: "MSH|^~\\&|CLINIC\rMSA|AA|MSG-0001\r",
+                receivedAt: Date(timeIntervalSince1970: 1_796_212_800))
+            try await log.record(message, scope: .clinics([desert]))
+            #expect(
+                try await log.message(
+                    clinicID: desert, sender: message.sender, controlID: "MSG-0001", scope: .clinics([desert]))
+                    == message)
+            #expect(
+                try await log.message(
+                    clinicID: desert, sender: message.sender, controlID: "MSG-0001", scope: .clinics([mesa])) == nil)
+            try await expectForbidden(db, .clinics([mesa])) {
+                "INSERT INTO interface_messages VALUES (\(desert.rawValue), 'X', 'Y', decode(repeat('00', 32), 'hex'), 'ack', now())"
+            }
+        }
+    }
 }

@@ -342,15 +342,25 @@ def hl7_http_final_result() -> str:
 
 def hl7_http_redelivery_is_replay() -> str:
     accession, mrn, control = unique("MR"), unique("FRSC"), unique("CTL")
-    message = oru(accession, mrn, control)
+    message = oru(accession, mrn, control, status="P")
     first = ack_of(post_hl7(message), 200, "AA", "first delivery")
     again = ack_of(post_hl7(message), 200, "AA", "redelivery")
     check(again.control_id == control, f"redelivery MSA-2 {again.control_id!r}")
     first_id = acked_id(first, accession, "stored", "first delivery")
-    check(acked_id(again, accession, "already stored", "redelivery") == first_id, "the redelivery names another result")
+    # A redelivery is answered with the first delivery's ACK, as it was sent.
+    check(acked_id(again, accession, "stored", "redelivery") == first_id, "the redelivery names another result")
+    check(again.text == first.text, "the redelivery's ACK differs from the first one")
+    # Even after a later revision, the preliminary message sent again answers as it did.
+    final = oru(accession, mrn, unique("CTL"), status="F")
+    ack_of(post_hl7(final), 200, "AA", "final")
+    late = ack_of(post_hl7(message), 200, "AA", "redelivery after the final result")
+    check(late.text == first.text, "the late redelivery's ACK differs from the first one")
     rows = results_for(accession)
-    check(len(rows) == 1 and rows[0][1] == 1, f"after a redelivery: {rows}, expected one result at revision 1")
-    return f"{first.detail!r} then {again.detail!r}; one result, revision 1"
+    check(len(rows) == 1 and rows[0][1] == 2, f"after the redeliveries: {rows}, expected one result at revision 2")
+    # The same control id with another message is AE 205 at MSH-10.
+    other = ack_of(post_hl7(oru(unique("MR"), mrn, control)), 422, "AE", "control id reused")
+    check("205" in (other.err or ""), f"control id reused: {other.text!r}")
+    return f"{first.detail!r} twice, and again after a revision; one result; a reused control id AE 205"
 
 
 def hl7_http_preliminary_final_corrected() -> str:

@@ -15,14 +15,17 @@ public struct HL7Reply: Sendable, Equatable {
 /// imaging result and hand them to the same service as the JSON intake, then acknowledge.
 ///
 /// The clinic is the receiving facility (MSH-6) as a clinic id, or the actor's only clinic.
-/// Every order is validated before any is stored. A redelivered message (same control id, same
-/// content) replays: the service recognises each accession and content, stores nothing new,
-/// and the ACK is AA again.
+/// Every order is validated before any is stored. A redelivered message (the sender's MSH-3^MSH-4
+/// and MSH-10 again, with the same content) is answered with the ACK it first got and changes
+/// nothing, even when later messages have revised its results since; the same control id with
+/// other content is AE.
 public struct HL7ResultIntake: Sendable {
     let imaging: ImagingService
+    let messages: any InterfaceMessageLog
 
-    public init(imaging: ImagingService) {
+    public init(imaging: ImagingService, messages: any InterfaceMessageLog) {
         self.imaging = imaging
+        self.messages = messages
     }
 
     /// Takes one message as sent. Only an unexpected failure is thrown (the caller answers it
@@ -44,11 +47,32 @@ public struct HL7ResultIntake: Sendable {
         }
         do {
             let clinic = try await clinic(for: header, actor: actor)
+            let sender = Self.sender(header)
+            let digest = Self.digest(bytes)
+            if let earlier = try await messages.message(
+                clinicID: clinic.id, sender: sender, controlID: header.controlID, scope: actor.scope)
+            {
+                guard earlier.digest == digest else {
+                    throw HL7Rejection(
+                        .error, .duplicateKeyIdentifier, at: HL7Location(segment: "MSH", field: 10),
+                        "MSH-10 control id \(header.controlID) was used before by \(sender) for another message; "
+                            + "send a new message under a new control id")
+                }
+                return HL7Reply(acknowledgement: earlier.acknowledgement, code: .accept, unavailable: false)
+            }
             let oru = try ORUResult(message: message, zone: clinic.timeZone.zone)
             let submitted = try await imaging.submit(
                 all: oru.drafts(clinicID: clinic.id.description), clinic: clinic, actor: actor)
-            return reply(
+            let accepted = reply(
                 header, accepting: zip(oru.results, submitted).map { ($0.accessionNumber, $1.submission) }, actor)
+            // The results are stored: the answer is AA whether or not the log keeps it. Without the
+            // entry a redelivery is still recognised, by accession and content, until a revision.
+            try? await messages.record(
+                LoggedInterfaceMessage(
+                    clinicID: clinic.id, sender: sender, controlID: header.controlID, digest: digest,
+                    acknowledgement: accepted.acknowledgement, receivedAt: actor.at),
+                scope: actor.scope)
+            return accepted
         } catch let rejection as HL7Rejection {
             return reply(header, refusing: rejection, actor: actor)
         } catch let error as ServiceError {
@@ -62,6 +86,18 @@ public struct HL7ResultIntake: Sendable {
             }
             return reply(header, refusing: Self.rejection(for: error), actor: actor)
         }
+    }
+
+    /// Who sent the message, as the log keys it: `MSH-3^MSH-4`.
+    static func sender(_ header: HL7Header) -> String {
+        String(header.sendingApplication.prefix(199)) + "^" + String(header.sendingFacility.prefix(199))
+    }
+
+    /// The message's digest, whatever its segments end with.
+    static func digest(_ bytes: [UInt8]) -> [UInt8] {
+        let text = String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\r\n", with: "\r")
+            .replacingOccurrences(of: "\n", with: "\r")
+        return IdempotencyClaim.fingerprint([String(text.reversed().drop { $0 == "\r" }.reversed())])
     }
 
     /// An AR for a message refused before it was read (the sender may resend it): answered to its

@@ -18,10 +18,10 @@ public struct MLLPResultHandler: Sendable {
     let logger: Logger
 
     public init(
-        imaging: ImagingService, tokens: TokenService, secret: String, deadline: Duration,
+        intake: HL7ResultIntake, tokens: TokenService, secret: String, deadline: Duration,
         clock: @escaping @Sendable () -> Date, logger: Logger
     ) {
-        intake = HL7ResultIntake(imaging: imaging)
+        self.intake = intake
         self.tokens = tokens
         self.secret = secret
         self.deadline = deadline

@@ -49,25 +49,28 @@ public struct MLLPListener: Service {
 
     public func run() async throws {
         let idleTimeout = TimeAmount(self.idleTimeout)
+        let registry = ConnectionRegistry(maximum: maximumConnections)
         let server = try await ServerBootstrap(group: eventLoopGroup)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            // Reads start once the connection is handed out (see `open`).
+            .childChannelOption(.autoRead, value: false)
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // Refused once stopping: NIO then closes it.
+                    guard registry.accept(channel) else { throw ChannelError.ioOnClosedChannel }
                     try channel.pipeline.syncOperations.addHandlers(
                         IdleStateHandler(readTimeout: idleTimeout), CloseWhenIdleHandler())
-                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    return channel
                 }
             }
         let boundPort = server.channel.localAddress?.port ?? port
         logger.info("MLLP listener accepting connections", metadata: ["host": "\(host)", "port": "\(boundPort)"])
         onListening(boundPort)
-        let registry = ConnectionRegistry(maximum: maximumConnections)
         let serverChannel = server.channel
-        // The accept loop runs in a task that is never cancelled: a cancelled iteration drops the
-        // connections accepted but not yet handed out, and NIO stops the process when an
-        // accepted connection is dropped without `executeThenClose`. Stopping closes the
-        // listening socket instead, which ends the loop once every accepted connection is served.
+        // The accept loop runs in a task that is never cancelled, so that it hands out every
+        // connection already accepted: stopping closes the listening socket instead, which ends
+        // the loop once those are served.
         let accepting = Task { try await accept(server, registry) }
         try await withTaskCancellationOrGracefulShutdownHandler {
             try await accepting.value
@@ -78,18 +81,23 @@ public struct MLLPListener: Service {
         logger.info("MLLP listener stopped", metadata: ["port": "\(boundPort)"])
     }
 
-    private func accept(
-        _ server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>, _ registry: ConnectionRegistry
-    ) async throws {
+    private func accept(_ server: NIOAsyncChannel<any Channel, Never>, _ registry: ConnectionRegistry) async throws {
         try await withThrowingDiscardingTaskGroup { group in
+            // However the loop ends, the connections it leaves are told to stop.
+            defer { registry.stopAll() }
             try await server.executeThenClose { inbound in
                 do {
-                    for try await connection in inbound {
-                        guard let gate = registry.admit(connection.channel) else {
+                    for try await channel in inbound {
+                        guard let gate = registry.admit(channel) else {
                             logger.warning(
                                 "MLLP connection refused: too many open connections",
                                 metadata: ["maximum": "\(maximumConnections)"])
-                            try? await connection.executeThenClose { _, _ in }
+                            channel.close(promise: nil)
+                            continue
+                        }
+                        guard let connection = try? await Self.open(channel) else {
+                            registry.remove(gate)
+                            channel.close(promise: nil)
                             continue
                         }
                         group.addTask {
@@ -103,6 +111,22 @@ public struct MLLPListener: Service {
                 }
             }
         }
+    }
+
+    /// Wraps an accepted connection for async use, and only then lets it read.
+    ///
+    /// The server stream hands out plain channels, not `NIOAsyncChannel`s: NIO stops the process
+    /// when a wrapped connection is dropped without `executeThenClose`, and a server stream drops
+    /// the connections it holds when the listening socket closes as they arrive (swift-nio#2813).
+    /// Until this runs, reads are off, so nothing can arrive before the async handler is in place.
+    private static func open(_ channel: any Channel) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
+        try await channel.eventLoop.submit {
+            guard let options = channel.syncOptions else { throw ChannelError.operationUnsupported }
+            // Both happen in this one event-loop turn, before any read is processed; wrapping
+            // comes last so that nothing wrapped is dropped if turning reads on fails.
+            try options.setOption(.autoRead, value: true)
+            return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+        }.get()
     }
 
     private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, _ gate: ConnectionGate) async {
@@ -152,10 +176,16 @@ private final class CloseWhenIdleHandler: ChannelInboundHandler, Sendable {
     }
 }
 
-/// The open connections, shared by the accept loop, the connections and the stop signal.
+/// The connections accepted and the ones open, shared by the accept loop, the connections and
+/// the stop signal.
+///
+/// An accepted connection is tracked from the moment NIO accepts it: when the listening socket
+/// closes, NIO's server stream may drop connections it has not handed out yet (swift-nio#2813),
+/// and stopping closes those too rather than leave them open with reads off.
 private final class ConnectionRegistry: Sendable {
     private struct State {
         var stopping = false
+        var accepted: [ObjectIdentifier: any Channel] = [:]
         var open: [ObjectIdentifier: (gate: ConnectionGate, channel: any Channel)] = [:]
     }
 
@@ -168,9 +198,19 @@ private final class ConnectionRegistry: Sendable {
 
     var isStopping: Bool { state.withLock { $0.stopping } }
 
-    /// A gate for a new connection, or nil when `maximum` are open already.
+    /// Notes a connection NIO has just accepted; false when stopping, and it must be closed.
+    func accept(_ channel: any Channel) -> Bool {
+        state.withLock { state in
+            guard !state.stopping else { return false }
+            state.accepted[ObjectIdentifier(channel)] = channel
+            return true
+        }
+    }
+
+    /// A gate for a connection handed out by the accept loop, or nil when `maximum` are open already.
     func admit(_ channel: any Channel) -> ConnectionGate? {
         state.withLock { state in
+            state.accepted.removeValue(forKey: ObjectIdentifier(channel))
             guard state.open.count < maximum else { return nil }
             let gate = ConnectionGate()
             if state.stopping { _ = gate.stop() }
@@ -183,13 +223,16 @@ private final class ConnectionRegistry: Sendable {
         state.withLock { _ = $0.open.removeValue(forKey: ObjectIdentifier(gate)) }
     }
 
-    /// Tells every connection to stop: idle ones are closed now, busy ones after their answer.
+    /// Tells every connection to stop: ones not handed out and idle ones are closed now, busy
+    /// ones after their answer.
     func stopAll() {
-        let idle = state.withLock { state in
+        let closing = state.withLock { state in
             state.stopping = true
-            return state.open.values.filter { $0.gate.stop() }.map(\.channel)
+            let waiting = Array(state.accepted.values)
+            state.accepted = [:]
+            return waiting + state.open.values.filter { $0.gate.stop() }.map(\.channel)
         }
-        for channel in idle { channel.close(promise: nil) }
+        for channel in closing { channel.close(promise: nil) }
     }
 }
 
