@@ -9,6 +9,7 @@ public enum ScopedEntity: Hashable, Sendable {
     case appointment(AppointmentID)
     case offer(OfferID)
     case imagingResult(ImagingResultID)
+    case patient(PatientID)
 
     /// The entity's type as the audit trail names it.
     public var type: String {
@@ -19,6 +20,7 @@ public enum ScopedEntity: Hashable, Sendable {
         case .appointment: "appointment"
         case .offer: "offer"
         case .imagingResult: "imaging_result"
+        case .patient: "patient"
         }
     }
 
@@ -30,6 +32,7 @@ public enum ScopedEntity: Hashable, Sendable {
         case .appointment(let id): id.rawValue
         case .offer(let id): id.rawValue
         case .imagingResult(let id): id.rawValue
+        case .patient(let id): id.rawValue
         }
     }
 }

@@ -200,8 +200,11 @@ public struct ReferralService: Sendable {
 
     /// A patient of the actor's clinics; audited as a read of patient data.
     public func patient(id: PatientID, actor: Actor) async throws -> Patient {
-        guard let patient = try await referrals.patient(id: id, scope: actor.scope) else {
-            throw ServiceError.notFound(entity: "patient")
+        let patient = try await reach.within(.patient(id), actor) {
+            guard let patient = try await referrals.patient(id: id, scope: actor.scope) else {
+                throw ServiceError.notFound(entity: "patient")
+            }
+            return patient
         }
         try await audit.record(
             AuditEntry(actor: actor, action: "patient.read", entityType: "patient", entityID: id.rawValue))

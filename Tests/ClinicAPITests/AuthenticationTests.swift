@@ -147,13 +147,33 @@ struct AuthenticationTests {
                     "rescheduleAppointment", .post, "/v1/appointments/\(UUID())/reschedule",
                     "{\"start\":\"2030-01-07T14:00:00Z\"}"
                 ),
+                ("setClinicContact", .put, "/v1/clinics/\(UUID())/contact", "{}"),
+                ("receiveHL7Result", .post, "/v1/hl7/oru", HL7Samples.mri(clinic: clinic.id.description)),
+                ("fhirReadPatient", .get, "/fhir/r4/Patient/\(UUID())", nil),
+                ("fhirSearchServiceRequests", .get, "/fhir/r4/ServiceRequest", nil),
+                (
+                    "fhirCreateServiceRequest", .post, "/fhir/r4/ServiceRequest",
+                    FHIRSamples.serviceRequest(clinic: clinic.id)
+                ),
+                ("fhirReadServiceRequest", .get, "/fhir/r4/ServiceRequest/\(UUID())", nil),
+                ("fhirSearchAppointments", .get, "/fhir/r4/Appointment", nil),
+                ("fhirReadAppointment", .get, "/fhir/r4/Appointment/\(UUID())", nil),
+                ("fhirSearchSchedules", .get, "/fhir/r4/Schedule", nil),
+                ("fhirReadSchedule", .get, "/fhir/r4/Schedule/\(clinic.id)-procedure", nil),
+                ("fhirSearchSlots", .get, "/fhir/r4/Slot?schedule=\(clinic.id)-procedure", nil),
+                ("fhirReadDiagnosticReport", .get, "/fhir/r4/DiagnosticReport/\(UUID())", nil),
+                ("fhirReadLocation", .get, "/fhir/r4/Location/\(clinic.id)", nil),
             ]
             #expect(
                 Set(requests.map(\.operation))
                     == Set(PermissionMatrix.operations.filter { $0.access != .anonymous }.map(\.operationID)))
             for request in requests {
+                // HL7 v2 is text; everything else is JSON.
+                let type = request.uri.hasPrefix("/v1/hl7/") ? "application/hl7-v2" : "application/json"
                 var anonymous: HTTPFields = [:]
-                if request.body != nil { anonymous[.contentType] = "application/json" }
+                if request.body != nil { anonymous[.contentType] = type }
+                var authenticated = HTTPFields.bearer(token, json: false)
+                if request.body != nil { authenticated[.contentType] = type }
                 try await client.execute(
                     uri: request.uri, method: request.method, headers: anonymous,
                     body: request.body.map { ByteBuffer(json: $0) }
@@ -161,7 +181,7 @@ struct AuthenticationTests {
                     #expect(response.status == .unauthorized, "no token: \(request.operation)")
                 }
                 try await client.execute(
-                    uri: request.uri, method: request.method, headers: .bearer(token, json: request.body != nil),
+                    uri: request.uri, method: request.method, headers: authenticated,
                     body: request.body.map { ByteBuffer(json: $0) }
                 ) { response in
                     if PermissionMatrix.allows(role, request.operation) {

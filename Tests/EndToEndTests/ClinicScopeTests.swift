@@ -56,7 +56,8 @@ struct ClinicScopeTests {
         let path: String
         let body: String?
         let reach: Reach
-        var isList: Bool { operation == "listReferrals" }
+        /// A search whose filter names the other clinic: an empty answer, the refusal audited.
+        var isList: Bool { ["listReferrals", "fhirSearchSlots"].contains(operation) }
     }
 
     /// Every operation of the matrix that needs a token, against `site` (`n` keeps names unique).
@@ -204,7 +205,76 @@ struct ClinicScopeTests {
             Probe(
                 operation: "listAuditEntries", method: "GET", path: "/v1/audit?entityId=\(site.referral)", body: nil,
                 reach: .network),
+            Probe(
+                operation: "setClinicContact", method: "PUT", path: "/v1/clinics/\(clinic)/contact",
+                body: #"{"phone":"+1-480-555-0142"}"#, reach: .clinic),
+            Probe(
+                operation: "receiveHL7Result", method: "POST", path: "/v1/hl7/oru", body: hl7(clinic, n), reach: .clinic
+            ),
+            Probe(
+                operation: "fhirReadPatient", method: "GET", path: "/fhir/r4/Patient/\(site.patient)", body: nil,
+                reach: .entity),
+            Probe(
+                operation: "fhirSearchServiceRequests", method: "GET",
+                path: "/fhir/r4/ServiceRequest?patient=Patient/\(site.patient)", body: nil, reach: .filter),
+            Probe(
+                operation: "fhirCreateServiceRequest", method: "POST", path: "/fhir/r4/ServiceRequest",
+                body: serviceRequest(clinic, n), reach: .clinic),
+            Probe(
+                operation: "fhirReadServiceRequest", method: "GET", path: "/fhir/r4/ServiceRequest/\(site.referral)",
+                body: nil, reach: .entity),
+            Probe(
+                operation: "fhirSearchAppointments", method: "GET",
+                path: "/fhir/r4/Appointment?patient=\(site.patient)", body: nil, reach: .filter),
+            Probe(
+                operation: "fhirReadAppointment", method: "GET", path: "/fhir/r4/Appointment/\(site.appointment)",
+                body: nil, reach: .entity),
+            Probe(
+                operation: "fhirSearchSchedules", method: "GET", path: "/fhir/r4/Schedule?actor=Location/\(clinic)",
+                body: nil, reach: .filter),
+            Probe(
+                operation: "fhirReadSchedule", method: "GET", path: "/fhir/r4/Schedule/\(clinic)-procedure", body: nil,
+                reach: .clinic),
+            Probe(
+                operation: "fhirSearchSlots", method: "GET",
+                path: "/fhir/r4/Slot?schedule=Schedule/\(clinic)-procedure",
+                body: nil, reach: .clinic),
+            Probe(
+                operation: "fhirReadDiagnosticReport", method: "GET", path: "/fhir/r4/DiagnosticReport/\(site.imaging)",
+                body: nil, reach: .entity),
+            Probe(
+                operation: "fhirReadLocation", method: "GET", path: "/fhir/r4/Location/\(clinic)", body: nil,
+                reach: .clinic),
         ]
+    }
+
+    /// An ORU^R01 for `clinic` (MSH-6): a T12 wedge fracture on MRI, final.
+    static func hl7(_ clinic: ClinicID, _ n: Int) -> String {
+        var obr = Array(repeating: "", count: 26)
+        obr[0] = "OBR"
+        obr[1] = "1"
+        obr[3] = "HL7-\(n)"
+        obr[7] = "20261120153000-0700"
+        obr[18] = "HL7-\(n)"
+        obr[24] = "MR"
+        obr[25] = "F"
+        return [
+            "MSH|^~\\&|RIS|SCOPE RAD|CLINIC|\(clinic)|20261120160000-0700||ORU^R01^ORU_R01|CTL-\(n)|P|2.5.1",
+            "PID|1||SCOPE-HL7-\(n)^^^SCOPE^MR||OKAFOR^MARGUERITE||19510702|F", obr.joined(separator: "|"),
+            "OBX|1|NM|HEIGHTLOSS^Height loss^99VCF|T12|25|%|||||F",
+        ].joined(separator: "\r") + "\r"
+    }
+
+    /// A referral network's ServiceRequest for `clinic` (its Location), with a contained Patient.
+    static func serviceRequest(_ clinic: ClinicID, _ n: Int) -> String {
+        """
+        {"resourceType":"ServiceRequest","status":"active","intent":"order",
+         "identifier":[{"system":"urn:scope:referrals","value":"SR-\(n)"}],
+         "contained":[{"resourceType":"Patient","id":"p1","identifier":[{"value":"SCOPE-SR-\(n)"}],
+           "name":[{"family":"Okafor","given":["Marguerite"]}],"birthDate":"1951-07-02","gender":"female"}],
+         "subject":{"reference":"#p1"},"locationReference":[{"reference":"Location/\(clinic)"}],
+         "requester":{"display":"Dr. Samuel Ortiz"},"reasonCode":[{"text":"T12 compression fracture after a fall"}]}
+        """
     }
 
     @Test("the probes cover every operation of the permission matrix that needs a token")
@@ -256,7 +326,10 @@ struct ClinicScopeTests {
                         let atOther1 = try await Self.refusals(db, name, clinic: other.clinic)
                         let (nowhereStatus, nowhereBody) = try await Self.send(base, nowhere, token)
                         let refusals2 = try await Self.refusals(db, name)
-                        for secret in other.secrets {
+                        // What the caller sent itself (an HL7 ACK echoes MSH-6, a Bundle's self link the
+                        // query) is not shown to it.
+                        for secret in other.secrets
+                        where !(probe.body ?? "").contains(secret) && !probe.path.contains(secret) {
                             #expect(!body.contains(secret), "\(label) showed \(secret): \(body)")
                             #expect(!nowhereBody.contains(secret), "\(label) (nowhere) showed \(secret)")
                         }
@@ -435,7 +508,8 @@ struct ClinicScopeTests {
         request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
         if probe.method == "PATCH" { request.setValue("\"1\"", forHTTPHeaderField: "If-Match") }
         if let body = probe.body {
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            let type = probe.path.hasPrefix("/v1/hl7/") ? "application/hl7-v2" : "application/json"
+            request.setValue(type, forHTTPHeaderField: "Content-Type")
             request.httpBody = Data(body.utf8)
         }
         for _ in 0..<5 {
@@ -455,8 +529,13 @@ struct ClinicScopeTests {
         ((try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any])?["type"] as? String
     }
 
+    /// The entries of a page: `items` of a `/v1` list, `entry` of a FHIR Bundle (absent when empty).
     static func items(_ body: String) -> Int? {
-        (((try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any])?["items"] as? [Any])?.count
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] else {
+            return nil
+        }
+        if object["resourceType"] as? String == "Bundle" { return (object["entry"] as? [Any])?.count ?? 0 }
+        return (object["items"] as? [Any])?.count
     }
 
     static func iso(_ date: Date) -> String { date.formatted(Date.ISO8601FormatStyle()) }

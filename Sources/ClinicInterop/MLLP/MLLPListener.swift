@@ -57,8 +57,12 @@ public struct MLLPListener: Service {
             .childChannelOption(.autoRead, value: false)
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    // Refused once stopping: NIO then closes it.
-                    guard registry.accept(channel) else { throw ChannelError.ioOnClosedChannel }
+                    guard registry.accept(channel) else {
+                        // Stopping. NIO neither registers nor closes a connection whose initializer
+                        // fails, so it is closed here.
+                        channel.close(promise: nil)
+                        throw ChannelError.ioOnClosedChannel
+                    }
                     try channel.pipeline.syncOperations.addHandlers(
                         IdleStateHandler(readTimeout: idleTimeout), CloseWhenIdleHandler())
                     return channel
