@@ -100,7 +100,9 @@ extension APIHandler {
         let appointment = try await services.scheduling.appointment(
             id: try FHIRParameters.id(input.path.id, "appointment"), actor: actor)
         let referral = try await services.referrals.referral(id: appointment.referralID, actor: actor)
-        let resource = FHIRAppointment(appointment: appointment, patientID: referral.patient.id)
+        let levels = try await plannedLevels([appointment], actor: actor)
+        let resource = FHIRAppointment(
+            appointment: appointment, patientID: referral.patient.id, procedureLevels: levels[referral.id] ?? [])
         return .ok(.init(body: .applicationFhirJson(try Self.fhir(.appointment(resource)))))
     }
 
@@ -138,10 +140,15 @@ extension APIHandler {
             }
             search.after = after
         }
-        let page = try await services.scheduling.searchAppointments(search, actor: RequestScope.actor())
+        let actor = try RequestScope.actor()
+        let page = try await services.scheduling.searchAppointments(search, actor: actor)
         let next = page.next.map { Self.nextLink(cursor: cursors.token(fhir: "Appointment", $0.payload)) }
+        let levels = try await plannedLevels(page.items.map(\.appointment), actor: actor)
         let entries = page.items.map {
-            FHIRResource.appointment(FHIRAppointment(appointment: $0.appointment, patientID: $0.patientID))
+            FHIRResource.appointment(
+                FHIRAppointment(
+                    appointment: $0.appointment, patientID: $0.patientID,
+                    procedureLevels: levels[$0.appointment.referralID] ?? []))
         }
         return .ok(.init(body: .applicationFhirJson(try Self.bundle(entries, next: next))))
     }
@@ -237,6 +244,14 @@ extension APIHandler {
             id: try FHIRParameters.id(input.path.id, "clinic"), actor: RequestScope.actor())
         let location = FHIRLocation(clinic: setup.clinic, phone: publishing.bookingPhone)
         return .ok(.init(body: .applicationFhirJson(try Self.fhir(.location(location)))))
+    }
+
+    /// The planned levels of the procedures among `appointments`, by referral (one read).
+    private func plannedLevels(_ appointments: [Appointment], actor: Actor) async throws
+        -> [ReferralID: [VertebralLevel]]
+    {
+        let procedures = Set(appointments.filter { $0.kind == .procedure }.map(\.referralID))
+        return try await services.evaluations.plannedLevels(referralIDs: Array(procedures), actor: actor)
     }
 
     /// The clinic and visit kind a schedule id names, within the actor's reach.

@@ -195,6 +195,14 @@ public struct EvaluationService: Sendable {
     }
 
     /// A referral's evaluations, oldest first; audited as a read of patient data.
+    /// The levels each referral's latest evaluation plans to treat (what a procedure is coded
+    /// with), in one read whatever their number; referrals without an evaluation are left out.
+    public func plannedLevels(referralIDs: [ReferralID], actor: Actor) async throws -> [ReferralID: [VertebralLevel]] {
+        guard !referralIDs.isEmpty else { return [:] }
+        return try await evaluations.latestEvaluations(referralIDs: referralIDs, scope: actor.scope)
+            .mapValues(\.findings.levels)
+    }
+
     public func list(referralID: ReferralID, actor: Actor) async throws -> [EvaluationRecord] {
         return try await reach.within(.referral(referralID), actor) {
             guard let list = try await evaluations.evaluations(referralID: referralID, scope: actor.scope) else {

@@ -271,6 +271,32 @@ struct FHIRAPITests {
         }
     }
 
+    @Test("a booked L1 procedure is an Appointment coded CPT 22514, and its referral's reason is coded ICD-10-CM")
+    func procedureCodes() async throws {
+        try await withApp { client, db in
+            let fixtures = Fixtures(db)
+            let (clinic, _) = try await fixtures.schedulableClinic()
+            let scheduler = try await fixtures.token(.scheduler)
+            let referral = try await candidateReferral(client, db, clinic)
+            let monday = Fixtures.nextMondayMorning(in: clinic)
+            let (booked, appointment) = try await post(
+                client, scheduler, "/v1/appointments",
+                "{\"referralId\":\"\(referral)\",\"kind\":\"procedure\",\"start\":\"\(iso(monday))\"}")
+            #expect(booked == 201)
+            let read = try await client.fhir("/fhir/r4/Appointment/\(appointment.string("id")!)", token: scheduler).body
+            let codes = (read["serviceType"] as? [[String: Any]] ?? []).flatMap {
+                $0["coding"] as? [[String: Any]] ?? []
+            }
+            #expect(codes.map { $0["code"] as? String } == ["22514"])
+            #expect(codes.first?["system"] as? String == "http://www.ama-assn.org/go/cpt")
+            let request = try await client.fhir("/fhir/r4/ServiceRequest/\(referral)", token: scheduler).body
+            let reason = (request["reasonCode"] as? [[String: Any]])?.first
+            let coding = (reason?["coding"] as? [[String: Any]])?.first
+            #expect(coding?["system"] as? String == "http://hl7.org/fhir/sid/icd-10-cm")
+            #expect(coding?["code"] as? String == "M48.50XA")
+        }
+    }
+
     @Test("an imaging result reads as a DiagnosticReport")
     func diagnosticReport() async throws {
         try await withApp { client, db in

@@ -25,7 +25,10 @@ public struct FHIRAppointment: Encodable, Sendable, Hashable {
     public var participant: [Participant]
 
     /// - Parameter zone: the clinic's zone, to write start and end on its wall clock; UTC when not given.
-    public init(appointment: Appointment, patientID: PatientID, zone: TimeZone? = nil) {
+    /// - Parameter procedureLevels: for a procedure, the levels its evaluation planned (its CPT codes).
+    public init(
+        appointment: Appointment, patientID: PatientID, zone: TimeZone? = nil, procedureLevels: [VertebralLevel] = []
+    ) {
         id = appointment.id.description
         meta = FHIRMeta(versionId: String(appointment.version), lastUpdated: nil)
         status = Self.status(appointment.state)
@@ -33,7 +36,14 @@ public struct FHIRAppointment: Encodable, Sendable, Hashable {
         if appointment.state == .cancelled || appointment.state == .noShow {
             cancelationReason = appointment.cancelReason.nonEmptyFHIRString.map { .text($0) }
         }
-        serviceType = [.text(Self.serviceText(appointment.kind))]
+        // A procedure's CPT codes follow the levels its evaluation planned (one entry per code billed).
+        let procedureCodes = appointment.kind == .procedure ? BillingCodes.kyphoplasty(levels: procedureLevels) : []
+        serviceType =
+            [.text(Self.serviceText(appointment.kind))]
+            + procedureCodes.map { code in
+                FHIRCodeableConcept(
+                    coding: [FHIRCoding(system: BillingCodes.cptSystem, code: code.code, display: code.display)])
+            }
         appointmentType = .text(Self.serviceText(appointment.kind))
         let write = { (date: Date) in zone.map { FHIRInstant.local(date, in: $0) } ?? FHIRInstant.utc(date) }
         start = write(appointment.start)

@@ -13,9 +13,16 @@ public struct FHIRSchedule: Encodable, Sendable, Hashable {
     public init(clinic: Clinic, kind: VisitKind) {
         id = FHIRIDs.schedule(clinicID: clinic.id, kind: kind)
         active = true
-        // Text only: HL7's service-type code system has no code for spine augmentation or its
-        // evaluation, and a broader code (e.g. a surgical specialty) would mislead a slot finder.
-        serviceType = [.text(Self.serviceText(kind))]
+        // HL7's service-type code system has no code for spine augmentation or its evaluation, and
+        // a broader one (a surgical specialty) would mislead a slot finder: the text says what it
+        // is, and a procedure schedule adds the CPT codes of the first level it offers.
+        serviceType =
+            [.text(Self.serviceText(kind))]
+            + (kind == .procedure ? [BillingCodes.kyphoplastyThoracic, BillingCodes.kyphoplastyLumbosacral] : []).map {
+                FHIRCodeableConcept(coding: [
+                    FHIRCoding(system: BillingCodes.cptSystem, code: $0.code, display: $0.display)
+                ])
+            }
         actor = [.to("Location", clinic.id.description, display: clinic.name.value)]
         comment = "Times are in the clinic's time zone, \(clinic.timeZone.identifier)."
     }

@@ -57,7 +57,15 @@ public struct FHIRServiceRequest: Encodable, Sendable, Hashable {
             },
             display: referral.referringClinician.name.value)
         locationReference = [.to("Location", referral.clinicID.description)]
-        reasonCode = [.text(referral.reason.value)]
+        // The reason as written, coded with the diagnosis its flags support (DOMAIN.md's ICD-10-CM).
+        let diagnosis = BillingCodes.diagnosis(referral.flags)
+        reasonCode = [
+            FHIRCodeableConcept(
+                coding: [
+                    FHIRCoding(system: BillingCodes.icd10System, code: diagnosis.code, display: diagnosis.display)
+                ],
+                text: referral.reason.value)
+        ]
         insurance = referral.payer.nonEmptyFHIRString.map { [FHIRReference(display: $0)] }
         supportingInfo = referral.imagingResultIDs.map { .to("DiagnosticReport", $0.description) }.nonEmptyFHIRArray
         var notes = referral.urgencyReasons.compactMap { reason in

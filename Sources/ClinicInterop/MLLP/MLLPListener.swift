@@ -109,8 +109,9 @@ public struct MLLPListener: Service {
                             registry.remove(gate)
                         }
                     }
-                } catch  where registry.isStopping {
+                } catch {
                     // Closing the listening socket to stop may end the loop with an error.
+                    guard registry.isStopping else { throw error }
                     logger.debug("MLLP accept loop ended", metadata: ["error": "\(error)"])
                 }
             }
