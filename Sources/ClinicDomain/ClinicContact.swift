@@ -36,13 +36,10 @@ public struct ClinicContact: Hashable, Sendable {
         }
         var site: String?
         if let website, !website.isEmpty {
-            if website.count <= 200, let url = URL(string: website),
-                ["http", "https"].contains(url.scheme?.lowercased()),
-                url.host?.isEmpty == false
-            {
+            if website.utf8.count <= 200, Self.isWebAddress(website) {
                 site = website
             } else {
-                collector.add("/website", "must be an http or https URL of at most 200 characters")
+                collector.add("/website", "must be an http or https URL of at most 200 printable ASCII characters")
             }
         }
         if addressLines.count > 2 { collector.add("/address/lines", "must have at most 2 lines") }
@@ -75,6 +72,30 @@ public struct ClinicContact: Hashable, Sendable {
         self.state = state
         self.postalCode = postalCode
         self.country = country
+    }
+
+    /// `http(s)://host[:port][/?#...]`: a host of letters, digits, dots and hyphens, then printable
+    /// ASCII only (what openapi.yaml's pattern says).
+    static func isWebAddress(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        let schemes = [Array("http://".utf8), Array("https://".utf8)]
+        guard let scheme = schemes.first(where: { bytes.starts(with: $0) }) else { return false }
+        let rest = bytes.dropFirst(scheme.count)
+        let isHost: (UInt8) -> Bool = { byte in
+            (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+                || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-")
+        }
+        let host = rest.prefix(while: isHost)
+        guard !host.isEmpty else { return false }
+        var tail = rest.dropFirst(host.count)
+        if tail.first == UInt8(ascii: ":") {
+            let port = tail.dropFirst().prefix { (0x30...0x39).contains($0) }
+            guard (1...5).contains(port.count) else { return false }
+            tail = tail.dropFirst(1 + port.count)
+        }
+        guard let first = tail.first else { return true }
+        return [UInt8(ascii: "/"), UInt8(ascii: "?"), UInt8(ascii: "#")].contains(first)
+            && tail.allSatisfy { (0x21...0x7E).contains($0) }
     }
 
     /// Whether any postal address part is known.

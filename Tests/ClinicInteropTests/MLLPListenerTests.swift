@@ -145,4 +145,21 @@ struct MLLPListenerTests {
             await #expect(throws: (any Error).self) { try await connect(port).channel.close() }
         }
     }
+
+    @Test("stopping while connections are still arriving closes each of them, never a crash")
+    func stopsWhileConnectionsArrive() async throws {
+        try await withListener { port, listener in
+            await withTaskGroup { group in
+                for _ in 0..<40 {
+                    group.addTask {
+                        guard let client = try? await connect(port) else { return }
+                        _ = try? await closesWithoutAnswer(client)
+                    }
+                }
+                try? await Task.sleep(for: .milliseconds(2))
+                listener.cancel()
+                await listener.value
+            }
+        }
+    }
 }
