@@ -164,7 +164,7 @@ let package = Package(
         .testTarget(
             name: "ClinicInteropTests",
             dependencies: [
-                "ClinicDomain", "ClinicServices", "ClinicInterop",
+                "ClinicDomain", "ClinicServices", "ClinicInterop", "ClinicSimulation",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -30,16 +30,7 @@ die() { echo "fuzz: $*" >&2; exit 1; }
 mkdir -p "$OUT"
 
 # --- Schemathesis, pinned in requirements-fuzz.txt, in a private venv -------------------------
-# Reinstalled only when the requirements or the interpreter change (their hash is kept in the
-# venv), so a second run costs nothing and a bumped pin never runs against stale packages.
-want_hash=$( { cat requirements-fuzz.txt; python3 --version; } | sha256sum | cut -d' ' -f1)
-if [[ ! -x $VENV/bin/schemathesis || $(cat "$VENV/.requirements.sha256" 2>/dev/null) != "$want_hash" ]]; then
-  echo "fuzz: installing requirements-fuzz.txt into $VENV" >&2
-  rm -rf "$VENV"   # start clean: a changed pin must not leave the old packages behind
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q --disable-pip-version-check -r requirements-fuzz.txt
-  echo "$want_hash" >"$VENV/.requirements.sha256"
-fi
+bash deploy/python-venv.sh "$VENV" requirements-fuzz.txt >/dev/null
 
 # --- Database: the dev cluster, a throwaway clinic_fuzz database on it ------------------------
 PG_BIN=$(bash deploy/dev-cluster.sh ensure-postgres)

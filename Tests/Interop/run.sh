@@ -15,14 +15,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 bash deploy/dev-cluster.sh ensure-postgres >/dev/null
 [[ -n ${CLINIC_BINARY:-} || -x .build/debug/clinic ]] || swift build --product clinic
 
-VENV=.local/interop-venv
-want=$( { cat requirements-interop.txt; python3 --version; } | sha256sum | cut -d' ' -f1)
-if [[ ! -x $VENV/bin/python || $(cat "$VENV/.requirements.sha256" 2>/dev/null) != "$want" ]]; then
-  echo "interop: installing requirements-interop.txt into $VENV" >&2
-  rm -rf "$VENV"
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q --disable-pip-version-check -r requirements-interop.txt
-  echo "$want" >"$VENV/.requirements.sha256"
-fi
+VENV=$(bash deploy/python-venv.sh .local/interop-venv requirements-interop.txt)
 # shellcheck disable=SC2086
 exec "$VENV/bin/python" -u Tests/Interop/interop.py ${INTEROP:-}
