@@ -201,7 +201,8 @@ extension APIHandler {
         let bounds = range.instants(in: clinic.timeZone)
         let from = max(bounds.from ?? now, now)
         let days = Double(SchedulingService.maximumPublishedDays) * 86_400
-        let to = bounds.before ?? from.addingTimeInterval(14 * 86_400)
+        // Never past year 9999: nothing later can be stored, bound or named.
+        let to = min(bounds.before ?? from.addingTimeInterval(14 * 86_400), Date.storableRange.upperBound)
         if to.timeIntervalSince(from) > days {
             throw APIProblem.validation(
                 "/start",
@@ -212,21 +213,15 @@ extension APIHandler {
             clinicID: clinic.id, kind: kind, from: from, to: to, now: now, scope: actor.scope
         ).filter { wanted.contains($0.isFree) }
         let scheduleID = FHIRIDs.schedule(clinicID: clinic.id, kind: kind)
-        let page = slots.prefix(limit)
-        let entries = try page.map { try slot($0, scheduleID: scheduleID, clinic: clinic) }
-        var next: String?
-        if slots.count > limit, let last = page.last {
-            // The next page is the same search after the last start shown.
-            var items = [
-                URLQueryItem(name: "schedule", value: "Schedule/\(scheduleID)"),
-                URLQueryItem(name: "start", value: "gt" + FHIRInstant.utc(last.start)),
-                URLQueryItem(name: "start", value: "lt" + FHIRInstant.utc(to)),
-                URLQueryItem(name: "_count", value: String(limit)),
-            ]
-            if let status = query.status { items.append(URLQueryItem(name: "status", value: status)) }
-            next = Self.link("Slot", items)
-        }
-        return .ok(.init(body: .applicationFhirJson(try Self.bundle(entries, next: next))))
+        // Slot ids order slots by start and are unique: a page ends after an id, the next one
+        // starts after it, and slots sharing a start are neither skipped nor shown twice.
+        let after = try cursors.fhirCursor(query._cursor, search: "Slot")
+        let all = try slotResources(slots, scheduleID: scheduleID, clinic: clinic)
+        let remaining = all.drop { slot in after.map { slot.id <= $0 } ?? false }
+        let page = Array(remaining.prefix(limit))
+        let next =
+            remaining.count > limit ? page.last.map { Self.nextLink(cursor: cursors.token(fhir: "Slot", $0.id)) } : nil
+        return .ok(.init(body: .applicationFhirJson(try Self.bundle(page.map { $0.resource }, next: next))))
     }
 
     func fhirReadDiagnosticReport(_ input: Operations.FhirReadDiagnosticReport.Input) async throws
@@ -354,19 +349,24 @@ extension APIHandler {
 
     /// The same search as this request's, continued at a sealed cursor.
     static func nextLink(cursor: String) -> String {
-        var components = URLComponents(string: "http://x" + (RequestScope.fhirSelf ?? ""))
-        var items = (components?.queryItems ?? []).filter { $0.name != "_cursor" }
-        items.append(URLQueryItem(name: "_cursor", value: cursor))
-        components?.queryItems = items
-        let path = components?.path.split(separator: "/").last.map(String.init) ?? ""
-        return link(path, components?.queryItems ?? items)
+        let search = RequestScope.fhirSearch
+        let items =
+            (search?.parameters ?? []).filter { $0.name != "_cursor" }.map {
+                URLQueryItem(name: $0.name, value: $0.value)
+            }
+            + [URLQueryItem(name: "_cursor", value: cursor)]
+        let type = search?.path.split(separator: "/").last.map(String.init) ?? ""
+        return link(type, items)
     }
 
     static func link(_ type: String, _ items: [URLQueryItem]) -> String {
-        var components = URLComponents()
-        components.queryItems = items
-        // `+` in an offset is a space to most form decoders: always send it encoded.
-        let query = (components.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B")
+        // Everything but unreserved characters encoded: `+` in an offset is a space to form
+        // decoders, and `&` or `=` inside a value would split it.
+        var unreserved = CharacterSet.alphanumerics.intersection(
+            CharacterSet(charactersIn: Unicode.Scalar(0)...Unicode.Scalar(127)))
+        unreserved.insert(charactersIn: "-._~:/")
+        func encoded(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? "" }
+        let query = items.map { encoded($0.name) + "=" + encoded($0.value ?? "") }.joined(separator: "&")
         return fhirBase + "/" + type + (query.isEmpty ? "" : "?" + query)
     }
 }

@@ -35,10 +35,22 @@ struct FHIRNegotiationMiddleware<Context: RequestContext>: RouterMiddleware {
         // The request relative to the base, for the Bundle's self link and its next page.
         let path = request.uri.path.dropFirst("/fhir/r4".count)
         let relative = String(path) + (request.uri.query.map { "?" + $0 } ?? "")
+        // Decoded once here: the next page's link is written again from these, whatever the
+        // client's encoding was.
+        let search = FHIRSearch(
+            path: String(path), parameters: request.uri.queryParameters.map { (String($0.key), String($0.value)) })
         return try await RequestScope.$fhirBase.withValue(base) {
-            try await RequestScope.$fhirSelf.withValue(relative) { try await next(request, context) }
+            try await RequestScope.$fhirSelf.withValue(relative) {
+                try await RequestScope.$fhirSearch.withValue(search) { try await next(request, context) }
+            }
         }
     }
+}
+
+/// A FHIR request's path after the base and its query parameters, decoded.
+struct FHIRSearch: Sendable {
+    let path: String
+    let parameters: [(name: String, value: String)]
 }
 
 /// The rules FHIRNegotiationMiddleware applies.

@@ -16,6 +16,8 @@ enum RequestScope {
     @TaskLocal static var fhirBase: String?
     /// The FHIR request's path and query after the base (`/Slot?schedule=...`).
     @TaskLocal static var fhirSelf: String?
+    /// The same, decoded: what the next page's link is written from.
+    @TaskLocal static var fhirSearch: FHIRSearch?
 
     /// The request's instant (the clock's reading now, outside a route).
     static var instant: Date { now ?? Date() }

@@ -60,7 +60,7 @@ extension APIHandler {
                 let published = try await services.scheduling.publishedSlots(
                     clinicID: clinic.id, kind: kind, from: now,
                     to: now.addingTimeInterval(Double(Self.publishedDays) * 86_400), now: now, scope: .network)
-                slots += try published.map { try slot($0, scheduleID: scheduleID, clinic: clinic) }
+                slots += try slotResources(published, scheduleID: scheduleID, clinic: clinic).map(\.resource)
             }
             resources = slots
         }
@@ -69,15 +69,29 @@ extension APIHandler {
 
     var cacheControl: String { "public, max-age=\(publishing.cacheSeconds)" }
 
-    /// A published slot as FHIR writes it, with the booking link and phone on free ones.
-    func slot(_ slot: PublishedSlot, scheduleID: String, clinic: Clinic) throws -> FHIRResource {
-        let link = FHIRIDs.slot(scheduleID: scheduleID, start: slot.start).flatMap {
-            publishing.bookingLink(slotID: $0)
+    /// Published slots as FHIR writes them, ordered by id (which orders them by start), with the
+    /// booking link and phone on free ones. A slot's id is its schedule and start minute; visits
+    /// that start in the same minute (two rooms) get `-2`, `-3` ... so that every id is unique.
+    /// A slot whose id cannot be a FHIR id (a start past year 9999) is left out.
+    func slotResources(_ slots: [PublishedSlot], scheduleID: String, clinic: Clinic) throws
+        -> [(id: String, resource: FHIRResource)]
+    {
+        var taken: [String: Int] = [:]
+        var resources: [(id: String, resource: FHIRResource)] = []
+        for slot in slots {
+            guard let base = FHIRIDs.slot(scheduleID: scheduleID, start: slot.start),
+                Date.storableRange.contains(slot.end)
+            else { continue }
+            let count = (taken[base] ?? 0) + 1
+            taken[base] = count
+            let id = count == 1 ? base : base + "-\(count)"
+            guard FHIRIDs.isValid(id) else { continue }
+            let resource = try FHIRSlot(
+                id: id, scheduleID: scheduleID, start: slot.start, end: slot.end, status: slot.isFree ? .free : .busy,
+                zone: clinic.timeZone.zone, bookingLink: slot.isFree ? publishing.bookingLink(slotID: id) : nil,
+                bookingPhone: slot.isFree ? clinic.contact.phone?.value ?? publishing.bookingPhone : nil)
+            resources.append((id, .slot(resource)))
         }
-        return .slot(
-            try FHIRSlot(
-                scheduleID: scheduleID, start: slot.start, end: slot.end, status: slot.isFree ? .free : .busy,
-                zone: clinic.timeZone.zone, bookingLink: slot.isFree ? link : nil,
-                bookingPhone: slot.isFree ? clinic.contact.phone?.value ?? publishing.bookingPhone : nil))
+        return resources.sorted { $0.id < $1.id }
     }
 }

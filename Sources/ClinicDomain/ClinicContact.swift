@@ -28,6 +28,11 @@ public struct ClinicContact: Hashable, Sendable {
         var collector = ViolationCollector()
         func text(_ value: String?, _ pointer: String, _ maximum: Int) -> BoundedText? {
             guard let value, !value.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+            // Counted as the database and the document count: code points, not characters.
+            guard value.unicodeScalars.count <= maximum else {
+                collector.add(pointer, "must be at most \(maximum) characters")
+                return nil
+            }
             return collector.check(pointer) { try BoundedText(value, maxLength: maximum) }
         }
         let phone = text(phone, "/phone", 40)

@@ -314,7 +314,9 @@ public struct PostgresSchedulingStore: SchedulingStore {
     public func searchAppointments(_ query: AppointmentQuery, scope: ClinicScope) async throws -> AppointmentPage {
         let logger = database.logger
         let states = query.states?.map(\.rawValue)
-        let afterStart = query.after.map { Date(timeIntervalSince1970: Double($0.startMicroseconds) / 1_000_000) }
+        // The cursor's instant is bound as whole microseconds: a Date made from them may encode one
+        // microsecond early, and the row it names would come back on the next page.
+        let afterMicroseconds = query.after?.startMicroseconds
         return try await database.withConnection(scope: scope) { connection in
             let rows = try await connection.query(
                 """
@@ -328,8 +330,10 @@ public struct PostgresSchedulingStore: SchedulingStore {
                        OR (lower(a.during) AT TIME ZONE c.time_zone)::date < \(query.dayBefore?.description)::date)
                   AND (\(states)::text[] IS NULL OR a.state = ANY(\(states)))
                   AND (\(query.patientID?.rawValue)::uuid IS NULL OR r.patient_id = \(query.patientID?.rawValue))
-                  AND (\(afterStart)::timestamptz IS NULL
-                       OR (date_trunc('microseconds', lower(a.during)), a.id) > (\(afterStart), \(query.after?.id.rawValue)))
+                  AND (\(afterMicroseconds)::bigint IS NULL
+                       OR (date_trunc('microseconds', lower(a.during)), a.id)
+                          > ('epoch'::timestamptz + \(afterMicroseconds)::bigint * interval '1 microsecond',
+                             \(query.after?.id.rawValue)::uuid))
                 ORDER BY lower(a.during), a.id
                 LIMIT \(query.limit + 1)
                 """, logger: logger

@@ -47,8 +47,9 @@ enum ReferralReads {
               AND ($11::int IS NULL OR (r.status = ANY($12::text[])
                    AND r.window_closes_on >= ($10::timestamptz AT TIME ZONE c.time_zone)::date
                    AND r.window_closes_on <= ($10::timestamptz AT TIME ZONE c.time_zone)::date + $11::int))
-              AND ($13::timestamptz IS NULL
-                   OR (date_trunc('microseconds', r.created_at), r.id) < ($13, $14))
+              AND ($13::bigint IS NULL
+                   OR (date_trunc('microseconds', r.created_at), r.id)
+                      < ('epoch'::timestamptz + $13::bigint * interval '1 microsecond', $14))
               AND ($16::text[] IS NULL OR r.status = ANY($16))
               AND ($17::text IS NULL OR coalesce(r.urgency_override, r.urgency) = $17)
             ORDER BY r.created_at DESC, r.id DESC
@@ -73,7 +74,8 @@ enum ReferralReads {
             // `$11::int` is a 4-byte parameter once prepared; the service bounds the value.
             bindings.append(query.windowClosingWithinDays.map { Int32(clamping: $0) })
             bindings.append(PostgresReferralStore.withoutProcedure)
-            bindings.append(query.after?.createdAt)
+            // Whole microseconds: a Date made from them may encode one microsecond early.
+            bindings.append(query.after?.createdAtMicroseconds)
             bindings.append(query.after?.id.rawValue)
             // One extra row tells whether another page follows.
             bindings.append(query.limit + 1)

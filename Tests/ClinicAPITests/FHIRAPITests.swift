@@ -180,7 +180,8 @@ struct FHIRAPITests {
                 _ = try await client.createReferral(token: scheduler, clinicID: clinic.id, mrn: "MRN-\(index)") { $0 }
             }
             var seen: [String] = []
-            var next: String? = "/fhir/r4/ServiceRequest?_count=3&status=active"
+            // An unknown parameter with characters a URL must encode rides along to every page.
+            var next: String? = "/fhir/r4/ServiceRequest?_count=3&status=active&_note=a%7Cb%26c"
             var pages = 0
             while let uri = next, pages < 10 {
                 let page = try await client.fhir(uri, token: scheduler)
@@ -192,6 +193,9 @@ struct FHIRAPITests {
             }
             #expect(pages == 3)
             #expect(seen.count == 7 && Set(seen).count == 7)
+            let last = try await client.fhir(
+                "/fhir/r4/ServiceRequest?_count=3&status=active&_note=a%7Cb%26c", token: scheduler)
+            #expect(last.body.next?.contains("_note=a%7Cb%26c") == true)
         }
     }
 
@@ -212,6 +216,11 @@ struct FHIRAPITests {
             #expect(unauthenticated.body.issue.code == "login")
             let notUUID = try await client.fhir("/fhir/r4/Patient/example", token: scheduler)
             #expect(notUUID.status == .notFound)
+            // A window at the end of year 9999 is cut there, not a failure.
+            let clinic = try await Fixtures(db).clinic()
+            let lastDays = try await client.fhir(
+                "/fhir/r4/Slot?schedule=\(clinic.id)-evaluation&start=ge9999-12-25T00:00:00Z", token: scheduler)
+            #expect(lastDays.status == .ok)
         }
     }
 
@@ -245,6 +254,36 @@ struct FHIRAPITests {
         }
     }
 
+    @Test("appointments walked one per page by their next links: each once, by start")
+    func appointmentPaging() async throws {
+        try await withApp { client, db in
+            let fixtures = Fixtures(db)
+            let (clinic, _) = try await fixtures.schedulableClinic()
+            let scheduler = try await fixtures.token(.scheduler)
+            let monday = Fixtures.nextMondayMorning(in: clinic)
+            for index in 0..<3 {
+                let referral = try await client.createReferral(
+                    token: scheduler, clinicID: clinic.id, mrn: "MRN-P\(index)"
+                ) {
+                    JSONBody($0).string("id")!
+                }
+                let start = iso(monday.addingTimeInterval(Double(index) * 3_600))
+                let (booked, _) = try await post(
+                    client, scheduler, "/v1/appointments",
+                    "{\"referralId\":\"\(referral)\",\"kind\":\"evaluation\",\"start\":\"\(start)\"}")
+                #expect(booked == 201)
+            }
+            var seen: [String] = []
+            var next: String? = "/fhir/r4/Appointment?_count=1"
+            while let uri = next, seen.count < 10 {
+                let page = try await client.fhir(uri, token: scheduler)
+                seen += page.body.entries.compactMap { $0["start"] as? String }
+                next = page.body.next
+            }
+            #expect(seen.count == 3 && seen == seen.sorted())
+        }
+    }
+
     @Test("the clinic's procedure schedule publishes free slots after the booked ones' offsets, in the clinic's zone")
     func slots() async throws {
         try await withApp { client, db in
@@ -268,6 +307,16 @@ struct FHIRAPITests {
             let ends = slots.compactMap { $0["end"] as? String }
             // One after another, never overlapping.
             #expect(zip(ends, starts.dropFirst()).allSatisfy { $0 <= $1 })
+            // Walked two at a time by its next links: the same slots, each once.
+            var walked: [String] = []
+            var next: String? =
+                "/fhir/r4/Slot?schedule=Schedule/\(clinic.id)-evaluation&start=ge\(day)&start=lt\(day.adding(days: 1))&status=free&_count=2"
+            while let uri = next, walked.count <= slots.count {
+                let page = try await client.fhir(uri, token: scheduler)
+                walked += page.body.entries.compactMap { $0["id"] as? String }
+                next = page.body.next
+            }
+            #expect(walked == slots.compactMap { $0["id"] as? String })
         }
     }
 
@@ -385,6 +434,12 @@ struct ClinicContactTests {
             ) { ($0.status, JSONBody($0)) }
             #expect(status == .badRequest)
             #expect(Set(body.pointers) == ["/website", "/address/country"])
+            // One character of 42 code points is longer than the 40 a phone may have.
+            let combining = try await client.execute(
+                uri: "/v1/clinics/\(clinic.id)/contact", method: .put, headers: .bearer(admin),
+                body: ByteBuffer(json: "{\"phone\":\"1" + String(repeating: "\u{301}", count: 41) + "\"}")
+            ) { ($0.status, JSONBody($0)) }
+            #expect(combining.0 == .badRequest && combining.1.pointers == ["/phone"])
             #expect(try await db.count("clinics", where: "website IS NOT NULL") == 0)
         }
     }

@@ -166,7 +166,10 @@ struct HL7IntakeTests {
     func notHL7() async throws {
         try await withApp { client, db in
             let ris = try await Fixtures(db).token(.intake)
-            for body in ["garbage", "{\"resourceType\":\"Patient\"}", "MSH|", "\u{0B}\u{1C}\r"] {
+            // Combining marks right after "MSH" join its "H" into one Character.
+            for body in [
+                "garbage", "{\"resourceType\":\"Patient\"}", "MSH|", "\u{0B}\u{1C}\r", "MSH\u{301}\u{301}\u{301}",
+            ] {
                 let answer = try await client.postHL7(token: ris, body)
                 #expect(answer.status == .badRequest, "\(body)")
                 #expect(HL7Samples.msa(answer.ack)?.code == "AR", "\(body)")
@@ -239,6 +242,21 @@ struct HL7IntakeTests {
                 token: ris, HL7Samples.mri(clinic: clinic.id.description, extraOrder: second))
             #expect(answer.status == .unprocessableContent)
             #expect(answer.ack.contains("OBR"))
+            #expect(try await db.count("imaging_results") == 0)
+        }
+    }
+
+    @Test("one study sent twice in one message is AE 205 at the second OBR-18, and stores neither")
+    func accessionTwice() async throws {
+        try await withApp { client, db in
+            let clinic = try await Fixtures(db).clinic()
+            let ris = try await Fixtures(db).token(.intake)
+            let again =
+                "OBR|2||MR-2026-1101|72148^MRI LUMBAR SPINE|||20261120153000-0700|||||||||||MR-2026-1101||||||MR|C"
+            let answer = try await client.postHL7(
+                token: ris, HL7Samples.mri(clinic: clinic.id.description, extraOrder: again))
+            #expect(answer.status == .unprocessableContent)
+            #expect(answer.ack.contains("205^"))
             #expect(try await db.count("imaging_results") == 0)
         }
     }

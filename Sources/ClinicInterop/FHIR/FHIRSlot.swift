@@ -18,14 +18,17 @@ public struct FHIRSlot: Encodable, Sendable, Hashable {
     public var start: String
     public var end: String
 
-    /// - Throws: `FHIRInvalidID` when the schedule id and start make no valid FHIR id
-    ///   (see `FHIRIDs.slot(scheduleID:start:)`).
+    /// - Parameter id: the slot's id when the caller has made it unique (two visits starting in
+    ///   one minute); by default `FHIRIDs.slot(scheduleID:start:)`.
+    /// - Throws: `FHIRInvalidID` when the id is no valid FHIR id (see `FHIRIDs.slot(scheduleID:start:)`).
     public init(
-        scheduleID: String, start: Date, end: Date, status: Status, zone: TimeZone, bookingLink: URL?,
-        bookingPhone: String?
+        id: String? = nil, scheduleID: String, start: Date, end: Date, status: Status, zone: TimeZone,
+        bookingLink: URL?, bookingPhone: String?
     ) throws(FHIRInvalidID) {
-        guard let id = FHIRIDs.slot(scheduleID: scheduleID, start: start) else {
-            throw FHIRInvalidID(id: scheduleID)
+        guard let id = id ?? FHIRIDs.slot(scheduleID: scheduleID, start: start), FHIRIDs.isValid(id),
+            Date.storableRange.contains(start), Date.storableRange.contains(end)
+        else {
+            throw FHIRInvalidID(id: id ?? scheduleID)
         }
         self.id = id
         var extensions: [FHIRExtension] = []

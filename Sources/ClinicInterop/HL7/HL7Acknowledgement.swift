@@ -29,13 +29,13 @@ public enum HL7Acknowledgement {
         let version = header.map(\.version).flatMap { HL7Header.supportedVersions.contains($0) ? $0 : nil } ?? "2.5.1"
         var msh = [
             "MSH", HL7EncodingCharacters.standard.msh2, escaped(receivingApplication),
-            escaped(header?.receivingFacility ?? ""), escaped(header?.sendingApplication ?? ""),
-            escaped(header?.sendingFacility ?? ""), timestamp(at), "", "ACK^R01^ACK", escaped(controlID),
+            echoed(header?.receivingFacility), echoed(header?.sendingApplication),
+            echoed(header?.sendingFacility), timestamp(at), "", "ACK^R01^ACK", escaped(controlID),
             processingID, version,
         ]
         let messageText = text ?? rejection?.text ?? ""
         let msa = [
-            "MSA", code.rawValue, escaped(header?.controlID ?? ""),
+            "MSA", code.rawValue, echoed(header?.controlID),
             escaped(truncated(messageText, to: maximumMSATextLength)),
         ]
         var segments = [msa.joined(separator: "|")]
@@ -46,6 +46,12 @@ public enum HL7Acknowledgement {
             msh += ["", "", "", "", "", "UNICODE UTF-8"]
         }
         return msh.joined(separator: "|") + "\r" + body + "\r"
+    }
+
+    /// A value of the incoming MSH, escaped and cut to 199 characters (MSH-10's longest, more
+    /// than any name): a sender's oversized field must not make an oversized answer.
+    private static func echoed(_ value: String?) -> String {
+        escaped(String((value ?? "").unicodeScalars.prefix(199)))
     }
 
     private static func err(_ rejection: HL7Rejection) -> String {

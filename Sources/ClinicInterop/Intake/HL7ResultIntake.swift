@@ -61,6 +61,14 @@ public struct HL7ResultIntake: Sendable {
                 return HL7Reply(acknowledgement: earlier.acknowledgement, code: .accept, unavailable: false)
             }
             let oru = try ORUResult(message: message, zone: clinic.timeZone.zone)
+            // One study twice in one message would store its first copy and refuse the second.
+            var accessions: Set<String> = []
+            for result in oru.results where !accessions.insert(result.accessionNumber).inserted {
+                throw HL7Rejection(
+                    .error, .duplicateKeyIdentifier,
+                    at: HL7Location(segment: "OBR", sequence: result.obrSequence, field: 18),
+                    "OBR-18 accession \(result.accessionNumber) is sent twice in this message; send each study once")
+            }
             let submitted = try await imaging.submit(
                 all: oru.drafts(clinicID: clinic.id.description), clinic: clinic, actor: actor)
             let accepted = reply(
@@ -90,7 +98,8 @@ public struct HL7ResultIntake: Sendable {
 
     /// Who sent the message, as the log keys it: `MSH-3^MSH-4`.
     static func sender(_ header: HL7Header) -> String {
-        String(header.sendingApplication.prefix(199)) + "^" + String(header.sendingFacility.prefix(199))
+        String(header.sendingApplication.unicodeScalars.prefix(199)) + "^"
+            + String(header.sendingFacility.unicodeScalars.prefix(199))
     }
 
     /// The message's digest, whatever its segments end with.
@@ -115,20 +124,23 @@ public struct HL7ResultIntake: Sendable {
     /// character set, bytes that are not UTF-8, a bad escape further down): the values are taken
     /// as sent, and the ACK escapes them again. Nil when the first line is no MSH.
     static func salvagedHeader(_ bytes: [UInt8]) -> HL7Header? {
-        let line = bytes.prefix { $0 != 0x0D && $0 != 0x0A }.prefix(4096)
+        // Bytes, never Characters: combining marks after "MSH" would merge with the "H".
+        let line = Array(bytes.prefix { $0 != 0x0D && $0 != 0x0A }.prefix(4096))
         guard line.count > 8, line.starts(with: Array("MSH".utf8)) else { return nil }
-        let text = String(decoding: line, as: UTF8.self)
-        let characters = Array(text)
-        let separator = characters[3]
-        let fields = text.split(separator: separator, omittingEmptySubsequences: false).map(String.init)
-        let component: Character = fields.count > 1 ? (fields[1].first ?? "^") : "^"
-        let repetition: Character = fields.count > 1 && fields[1].count > 1 ? Array(fields[1])[1] : "~"
+        let printable: ClosedRange<UInt8> = 0x21...0x7E
+        let separator = line[3]
+        guard printable.contains(separator) else { return nil }
+        let fields = line.split(separator: separator, omittingEmptySubsequences: false)
+        let encoding = fields.count > 1 ? Array(fields[1]) : []
+        let component = encoding.first.flatMap { printable.contains($0) ? $0 : nil } ?? UInt8(ascii: "^")
+        let repetition = encoding.dropFirst().first.flatMap { printable.contains($0) ? $0 : nil } ?? UInt8(ascii: "~")
         // fields[0] is "MSH" and fields[1] MSH-2: MSH-n is fields[n - 1].
         func value(_ number: Int, _ part: Int = 1) -> String {
             guard fields.count > number - 1 else { return "" }
-            let first = fields[number - 1].split(separator: repetition, omittingEmptySubsequences: false).first ?? ""
+            let first = fields[number - 1].split(separator: repetition, omittingEmptySubsequences: false).first ?? []
             let parts = first.split(separator: component, omittingEmptySubsequences: false)
-            return parts.count >= part ? String(parts[part - 1].prefix(199)) : ""
+            guard parts.count >= part else { return "" }
+            return String(String(decoding: parts[part - 1], as: UTF8.self).unicodeScalars.prefix(199))
         }
         return HL7Header(
             sendingApplication: value(3), sendingFacility: value(4), receivingApplication: value(5),
