@@ -45,6 +45,37 @@ public struct PostgresImagingStore: ImagingResultStore {
     ) async throws -> ImagingSubmission {
         let logger = database.logger
         return try await database.transaction(scope: actor.scope) { connection in
+            try await take(result, newID: newID, actor: actor, retriage: retriage, on: connection, logger: logger)
+        }
+    }
+
+    public func submit(all submissions: [ImagingSubmissionRequest], actor: Actor) async throws -> [ImagingSubmission] {
+        let logger = database.logger
+        return try await database.transaction(scope: actor.scope) { connection in
+            // Accessions locked in one order whatever the message's: two messages sharing studies
+            // wait for each other instead of deadlocking.
+            let order = submissions.indices.sorted {
+                (submissions[$0].result.sourceSystem, submissions[$0].result.accessionNumber)
+                    < (submissions[$1].result.sourceSystem, submissions[$1].result.accessionNumber)
+            }
+            var taken: [Int: ImagingSubmission] = [:]
+            for index in order {
+                let request = submissions[index]
+                taken[index] = try await take(
+                    request.result, newID: request.newID, actor: actor, retriage: request.retriage, on: connection,
+                    logger: logger)
+            }
+            return submissions.indices.compactMap { taken[$0] }
+        }
+    }
+
+    /// One result created, replayed or revised within the caller's transaction.
+    private func take(
+        _ result: NewImagingResult, newID: ImagingResultID, actor: Actor,
+        retriage: @escaping @Sendable (ReferralSnapshot, _ revision: Int) throws -> ReferralChange?,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws -> ImagingSubmission {
+        do {
             // Serialises concurrent deliveries of one accession, including its very first one.
             try await connection.query(
                 """

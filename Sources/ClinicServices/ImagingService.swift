@@ -90,11 +90,31 @@ public protocol ImagingResultStore: Sendable {
         _ result: NewImagingResult, newID: ImagingResultID, actor: Actor,
         retriage: @escaping @Sendable (ReferralSnapshot, _ revision: Int) throws -> ReferralChange?
     ) async throws -> ImagingSubmission
+    /// Several results `submit` would take one by one, all in one transaction: all are taken, or
+    /// (on any refusal) none; answered in the order asked.
+    func submit(all submissions: [ImagingSubmissionRequest], actor: Actor) async throws -> [ImagingSubmission]
     /// The current revision, or an earlier one by number; nil outside `scope`.
     func result(id: ImagingResultID, revision: Int?, scope: ClinicScope) async throws -> ImagingResult?
     /// Current revisions of several results, in the order asked (missing ones, and ones outside
     /// `scope`, left out).
     func results(ids: [ImagingResultID], scope: ClinicScope) async throws -> [ImagingResult]
+}
+
+/// One result for `ImagingResultStore.submit(all:actor:)`: the result, the id it gets if new, and
+/// what a revision does to the open referrals that use it.
+public struct ImagingSubmissionRequest: Sendable {
+    public let result: NewImagingResult
+    public let newID: ImagingResultID
+    public let retriage: @Sendable (ReferralSnapshot, _ revision: Int) throws -> ReferralChange?
+
+    public init(
+        result: NewImagingResult, newID: ImagingResultID,
+        retriage: @escaping @Sendable (ReferralSnapshot, _ revision: Int) throws -> ReferralChange?
+    ) {
+        self.result = result
+        self.newID = newID
+        self.retriage = retriage
+    }
 }
 
 /// Imaging intake: validation, idempotent submission, revisions that re-run triage.
@@ -140,8 +160,8 @@ public struct ImagingService: Sendable {
     }
 
     /// Several results of one clinic sent together (an HL7 message's orders): every one is
-    /// validated before any is stored, so a bad one leaves nothing behind. Each is then taken as
-    /// `submit` takes it; a resend after a failure part-way replays the ones already stored.
+    /// validated, then all are taken as `submit` takes each, in one transaction, so a bad one (or
+    /// one the stored results refuse) leaves nothing behind.
     /// - Throws: `ServiceError.invalid` with pointers under `/<index>`.
     public func submit(all drafts: [ImagingResultDraft], clinic: Clinic, actor: Actor) async throws -> [Submitted] {
         var validated: [NewImagingResult] = []
@@ -156,8 +176,15 @@ public struct ImagingService: Sendable {
             }
         }
         if !violations.isEmpty { throw ServiceError.invalid(ValidationError(violations)) }
+        let submissions = try await store.submit(
+            all: validated.map { new in
+                let accession = new.accessionNumber
+                return ImagingSubmissionRequest(result: new, newID: .random()) { snapshot, revision in
+                    try Self.retriage(snapshot, accession: accession, revision: revision)
+                }
+            }, actor: actor)
         var submitted: [Submitted] = []
-        for new in validated { submitted.append(try await take(new, actor: actor)) }
+        for submission in submissions { submitted.append(try await answer(submission, actor: actor)) }
         return submitted
     }
 
@@ -166,6 +193,11 @@ public struct ImagingService: Sendable {
         let submission = try await store.submit(new, newID: .random(), actor: actor) { snapshot, revision in
             try Self.retriage(snapshot, accession: accession, revision: revision)
         }
+        return try await answer(submission, actor: actor)
+    }
+
+    /// The stored result a submission names; a replay is audited as the read it is.
+    private func answer(_ submission: ImagingSubmission, actor: Actor) async throws -> Submitted {
         guard let result = try await store.result(id: submission.id, revision: nil, scope: actor.scope) else {
             throw ServiceError.notFound(entity: "imaging result")
         }

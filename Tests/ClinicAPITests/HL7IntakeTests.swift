@@ -246,6 +246,24 @@ struct HL7IntakeTests {
         }
     }
 
+    @Test("a message whose second order the stored results refuse (a preliminary after its final) stores neither")
+    func refusedByStoredResults() async throws {
+        try await withApp { client, db in
+            let clinic = try await Fixtures(db).clinic()
+            let ris = try await Fixtures(db).token(.intake)
+            _ = try await client.postHL7(token: ris, HL7Samples.mri(clinic: clinic.id.description, accession: "MR-OLD"))
+            // A new CT study first, then the old MRI again as preliminary: refused by what is stored.
+            let late = "OBR|2||MR-OLD|72148^MRI LUMBAR SPINE|||20261120153000-0700|||||||||||MR-OLD||||||MR|P"
+            let answer = try await client.postHL7(
+                token: ris,
+                HL7Samples.mri(
+                    clinic: clinic.id.description, control: "MSG-0002", accession: "CT-NEW", extraOrder: late))
+            #expect(answer.status == .unprocessableContent)
+            #expect(try await db.count("imaging_results", where: "accession_number = 'CT-NEW'") == 0)
+            #expect(try await db.count("imaging_results") == 1)
+        }
+    }
+
     @Test("one study sent twice in one message is AE 205 at the second OBR-18, and stores neither")
     func accessionTwice() async throws {
         try await withApp { client, db in
