@@ -335,16 +335,19 @@ extension APIHandler {
         }
     }
 
-    /// A resource as the generated layer carries FHIR JSON.
-    static func fhir(_ resource: FHIRResource) throws -> Components.Schemas.FhirResource {
-        try JSONDecoder().decode(Components.Schemas.FhirResource.self, from: Data(FHIRJSON.encode(resource)))
+    /// A value written as FHIR JSON, as the generated layer carries it (its schema only names
+    /// `resourceType`; the rest passes through as it was written).
+    static func generated<Value: Decodable>(_ value: some Encodable, as type: Value.Type = Value.self) throws -> Value {
+        try JSONDecoder().decode(type, from: Data(FHIRJSON.encode(value)))
     }
+
+    static func fhir(_ resource: FHIRResource) throws -> Components.Schemas.FhirResource { try generated(resource) }
 
     static func bundle(_ entries: [FHIRResource], next: String?) throws -> Components.Schemas.FhirResource {
         let bundle = FHIRBundle.searchset(
             entries: entries, fullURLBase: fhirBase, selfURL: fhirBase + (RequestScope.fhirSelf ?? ""), nextURL: next,
             total: nil)
-        return try JSONDecoder().decode(Components.Schemas.FhirResource.self, from: Data(FHIRJSON.encode(bundle)))
+        return try generated(bundle)
     }
 
     /// The same search as this request's, continued at a sealed cursor.

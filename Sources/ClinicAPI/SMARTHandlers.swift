@@ -23,8 +23,7 @@ extension APIHandler {
             Self.publishedFiles.map { (type: $0.type, url: "\(base)/\(clinic.id)/\($0.name)") }
         }
         let manifest = SMARTManifest(transactionTime: RequestScope.instant, requestURL: base, outputs: outputs)
-        let body = try JSONDecoder().decode(
-            Components.Schemas.SmartManifest.self, from: Data(FHIRJSON.encode(manifest)))
+        let body: Components.Schemas.SmartManifest = try Self.generated(manifest)
         return .ok(.init(headers: .init(cacheControl: cacheControl), body: .json(body)))
     }
 

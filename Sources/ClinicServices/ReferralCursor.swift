@@ -27,9 +27,6 @@ public struct ReferralCursor: Hashable, Sendable {
         self.init(createdAtMicroseconds: exact, id: referral.id)
     }
 
-    /// The instant, for binding.
-    public var createdAt: Date { Date(timeIntervalSince1970: Double(createdAtMicroseconds) / 1_000_000) }
-
     public var payload: String { "\(createdAtMicroseconds):\(id)" }
 
     /// Parses a payload this type wrote; nil for anything else, including instants out of range.
