@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // Pure domain: value types, state machines, rules. Foundation only.
@@ -53,6 +55,12 @@ let package = Package(
             dependencies: ["ClinicDomain"],
             swiftSettings: swiftSettings
         ),
+        // Patient letters: the shipped Mustache templates and their rendering from the domain's facts.
+        .target(
+            name: "ClinicDocuments",
+            dependencies: ["ClinicDomain", .product(name: "Mustache", package: "swift-mustache")],
+            swiftSettings: swiftSettings
+        ),
         // PostgresNIO stores and the migrator. The only module with SQL.
         .target(
             name: "ClinicPostgres",
@@ -77,7 +85,11 @@ let package = Package(
         // The composition root: services wired to their PostgreSQL stores.
         .target(
             name: "ClinicApp",
-            dependencies: ["ClinicServices", "ClinicPostgres"],
+            dependencies: [
+                "ClinicServices", "ClinicPostgres", "ClinicDocuments",
+                // Webhook deliveries go out over HTTP(S).
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             swiftSettings: swiftSettings
         ),
         // A clinic's life replayed through the services on a simulated clock: the demo data and
@@ -105,6 +117,7 @@ let package = Package(
         .target(
             name: "ClinicAPI",
             dependencies: [
+                "ClinicDocuments",
                 "ClinicDomain",
                 "ClinicInterop",
                 "ClinicServices",
@@ -129,6 +142,7 @@ let package = Package(
             dependencies: [
                 "ClinicAPI",
                 "ClinicApp",
+                "ClinicDocuments",
                 "ClinicDomain",
                 "ClinicInterop",
                 "ClinicServices",
@@ -154,6 +168,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/ClinicTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ClinicDocumentsTests",
+            dependencies: ["ClinicDocuments", "ClinicDomain"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

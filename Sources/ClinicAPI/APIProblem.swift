@@ -18,7 +18,28 @@ struct APIProblem: Error, Sendable, Equatable {
     let title: String
     let detail: String?
     let errors: [FieldError]
+    /// The bookings in the way of a refused change, each named.
+    var bookings: [BookingBody] = []
     var headers: HTTPFields = [:]
+
+    /// A booking as a problem names it (the BookingRef schema).
+    struct BookingBody: Sendable, Equatable, Encodable {
+        let appointmentId: String
+        let referralId: String
+        let kind: String
+        let state: String
+        let start: String
+        let end: String
+
+        init(_ booking: BookingReference) {
+            appointmentId = booking.appointmentID.description
+            referralId = booking.referralID.description
+            kind = booking.kind.rawValue
+            state = booking.state.rawValue
+            start = RFC3339.format(booking.during.lowerBound)
+            end = RFC3339.format(booking.during.upperBound)
+        }
+    }
 
     init(
         status: HTTPResponse.Status, type: String, title: String, detail: String? = nil, errors: [FieldError] = [],
@@ -78,10 +99,11 @@ struct APIProblem: Error, Sendable, Equatable {
             let detail: String?
             let requestId: String?
             let errors: [FieldError]?
+            let bookings: [BookingBody]?
         }
         let body = Body(
             type: type, title: title, status: status.code, detail: detail, requestId: requestID,
-            errors: errors.isEmpty ? nil : errors)
+            errors: errors.isEmpty ? nil : errors, bookings: bookings.isEmpty ? nil : bookings)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return Array(
@@ -171,6 +193,17 @@ extension APIProblem {
                 status: .unprocessableContent, type: "idempotency-key-reused",
                 title: "Idempotency-Key already used for another request",
                 detail: "This Idempotency-Key was used before with a different request body; use a new key.")
+        case .bookingsInTheWay(let detail, let bookings):
+            var problem = APIProblem(
+                status: .conflict, type: "bookings-in-the-way", title: "Live bookings are in the way", detail: detail)
+            problem.bookings = bookings.map(BookingBody.init)
+            return problem
+        case .unprocessable(let validation):
+            return APIProblem(
+                status: .unprocessableContent, type: "unprocessable", title: "The content cannot be used",
+                detail: validation.violations.map { "\($0.pointer.isEmpty ? "request" : $0.pointer): \($0.message)" }
+                    .joined(separator: "; "),
+                errors: validation.violations.map { FieldError(pointer: $0.pointer, detail: $0.message) })
         case .unavailable:
             return APIProblem(
                 status: .serviceUnavailable, type: "unavailable", title: "Temporarily unavailable",

@@ -84,18 +84,13 @@ extension APIHandler {
         guard case .json(let body) = input.body else {
             throw APIProblem.validation("", "send the block as application/json")
         }
-        let block = try await services.setup.addBlock(
+        let added = try await services.resources.addBlock(
             resourceID: try ResourceID(input.path.id, at: "/id"), starts: body.starts, ends: body.ends,
             kind: BlockKind(rawValue: body.kind.rawValue) ?? .other, reason: body.reason,
-            actor: RequestScope.actor())
-        return .created(
-            .init(
-                body: .json(
-                    .init(
-                        id: block.id.description, resourceId: block.resourceID.description,
-                        starts: block.during.lowerBound,
-                        ends: block.during.upperBound, kind: .init(rawValue: block.kind.rawValue) ?? .other,
-                        reason: block.reason.value))))
+            overBookings: body.overBookings ?? false, actor: RequestScope.actor())
+        var block = Components.Schemas.Block(added.block)
+        block.coveredBookings = added.covering.map(Components.Schemas.BookingRef.init)
+        return .created(.init(body: .json(block)))
     }
 }
 
@@ -149,6 +144,7 @@ extension Components.Schemas.Resource {
         self.init(
             id: setup.resource.id.description, clinicId: setup.resource.clinicID.description,
             kind: .init(rawValue: setup.resource.kind.rawValue) ?? .consultRoom, name: setup.resource.name.value,
+            active: setup.resource.active,
             windows: setup.windows.map {
                 .init(weekday: $0.weekday, starts: $0.starts.description, ends: $0.ends.description)
             })

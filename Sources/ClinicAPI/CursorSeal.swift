@@ -99,3 +99,19 @@ extension CursorSeal {
         return id
     }
 }
+
+extension CursorSeal {
+    /// A list's position, sealed with the list's name so that it opens for that list only.
+    func token(list: String, _ payload: String) -> String { seal("\(list):" + payload) }
+
+    /// The payload of a cursor this server issued for `list`.
+    /// - Throws: `APIProblem` 400 at `/cursor` for anything else.
+    func payload(_ token: String?, list: String) throws -> String? {
+        guard let token else { return nil }
+        let prefix = "\(list):"
+        guard let payload = open(token), payload.hasPrefix(prefix) else {
+            throw APIProblem.validation("/cursor", "is not a cursor this server issued for this list")
+        }
+        return String(payload.dropFirst(prefix.count))
+    }
+}

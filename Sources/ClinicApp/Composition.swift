@@ -1,3 +1,4 @@
+import ClinicDocuments
 import ClinicPostgres
 import ClinicServices
 import Foundation
@@ -18,9 +19,10 @@ extension APIServices {
         let imaging = PostgresImagingStore(database: database)
         let referrals = PostgresReferralStore(database: database)
         let evaluations = PostgresEvaluationStore(database: database)
+        let schedulingStore = PostgresSchedulingStore(database: database)
         let scheduling = SchedulingService(
-            store: PostgresSchedulingStore(database: database), referrals: referrals, setup: clinics,
-            evaluations: evaluations, reach: reach, now: now)
+            store: schedulingStore, referrals: referrals, setup: clinics, evaluations: evaluations, reach: reach, now: now)
+        let setup = ClinicSetupService(store: clinics, reach: reach)
         let referralService = ReferralService(
             referrals: referrals, clinics: clinics, imaging: imaging, audit: audit, reach: reach)
         return APIServices(
@@ -29,7 +31,7 @@ extension APIServices {
             evaluations: EvaluationService(
                 evaluations: evaluations, ruleSets: PostgresRuleSetStore(database: database), referrals: referrals,
                 clinics: clinics, audit: audit, reach: reach),
-            setup: ClinicSetupService(store: clinics, reach: reach),
+            setup: setup,
             scheduling: scheduling,
             waitlist: WaitlistService(
                 store: PostgresWaitlistStore(database: database), scheduling: scheduling,
@@ -43,6 +45,22 @@ extension APIServices {
             auditTrail: AuditService(store: audit, reach: reach),
             readiness: PostgresReadinessProbe(database: database, migrations: try Migration.bundled()),
             interfaceMessages: PostgresInterfaceMessageLog(database: database),
+            resources: ResourceAdministration(store: clinics, reach: reach),
+            patients: PatientService(
+                directory: PostgresPatientDirectory(database: database), referrals: referrals,
+                scheduling: schedulingStore, imaging: imaging, audit: audit, reach: reach),
+            changes: ChangeFeedService(store: PostgresChangeStore(database: database), audit: audit),
+            webhooks: WebhookService(store: PostgresWebhookStore(database: database), clinics: clinics, reach: reach),
+            instructions: InstructionService(
+                templates: PostgresInstructionTemplateStore(database: database), scheduling: schedulingStore,
+                referrals: referrals, clinics: setup, evaluations: evaluations, audit: audit, reach: reach,
+                check: { document, format, body in
+                    do {
+                        _ = try InstructionTemplate(document: document, format: format, source: body)
+                    } catch let error as InvalidInstructionTemplate {
+                        throw TemplateRefusal(message: error.message)
+                    }
+                }),
             now: now)
     }
 }
@@ -61,9 +79,22 @@ extension ClinicSetupService {
     }
 }
 
+extension ResourceAdministration {
+    /// Resource renames, deactivations and blocks on PostgreSQL, for `clinic resource` and `clinic block`.
+    public static func postgres(_ database: ClinicDatabase) -> ResourceAdministration {
+        ResourceAdministration(store: PostgresClinicStore(database: database), reach: .postgres(database))
+    }
+}
+
 extension AuditService {
     /// The audit trail on PostgreSQL, for `clinic audit`.
     public static func postgres(_ database: ClinicDatabase) -> AuditService {
         AuditService(store: PostgresAuditStore(database: database), reach: .postgres(database))
     }
+}
+
+/// A template the documents module refused, with its reason as the admin sees it.
+struct TemplateRefusal: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A wall-clock time of day in a clinic's zone, to the minute.
 public struct LocalTime: Hashable, Sendable, Comparable, CustomStringConvertible {
     public let minutesSinceMidnight: Int
@@ -7,6 +9,12 @@ public struct LocalTime: Hashable, Sendable, Comparable, CustomStringConvertible
             throw ValidationError(pointer: "", message: "must be a time between 00:00 and 23:59")
         }
         minutesSinceMidnight = hour * 60 + minute
+    }
+
+    /// The wall-clock time of `instant` in `zone`, to the minute (seconds dropped).
+    public init(_ instant: Date, in zone: ClinicTimeZone) {
+        let parts = zone.calendar.dateComponents([.hour, .minute], from: instant)
+        minutesSinceMidnight = min(max((parts.hour ?? 0) * 60 + (parts.minute ?? 0), 0), 23 * 60 + 59)
     }
 
     /// Parses `HH:MM`.

@@ -19,12 +19,35 @@ public struct Resource: Hashable, Sendable {
     public let clinicID: ClinicID
     public let kind: ResourceKind
     public let name: BoundedText
+    /// False once deactivated: offered for no new booking, kept for the bookings it had.
+    public let active: Bool
 
-    public init(id: ResourceID, clinicID: ClinicID, kind: ResourceKind, name: BoundedText) {
+    public init(id: ResourceID, clinicID: ClinicID, kind: ResourceKind, name: BoundedText, active: Bool = true) {
         self.id = id
         self.clinicID = clinicID
         self.kind = kind
         self.name = name
+        self.active = active
+    }
+}
+
+/// A live booking that holds a resource, named so that a person can find it and move it.
+public struct BookingReference: Hashable, Sendable {
+    public let appointmentID: AppointmentID
+    public let referralID: ReferralID
+    public let kind: VisitKind
+    public let state: AppointmentState
+    public let during: Range<Date>
+
+    public init(
+        appointmentID: AppointmentID, referralID: ReferralID, kind: VisitKind, state: AppointmentState,
+        during: Range<Date>
+    ) {
+        self.appointmentID = appointmentID
+        self.referralID = referralID
+        self.kind = kind
+        self.state = state
+        self.during = during
     }
 }
 
@@ -42,10 +65,13 @@ public struct ResourceBlock: Hashable, Sendable {
     public let during: Range<Date>
     public let kind: BlockKind
     public let reason: BoundedText
+    /// True when laid over the resource's bookings on purpose.
+    public let overBookings: Bool
 
-    public init(id: BlockID, resourceID: ResourceID, starts: Date, ends: Date, kind: BlockKind, reason: BoundedText)
-        throws
-    {
+    public init(
+        id: BlockID, resourceID: ResourceID, starts: Date, ends: Date, kind: BlockKind, reason: BoundedText,
+        overBookings: Bool = false
+    ) throws {
         guard Date.storableRange.contains(starts) else {
             throw ValidationError(pointer: "/starts", message: "must be within years 0001-9999")
         }
@@ -61,6 +87,7 @@ public struct ResourceBlock: Hashable, Sendable {
         self.during = starts..<ends
         self.kind = kind
         self.reason = reason
+        self.overBookings = overBookings
     }
 }
 

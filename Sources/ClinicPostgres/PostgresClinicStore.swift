@@ -222,30 +222,7 @@ public struct PostgresClinicStore: ClinicStore, ClinicSetupStore {
         }
     }
 
-    public func addBlock(_ block: ResourceBlock, actor: Actor) async throws -> Bool {
-        let logger = database.logger
-        return try await database.transaction(outside: .clinicData) { connection in
-            let inserted =
-                try await connection.query(
-                    """
-                    INSERT INTO resource_blocks (id, resource_id, during, kind, reason)
-                    SELECT \(block.id.rawValue), id, tstzrange(\(block.during.lowerBound), \(block.during.upperBound), '[)'),
-                           \(block.kind.rawValue), \(block.reason.value)
-                    FROM resources WHERE id = \(block.resourceID.rawValue)
-                    RETURNING 1
-                    """, logger: logger
-                ).collect().count == 1
-            if inserted {
-                try await AuditRows.insert(
-                    AuditEntry(
-                        actor: actor, action: "resource.block", entityType: "resource",
-                        entityID: block.resourceID.rawValue), on: connection, logger: logger)
-            }
-            return inserted
-        }
-    }
-
-    private static func windows(_ id: ResourceID, _ connection: PostgresConnection, _ logger: Logger) async throws
+    static func windows(_ id: ResourceID, _ connection: PostgresConnection, _ logger: Logger) async throws
         -> [WeeklyWindow]
     {
         try await connection.query(

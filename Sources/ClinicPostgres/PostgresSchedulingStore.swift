@@ -330,6 +330,9 @@ public struct PostgresSchedulingStore: SchedulingStore {
                        OR (lower(a.during) AT TIME ZONE c.time_zone)::date < \(query.dayBefore?.description)::date)
                   AND (\(states)::text[] IS NULL OR a.state = ANY(\(states)))
                   AND (\(query.patientID?.rawValue)::uuid IS NULL OR r.patient_id = \(query.patientID?.rawValue))
+                  AND (\(query.referralID?.rawValue)::uuid IS NULL OR a.referral_id = \(query.referralID?.rawValue))
+                  AND (\(query.clinicID?.rawValue)::uuid IS NULL OR a.clinic_id = \(query.clinicID?.rawValue))
+                  AND (\(query.kind?.rawValue)::text IS NULL OR a.kind = \(query.kind?.rawValue))
                   AND (\(afterMicroseconds)::bigint IS NULL
                        OR (date_trunc('microseconds', lower(a.during)), a.id)
                           > ('epoch'::timestamptz + \(afterMicroseconds)::bigint * interval '1 microsecond',

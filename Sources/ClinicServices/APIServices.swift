@@ -15,6 +15,11 @@ public struct APIServices: Sendable {
     public let readiness: any ReadinessProbe
     /// Accepted HL7 messages, so a redelivery answers as the first delivery did.
     public let interfaceMessages: any InterfaceMessageLog
+    public let resources: ResourceAdministration
+    public let patients: PatientService
+    public let changes: ChangeFeedService
+    public let webhooks: WebhookService
+    public let instructions: InstructionService
     /// The clock every service was given: the API reads it once per request.
     public let now: @Sendable () -> Date
 
@@ -22,9 +27,15 @@ public struct APIServices: Sendable {
         referrals: ReferralService, imaging: ImagingService, evaluations: EvaluationService, setup: ClinicSetupService,
         scheduling: SchedulingService, waitlist: WaitlistService, reports: NightlyReportService, tokens: TokenService,
         audit: any AuditStore, auditTrail: AuditService,
-        readiness: any ReadinessProbe, interfaceMessages: any InterfaceMessageLog,
+        readiness: any ReadinessProbe, interfaceMessages: any InterfaceMessageLog, resources: ResourceAdministration,
+        patients: PatientService, changes: ChangeFeedService, webhooks: WebhookService, instructions: InstructionService,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
+        self.resources = resources
+        self.patients = patients
+        self.changes = changes
+        self.webhooks = webhooks
+        self.instructions = instructions
         self.interfaceMessages = interfaceMessages
         self.waitlist = waitlist
         self.reports = reports

@@ -45,14 +45,20 @@ public struct AppointmentQuery: Hashable, Sendable {
     public var dayBefore: LocalDate?
     public var states: [AppointmentState]?
     public var patientID: PatientID?
+    public var referralID: ReferralID?
+    public var clinicID: ClinicID?
+    public var kind: VisitKind?
     public var limit: Int
     public var after: AppointmentCursor?
 
     public init(
         startFrom: Date? = nil, startBefore: Date? = nil, dayFrom: LocalDate? = nil, dayBefore: LocalDate? = nil,
-        states: [AppointmentState]? = nil, patientID: PatientID? = nil, limit: Int = 20,
-        after: AppointmentCursor? = nil
+        states: [AppointmentState]? = nil, patientID: PatientID? = nil, referralID: ReferralID? = nil,
+        clinicID: ClinicID? = nil, kind: VisitKind? = nil, limit: Int = 20, after: AppointmentCursor? = nil
     ) {
+        self.referralID = referralID
+        self.clinicID = clinicID
+        self.kind = kind
         self.startFrom = startFrom
         self.startBefore = startBefore
         self.dayFrom = dayFrom
@@ -80,10 +86,17 @@ extension SchedulingService {
     public static let maximumSearchPage = 100
 
     /// Appointments of the actor's clinics matching `query`; audited as a read of patient data.
-    public func searchAppointments(_ query: AppointmentQuery, actor: Actor) async throws -> AppointmentPage {
+    public func searchAppointments(_ query: AppointmentQuery, limitPointer: String = "/_count", actor: Actor)
+        async throws -> AppointmentPage
+    {
         guard (1...Self.maximumSearchPage).contains(query.limit) else {
-            throw ServiceError.invalid("/_count", "must be from 1 to \(Self.maximumSearchPage)")
+            throw ServiceError.invalid(limitPointer, "must be from 1 to \(Self.maximumSearchPage)")
         }
+        if let from = query.dayFrom, let before = query.dayBefore, before <= from {
+            throw ServiceError.invalid("/to", "must not be before from")
+        }
+        // Another clinic's appointments are not there to list: an empty page, as for referrals.
+        if let clinic = query.clinicID, !actor.scope.reaches(clinic) { return AppointmentPage(items: [], next: nil) }
         for bound in [query.startFrom, query.startBefore].compactMap({ $0 }) where !Date.storableRange.contains(bound) {
             throw ServiceError.invalid("/date", "must be within years 0001-9999")
         }

@@ -17,8 +17,6 @@ public protocol ClinicSetupStore: Sendable {
     func resources(clinicID: ClinicID) async throws -> [ResourceSetup]?
     /// Replaces the resource's weekly template; nil when the resource does not exist.
     func setTemplate(resourceID: ResourceID, windows: [WeeklyWindow], actor: Actor) async throws -> ResourceSetup?
-    /// - Returns: false when the resource does not exist.
-    func addBlock(_ block: ResourceBlock, actor: Actor) async throws -> Bool
     /// Replaces the clinic's contact details; false when the clinic does not exist.
     func setContact(_ contact: ClinicContact, clinicID: ClinicID, actor: Actor) async throws -> Bool
     /// - Returns: false when the clinic does not exist.
@@ -226,23 +224,6 @@ public struct ClinicSetupService: Sendable {
             throw ServiceError.notFound(entity: "resource")
         }
         return setup
-    }
-
-    /// Blocks a resource for a holiday, leave or maintenance.
-    public func addBlock(
-        resourceID id: ResourceID, starts: Date, ends: Date, kind: BlockKind, reason: String, actor: Actor
-    ) async throws -> ResourceBlock {
-        try await reach.require(.resource(id), actor, else: Self.noResource)
-        var collector = ViolationCollector()
-        let reason = collector.check("/reason") { try BoundedText(reason, maxLength: 500) }
-        let block = reason.flatMap { reason in
-            collector.check("") {
-                try ResourceBlock(id: .random(), resourceID: id, starts: starts, ends: ends, kind: kind, reason: reason)
-            }
-        }
-        do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
-        guard try await store.addBlock(block!, actor: actor) else { throw ServiceError.notFound(entity: "resource") }
-        return block!
     }
 
     /// Changes how long visits take; fields left out stay as they are.

@@ -23,6 +23,10 @@ public enum ServiceError: Error, Sendable, Equatable {
     /// The caller's token may call the operation but not here: a clinic-scoped token asking for
     /// something only a network-wide token may do, such as creating a clinic (403).
     case forbidden(String)
+    /// Live bookings stand in the way (deactivating a resource, blocking its time); each is named (409).
+    case bookingsInTheWay(String, [BookingReference])
+    /// Well-formed input that cannot be used as it is, e.g. a template that does not parse (422).
+    case unprocessable(ValidationError)
     /// The database could not be reached in time (503).
     case unavailable(String)
 

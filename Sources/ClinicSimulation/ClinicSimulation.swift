@@ -624,6 +624,8 @@ public final class ClinicSimulation {
             case .unavailable: "unavailable"
             case .offerClosed: "offer closed"
             case .forbidden: "forbidden"
+            case .bookingsInTheWay: "bookings in the way"
+            case .unprocessable: "unprocessable"
             }
         summary.skipped["\(step): \(kind)", default: 0] += 1
     }

@@ -27,6 +27,10 @@ struct BlockArguments: ParsableArguments {
     @Option(help: "End, RFC 3339 with offset.") var ends: String
     @Option(help: "holiday, leave, maintenance or other.") var kind: BlockKind
     @Option(help: "Why.") var reason: String
+    @Flag(
+        name: .customLong("over-bookings"),
+        help: "Block even over live bookings in that time (they are listed); without it such a block is refused.")
+    var overBookings = false
 
     @OptionGroup var database: DatabaseOptions
 
@@ -39,11 +43,17 @@ struct BlockArguments: ParsableArguments {
                 throw CLIError.failed(
                     "--starts and --ends must be RFC 3339 date-times with an offset, e.g. 2026-12-24T00:00:00-07:00")
             }
-            let block = try await ClinicSetupService.postgres(db)
+            let added = try await ResourceAdministration.postgres(db)
                 .addBlock(
                     resourceID: try ResourceID.parse(resource, "the resource id"), starts: from, ends: to, kind: kind,
-                    reason: reason,
+                    reason: reason, overBookings: overBookings,
                     actor: Actor(principal: .commandLine(command), requestID: nil, at: Date()))
+            let block = added.block
+            for booking in added.covering {
+                print(
+                    "Over booking: appointment \(booking.appointmentID) (\(booking.kind.rawValue), \(booking.state.rawValue)) at \(RFC3339.format(booking.during.lowerBound))"
+                )
+            }
             print("Blocked \(resource) from \(starts) to \(ends) (\(block.kind.rawValue)).")
         }
     }

@@ -77,7 +77,8 @@ struct OperationsEndpointTests {
                 scheduling: live.scheduling, waitlist: live.waitlist, reports: live.reports, tokens: live.tokens,
                 audit: live.audit, auditTrail: live.auditTrail,
                 readiness: PostgresReadinessProbe(database: db.database, migrations: try Migration.bundled() + [extra]),
-                interfaceMessages: live.interfaceMessages)
+                interfaceMessages: live.interfaceMessages, resources: live.resources, patients: live.patients,
+                changes: live.changes, webhooks: live.webhooks, instructions: live.instructions)
         }) { client, _ in
             try await client.execute(uri: "/ready", method: .get) { response in
                 #expect(response.status == .serviceUnavailable)

@@ -1,0 +1,150 @@
+import ClinicDomain
+import ClinicServices
+import Foundation
+
+/// The front desk's reads: patients, their appointments and imaging, the clinics.
+extension APIHandler {
+    func searchPatients(_ input: Operations.SearchPatients.Input) async throws -> Operations.SearchPatients.Output {
+        let query = input.query
+        let cursor = try cursors.payload(query.cursor, list: "patients").map { payload in
+            guard let cursor = PatientCursor(payload: payload) else {
+                throw APIProblem.validation("/cursor", "is not a cursor this server issued for this list")
+            }
+            return cursor
+        }
+        let page = try await services.patients.search(
+            mrn: query.mrn, familyName: query.familyName, birthDate: query.birthDate,
+            clinicID: try query.clinicId.map { try ClinicID($0, at: "/clinicId") }, after: cursor,
+            limit: query.limit ?? 50, actor: RequestScope.actor())
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        items: page.items.map(Components.Schemas.PatientSummary.init),
+                        nextCursor: page.next.map { cursors.token(list: "patients", $0.payload) }))))
+    }
+
+    func getPatient(_ input: Operations.GetPatient.Input) async throws -> Operations.GetPatient.Output {
+        let record = try await services.patients.record(
+            id: try PatientID(input.path.id, at: "/id"), actor: RequestScope.actor())
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        patient: .init(record.patient), referrals: record.referrals.map(Components.Schemas.Referral.init),
+                        appointments: record.appointments.map(Components.Schemas.Appointment.init),
+                        imagingResultIds: record.imagingResultIDs.map(\.description)))))
+    }
+
+    func listImagingResults(_ input: Operations.ListImagingResults.Input) async throws
+        -> Operations.ListImagingResults.Output
+    {
+        let query = input.query
+        let cursor = try cursors.payload(query.cursor, list: "imaging").map { payload in
+            guard let cursor = ImagingCursor(payload: payload) else {
+                throw APIProblem.validation("/cursor", "is not a cursor this server issued for this list")
+            }
+            return cursor
+        }
+        let page = try await services.patients.imagingResults(
+            patientID: try PatientID(query.patientId, at: "/patientId"), after: cursor, limit: query.limit ?? 50,
+            actor: RequestScope.actor())
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        items: page.items.map(Components.Schemas.ImagingResult.init),
+                        nextCursor: page.next.map { cursors.token(list: "imaging", $0.payload) }))))
+    }
+
+    func listAppointments(_ input: Operations.ListAppointments.Input) async throws -> Operations.ListAppointments.Output
+    {
+        let query = input.query
+        var collector = ViolationCollector()
+        let from = query.from.flatMap { text in collector.check("/from") { try LocalDate(iso8601: text) } }
+        let to = query.to.flatMap { text in collector.check("/to") { try LocalDate(iso8601: text) } }
+        do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
+        if let from, let to, to < from { throw APIProblem.validation("/to", "must not be before from") }
+        let cursor = try cursors.payload(query.cursor, list: "appointments").map { payload in
+            guard let cursor = AppointmentCursor(payload: payload) else {
+                throw APIProblem.validation("/cursor", "is not a cursor this server issued for this list")
+            }
+            return cursor
+        }
+        let search = AppointmentQuery(
+            dayFrom: from, dayBefore: to.map { $0.adding(days: 1) },
+            states: query.state.flatMap { $0.isEmpty ? nil : $0.compactMap { AppointmentState(rawValue: $0.rawValue) } },
+            patientID: try query.patientId.map { try PatientID($0, at: "/patientId") },
+            referralID: try query.referralId.map { try ReferralID($0, at: "/referralId") },
+            clinicID: try query.clinicId.map { try ClinicID($0, at: "/clinicId") },
+            kind: query.kind.flatMap { VisitKind(rawValue: $0.rawValue) }, limit: query.limit ?? 50, after: cursor)
+        let page = try await services.scheduling.searchAppointments(
+            search, limitPointer: "/limit", actor: RequestScope.actor())
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        items: page.items.map { Components.Schemas.Appointment($0.appointment) },
+                        nextCursor: page.next.map { cursors.token(list: "appointments", $0.payload) }))))
+    }
+
+    func listClinics(_ input: Operations.ListClinics.Input) async throws -> Operations.ListClinics.Output {
+        let limit = input.query.limit ?? 50
+        guard (1...100).contains(limit) else { throw APIProblem.validation("/limit", "must be from 1 to 100") }
+        let after = try cursors.payload(input.query.cursor, list: "clinics").map { payload in
+            guard let position = ClinicListPosition(payload: payload) else {
+                throw APIProblem.validation("/cursor", "is not a cursor this server issued for this list")
+            }
+            return position
+        }
+        let actor = try RequestScope.actor()
+        // A network has tens of clinics, not thousands: the page is cut from the one ordered list.
+        let all = try await services.setup.clinics(actor: actor)
+        let remaining = all.filter { clinic in
+            guard let after else { return true }
+            return (clinic.name.value, clinic.id.description) > (after.name, after.id)
+        }
+        var items: [Components.Schemas.Clinic] = []
+        for clinic in remaining.prefix(limit) {
+            items.append(.init(try await services.setup.clinicSetup(id: clinic.id, actor: actor)))
+        }
+        let next =
+            remaining.count > limit
+            ? remaining.prefix(limit).last.map {
+                cursors.token(list: "clinics", ClinicListPosition(name: $0.name.value, id: $0.id.description).payload)
+            } : nil
+        return .ok(.init(body: .json(.init(items: items, nextCursor: next))))
+    }
+}
+
+/// Where a page of clinics ended: the last one's name and id (the list's order).
+struct ClinicListPosition {
+    let name: String
+    let id: String
+
+    init(name: String, id: String) {
+        self.name = name
+        self.id = id
+    }
+
+    var payload: String {
+        (try? JSONEncoder().encode([name, id])).flatMap { String(data: $0, encoding: .utf8) } ?? "[]"
+    }
+
+    init?(payload: String) {
+        guard let parts = try? JSONDecoder().decode([String].self, from: Data(payload.utf8)), parts.count == 2 else {
+            return nil
+        }
+        self.init(name: parts[0], id: parts[1])
+    }
+}
+
+extension Components.Schemas.PatientSummary {
+    init(_ patient: Patient) {
+        self.init(
+            id: patient.id.description, clinicId: patient.clinicID.description, mrn: patient.details.mrn.value,
+            givenName: patient.details.givenName.value, familyName: patient.details.familyName.value,
+            birthDate: patient.details.birthDate.description,
+            sex: Components.Schemas.Sex(rawValue: patient.details.sex.rawValue) ?? .unknown)
+    }
+}

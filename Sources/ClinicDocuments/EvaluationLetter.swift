@@ -1,0 +1,73 @@
+/// The shipped letter for an evaluation visit with a spine specialist: when and where, and what
+/// to bring so that the visit can decide on kyphoplasty (imaging, medicines, brace).
+enum EvaluationLetter {
+    static let html =
+        LetterPage.head(title: "Your spine evaluation") + """
+
+            <h1>Your spine evaluation</h1>
+            <p>Dear {{patient.fullName}},</p>
+            <p>You have an appointment with a spine specialist to talk about your back pain and the fracture seen
+            on your imaging, and whether a kyphoplasty could help. All times are the clinic's local time.</p>
+            <table class="when">
+            <tr><th>Date</th><td>{{visit.date}}</td></tr>
+            <tr><th>Arrive at</th><td>{{visit.arrival}}{{#visit.arrivalOnOtherDay}} on {{visit.arrivalDate}}{{/visit.arrivalOnOtherDay}}</td></tr>
+            <tr><th>Appointment starts</th><td>{{visit.start}}</td></tr>
+            <tr><th>Where</th><td>{{clinic.name}}{{#clinic.address}}, {{clinic.address}}{{/clinic.address}}</td></tr>
+            </table>
+
+            <h2>What to bring</h2>
+            <ul>
+            <li>Your imaging: the reports and images of your MRI, X-ray or CT scans, or the disc you were given.</li>
+            <li>A list of all the medicines you take, with their doses, including any blood thinners (such as
+            warfarin, apixaban, rivaroxaban, dabigatran, edoxaban, clopidogrel or enoxaparin injections).</li>
+            <li>Your back brace, if you have one.</li>
+            </ul>
+
+            <h2>If you cannot come</h2>
+            <p>If you need to reschedule, or you have questions about your appointment, please \(LetterPage.callTheClinic).</p>
+
+            """ + LetterPage.signature
+
+    static let text = """
+        {{% CONTENT_TYPE: TEXT}}
+        YOUR SPINE EVALUATION
+        {{clinic.name}}
+        {{#clinic.addressLines}}
+        {{.}}
+        {{/clinic.addressLines}}
+        {{#clinic.phone}}
+        Phone: {{clinic.phone}}
+        {{/clinic.phone}}
+
+        Dear {{patient.fullName}},
+
+        You have an appointment with a spine specialist to talk about your back pain
+        and the fracture seen on your imaging, and whether a kyphoplasty could help.
+        Times are the clinic's local time.
+        Date: {{visit.date}}
+        Arrive at: {{visit.arrival}}{{#visit.arrivalOnOtherDay}} on {{visit.arrivalDate}}{{/visit.arrivalOnOtherDay}}
+        Appointment starts: {{visit.start}}
+        Where: {{clinic.name}}
+        {{#clinic.address}}
+        {{clinic.address}}
+        {{/clinic.address}}
+
+        WHAT TO BRING
+        - Your imaging: the reports and images of your MRI, X-ray or CT scans,
+          or the disc you were given.
+        - A list of all the medicines you take, with their doses, including any
+          blood thinners (such as warfarin, apixaban, rivaroxaban, dabigatran,
+          edoxaban, clopidogrel or enoxaparin injections).
+        - Your back brace, if you have one.
+
+        IF YOU CANNOT COME
+        If you need to reschedule, or you have questions about your appointment,
+        please \(LetterPage.callTheClinic).
+
+        {{clinic.name}}
+        {{#clinic.website}}
+        {{clinic.website}}
+        {{/clinic.website}}
+
+        """
+}

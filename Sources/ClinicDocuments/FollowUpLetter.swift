@@ -1,0 +1,70 @@
+/// The shipped letter for the follow-up visit about two weeks after a kyphoplasty.
+enum FollowUpLetter {
+    static let html =
+        LetterPage.head(title: "Your follow-up visit") + """
+
+            <h1>Your follow-up visit</h1>
+            <p>Dear {{patient.fullName}},</p>
+            <p>Your follow-up visit checks how your back is healing after your kyphoplasty. All times are the
+            clinic's local time.</p>
+            <table class="when">
+            <tr><th>Date</th><td>{{visit.date}}</td></tr>
+            <tr><th>Arrive at</th><td>{{visit.arrival}}{{#visit.arrivalOnOtherDay}} on {{visit.arrivalDate}}{{/visit.arrivalOnOtherDay}}</td></tr>
+            <tr><th>Appointment starts</th><td>{{visit.start}}</td></tr>
+            <tr><th>Where</th><td>{{clinic.name}}{{#clinic.address}}, {{clinic.address}}{{/clinic.address}}</td></tr>
+            </table>
+
+            <h2>What to bring</h2>
+            <ul>
+            <li>A list of all the medicines you take, with their doses, including pain medicines and any
+            blood thinners.</li>
+            <li>Your questions about pain and activity: how your pain has changed, what you may lift, and when
+            you can return to exercise, work or driving. Writing them down helps.</li>
+            </ul>
+
+            <h2>If you cannot come</h2>
+            <p>If you need to reschedule, or you have questions before the visit, please \(LetterPage.callTheClinic).</p>
+
+            """ + LetterPage.signature
+
+    static let text = """
+        {{% CONTENT_TYPE: TEXT}}
+        YOUR FOLLOW-UP VISIT
+        {{clinic.name}}
+        {{#clinic.addressLines}}
+        {{.}}
+        {{/clinic.addressLines}}
+        {{#clinic.phone}}
+        Phone: {{clinic.phone}}
+        {{/clinic.phone}}
+
+        Dear {{patient.fullName}},
+
+        Your follow-up visit checks how your back is healing after your kyphoplasty.
+        Times are the clinic's local time.
+        Date: {{visit.date}}
+        Arrive at: {{visit.arrival}}{{#visit.arrivalOnOtherDay}} on {{visit.arrivalDate}}{{/visit.arrivalOnOtherDay}}
+        Appointment starts: {{visit.start}}
+        Where: {{clinic.name}}
+        {{#clinic.address}}
+        {{clinic.address}}
+        {{/clinic.address}}
+
+        WHAT TO BRING
+        - A list of all the medicines you take, with their doses, including pain
+          medicines and any blood thinners.
+        - Your questions about pain and activity: how your pain has changed, what you
+          may lift, and when you can return to exercise, work or driving.
+          Writing them down helps.
+
+        IF YOU CANNOT COME
+        If you need to reschedule, or you have questions before the visit,
+        please \(LetterPage.callTheClinic).
+
+        {{clinic.name}}
+        {{#clinic.website}}
+        {{clinic.website}}
+        {{/clinic.website}}
+
+        """
+}

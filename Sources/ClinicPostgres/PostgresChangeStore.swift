@@ -1,0 +1,92 @@
+import ClinicDomain
+import ClinicServices
+import Foundation
+import PostgresNIO
+
+/// The change feed: rows the triggers of migration 0012 write in each change's transaction,
+/// placed in the feed by one sequencer at a time.
+public struct PostgresChangeStore: ChangeStore {
+    let database: ClinicDatabase
+    /// The advisory lock that makes the sequencer one across every server of the database.
+    static let sequencerLock: Int64 = 0x636C_696E_6963_0012
+
+    public init(database: ClinicDatabase) { self.database = database }
+
+    @discardableResult public func sequence() async throws -> Int {
+        let logger = database.logger
+        return try await database.transaction(scope: .network) { connection in
+            let pending = try await connection.query(
+                "SELECT EXISTS (SELECT 1 FROM changes WHERE position IS NULL)", logger: logger
+            ).collect().first?.decode(Bool.self) ?? false
+            guard pending else { return 0 }
+            // Held to the end of this transaction: the next sequencer starts after these positions
+            // are visible, and so numbers on from them.
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.sequencerLock))", logger: logger)
+            return try await connection.query(
+                """
+                WITH pending AS (SELECT id FROM changes WHERE position IS NULL ORDER BY id LIMIT 10000),
+                     numbered AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM pending),
+                     top AS (SELECT coalesce(max(position), 0) AS top FROM changes)
+                UPDATE changes c SET position = top.top + numbered.n
+                FROM numbered, top WHERE c.id = numbered.id
+                RETURNING 1
+                """, logger: logger
+            ).collect().count
+        }
+    }
+
+    public func changes(after position: Int64, types: [ChangeType]?, limit: Int, scope: ClinicScope) async throws
+        -> [ChangeEvent]
+    {
+        let logger = database.logger
+        let typeNames = types?.map(\.rawValue)
+        return try await database.withConnection(scope: scope) { connection in
+            try await connection.query(
+                """
+                SELECT \(unescaped: Self.columns) FROM changes
+                WHERE position > \(position) AND (\(typeNames)::text[] IS NULL OR type = ANY(\(typeNames)))
+                ORDER BY position
+                LIMIT \(limit)
+                """, logger: logger
+            ).collect().compactMap(Self.event)
+        }
+    }
+
+    static let columns =
+        "event_id, position, type, occurred_at, clinic_id, referral_id, entity, entity_id, data::text"
+
+    /// A change row as the domain's event; nil for a type this build does not know (none is
+    /// written: every event kind maps to a `ChangeType`, which a test checks).
+    static func event(_ row: PostgresRow) throws -> ChangeEvent? {
+        let (id, position, type, occurred, clinic, referral, entity, entityID, data) = try row.decode(
+            (UUID, Int64, String, Date, UUID, UUID, String, UUID, String).self)
+        guard let type = ChangeType(rawValue: type), let entity = ChangeEntity(rawValue: entity) else { return nil }
+        let object = (try? JSONSerialization.jsonObject(with: Data(data.utf8))) as? [String: Any] ?? [:]
+        var fields: [String: String] = [:]
+        for (key, value) in object {
+            switch value {
+            case let text as String: fields[key] = text
+            case let number as NSNumber: fields[key] = number.stringValue
+            default: continue
+            }
+        }
+        // Instants as RFC 3339 with Z, as everywhere else in the API (jsonb writes the session's offset).
+        for key in ["startsAt", "endsAt", "expiresAt"] {
+            if let text = fields[key], let instant = RFC3339.instant(text) ?? Self.postgresInstant(text) {
+                fields[key] = RFC3339.format(instant)
+            }
+        }
+        return ChangeEvent(
+            id: id, position: position, type: type, occurredAt: occurred, clinicID: ClinicID(clinic),
+            referralID: ReferralID(referral), entity: entity, entityID: entityID, data: fields)
+    }
+
+    /// `2026-12-08T08:00:00+00:00` with fractional seconds or a short offset, as jsonb writes it.
+    private static func postgresInstant(_ text: String) -> Date? {
+        var normalized = text
+        if let range = normalized.range(of: #"[+-]\d\d$"#, options: .regularExpression) {
+            normalized.replaceSubrange(range, with: normalized[range] + ":00")
+        }
+        return RFC3339.instant(normalized)
+    }
+}
