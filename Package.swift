@@ -89,6 +89,7 @@ let package = Package(
                 "ClinicServices", "ClinicPostgres", "ClinicDocuments",
                 // Webhook deliveries go out over HTTP(S).
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

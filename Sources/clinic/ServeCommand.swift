@@ -56,6 +56,7 @@ struct ServeCommand: AsyncParsableCommand {
             let mllp = try settings.mllpPort().map {
                 (host: settings.mllpHost(), port: $0, token: try settings.mllpToken())
             }
+            let webhookPolicy = try settings.webhookPolicy()
             let logLevel = try settings.logLevel()
             let poolMaximum = try settings.poolMaximum()
             let url = try settings.databaseURL()
@@ -114,6 +115,15 @@ struct ServeCommand: AsyncParsableCommand {
                 $0
             }.map { .init(service: $0) }
             services.append(.init(service: app))
+            let transport = HTTPWebhookTransport()
+            services.append(
+                .init(
+                    service: WebhookDeliveries(
+                        dispatcher: WebhookDispatcher(
+                            store: PostgresWebhookStore(database: db), changes: PostgresChangeStore(database: db),
+                            transport: transport, policy: webhookPolicy, now: api.now, logger: logger),
+                        transport: transport),
+                    successTerminationBehavior: .ignore))
             // The MLLP listener stops accepting with the HTTP server, before the pool closes.
             if let listener { services.append(.init(service: listener)) }
             services += [

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ClinicPostgres
+import ClinicServices
 import Configuration
 import Foundation
 import Logging
@@ -59,6 +60,25 @@ struct Settings {
     func drainTimeout() throws -> Duration {
         .milliseconds(
             try decimalSeconds("clinic.drain.timeout", env: "CLINIC_DRAIN_TIMEOUT", default: 10, range: 0...300))
+    }
+
+    /// How webhook deliveries are paced: `CLINIC_WEBHOOK_TIMEOUT` (seconds per request, default
+    /// 10), `CLINIC_WEBHOOK_RETRY_DELAY` (seconds after a first failure, doubling up to
+    /// `CLINIC_WEBHOOK_MAX_DELAY`, default 5 and 600) and `CLINIC_WEBHOOK_PAUSE_AFTER` (failures in
+    /// a row before a subscription is paused, default 8).
+    func webhookPolicy() throws -> WebhookPolicy {
+        WebhookPolicy(
+            pauseAfterFailures: try integer(
+                "clinic.webhook.pause.after", env: "CLINIC_WEBHOOK_PAUSE_AFTER", default: 8, range: 1...1000),
+            firstRetryDelay: .milliseconds(
+                try decimalSeconds(
+                    "clinic.webhook.retry.delay", env: "CLINIC_WEBHOOK_RETRY_DELAY", default: 5, range: 0.1...3600)),
+            maximumDelay: .milliseconds(
+                try decimalSeconds(
+                    "clinic.webhook.max.delay", env: "CLINIC_WEBHOOK_MAX_DELAY", default: 600, range: 0.1...86_400)),
+            requestTimeout: .milliseconds(
+                try decimalSeconds(
+                    "clinic.webhook.timeout", env: "CLINIC_WEBHOOK_TIMEOUT", default: 10, range: 0.1...120)))
     }
 
     /// How long `/ready` waits for the database before it answers "not ready".
