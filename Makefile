@@ -8,7 +8,7 @@ FUZZ_EXAMPLES ?= 100
 CLUSTER := bash deploy/dev-cluster.sh
 
 .DEFAULT_GOAL := help
-.PHONY: help run stop build test test-swift faults interop-tests deploy-tests lint format fuzz fuzz-ci bench clean-local
+.PHONY: help run stop build test test-swift faults interop-tests webhook-tests deploy-tests lint format fuzz fuzz-ci bench clean-local
 
 help:
 	@echo 'make run          dev PostgreSQL + migrate + demo seed + admin token, then serve on $(HOST):$(PORT)'
@@ -21,6 +21,9 @@ help:
 	@echo '                  load, SIGTERM, hostile values (FAULTS="stop_10s ..." to narrow)'
 	@echo 'make interop-tests HL7 v2 (HTTP and MLLP), FHIR R4 and SMART Scheduling Links read back by hl7apy,'
 	@echo '                  fhir.resources (R4) and fhirpy, against a live server (INTEROP="mllp_round_trips ..." to narrow)'
+	@echo 'make webhook-tests signed webhooks to a receiver of its own, compared with the change feed, against a'
+	@echo '                  live server: event type filter, retries, pause and resume, kill -9, two servers on'
+	@echo '                  one database (WEBHOOKS="two_servers_deliver_each_event_once ..." to narrow)'
 	@echo 'make deploy-tests two instances behind nginx (TLS) under concurrent bookings, kill -9 and rolling restart;'
 	@echo '                  backup/wipe/restore; reports from a streaming replica; a pg_auto_failover failover'
 	@echo '                  (DEPLOY_TESTS="report_from_replica ..." to narrow)'
@@ -48,7 +51,7 @@ build:
 # is set; it only needs the server binaries to exist. The fault scenarios restart and stop
 # PostgreSQL, so they run after the Swift suites, each on a cluster of its own; the deployment
 # scenarios (nginx, replica, backups, pg_auto_failover) last.
-test: test-swift faults interop-tests deploy-tests
+test: test-swift faults interop-tests webhook-tests deploy-tests
 
 test-swift:
 	$(CLUSTER) ensure-postgres
@@ -60,6 +63,9 @@ faults:
 
 interop-tests:
 	bash Tests/Interop/run.sh
+
+webhook-tests:
+	bash Tests/Webhooks/run.sh
 
 deploy-tests:
 	bash Tests/Deploy/run.sh

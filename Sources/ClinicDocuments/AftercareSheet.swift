@@ -22,8 +22,9 @@ enum AftercareSheet {
             {{#aftercare.osteoporosis}}
 
             <h2>Bone health</h2>
-            <p>Your fracture is linked to osteoporosis (thin, weak bones). Take calcium and vitamin D as your
-            doctor advises, and keep your appointments for bone density tests and osteoporosis treatment: they
+            <p>{{#aftercare.multipleLevels}}These fractures are{{/aftercare.multipleLevels}}\
+            {{^aftercare.multipleLevels}}This fracture is{{/aftercare.multipleLevels}} linked to osteoporosis
+            (thin, weak bones). Take calcium and vitamin D as your doctor advises, and keep your appointments for bone density tests and osteoporosis treatment: they
             lower the risk of another fracture.</p>
             {{/aftercare.osteoporosis}}
 
@@ -79,9 +80,11 @@ enum AftercareSheet {
         {{#aftercare.osteoporosis}}
 
         BONE HEALTH
-        Your fracture is linked to osteoporosis (thin, weak bones). Take calcium and
-        vitamin D as your doctor advises, and keep your appointments for bone density
-        tests and osteoporosis treatment: they lower the risk of another fracture.
+        {{#aftercare.multipleLevels}}These fractures are{{/aftercare.multipleLevels}}\
+        {{^aftercare.multipleLevels}}This fracture is{{/aftercare.multipleLevels}} linked to
+        osteoporosis (thin, weak bones). Take calcium and vitamin D as your doctor
+        advises, and keep your appointments for bone density tests and osteoporosis
+        treatment: they lower the risk of another fracture.
         {{/aftercare.osteoporosis}}
 
         YOUR FOLLOW-UP VISIT

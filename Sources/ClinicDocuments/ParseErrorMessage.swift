@@ -11,7 +11,7 @@ enum ParseErrorMessage {
             return TagScanner.sectionProblem(in: source)
                 ?? "\(position): a section is not closed, or closed with another name"
         case MustacheTemplate.Error.unfinishedName:
-            return "\(position): a tag is not closed with }} or its name is not valid"
+            return unclosedTag(in: source) ?? "\(position): a tag is not closed with }} or its name is not valid"
         case MustacheTemplate.Error.invalidSetDelimiter:
             return "\(position): the delimiter change is not valid (write it as {{=<% %>=}})"
         case MustacheTemplate.Error.transformAppliedToInheritanceSection,
@@ -23,7 +23,13 @@ enum ParseErrorMessage {
             return "\(position): unknown pragma; the only one is {{% CONTENT_TYPE: TEXT}} or {{% CONTENT_TYPE: HTML}}"
         default:
             // The library's reader ran out of text: a tag opened with {{ and never closed.
-            return "\(position): a tag is opened with {{ and never closed with }}"
+            return unclosedTag(in: source) ?? "\(position): a tag is opened with {{ and never closed with }}"
         }
+    }
+
+    /// The library reads an unclosed tag to the end of the template and reports that: point at
+    /// the tag's own line instead.
+    private static func unclosedTag(in source: String) -> String? {
+        TagScanner.unclosedTagLine(in: source).map { "line \($0): a tag is opened with {{ and never closed with }}" }
     }
 }

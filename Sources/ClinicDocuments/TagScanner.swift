@@ -16,6 +16,16 @@ struct TagScanner {
 
     /// The tags in order, and whether the scan covers the whole template.
     static func tags(in source: String) -> (tags: [Tag], complete: Bool) {
+        let scan = scan(source)
+        return (scan.tags, scan.complete)
+    }
+
+    /// The line of a `{{` with no `}}` after it.
+    static func unclosedTagLine(in source: String) -> Int? {
+        scan(source).unclosedLine
+    }
+
+    private static func scan(_ source: String) -> (tags: [Tag], complete: Bool, unclosedLine: Int?) {
         var tags: [Tag] = []
         var line = 1
         var index = source.startIndex
@@ -24,7 +34,7 @@ struct TagScanner {
             let triple = source[open.upperBound...].first == "{"
             let closer = triple ? "}}}" : "}}"
             guard let close = source.range(of: closer, range: open.upperBound..<source.endIndex) else {
-                return (tags, false)
+                return (tags, false, line)
             }
             var body = source[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
             var sigil: Character? = nil
@@ -32,12 +42,12 @@ struct TagScanner {
                 sigil = first
                 body = String(body.dropFirst()).trimmingCharacters(in: .whitespaces)
             }
-            if sigil == "=" { return (tags, false) }
+            if sigil == "=" { return (tags, false, nil) }
             tags.append(Tag(sigil: sigil, name: body, line: line))
             line += source[open.lowerBound..<close.upperBound].count(where: \.isNewline)
             index = close.upperBound
         }
-        return (tags, true)
+        return (tags, true, nil)
     }
 
     /// The first section opened and not closed, or closed under another name.

@@ -74,7 +74,7 @@ public enum PermissionMatrix {
         ("resetInstructionTemplate", .roles([.admin])),
         ("getResource", .roles(readers)),
         ("updateResource", .roles([.admin])),
-        ("deleteBlock", .roles([.admin, .scheduler])),
+        ("deleteBlock", .roles([.admin])),
         ("listChanges", .roles(readers)),
         ("createWebhook", .roles([.admin])),
         ("listWebhooks", .roles([.admin])),

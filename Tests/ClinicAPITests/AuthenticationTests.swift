@@ -163,6 +163,29 @@ struct AuthenticationTests {
                 ("fhirSearchSlots", .get, "/fhir/r4/Slot?schedule=\(clinic.id)-procedure", nil),
                 ("fhirReadDiagnosticReport", .get, "/fhir/r4/DiagnosticReport/\(UUID())", nil),
                 ("fhirReadLocation", .get, "/fhir/r4/Location/\(clinic.id)", nil),
+                ("listClinics", .get, "/v1/clinics", nil),
+                ("listBlocks", .get, "/v1/resources/\(UUID())/blocks", nil),
+                ("listAppointments", .get, "/v1/appointments?patientId=\(UUID())", nil),
+                ("listImagingResults", .get, "/v1/imaging-results?patientId=\(UUID())", nil),
+                ("searchPatients", .get, "/v1/patients?mrn=MRN-4471", nil),
+                ("getPatient", .get, "/v1/patients/\(UUID())", nil),
+                ("getAppointmentInstructions", .get, "/v1/appointments/\(UUID())/instructions", nil),
+                ("listInstructionTemplates", .get, "/v1/clinics/\(clinic.id)/instruction-templates", nil),
+                (
+                    "setInstructionTemplate", .put, "/v1/clinics/\(clinic.id)/instruction-templates/aftercare/text",
+                    "{\"body\":\"Call us.\"}"
+                ),
+                ("resetInstructionTemplate", .delete, "/v1/clinics/\(clinic.id)/instruction-templates/aftercare/text", nil),
+                ("getResource", .get, "/v1/resources/\(UUID())", nil),
+                ("updateResource", .patch, "/v1/resources/\(UUID())", "{\"name\":\"Suite B\"}"),
+                ("deleteBlock", .delete, "/v1/resources/\(UUID())/blocks/\(UUID())", nil),
+                ("listChanges", .get, "/v1/changes", nil),
+                ("createWebhook", .post, "/v1/webhooks", "{\"url\":\"http://127.0.0.1:9/hook\"}"),
+                ("listWebhooks", .get, "/v1/webhooks", nil),
+                ("getWebhook", .get, "/v1/webhooks/\(UUID())", nil),
+                ("deleteWebhook", .delete, "/v1/webhooks/\(UUID())", nil),
+                ("resumeWebhook", .post, "/v1/webhooks/\(UUID())/resume", nil),
+                ("listWebhookDeliveries", .get, "/v1/webhooks/\(UUID())/deliveries", nil),
             ]
             #expect(
                 Set(requests.map(\.operation))

@@ -17,7 +17,7 @@ struct VisitLetterTests {
             letter,
             [
                 "Harold Nguyen", "Monday, November 30, 2026", "1:15 PM", "1:30 PM",
-                "Front Range Spine Center, 1200 Wadsworth Blvd, Suite 300, Lakewood, CO 80214, United States",
+                "Front Range Spine Center", "1200 Wadsworth Blvd, Suite 300, Lakewood, CO 80214, United States",
                 "reports and images of your MRI, X-ray or CT scans, or the disc",
                 "list of all the medicines you take", "blood thinners", "brace",
                 "call the clinic on 303-555-0142",

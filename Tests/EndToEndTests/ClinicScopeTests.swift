@@ -25,6 +25,9 @@ struct ClinicScopeTests {
         var appointment: AppointmentID
         var offer: OfferID
         var resource: ResourceID
+        /// A block on `resource`, and a webhook subscription for the clinic.
+        var block: BlockID
+        var webhook: WebhookID
         /// Ids, MRNs and names of this clinic, none of which may appear in an answer to another clinic's staff.
         var secrets: [String]
 
@@ -32,7 +35,7 @@ struct ClinicScopeTests {
         func nowhere() -> Site {
             Site(
                 clinic: .random(), referral: .random(), patient: .random(), imaging: .random(), appointment: .random(),
-                offer: .random(), resource: .random(), secrets: [])
+                offer: .random(), resource: .random(), block: .random(), webhook: .random(), secrets: [])
         }
     }
 
@@ -245,6 +248,59 @@ struct ClinicScopeTests {
             Probe(
                 operation: "fhirReadLocation", method: "GET", path: "/fhir/r4/Location/\(clinic)", body: nil,
                 reach: .clinic),
+            Probe(operation: "listClinics", method: "GET", path: "/v1/clinics", body: nil, reach: .none),
+            Probe(
+                operation: "listBlocks", method: "GET", path: "/v1/resources/\(site.resource)/blocks", body: nil,
+                reach: .entity),
+            Probe(
+                operation: "listAppointments", method: "GET", path: "/v1/appointments?patientId=\(site.patient)",
+                body: nil, reach: .filter),
+            Probe(
+                operation: "listImagingResults", method: "GET", path: "/v1/imaging-results?patientId=\(site.patient)",
+                body: nil, reach: .filter),
+            Probe(
+                operation: "searchPatients", method: "GET", path: "/v1/patients?mrn=\(site.patient)", body: nil,
+                reach: .filter),
+            Probe(
+                operation: "getPatient", method: "GET", path: "/v1/patients/\(site.patient)", body: nil, reach: .entity),
+            Probe(
+                operation: "getAppointmentInstructions", method: "GET",
+                path: "/v1/appointments/\(site.appointment)/instructions", body: nil, reach: .entity),
+            Probe(
+                operation: "listInstructionTemplates", method: "GET", path: "/v1/clinics/\(clinic)/instruction-templates",
+                body: nil, reach: .clinic),
+            Probe(
+                operation: "setInstructionTemplate", method: "PUT",
+                path: "/v1/clinics/\(clinic)/instruction-templates/evaluation/text",
+                body: #"{"body":"Please bring your MRI disc."}"#, reach: .clinic),
+            Probe(
+                operation: "resetInstructionTemplate", method: "DELETE",
+                path: "/v1/clinics/\(clinic)/instruction-templates/evaluation/text", body: nil, reach: .clinic),
+            Probe(
+                operation: "getResource", method: "GET", path: "/v1/resources/\(site.resource)", body: nil,
+                reach: .entity),
+            Probe(
+                operation: "updateResource", method: "PATCH", path: "/v1/resources/\(site.resource)",
+                body: "{\"name\":\"Consult room \(n)\"}", reach: .entity),
+            Probe(
+                operation: "deleteBlock", method: "DELETE",
+                path: "/v1/resources/\(site.resource)/blocks/\(site.block)", body: nil, reach: .entity),
+            Probe(operation: "listChanges", method: "GET", path: "/v1/changes", body: nil, reach: .none),
+            Probe(
+                operation: "createWebhook", method: "POST", path: "/v1/webhooks",
+                body: "{\"url\":\"http://127.0.0.1:9/hook-\(n)\",\"clinicIds\":[\"\(clinic)\"]}", reach: .clinic),
+            Probe(operation: "listWebhooks", method: "GET", path: "/v1/webhooks", body: nil, reach: .none),
+            // A subscription outside the scope is answered as one that does not exist.
+            Probe(operation: "getWebhook", method: "GET", path: "/v1/webhooks/\(site.webhook)", body: nil, reach: .none),
+            Probe(
+                operation: "listWebhookDeliveries", method: "GET", path: "/v1/webhooks/\(site.webhook)/deliveries",
+                body: nil, reach: .none),
+            Probe(
+                operation: "resumeWebhook", method: "POST", path: "/v1/webhooks/\(site.webhook)/resume", body: nil,
+                reach: .none),
+            Probe(
+                operation: "deleteWebhook", method: "DELETE", path: "/v1/webhooks/\(site.webhook)", body: nil,
+                reach: .none),
         ]
     }
 
@@ -281,7 +337,7 @@ struct ClinicScopeTests {
     func probesCoverTheMatrix() {
         let site = Site(
             clinic: .random(), referral: .random(), patient: .random(), imaging: .random(), appointment: .random(),
-            offer: .random(), resource: .random(), secrets: [])
+            offer: .random(), resource: .random(), block: .random(), webhook: .random(), secrets: [])
         #expect(
             Set(Self.probes(site, 0, start: "").map(\.operation))
                 == Set(PermissionMatrix.operations.filter { $0.access != .anonymous }.map(\.operationID)))
@@ -459,10 +515,21 @@ struct ClinicScopeTests {
         secrets += candidates.map(\.description) + (1...3).map { "\(prefix)-\($0)" }
         secrets += [booked.id.description, cancelled.id.description, offer.id.description]
         secrets += referral.imagingResultIDs.map(\.description) + resources.values.map(\.description)
+        let consultRoom = resources[.consultRoom]!
+        let block = try await services.resources.addBlock(
+            resourceID: consultRoom, starts: monday.addingTimeInterval(30 * 86_400),
+            ends: monday.addingTimeInterval(31 * 86_400), kind: .maintenance, reason: "Flooring replaced",
+            overBookings: false, actor: Fixtures.operator_
+        ).block
+        let webhook = try await services.webhooks.create(
+            url: "http://127.0.0.1:9/\(prefix)", eventTypes: [], clinicIDs: [clinic.id], description: nil,
+            actor: Fixtures.operator_
+        ).subscription.id
+        secrets += [block.id.description, webhook.description]
         return Site(
             clinic: clinic.id, referral: candidates[2], patient: referral.patient.id,
             imaging: referral.imagingResultIDs[0], appointment: booked.id, offer: offer.id,
-            resource: resources[.consultRoom]!, secrets: secrets)
+            resource: consultRoom, block: block.id, webhook: webhook, secrets: secrets)
     }
 
     static func clinic(_ fixtures: Fixtures, _ id: ClinicID) async throws -> Clinic {
