@@ -21,7 +21,10 @@ import hmac
 import http.server
 import json
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -29,7 +32,8 @@ import uuid
 from dataclasses import dataclass, field
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Faults"))
-from harness import (OWNER_ROLE, Answer, Cluster, Failure, Server, check, request, run_clinic)  # noqa: E402
+from harness import (OWNER_ROLE, Answer, Cluster, Failure, Server, check, clinic_binary, request,  # noqa: E402
+                     run_clinic)
 
 WEBHOOK_ENV = {
     "CLINIC_WEBHOOK_RETRY_DELAY": "0.2",
@@ -235,6 +239,35 @@ def verify(secret: str, headers: dict[str, str], body: bytes, now: float | None 
     return None
 
 
+def sender_pid(client_port: int, receiver_port: int) -> int | None:
+    """Which of the suite's servers holds the other end of a receiver's connection (read from
+    /proc/net/tcp and the servers' open files); None when not found."""
+    wanted = (f"0100007F:{client_port:04X}", f"0100007F:{receiver_port:04X}")
+    inode = None
+    try:
+        with open("/proc/net/tcp") as table:
+            for line in table:
+                fields = line.split()
+                if (fields[1], fields[2]) == wanted:
+                    inode = fields[9]
+                    break
+        if inode is None:
+            return None
+        for server in ENV.servers:
+            process = server.process
+            if process is None or process.poll() is not None:
+                continue
+            for fd in os.listdir(f"/proc/{process.pid}/fd"):
+                try:
+                    if os.readlink(f"/proc/{process.pid}/fd/{fd}") == f"socket:[{inode}]":
+                        return process.pid
+                except OSError:
+                    continue
+    except (OSError, NameError):
+        return None
+    return None
+
+
 @dataclass
 class Delivery:
     """One request the receiver got and what it answered."""
@@ -243,6 +276,7 @@ class Delivery:
     body: bytes
     status: int
     problem: str | None  # why the signature or timestamp did not verify
+    sender: int | None = None  # the pid of the server that sent it
 
     @property
     def event_id(self) -> str:
@@ -280,6 +314,7 @@ class Receiver:
 
             def do_POST(self) -> None:  # noqa: N802 (http.server's name)
                 receiver.in_handler.set()
+                sender = sender_pid(self.client_address[1], self.server.server_address[1])
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 with receiver.lock:
@@ -289,7 +324,7 @@ class Receiver:
                     time.sleep(delay)
                 answer = 401 if problem else status
                 with receiver.lock:  # recorded before answering: a server killed now has still sent it
-                    receiver.deliveries.append(Delivery(time.time(), headers, body, answer, problem))
+                    receiver.deliveries.append(Delivery(time.time(), headers, body, answer, problem, sender))
                 receiver.in_handler.clear()
                 payload = b'{"received":true}' if 200 <= answer < 300 else b'{"error":"unavailable"}'
                 try:
@@ -654,7 +689,10 @@ def two_servers_deliver_each_event_once() -> str:
         check(duplicates == [0, 0], f"duplicates per subscription {duplicates}, expected none without a crash")
         for number, receiver in enumerate(receivers, start=1):
             check_order(receiver, f"subscription {number}", duplicates_allowed=False)
-        return f"{len(events)} events to each of 2 subscriptions through 2 servers; duplicates {duplicates}; in feed order"
+        pids = {ENV.server.process.pid: "server 1", second.process.pid: "server 2"}
+        senders = [{name: sum(d.sender == pid for d in r.accepted()) for pid, name in pids.items()} for r in receivers]
+        return (f"{len(events)} events to each of 2 subscriptions through 2 servers; duplicates {duplicates}; in feed "
+                f"order; sent by {senders}")
     finally:
         for subscription in subscriptions:
             unsubscribe(subscription)
@@ -712,6 +750,25 @@ SCENARIOS = [
 ]
 
 
+def snapshot_binary() -> str:
+    """A private copy of the server binary for the whole run (CLINIC_BINARY points at it), so that a
+    rebuild of .build/debug/clinic meanwhile (Text file busy, or a newer server for the second
+    half) cannot touch the suite; copied again until the copy runs. Returns its folder."""
+    folder = tempfile.mkdtemp(prefix="clinic-webhooks-bin-")
+    copy = os.path.join(folder, "clinic")
+    for _ in range(12):
+        try:
+            shutil.copy2(clinic_binary(), copy)
+            if subprocess.run([copy, "--help"], capture_output=True, timeout=30).returncode == 0:
+                os.environ["CLINIC_BINARY"] = copy
+                return folder
+        except (OSError, subprocess.SubprocessError):
+            pass
+        time.sleep(10)  # the binary is being linked again
+    shutil.rmtree(folder, ignore_errors=True)
+    raise SystemExit(f"webhooks: could not take a working copy of {clinic_binary()}")
+
+
 def main(argv: list[str]) -> int:
     global ENV
     if "--list" in argv:
@@ -723,7 +780,12 @@ def main(argv: list[str]) -> int:
         return 64
     chosen = [s for s in SCENARIOS if not argv or s.__name__ in argv]
     started = time.monotonic()
-    ENV = Installation()
+    snapshot = snapshot_binary()
+    try:
+        ENV = Installation()
+    except BaseException:
+        shutil.rmtree(snapshot, ignore_errors=True)
+        raise
     passed = failed = 0
     try:
         for scenario in chosen:
@@ -746,6 +808,7 @@ def main(argv: list[str]) -> int:
                 print(f"webhooks: the server on port {server.port} logged errors:\n  " + "\n  ".join(errors[:20]))
     finally:
         ENV.close()
+        shutil.rmtree(snapshot, ignore_errors=True)
     print(f"webhooks: {len(chosen)} scenarios in {time.monotonic() - started:.0f} s")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
