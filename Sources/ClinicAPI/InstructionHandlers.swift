@@ -24,11 +24,7 @@ extension APIHandler {
             }
         let letter = try await services.instructions.letter(
             appointmentID: try AppointmentID(input.path.id, at: "/id"), format: format, actor: RequestScope.actor())
-        let document = letter.facts.document
-        let template =
-            letter.customTemplate.flatMap { try? InstructionTemplate(document: document, format: format, source: $0) }
-            ?? InstructionTemplate.shipped(document, format)
-        let text = template.render(letter.facts)
+        let text = InstructionTemplate.letter(letter.facts, format: format, clinicTemplate: letter.customTemplate)
         switch format {
         case .html: return .ok(.init(body: .html(HTTPBody(text))))
         case .text: return .ok(.init(body: .plainText(HTTPBody(text))))

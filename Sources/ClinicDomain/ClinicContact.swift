@@ -27,7 +27,7 @@ public struct ClinicContact: Hashable, Sendable {
     ) throws {
         var collector = ViolationCollector()
         func text(_ value: String?, _ pointer: String, _ maximum: Int) -> BoundedText? {
-            guard let value, !value.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+            guard let value, !value.isEmpty else { return nil }
             // Counted as the database and the document count: code points, not characters.
             guard value.unicodeScalars.count <= maximum else {
                 collector.add(pointer, "must be at most \(maximum) characters")

@@ -27,7 +27,10 @@ public struct ChangeFeedService: Sendable {
     public func changes(after: Int64, types: [ChangeType]?, limit: Int, actor: Actor) async throws
         -> (items: [ChangeEvent], next: Int64)
     {
-        guard after >= 0 else { throw ServiceError.invalid("/after", "must be 0 or more") }
+        // The contract's bound: the largest integer every JSON client reads exactly.
+        guard (0...9_007_199_254_740_991).contains(after) else {
+            throw ServiceError.invalid("/after", "must be from 0 to 9007199254740991")
+        }
         guard (1...Self.maximumPage).contains(limit) else {
             throw ServiceError.invalid("/limit", "must be from 1 to \(Self.maximumPage)")
         }

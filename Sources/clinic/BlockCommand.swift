@@ -8,8 +8,52 @@ import Foundation
 /// `clinic block add`: time off for a resource, also reachable as `clinic resource block`.
 struct BlockCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "block", abstract: "Block a resource's time (holiday, leave, maintenance).",
-        subcommands: [Add.self])
+        commandName: "block", abstract: "Block a resource's time (holiday, leave, maintenance), list and lift blocks.",
+        subcommands: [Add.self, List.self, Delete.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A resource's blocks from now on, by start.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The resource's id.") var resource: String
+
+        func run() async throws {
+            try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
+                let actor = Actor(principal: .commandLine("clinic block list"), requestID: nil, at: Date())
+                var cursor: BlockCursor?
+                var printed = 0
+                repeat {
+                    let page = try await ResourceAdministration.postgres(db).blocks(
+                        resourceID: try ResourceID.parse(resource, "the resource id"), from: nil, to: nil,
+                        after: cursor, limit: 100, actor: actor)
+                    for block in page.items {
+                        print(
+                            "\(block.id)  \(RFC3339.format(block.during.lowerBound)) - \(RFC3339.format(block.during.upperBound))  \(block.kind.rawValue)\(block.overBookings ? " (over bookings)" : "")  \(block.reason.value)"
+                        )
+                        printed += 1
+                    }
+                    cursor = page.next
+                } while cursor != nil
+                if printed == 0 { print("No blocks from now on.") }
+            }
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Lift a block: its time is bookable again.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The resource's id.") var resource: String
+        @Argument(help: "The block's id.") var block: String
+
+        func run() async throws {
+            try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
+                try await ResourceAdministration.postgres(db).deleteBlock(
+                    id: try BlockID.parse(block, "the block id"),
+                    resourceID: try ResourceID.parse(resource, "the resource id"),
+                    actor: Actor(principal: .commandLine("clinic block delete"), requestID: nil, at: Date()))
+                print("Lifted block \(block).")
+            }
+        }
+    }
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -16,6 +16,6 @@ struct ClinicCommand: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, MigrateCommand.self, TokenCommand.self, SeedCommand.self, RolesCommand.self,
             AuditCommand.self, ClinicAdminCommand.self, ResourceCommand.self, ReportCommand.self, CheckCommand.self,
-            ReferralsCommand.self, TemplateCommand.self, BlockCommand.self,
+            ReferralsCommand.self, TemplateCommand.self, BlockCommand.self, InstructionsCommand.self,
         ])
 }

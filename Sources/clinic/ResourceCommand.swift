@@ -33,8 +33,32 @@ private var cli: Actor { Actor(principal: .commandLine("clinic resource"), reque
 struct ResourceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resource",
-        abstract: "Add and list a clinic's rooms and people, set their weekly templates, block time.",
-        subcommands: [Add.self, List.self, Template.self, Block.self])
+        abstract:
+            "Add, list, rename and deactivate a clinic's rooms and people, set their weekly templates, block time.",
+        subcommands: [Add.self, List.self, Template.self, Block.self, Update.self])
+
+    struct Update: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "update",
+            abstract:
+                "Rename, deactivate or reactivate a resource; deactivating one with future bookings is refused, listing them.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The resource's id.") var id: String
+        @Option(help: "A new name, unique at the clinic.") var name: String?
+        @Flag(inversion: .prefixedNo, help: "--no-active deactivates, --active reactivates.") var active: Bool?
+
+        func run() async throws {
+            try await CommandRuntime.withDatabase(url: database.databaseURL) { db in
+                let detail = try await ResourceAdministration.postgres(db).update(
+                    id: try ResourceID.parse(id, "the resource id"), name: name, active: active,
+                    actor: Actor(principal: .commandLine("clinic resource update"), requestID: nil, at: Date()))
+                let resource = detail.setup.resource
+                print(
+                    "\(resource.name) (\(resource.id)) is \(resource.active ? "active" : "deactivated"); it holds \(detail.futureBookings.count) future booking(s)."
+                )
+            }
+        }
+    }
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a resource to a clinic.")

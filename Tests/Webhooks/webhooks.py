@@ -610,6 +610,40 @@ def an_unavailable_receiver_is_retried_then_paused_and_resumed_in_order() -> str
         receiver.close()
 
 
+def a_receiver_slower_than_the_timeout_gets_the_event_again() -> str:
+    """The EHR interface takes 3 s to answer (the server waits 2): the attempt is logged as failed
+    with no status, the event is sent again, and once the interface is quick it is delivered and
+    the next one follows; de-duplicated, the receiver has the feed's events in order."""
+    clinic = new_clinic("Lakewood Spine Institute")
+    receiver = Receiver(delay=3.0)
+    subscription = None
+    try:
+        subscription = subscribe(receiver, clinic)
+        start = feed_position()
+        refer(clinic, 2)
+        events = feed(clinic, start)
+        check(len(events) == 2, f"{len(events)} feed events for a new referral, expected 2")
+        timed_out = wait_for(lambda: [d for d in delivery_log(subscription) if d["outcome"] == "failed"],
+                             "no failed attempt logged for a receiver slower than the 2 s timeout", timeout=10)[-1]
+        receiver.set(delay=0.0)
+        check(timed_out["eventId"] == events[0]["id"] and timed_out.get("statusCode") is None
+              and timed_out.get("error") and 1900 <= timed_out["durationMs"] < 3000,
+              f"the timed-out attempt is logged as {timed_out}")
+        wait_delivered(receiver, events)
+        time.sleep(1.0)  # the late answers of slow attempts still in the receiver land now
+        check_authentic(receiver)
+        check_matches_feed(receiver, events, "after the timeout")
+        repeats = check_order(receiver, "after the timeout", duplicates_allowed=True)
+        check(repeats >= 1, "the timed-out event was never sent again")
+        state = webhook(subscription)
+        check(state["state"] == "active" and state["backlog"] == 0, f"state {state['state']}, backlog {state['backlog']}")
+        return (f"attempt 1 logged failed after {timed_out['durationMs']} ms, no status ({timed_out['error'][:60]!r}); "
+                f"sent again ({repeats} repeat(s), de-duplicated by id), then both events in order")
+    finally:
+        unsubscribe(subscription)
+        receiver.close()
+
+
 def a_server_killed_mid_delivery_loses_no_event() -> str:
     """Thirty patients referred while the receiver answers slowly (50 ms); the server is killed with
     SIGKILL while a delivery is in flight; a new server on the same database delivers the rest:
@@ -744,6 +778,7 @@ SCENARIOS = [
     every_event_of_five_referrals_arrives_signed_and_in_order,
     a_booked_only_subscription_receives_only_bookings,
     an_unavailable_receiver_is_retried_then_paused_and_resumed_in_order,
+    a_receiver_slower_than_the_timeout_gets_the_event_again,
     a_server_killed_mid_delivery_loses_no_event,
     two_servers_deliver_each_event_once,
     a_wrong_secret_does_not_verify,
@@ -809,6 +844,11 @@ def main(argv: list[str]) -> int:
     finally:
         ENV.close()
         shutil.rmtree(snapshot, ignore_errors=True)
+        for server in ENV.servers:  # the servers' logs are kept only when something failed
+            if failed:
+                print(f"webhooks: the log of the server on port {server.port}: {server.log_path}")
+            elif os.path.exists(server.log_path):
+                os.remove(server.log_path)
     print(f"webhooks: {len(chosen)} scenarios in {time.monotonic() - started:.0f} s")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
