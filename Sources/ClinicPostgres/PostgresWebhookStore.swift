@@ -138,7 +138,8 @@ public struct PostgresWebhookStore: WebhookStore {
 
     public func claim(owner: UUID, now: Date, lease: Duration) async throws -> WebhookSubscription? {
         let logger = database.logger
-        let leaseEnds = now.addingTimeInterval(Double(lease.components.seconds))
+        let leaseEnds = now.addingTimeInterval(
+            Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18)
         return try await database.transaction(scope: .network) { connection in
             try await connection.query(
                 """
@@ -177,7 +178,7 @@ public struct PostgresWebhookStore: WebhookStore {
 
     public func record(_ attempt: WebhookAttempt, owner: UUID) async throws -> Bool {
         let logger = database.logger
-        let leaseEnds = attempt.at.addingTimeInterval(60)
+        let leaseEnds = attempt.leaseUntil
         return try await database.transaction(outside: .clinicData) { connection in
             let held: Bool
             if attempt.delivered {
@@ -197,7 +198,7 @@ public struct PostgresWebhookStore: WebhookStore {
                             last_error = \(attempt.error), next_attempt_at = coalesce(\(attempt.retryAt), next_attempt_at),
                             state = CASE WHEN \(attempt.pauseReason)::text IS NULL THEN state ELSE 'paused' END,
                             paused_reason = coalesce(\(attempt.pauseReason), paused_reason),
-                            updated_at = \(attempt.at)
+                            lease_until = \(leaseEnds), updated_at = \(attempt.at)
                         WHERE id = \(attempt.subscriptionID.rawValue) AND lease_owner = \(owner) RETURNING 1
                         """, logger: logger
                     ).collect().count == 1

@@ -175,10 +175,11 @@ public struct WebhookDispatcher: Sendable {
         return WebhookAttempt(
             subscriptionID: subscription.id, event: event, attempt: attemptNumber, at: sentAt,
             durationMilliseconds: max(0, milliseconds), statusCode: status, error: failure, retryAt: retryAt,
-            pauseReason: pause ? "paused after \(failures) failed deliveries in a row; last: \(failure ?? "")" : nil)
+            pauseReason: pause ? "paused after \(failures) failed deliveries in a row; last: \(failure ?? "")" : nil,
+            leaseUntil: now().addingTimeInterval(Self.seconds(policy.lease)))
     }
 
-    private static func seconds(_ duration: Duration) -> TimeInterval {
+    static func seconds(_ duration: Duration) -> TimeInterval {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

@@ -44,6 +44,8 @@ public struct WebhookAttempt: Sendable {
     /// After a failure: when to try again, or nil to pause the subscription.
     public let retryAt: Date?
     public let pauseReason: String?
+    /// The lease, renewed with each attempt, now lasts until then.
+    public let leaseUntil: Date
 
     public var delivered: Bool { error == nil }
 }

@@ -65,9 +65,11 @@ struct Settings {
     /// How webhook deliveries are paced: `CLINIC_WEBHOOK_TIMEOUT` (seconds per request, default
     /// 10), `CLINIC_WEBHOOK_RETRY_DELAY` (seconds after a first failure, doubling up to
     /// `CLINIC_WEBHOOK_MAX_DELAY`, default 5 and 600) and `CLINIC_WEBHOOK_PAUSE_AFTER` (failures in
-    /// a row before a subscription is paused, default 8).
+    /// a row before a subscription is paused, default 8); `CLINIC_WEBHOOK_LEASE` (seconds a server
+    /// holds a subscription it delivers for, renewed with each delivery, default 60: after a crash,
+    /// another server takes over once it runs out).
     func webhookPolicy() throws -> WebhookPolicy {
-        WebhookPolicy(
+        let policy = WebhookPolicy(
             pauseAfterFailures: try integer(
                 "clinic.webhook.pause.after", env: "CLINIC_WEBHOOK_PAUSE_AFTER", default: 8, range: 1...1000),
             firstRetryDelay: .milliseconds(
@@ -78,7 +80,14 @@ struct Settings {
                     "clinic.webhook.max.delay", env: "CLINIC_WEBHOOK_MAX_DELAY", default: 600, range: 0.1...86_400)),
             requestTimeout: .milliseconds(
                 try decimalSeconds(
-                    "clinic.webhook.timeout", env: "CLINIC_WEBHOOK_TIMEOUT", default: 10, range: 0.1...120)))
+                    "clinic.webhook.timeout", env: "CLINIC_WEBHOOK_TIMEOUT", default: 10, range: 0.1...120)),
+            lease: .milliseconds(
+                try decimalSeconds("clinic.webhook.lease", env: "CLINIC_WEBHOOK_LEASE", default: 60, range: 1...3600)))
+        // A lease shorter than one delivery could run out mid-request and let a second server send too.
+        guard policy.lease > policy.requestTimeout else {
+            throw CLIError.configuration("CLINIC_WEBHOOK_LEASE must be longer than CLINIC_WEBHOOK_TIMEOUT")
+        }
+        return policy
     }
 
     /// How long `/ready` waits for the database before it answers "not ready".

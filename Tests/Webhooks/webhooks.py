@@ -40,6 +40,8 @@ WEBHOOK_ENV = {
     "CLINIC_WEBHOOK_MAX_DELAY": "0.5",
     "CLINIC_WEBHOOK_PAUSE_AFTER": "4",
     "CLINIC_WEBHOOK_TIMEOUT": "2",
+    # A killed server's subscriptions are taken over when its lease runs out: short here.
+    "CLINIC_WEBHOOK_LEASE": "5",
 }
 PAUSE_AFTER = 4
 RETRY_DELAYS = (0.2, 0.4, 0.5)  # after the 1st, 2nd and 3rd failure: doubling, capped at 0.5 s
