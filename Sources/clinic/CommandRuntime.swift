@@ -23,7 +23,9 @@ enum CommandRuntime {
         // One connection of its own first: the pool would keep retrying an unreachable database
         // in the background while the command waited.
         // With several hosts, the first that suits target_session_attrs (the primary, for read-write).
-        guard let endpoint = await url.locate(logger: logger) else { throw unreachable(url) }
+        // A refused connection answers at once; the long limit is for a busy machine (a command
+        // started beside a full test suite or a nightly batch), where 5 s was seen to run out.
+        guard let endpoint = await url.locate(timeout: .seconds(15), logger: logger) else { throw unreachable(url) }
         // The pool's own chatter stays off standard error below .error: a command's output may be
         // parsed (--json), and its first lease can race the pool's start with a harmless warning.
         let client = ClinicDatabase.makeClient(
