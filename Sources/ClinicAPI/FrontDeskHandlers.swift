@@ -31,7 +31,8 @@ extension APIHandler {
             .init(
                 body: .json(
                     .init(
-                        patient: .init(record.patient), referrals: record.referrals.map(Components.Schemas.Referral.init),
+                        patient: .init(record.patient),
+                        referrals: record.referrals.map(Components.Schemas.Referral.init),
                         appointments: record.appointments.map(Components.Schemas.Appointment.init),
                         imagingResultIds: record.imagingResultIDs.map(\.description)))))
     }
@@ -73,7 +74,9 @@ extension APIHandler {
         }
         let search = AppointmentQuery(
             dayFrom: from, dayBefore: to.map { $0.adding(days: 1) },
-            states: query.state.flatMap { $0.isEmpty ? nil : $0.compactMap { AppointmentState(rawValue: $0.rawValue) } },
+            states: query.state.flatMap {
+                $0.isEmpty ? nil : $0.compactMap { AppointmentState(rawValue: $0.rawValue) }
+            },
             patientID: try query.patientId.map { try PatientID($0, at: "/patientId") },
             referralID: try query.referralId.map { try ReferralID($0, at: "/referralId") },
             clinicID: try query.clinicId.map { try ClinicID($0, at: "/clinicId") },

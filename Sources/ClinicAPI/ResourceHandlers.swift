@@ -50,7 +50,8 @@ extension APIHandler {
 extension Components.Schemas.ResourceDetail {
     init(_ detail: ResourceDetail) {
         self.init(
-            resource: .init(detail.setup), futureBookings: detail.futureBookings.map(Components.Schemas.BookingRef.init))
+            resource: .init(detail.setup), futureBookings: detail.futureBookings.map(Components.Schemas.BookingRef.init)
+        )
     }
 }
 

@@ -21,7 +21,8 @@ extension APIServices {
         let evaluations = PostgresEvaluationStore(database: database)
         let schedulingStore = PostgresSchedulingStore(database: database)
         let scheduling = SchedulingService(
-            store: schedulingStore, referrals: referrals, setup: clinics, evaluations: evaluations, reach: reach, now: now)
+            store: schedulingStore, referrals: referrals, setup: clinics, evaluations: evaluations, reach: reach,
+            now: now)
         let setup = ClinicSetupService(store: clinics, reach: reach)
         let referralService = ReferralService(
             referrals: referrals, clinics: clinics, imaging: imaging, audit: audit, reach: reach)

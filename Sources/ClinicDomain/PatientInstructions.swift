@@ -68,7 +68,10 @@ public struct PatientInstructions: Hashable, Sendable {
         public let clearFluidsUntilDate: LocalDate
         public let clearFluidsUntil: LocalTime
 
-        public init(noFoodFromDate: LocalDate, noFoodFrom: LocalTime, clearFluidsUntilDate: LocalDate, clearFluidsUntil: LocalTime) {
+        public init(
+            noFoodFromDate: LocalDate, noFoodFrom: LocalTime, clearFluidsUntilDate: LocalDate,
+            clearFluidsUntil: LocalTime
+        ) {
             self.noFoodFromDate = noFoodFromDate
             self.noFoodFrom = noFoodFrom
             self.clearFluidsUntilDate = clearFluidsUntilDate

@@ -12,7 +12,8 @@ public struct WebhookURL: Hashable, Sendable, CustomStringConvertible {
     public init(_ text: String) throws {
         let problem = ValidationError(
             pointer: "/url", message: "must be an absolute http or https URL with a host, without user or password")
-        guard text.utf8.count <= 2000, !text.contains(where: { $0.isWhitespace || $0.asciiValue.map { $0 < 0x20 } == true }),
+        guard text.utf8.count <= 2000,
+            !text.contains(where: { $0.isWhitespace || $0.asciiValue.map { $0 < 0x20 } == true }),
             let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
             scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty,
             components.user == nil, components.password == nil, components.fragment == nil

@@ -15,9 +15,10 @@ public struct PostgresChangeStore: ChangeStore {
     @discardableResult public func sequence() async throws -> Int {
         let logger = database.logger
         return try await database.transaction(scope: .network) { connection in
-            let pending = try await connection.query(
-                "SELECT EXISTS (SELECT 1 FROM changes WHERE position IS NULL)", logger: logger
-            ).collect().first?.decode(Bool.self) ?? false
+            let pending =
+                try await connection.query(
+                    "SELECT EXISTS (SELECT 1 FROM changes WHERE position IS NULL)", logger: logger
+                ).collect().first?.decode(Bool.self) ?? false
             guard pending else { return 0 }
             // Held to the end of this transaction: the next sequencer starts after these positions
             // are visible, and so numbers on from them.

@@ -102,7 +102,8 @@ extension PostgresClinicStore: ResourceAdminStore {
                 LIMIT \(limit + 1)
                 """, logger: logger
             ).collect().map { row in
-                let (id, starts, ends, kind, reason, over) = try row.decode((UUID, Date, Date, String, String, Bool).self)
+                let (id, starts, ends, kind, reason, over) = try row.decode(
+                    (UUID, Date, Date, String, String, Bool).self)
                 return try ResourceBlock(
                     id: BlockID(id), resourceID: resourceID, starts: starts, ends: ends,
                     kind: BlockKind(rawValue: kind) ?? .other, reason: try BoundedText(reason, maxLength: 500),
@@ -168,7 +169,8 @@ extension PostgresClinicStore: ResourceAdminStore {
             LIMIT \(limit)
             """, logger: logger
         ).collect().map { row in
-            let (id, referral, kind, state, starts, ends) = try row.decode((UUID, UUID, String, String, Date, Date).self)
+            let (id, referral, kind, state, starts, ends) = try row.decode(
+                (UUID, UUID, String, String, Date, Date).self)
             return BookingReference(
                 appointmentID: AppointmentID(id), referralID: ReferralID(referral),
                 kind: VisitKind(rawValue: kind) ?? .evaluation, state: AppointmentState(rawValue: state) ?? .booked,

@@ -242,7 +242,8 @@ public struct PostgresWebhookStore: WebhookStore {
     static func subscription(_ row: PostgresRow) throws -> WebhookSubscription {
         let (id, url, secret, types, clinics, description, state, reason, through, failures, next, error, created) =
             try row.decode(
-                (UUID, String, String, [String], [UUID], String?, String, String?, Int64, Int, Date, String?, Date).self)
+                (UUID, String, String, [String], [UUID], String?, String, String?, Int64, Int, Date, String?, Date).self
+            )
         return WebhookSubscription(
             id: WebhookID(id), url: try WebhookURL(url), secret: secret,
             eventTypes: types.compactMap(ChangeType.init(rawValue:)), clinicIDs: clinics.map(ClinicID.init),

@@ -28,7 +28,8 @@ public struct APIServices: Sendable {
         scheduling: SchedulingService, waitlist: WaitlistService, reports: NightlyReportService, tokens: TokenService,
         audit: any AuditStore, auditTrail: AuditService,
         readiness: any ReadinessProbe, interfaceMessages: any InterfaceMessageLog, resources: ResourceAdministration,
-        patients: PatientService, changes: ChangeFeedService, webhooks: WebhookService, instructions: InstructionService,
+        patients: PatientService, changes: ChangeFeedService, webhooks: WebhookService,
+        instructions: InstructionService,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.resources = resources

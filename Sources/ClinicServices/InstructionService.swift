@@ -9,7 +9,9 @@ public struct StoredInstructionTemplate: Sendable, Hashable {
     public let updatedAt: Date
     public let updatedBy: String
 
-    public init(document: InstructionDocument, format: InstructionFormat, body: String, updatedAt: Date, updatedBy: String) {
+    public init(
+        document: InstructionDocument, format: InstructionFormat, body: String, updatedAt: Date, updatedBy: String
+    ) {
         self.document = document
         self.format = format
         self.body = body
@@ -102,7 +104,8 @@ public struct InstructionService: Sendable {
             let latest = try await evaluations.latestEvaluations(referralIDs: [referral.id], scope: actor.scope)[
                 referral.id]
             guard let latest, latest.outcome == .candidate else {
-                throw ServiceError.conflict("the referral has no evaluation deciding it is a candidate, so no plan to print")
+                throw ServiceError.conflict(
+                    "the referral has no evaluation deciding it is a candidate, so no plan to print")
             }
             let plan = PreProcedurePlan.make(
                 latest.findings, parameters: latest.ruleSet.parameters,
@@ -118,15 +121,17 @@ public struct InstructionService: Sendable {
         }
         let contact = setup.clinic.contact
         let cityLine = [
-            contact.city?.value, [contact.state?.value, contact.postalCode?.value].compactMap { $0 }.joined(separator: " "),
+            contact.city?.value,
+            [contact.state?.value, contact.postalCode?.value].compactMap { $0 }.joined(separator: " "),
         ].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ", ")
         let facts = PatientInstructions(
             document: document,
             clinic: .init(
                 name: setup.clinic.name.value, phone: contact.phone?.value, website: contact.website,
-                addressLines: contact.addressLines.map(\.value) + [cityLine, contact.country?.value ?? ""].filter {
-                    !$0.isEmpty
-                },
+                addressLines: contact.addressLines.map(\.value)
+                    + [cityLine, contact.country?.value ?? ""].filter {
+                        !$0.isEmpty
+                    },
                 timeZone: zone.identifier),
             patientGivenName: referral.patient.details.givenName.value,
             patientFamilyName: referral.patient.details.familyName.value, visit: visit, procedure: procedure,

@@ -138,9 +138,11 @@ public struct PatientService: Sendable {
             lookup, clinicID: clinicID, after: cursor, limit: limit, scope: actor.scope)
         try await audit.record(AuditEntry(actor: actor, action: "patient.search", entityType: "patient", entityID: nil))
         let items = Array(rows.prefix(limit))
-        let next = rows.count > limit ? items.last.map {
-            PatientCursor(familyName: $0.details.familyName.value, givenName: $0.details.givenName.value, id: $0.id)
-        } : nil
+        let next =
+            rows.count > limit
+            ? items.last.map {
+                PatientCursor(familyName: $0.details.familyName.value, givenName: $0.details.givenName.value, id: $0.id)
+            } : nil
         return (items, next)
     }
 
@@ -195,7 +197,8 @@ public struct PatientService: Sendable {
         let byID = Dictionary(loaded.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let items = page.compactMap { byID[$0] }
         try await audit.record(
-            AuditEntry(actor: actor, action: "imaging_result.list", entityType: "patient", entityID: patientID.rawValue))
+            AuditEntry(actor: actor, action: "imaging_result.list", entityType: "patient", entityID: patientID.rawValue)
+        )
         return (items, ids.count > limit ? items.last.flatMap(ImagingCursor.init(after:)) : nil)
     }
 }

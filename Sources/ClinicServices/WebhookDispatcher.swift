@@ -95,7 +95,8 @@ public struct WebhookDispatcher: Sendable {
     @discardableResult public func runOnce() async throws -> Int {
         try await changes.sequence()
         var attempts = 0
-        while !Task.isCancelled, let subscription = try await store.claim(owner: owner, now: now(), lease: policy.lease) {
+        while !Task.isCancelled, let subscription = try await store.claim(owner: owner, now: now(), lease: policy.lease)
+        {
             do {
                 attempts += try await deliver(for: subscription)
             } catch {
@@ -151,7 +152,10 @@ public struct WebhookDispatcher: Sendable {
             ("Clinic-Webhook-Type", event.type.rawValue),
             ("Clinic-Webhook-Timestamp", "\(timestamp)"),
             ("Clinic-Webhook-Attempt", "\(attemptNumber)"),
-            ("Clinic-Webhook-Signature", WebhookSignature.sign(body: body, timestamp: timestamp, secret: subscription.secret)),
+            (
+                "Clinic-Webhook-Signature",
+                WebhookSignature.sign(body: body, timestamp: timestamp, secret: subscription.secret)
+            ),
         ]
         let clock = ContinuousClock()
         let started = clock.now
@@ -165,7 +169,8 @@ public struct WebhookDispatcher: Sendable {
             failure = "no answer: \(String(describing: error).prefix(300))"
         }
         let elapsed = clock.now - started
-        let milliseconds = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = Int(
+            elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
         let failures = subscription.consecutiveFailures + 1
         let pause = failure != nil && failures >= policy.pauseAfterFailures
         let retryAt: Date? =

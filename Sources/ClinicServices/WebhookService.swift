@@ -62,7 +62,10 @@ public enum WebhookSignature {
     /// A new random signing key: 32 bytes, hex, with a recognisable prefix.
     public static func newSecret() -> String {
         var generator = SystemRandomNumberGenerator()
-        return "whsec_" + (0..<32).map { _ in String(UInt8.random(in: .min ... .max, using: &generator), radix: 16).leftPadded(to: 2) }.joined()
+        return "whsec_"
+            + (0..<32).map { _ in
+                String(UInt8.random(in: .min ... .max, using: &generator), radix: 16).leftPadded(to: 2)
+            }.joined()
     }
 }
 

@@ -102,7 +102,10 @@ enum CommandRuntime {
         case .offerClosed(let state): "the offer was already \(state)"
         case .forbidden(let detail): detail
         case .bookingsInTheWay(let detail, let bookings):
-            ([detail] + bookings.map { "appointment \($0.appointmentID) (\($0.kind.rawValue), \($0.state.rawValue)) at \(RFC3339.format($0.during.lowerBound))" })
+            ([detail]
+                + bookings.map {
+                    "appointment \($0.appointmentID) (\($0.kind.rawValue), \($0.state.rawValue)) at \(RFC3339.format($0.during.lowerBound))"
+                })
                 .joined(separator: "\n  ")
         case .unprocessable(let validation):
             validation.violations.map { "\($0.pointer): \($0.message)" }.joined(separator: "; ")

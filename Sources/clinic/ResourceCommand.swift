@@ -41,7 +41,8 @@ struct ResourceCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "update",
             abstract:
-                "Rename, deactivate or reactivate a resource; deactivating one with future bookings is refused, listing them.")
+                "Rename, deactivate or reactivate a resource; deactivating one with future bookings is refused, listing them."
+        )
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The resource's id.") var id: String
         @Option(help: "A new name, unique at the clinic.") var name: String?

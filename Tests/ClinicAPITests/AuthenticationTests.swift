@@ -175,7 +175,10 @@ struct AuthenticationTests {
                     "setInstructionTemplate", .put, "/v1/clinics/\(clinic.id)/instruction-templates/aftercare/text",
                     "{\"body\":\"Call us.\"}"
                 ),
-                ("resetInstructionTemplate", .delete, "/v1/clinics/\(clinic.id)/instruction-templates/aftercare/text", nil),
+                (
+                    "resetInstructionTemplate", .delete,
+                    "/v1/clinics/\(clinic.id)/instruction-templates/aftercare/text", nil
+                ),
                 ("getResource", .get, "/v1/resources/\(UUID())", nil),
                 ("updateResource", .patch, "/v1/resources/\(UUID())", "{\"name\":\"Suite B\"}"),
                 ("deleteBlock", .delete, "/v1/resources/\(UUID())/blocks/\(UUID())", nil),

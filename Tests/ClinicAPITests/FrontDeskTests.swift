@@ -41,11 +41,14 @@ struct FrontDeskTests {
         }
     }
 
-    static func send(_ client: any TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String, _ token: String, _ body: String?)
+    static func send(
+        _ client: any TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String, _ token: String, _ body: String?
+    )
         async throws -> (Int, [String: Any])
     {
         try await client.execute(
-            uri: uri, method: method, headers: .bearer(token, json: body != nil), body: body.map { ByteBuffer(json: $0) }
+            uri: uri, method: method, headers: .bearer(token, json: body != nil),
+            body: body.map { ByteBuffer(json: $0) }
         ) { response in
             (
                 response.status.code,
@@ -72,10 +75,11 @@ struct FrontDeskTests {
             let (_, wrongBirth) = try await Self.get(
                 client, "/v1/patients?familyName=Whitfield&birthDate=1958-03-15", site.token)
             #expect((Self.json(wrongBirth)["items"] as? [Any])?.count == 0)
-            for bad in ["/v1/patients", "/v1/patients?familyName=Whitfield", "/v1/patients?mrn=A&familyName=B",
+            for bad in [
+                "/v1/patients", "/v1/patients?familyName=Whitfield", "/v1/patients?mrn=A&familyName=B",
                 "/v1/patients?familyName=Whitfield&birthDate=1958-02-30", "/v1/patients?mrn=X&limit=0",
-                "/v1/patients?mrn=X&cursor=forged.cursor"]
-            {
+                "/v1/patients?mrn=X&cursor=forged.cursor",
+            ] {
                 let (code, text) = try await Self.get(client, bad, site.token)
                 #expect(code == 400, "\(bad): \(code) \(text)")
             }
@@ -98,7 +102,8 @@ struct FrontDeskTests {
             let record = Self.json(body)
             #expect((record["referrals"] as? [[String: Any]])?.first?["id"] as? String == site.referral.description)
             #expect(
-                (record["appointments"] as? [[String: Any]])?.first?["id"] as? String == site.appointment.id.description)
+                (record["appointments"] as? [[String: Any]])?.first?["id"] as? String == site.appointment.id.description
+            )
             let imaging = record["imagingResultIds"] as? [String] ?? []
             #expect(imaging.count == 1)
             let (_, results) = try await Self.get(client, "/v1/imaging-results?patientId=\(patientID)", site.token)
@@ -131,9 +136,10 @@ struct FrontDeskTests {
             #expect(try await count("referralId=\(site.referral)&kind=procedure&state=booked") == 1)
             #expect(try await count("referralId=\(site.referral)&kind=evaluation") == 0)
             #expect(try await count("referralId=\(site.referral)&state=cancelled&state=no_show") == 0)
-            for bad in ["from=2026-13-01", "from=2026-12-10&to=2026-12-09", "limit=101", "state=lost", "kind=x",
-                "referralId=nope", "cursor=abc"]
-            {
+            for bad in [
+                "from=2026-13-01", "from=2026-12-10&to=2026-12-09", "limit=101", "state=lost", "kind=x",
+                "referralId=nope", "cursor=abc",
+            ] {
                 let (code, _) = try await Self.get(client, "/v1/appointments?\(bad)", site.token)
                 #expect(code == 400, "\(bad)")
             }
@@ -150,17 +156,23 @@ struct FrontDeskTests {
             let network = try await fixtures.token(.reporter)
             let (_, first) = try await Self.get(client, "/v1/clinics?limit=2", network)
             let page = Self.json(first)
-            #expect((page["items"] as? [[String: Any]])?.map { $0["name"] as? String } == ["Alpine Spine", "Boulder Vertebral"])
+            #expect(
+                (page["items"] as? [[String: Any]])?.map { $0["name"] as? String } == [
+                    "Alpine Spine", "Boulder Vertebral",
+                ])
             let cursor = page["nextCursor"] as? String ?? ""
             let (_, second) = try await Self.get(client, "/v1/clinics?limit=2&cursor=\(cursor)", network)
-            #expect((Self.json(second)["items"] as? [[String: Any]])?.map { $0["name"] as? String } == ["Cedar Back Care"])
+            #expect(
+                (Self.json(second)["items"] as? [[String: Any]])?.map { $0["name"] as? String } == ["Cedar Back Care"])
             let scoped = try await fixtures.token(.scheduler, name: "alpine", scope: .clinics([a.id]))
             let (_, own) = try await Self.get(client, "/v1/clinics", scoped)
             #expect((Self.json(own)["items"] as? [[String: Any]])?.map { $0["name"] as? String } == ["Alpine Spine"])
         }
     }
 
-    @Test("a procedure letter under sedation with warfarin names the hold, the INR check and the driver; a cancelled visit has none")
+    @Test(
+        "a procedure letter under sedation with warfarin names the hold, the INR check and the driver; a cancelled visit has none"
+    )
     func procedureLetter() async throws {
         try await withApp { client, db in
             let site = try await Self.booked(db)
@@ -194,7 +206,8 @@ struct FrontDeskTests {
             let site = try await Self.booked(db)
             let admin = try await Fixtures(db).token(.admin)
             let path = "/v1/clinics/\(site.clinic.id)/instruction-templates/procedure/text"
-            let (broken, problem) = try await Self.send(client, .put, path, admin, #"{"body":"Hello {{#procedure}} unclosed"}"#)
+            let (broken, problem) = try await Self.send(
+                client, .put, path, admin, #"{"body":"Hello {{#procedure}} unclosed"}"#)
             #expect(broken == 422 && (problem["errors"] as? [[String: Any]])?.first?["pointer"] as? String == "/body")
             let (saved, stored) = try await Self.send(
                 client, .put, path, admin, #"{"body":"Desert Spine: bring your walker and this sheet."}"#)
@@ -220,7 +233,8 @@ struct FrontDeskTests {
             let site = try await Self.booked(db)
             let admin = try await Fixtures(db).token(.admin)
             let room = site.resources[.procedureRoom]!
-            let (refused, problem) = try await Self.send(client, .patch, "/v1/resources/\(room)", admin, #"{"active":false}"#)
+            let (refused, problem) = try await Self.send(
+                client, .patch, "/v1/resources/\(room)", admin, #"{"active":false}"#)
             #expect(refused == 409)
             #expect(
                 (problem["bookings"] as? [[String: Any]])?.first?["appointmentId"] as? String
@@ -230,7 +244,9 @@ struct FrontDeskTests {
             #expect((detail["resource"] as? [String: Any])?["active"] as? Bool == true)
             let (renamed, body) = try await Self.send(
                 client, .patch, "/v1/resources/\(room)", admin, #"{"name":"Procedure Suite 1 (east)"}"#)
-            #expect(renamed == 200 && (body["resource"] as? [String: Any])?["name"] as? String == "Procedure Suite 1 (east)")
+            #expect(
+                renamed == 200 && (body["resource"] as? [String: Any])?["name"] as? String == "Procedure Suite 1 (east)"
+            )
             let (taken, _) = try await Self.send(
                 client, .patch, "/v1/resources/\(room)", admin, #"{"name":"Consult Room A"}"#)
             #expect(taken == 409)
@@ -239,7 +255,8 @@ struct FrontDeskTests {
             // Once the booking is moved away (cancelled here), the room can go.
             _ = try await Fixtures(db).services().waitlist.cancel(
                 appointmentID: site.appointment.id, reason: "Moved to another clinic", actor: Fixtures.operator_)
-            let (done, after) = try await Self.send(client, .patch, "/v1/resources/\(room)", admin, #"{"active":false}"#)
+            let (done, after) = try await Self.send(
+                client, .patch, "/v1/resources/\(room)", admin, #"{"active":false}"#)
             #expect(done == 200 && (after["resource"] as? [String: Any])?["active"] as? Bool == false)
             let (_, list) = try await Self.send(client, .get, "/v1/clinics/\(site.clinic.id)/resources", admin, nil)
             #expect(!((list["items"] as? [[String: Any]]) ?? []).contains { $0["id"] as? String == room.description })
@@ -256,7 +273,8 @@ struct FrontDeskTests {
             let starts = RFC3339.format(day.addingTimeInterval(-3600))
             let ends = RFC3339.format(day.addingTimeInterval(8 * 3600))
             let block = #"{"starts":"\#(starts)","ends":"\#(ends)","kind":"maintenance","reason":"C-arm service""#
-            let (refused, problem) = try await Self.send(client, .post, "/v1/resources/\(room)/blocks", admin, block + "}")
+            let (refused, problem) = try await Self.send(
+                client, .post, "/v1/resources/\(room)/blocks", admin, block + "}")
             #expect(refused == 409)
             #expect(
                 (problem["bookings"] as? [[String: Any]])?.first?["appointmentId"] as? String
@@ -269,7 +287,8 @@ struct FrontDeskTests {
                 client, .get, "/v1/resources/\(room)/blocks?from=\(starts.replacingOccurrences(of: "+", with: "%2B"))",
                 admin, nil)
             #expect((list["items"] as? [[String: Any]])?.first?["overBookings"] as? Bool == true)
-            let (lifted, _) = try await Self.send(client, .delete, "/v1/resources/\(room)/blocks/\(blockID)", admin, nil)
+            let (lifted, _) = try await Self.send(
+                client, .delete, "/v1/resources/\(room)/blocks/\(blockID)", admin, nil)
             #expect(lifted == 204)
             let (again, _) = try await Self.send(client, .delete, "/v1/resources/\(room)/blocks/\(blockID)", admin, nil)
             #expect(again == 404)
@@ -310,7 +329,10 @@ struct FrontDeskTests {
             }
             #expect(restPositions == positions.filter { $0 > middle })
             let (_, booked) = try await Self.get(client, "/v1/changes?type=appointment.booked", site.token)
-            #expect((Self.json(booked)["items"] as? [[String: Any]])?.map { $0["entityId"] as? String } == [site.appointment.id.description])
+            #expect(
+                (Self.json(booked)["items"] as? [[String: Any]])?.map { $0["entityId"] as? String } == [
+                    site.appointment.id.description
+                ])
             // Another clinic's staff see none of it.
             let other = try await Fixtures(db).clinic(name: "Mesa Vertebral Clinic")
             let outsider = try await Fixtures(db).token(.scheduler, name: "mesa", scope: .clinics([other.id]))

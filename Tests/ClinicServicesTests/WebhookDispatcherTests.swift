@@ -51,7 +51,8 @@ struct WebhookDispatcherTests {
         return WebhookDispatcher(
             store: PostgresWebhookStore(database: db.database), changes: PostgresChangeStore(database: db.database),
             transport: receiver,
-            policy: WebhookPolicy(pauseAfterFailures: pauseAfter, firstRetryDelay: .seconds(5), maximumDelay: .seconds(60)),
+            policy: WebhookPolicy(
+                pauseAfterFailures: pauseAfter, firstRetryDelay: .seconds(5), maximumDelay: .seconds(60)),
             now: { clock.now }, logger: logger)
     }
 
@@ -99,7 +100,9 @@ struct WebhookDispatcherTests {
                 let timestamp = request.headers["Clinic-Webhook-Timestamp"] ?? ""
                 let key = SymmetricKey(data: Data(webhook.secret.utf8))
                 let mac = HMAC<SHA256>.authenticationCode(for: Array("\(timestamp).".utf8) + request.body, using: key)
-                #expect(request.headers["Clinic-Webhook-Signature"] == "v1=" + mac.map { String(format: "%02x", $0) }.joined())
+                #expect(
+                    request.headers["Clinic-Webhook-Signature"] == "v1="
+                        + mac.map { String(format: "%02x", $0) }.joined())
                 let body = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any] ?? [:]
                 #expect(body["id"] as? String == request.headers["Clinic-Webhook-Id"])
                 #expect(body["type"] as? String == request.headers["Clinic-Webhook-Type"])
@@ -119,7 +122,10 @@ struct WebhookDispatcherTests {
             let receiver = Receiver()
             let dispatcher = Self.dispatcher(db, receiver, TestClock())
             while try await dispatcher.runOnce() > 0 {}
-            #expect(receiver.requests.map { $0.headers["Clinic-Webhook-Type"] } == ["appointment.booked", "appointment.booked"])
+            #expect(
+                receiver.requests.map { $0.headers["Clinic-Webhook-Type"] } == [
+                    "appointment.booked", "appointment.booked",
+                ])
         }
     }
 
@@ -193,7 +199,9 @@ struct WebhookDispatcherTests {
             let scoped = Actor(
                 principal: Principal(tokenID: nil, name: "desert admin", role: .admin, scope: .clinics([own.id])),
                 requestID: nil, at: Date())
-            for url in ["ftp://hooks.example/x", "https://user:pw@hooks.example/x", "hooks.example/x", "https:///x", ""] {
+            for url in [
+                "ftp://hooks.example/x", "https://user:pw@hooks.example/x", "hooks.example/x", "https:///x", "",
+            ] {
                 await #expect(throws: ServiceError.self) {
                     _ = try await services.webhooks.create(
                         url: url, eventTypes: [], clinicIDs: [], description: nil, actor: scoped)
@@ -201,7 +209,8 @@ struct WebhookDispatcherTests {
             }
             await #expect(throws: ServiceError.unknownReference(pointer: "/clinicIds/0", entity: "clinic")) {
                 _ = try await services.webhooks.create(
-                    url: "https://hooks.example/x", eventTypes: [], clinicIDs: [other.id], description: nil, actor: scoped)
+                    url: "https://hooks.example/x", eventTypes: [], clinicIDs: [other.id], description: nil,
+                    actor: scoped)
             }
             // Without clinics named, a clinic-bound admin subscribes its own clinics, not the network.
             let made = try await services.webhooks.create(

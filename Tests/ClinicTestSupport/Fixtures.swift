@@ -111,6 +111,7 @@ extension Fixtures {
     /// anesthesia. Made through the services, as a clinic would.
     public func candidate(
         at clinic: Clinic, mrn: String, urgent: Bool = false, anesthesia: AnesthesiaPlan = .localWithSedation,
+        anticoagulant: Anticoagulant = .warfarin, osteoporosis: Bool = false,
         givenName: String = "Eleanor", familyName: String = "Whitfield", services: APIServices? = nil
     ) async throws -> ReferralID {
         let services = try services ?? self.services()
@@ -126,6 +127,7 @@ extension Fixtures {
             actor: Self.operator_)
         var flags = ClinicalFlags()
         flags.longTermSteroids = urgent
+        flags.knownOsteoporosis = osteoporosis
         let referral = try await services.referrals.create(
             ReferralDraft(
                 clinicID: nil, patient: nil, referringClinicianName: "Dr. Samuel Ortiz",
@@ -140,7 +142,7 @@ extension Fixtures {
             painFromTargetFracture: true, conservativeCare: ConservativeCare(bracing: true, weeks: 5),
             contraindications: .noneFound,
             boneDensityReferral: true, osteoporosisEducation: true, myeloma: false, levels: [try VertebralLevel("L1")],
-            anesthesia: anesthesia, anticoagulant: .warfarin, inr: 1.2, platelets: 210)
+            anesthesia: anesthesia, anticoagulant: anticoagulant, inr: 1.2, platelets: 210)
         _ = try await services.evaluations.record(
             referralID: referral.id, findings: findings,
             decision: EvaluationDecisionDraft(outcome: .candidate, reason: nil, reevaluateOn: nil),

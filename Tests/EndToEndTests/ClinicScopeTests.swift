@@ -267,7 +267,8 @@ struct ClinicScopeTests {
                 operation: "getAppointmentInstructions", method: "GET",
                 path: "/v1/appointments/\(site.appointment)/instructions", body: nil, reach: .entity),
             Probe(
-                operation: "listInstructionTemplates", method: "GET", path: "/v1/clinics/\(clinic)/instruction-templates",
+                operation: "listInstructionTemplates", method: "GET",
+                path: "/v1/clinics/\(clinic)/instruction-templates",
                 body: nil, reach: .clinic),
             Probe(
                 operation: "setInstructionTemplate", method: "PUT",
@@ -291,7 +292,8 @@ struct ClinicScopeTests {
                 body: "{\"url\":\"http://127.0.0.1:9/hook-\(n)\",\"clinicIds\":[\"\(clinic)\"]}", reach: .clinic),
             Probe(operation: "listWebhooks", method: "GET", path: "/v1/webhooks", body: nil, reach: .none),
             // A subscription outside the scope is answered as one that does not exist.
-            Probe(operation: "getWebhook", method: "GET", path: "/v1/webhooks/\(site.webhook)", body: nil, reach: .none),
+            Probe(
+                operation: "getWebhook", method: "GET", path: "/v1/webhooks/\(site.webhook)", body: nil, reach: .none),
             Probe(
                 operation: "listWebhookDeliveries", method: "GET", path: "/v1/webhooks/\(site.webhook)/deliveries",
                 body: nil, reach: .none),
