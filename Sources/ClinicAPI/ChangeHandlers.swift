@@ -53,11 +53,8 @@ extension APIHandler {
     func listWebhookDeliveries(_ input: Operations.ListWebhookDeliveries.Input) async throws
         -> Operations.ListWebhookDeliveries.Output
     {
-        let before = try cursors.payload(input.query.cursor, list: "deliveries").map { payload in
-            guard let id = Int64(payload), id > 0 else {
-                throw APIProblem.validation("/cursor", "is not a cursor this server issued for this list")
-            }
-            return id
+        let before = try cursors.position(input.query.cursor, list: "deliveries") {
+            Int64($0).flatMap { $0 > 0 ? $0 : nil }
         }
         let page = try await services.webhooks.deliveries(
             id: try WebhookID(input.path.id, at: "/id"), before: before, limit: input.query.limit ?? 50,

@@ -114,4 +114,15 @@ extension CursorSeal {
         }
         return String(payload.dropFirst(prefix.count))
     }
+
+    /// The position a cursor this server issued for `list` names, as `position` reads its payload.
+    /// - Throws: `APIProblem` 400 at `/cursor` for anything else.
+    func position<Position>(_ token: String?, list: String, _ position: (String) -> Position?) throws -> Position? {
+        try payload(token, list: list).map { payload in
+            guard let value = position(payload) else {
+                throw APIProblem.validation("/cursor", "is not a cursor this server issued for this list")
+            }
+            return value
+        }
+    }
 }

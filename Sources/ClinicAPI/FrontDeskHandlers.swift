@@ -6,12 +6,7 @@ import Foundation
 extension APIHandler {
     func searchPatients(_ input: Operations.SearchPatients.Input) async throws -> Operations.SearchPatients.Output {
         let query = input.query
-        let cursor = try cursors.payload(query.cursor, list: "patients").map { payload in
-            guard let cursor = PatientCursor(payload: payload) else {
-                throw APIProblem.validation("/cursor", "is not a cursor this server issued for this list")
-            }
-            return cursor
-        }
+        let cursor = try cursors.position(query.cursor, list: "patients") { PatientCursor(payload: $0) }
         let page = try await services.patients.search(
             mrn: query.mrn, familyName: query.familyName, birthDate: query.birthDate,
             clinicID: try query.clinicId.map { try ClinicID($0, at: "/clinicId") }, after: cursor,
@@ -41,12 +36,7 @@ extension APIHandler {
         -> Operations.ListImagingResults.Output
     {
         let query = input.query
-        let cursor = try cursors.payload(query.cursor, list: "imaging").map { payload in
-            guard let cursor = ImagingCursor(payload: payload) else {
-                throw APIProblem.validation("/cursor", "is not a cursor this server issued for this list")
-            }
-            return cursor
-        }
+        let cursor = try cursors.position(query.cursor, list: "imaging") { ImagingCursor(payload: $0) }
         let page = try await services.patients.imagingResults(
             patientID: try PatientID(query.patientId, at: "/patientId"), after: cursor, limit: query.limit ?? 50,
             actor: RequestScope.actor())
@@ -66,12 +56,7 @@ extension APIHandler {
         let to = query.to.flatMap { text in collector.check("/to") { try LocalDate(iso8601: text) } }
         do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
         if let from, let to, to < from { throw APIProblem.validation("/to", "must not be before from") }
-        let cursor = try cursors.payload(query.cursor, list: "appointments").map { payload in
-            guard let cursor = AppointmentCursor(payload: payload) else {
-                throw APIProblem.validation("/cursor", "is not a cursor this server issued for this list")
-            }
-            return cursor
-        }
+        let cursor = try cursors.position(query.cursor, list: "appointments") { AppointmentCursor(payload: $0) }
         let search = AppointmentQuery(
             dayFrom: from, dayBefore: to.map { $0.adding(days: 1) },
             states: query.state.flatMap {
@@ -94,12 +79,7 @@ extension APIHandler {
     func listClinics(_ input: Operations.ListClinics.Input) async throws -> Operations.ListClinics.Output {
         let limit = input.query.limit ?? 50
         guard (1...100).contains(limit) else { throw APIProblem.validation("/limit", "must be from 1 to 100") }
-        let after = try cursors.payload(input.query.cursor, list: "clinics").map { payload in
-            guard let position = ClinicListPosition(payload: payload) else {
-                throw APIProblem.validation("/cursor", "is not a cursor this server issued for this list")
-            }
-            return position
-        }
+        let after = try cursors.position(input.query.cursor, list: "clinics") { ClinicListPosition(payload: $0) }
         let actor = try RequestScope.actor()
         // A network has tens of clinics, not thousands: the page is cut from the one ordered list.
         let all = try await services.setup.clinics(actor: actor)

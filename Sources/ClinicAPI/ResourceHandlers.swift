@@ -22,12 +22,7 @@ extension APIHandler {
 
     func listBlocks(_ input: Operations.ListBlocks.Input) async throws -> Operations.ListBlocks.Output {
         let query = input.query
-        let cursor = try cursors.payload(query.cursor, list: "blocks").map { payload in
-            guard let cursor = BlockCursor(payload: payload) else {
-                throw APIProblem.validation("/cursor", "is not a cursor this server issued for this list")
-            }
-            return cursor
-        }
+        let cursor = try cursors.position(query.cursor, list: "blocks") { BlockCursor(payload: $0) }
         let page = try await services.resources.blocks(
             resourceID: try ResourceID(input.path.id, at: "/id"), from: query.from, to: query.to, after: cursor,
             limit: query.limit ?? 50, actor: RequestScope.actor())

@@ -8,12 +8,7 @@ enum EvaluationLetter {
             <p>Dear {{patient.fullName}},</p>
             <p>You have an appointment with a spine specialist to talk about your back pain and the fracture seen
             on your imaging, and whether a kyphoplasty could help. All times are the clinic's local time.</p>
-            <table class="when">
-            <tr><th>Date</th><td>{{visit.date}}</td></tr>
-            <tr><th>Arrive at</th><td>{{visit.arrival}}{{#visit.arrivalOnOtherDay}} on {{visit.arrivalDate}}{{/visit.arrivalOnOtherDay}}</td></tr>
-            <tr><th>Appointment starts</th><td>{{visit.start}}</td></tr>
-            <tr><th>Where</th><td>{{clinic.name}}{{#clinic.address}}, {{clinic.address}}{{/clinic.address}}</td></tr>
-            </table>
+            \(LetterPage.visitTableHTML)
 
             <h2>What to bring</h2>
             <ul>
@@ -44,13 +39,7 @@ enum EvaluationLetter {
         You have an appointment with a spine specialist to talk about your back pain
         and the fracture seen on your imaging, and whether a kyphoplasty could help.
         Times are the clinic's local time.
-        Date: {{visit.date}}
-        Arrive at: {{visit.arrival}}{{#visit.arrivalOnOtherDay}} on {{visit.arrivalDate}}{{/visit.arrivalOnOtherDay}}
-        Appointment starts: {{visit.start}}
-        Where: {{clinic.name}}
-        {{#clinic.address}}
-        {{clinic.address}}
-        {{/clinic.address}}
+        \(LetterPage.visitLinesText)
 
         WHAT TO BRING
         - Your imaging: the reports and images of your MRI, X-ray or CT scans,

@@ -7,12 +7,7 @@ enum FollowUpLetter {
             <p>Dear {{patient.fullName}},</p>
             <p>Your follow-up visit checks how your back is healing after your kyphoplasty. All times are the
             clinic's local time.</p>
-            <table class="when">
-            <tr><th>Date</th><td>{{visit.date}}</td></tr>
-            <tr><th>Arrive at</th><td>{{visit.arrival}}{{#visit.arrivalOnOtherDay}} on {{visit.arrivalDate}}{{/visit.arrivalOnOtherDay}}</td></tr>
-            <tr><th>Appointment starts</th><td>{{visit.start}}</td></tr>
-            <tr><th>Where</th><td>{{clinic.name}}{{#clinic.address}}, {{clinic.address}}{{/clinic.address}}</td></tr>
-            </table>
+            \(LetterPage.visitTableHTML)
 
             <h2>What to bring</h2>
             <ul>
@@ -42,13 +37,7 @@ enum FollowUpLetter {
 
         Your follow-up visit checks how your back is healing after your kyphoplasty.
         Times are the clinic's local time.
-        Date: {{visit.date}}
-        Arrive at: {{visit.arrival}}{{#visit.arrivalOnOtherDay}} on {{visit.arrivalDate}}{{/visit.arrivalOnOtherDay}}
-        Appointment starts: {{visit.start}}
-        Where: {{clinic.name}}
-        {{#clinic.address}}
-        {{clinic.address}}
-        {{/clinic.address}}
+        \(LetterPage.visitLinesText)
 
         WHAT TO BRING
         - A list of all the medicines you take, with their doses, including pain

@@ -41,4 +41,25 @@ enum LetterPage {
         </body>
         </html>
         """
+
+    /// When and where a consultation is, as the evaluation and follow-up letters print it.
+    static let visitTableHTML = """
+        <table class="when">
+        <tr><th>Date</th><td>{{visit.date}}</td></tr>
+        <tr><th>Arrive at</th><td>{{visit.arrival}}{{#visit.arrivalOnOtherDay}} on {{visit.arrivalDate}}{{/visit.arrivalOnOtherDay}}</td></tr>
+        <tr><th>Appointment starts</th><td>{{visit.start}}</td></tr>
+        <tr><th>Where</th><td>{{clinic.name}}{{#clinic.address}}, {{clinic.address}}{{/clinic.address}}</td></tr>
+        </table>
+        """
+
+    /// The same, as plain text lines.
+    static let visitLinesText = """
+        Date: {{visit.date}}
+        Arrive at: {{visit.arrival}}{{#visit.arrivalOnOtherDay}} on {{visit.arrivalDate}}{{/visit.arrivalOnOtherDay}}
+        Appointment starts: {{visit.start}}
+        Where: {{clinic.name}}
+        {{#clinic.address}}
+        {{clinic.address}}
+        {{/clinic.address}}
+        """
 }
