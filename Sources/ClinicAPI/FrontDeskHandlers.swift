@@ -82,7 +82,10 @@ extension APIHandler {
         let after = try cursors.position(input.query.cursor, list: "clinics") { ClinicListPosition(payload: $0) }
         let actor = try RequestScope.actor()
         // A network has tens of clinics, not thousands: the page is cut from the one ordered list.
-        let all = try await services.setup.clinics(actor: actor)
+        // Ordered here, by the same comparison the cursor uses, not by the database's collation.
+        let all = try await services.setup.clinics(actor: actor).sorted {
+            ($0.name.value, $0.id.description) < ($1.name.value, $1.id.description)
+        }
         let remaining = all.filter { clinic in
             guard let after else { return true }
             return (clinic.name.value, clinic.id.description) > (after.name, after.id)

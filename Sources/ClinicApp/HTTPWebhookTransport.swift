@@ -27,13 +27,34 @@ public struct HTTPWebhookTransport: WebhookTransport {
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: body))
         let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
-        let response = try await client.execute(request, timeout: .milliseconds(max(milliseconds, 1)))
-        _ = try? await response.body.collect(upTo: Self.answerLimit)
-        return Int(response.status.code)
+        let client = self.client
+        let prepared = request
+        // One deadline over the whole exchange: the client's own covers only the wait for the
+        // answer's head, and a receiver that then never sends its body would hold this server's
+        // deliveries for ever.
+        return try await withThrowingTaskGroup(of: Int?.self) { group in
+            group.addTask {
+                let response = try await client.execute(prepared, timeout: .milliseconds(max(milliseconds, 1)))
+                _ = try? await response.body.collect(upTo: Self.answerLimit)
+                return Int(response.status.code)
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let status = first else { throw WebhookTimedOut() }
+            return status
+        }
     }
 
     /// Closes the client's connections; call once, when deliveries have stopped.
     public func shutdown() async {
         try? await client.shutdown()
     }
+}
+
+/// No complete answer within the delivery's timeout.
+struct WebhookTimedOut: Error, CustomStringConvertible {
+    var description: String { "no complete answer within the timeout" }
 }

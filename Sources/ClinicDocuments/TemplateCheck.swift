@@ -15,7 +15,8 @@ enum TemplateCheck {
     static func compile(_ source: String, format: InstructionFormat) throws(InvalidInstructionTemplate)
         -> MustacheTemplate
     {
-        let length = source.count
+        // Counted as the database counts (code points), so that what passes here is stored.
+        let length = source.unicodeScalars.count
         guard length <= maximumCharacters else {
             throw InvalidInstructionTemplate(
                 "the template has \(length) characters; the limit is \(maximumCharacters) characters")
@@ -41,6 +42,22 @@ enum TemplateCheck {
             throw InvalidInstructionTemplate(
                 "line \(partial.line): partials ({{>\(partial.name)}}) are not available in letters;"
                     + " write the text in the template itself")
+        }
+        if format == .html {
+            // Refused by reading, not only by rendering: a sample takes one path through the
+            // template's sections, and an unescaped value on another path would go unseen.
+            let scan = TagScanner.tags(in: source)
+            if let raw = scan.tags.first(where: { $0.sigil == "{" || $0.sigil == "&" }) {
+                throw InvalidInstructionTemplate(
+                    "line \(raw.line): {{{\(raw.name)}}} and {{&\(raw.name)}} print a value without HTML escaping;"
+                        + " use {{\(raw.name)}}, so that a patient's or clinic's name cannot insert markup into the page"
+                )
+            }
+            if !scan.complete || scan.tags.contains(where: { $0.sigil == "%" }) {
+                throw InvalidInstructionTemplate(
+                    "HTML letters may not change delimiters ({{= =}}) or set pragmas ({{% }}): every value must stay escaped"
+                )
+            }
         }
         let log = LookupLog()
         var outputs: [String] = []

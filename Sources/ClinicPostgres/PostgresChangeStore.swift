@@ -45,13 +45,17 @@ public struct PostgresChangeStore: ChangeStore {
             try await connection.query(
                 """
                 SELECT \(unescaped: Self.columns) FROM changes
-                WHERE position > \(position) AND (\(typeNames)::text[] IS NULL OR type = ANY(\(typeNames)))
+                WHERE position > \(position) AND type = ANY(\(typeNames ?? Self.known))
                 ORDER BY position
                 LIMIT \(limit)
                 """, logger: logger
             ).collect().compactMap(Self.event)
         }
     }
+
+    /// The event types this build can name: a row of a kind added by a newer build is passed over
+    /// (never delivered, never blocking what follows) until this one is replaced.
+    static let known = ChangeType.allCases.map(\.rawValue)
 
     static let columns =
         "event_id, position, type, occurred_at, clinic_id, referral_id, entity, entity_id, data::text"

@@ -91,15 +91,32 @@ public struct PostgresSchedulingStore: SchedulingStore {
               AND resource_id = ANY(\(resources)) AND during && tstzrange(\(booking.start), \(booking.end))
             """, logger: logger)
         let overbooked = booking.overbookReason != nil
+        // The resources locked against a deactivation or a block laid meanwhile (both lock the
+        // resource's row for update), and checked: availability was computed before this
+        // transaction, and a resource taken out of service or blocked since must not be claimed.
+        let standing = try await connection.query(
+            """
+            SELECT r.id, r.name, r.active,
+                   EXISTS (SELECT 1 FROM resource_blocks b
+                           WHERE b.resource_id = r.id AND b.during && tstzrange(\(booking.start), \(booking.end), '[)'))
+            FROM resources r WHERE r.id = ANY(\(resources)) ORDER BY r.id FOR SHARE OF r
+            """, logger: logger
+        ).collect().map { try $0.decode((UUID, String, Bool, Bool).self) }
+        if let inactive = standing.first(where: { !$0.2 }) {
+            throw ServiceError.conflict("resource \(inactive.1) is no longer in service")
+        }
+        if !overbooked, let blocked = standing.first(where: { $0.3 }) {
+            throw ServiceError.conflict("resource \(blocked.1) is blocked at that time")
+        }
         let state = booking.holdMinutes == nil ? "booked" : "held"
         let holdExpires = booking.holdMinutes.map { at.addingTimeInterval(Double($0) * 60) }
         try await connection.query(
             """
             INSERT INTO appointments (id, referral_id, clinic_id, kind, state, during, overbooked, overbook_reason, hold_expires_at,
-                                      created_at, updated_at)
+                                      created_at, updated_at, rescheduled_from)
             VALUES (\(booking.id.rawValue), \(booking.referralID.rawValue), \(booking.clinicID.rawValue), \(booking.kind.rawValue),
                     \(state), tstzrange(\(booking.start), \(booking.end), '[)'), \(overbooked), \(booking.overbookReason),
-                    \(holdExpires), \(at), \(at))
+                    \(holdExpires), \(at), \(at), \(booking.rescheduledFrom?.rawValue))
             """, logger: logger)
         // Every claim in one statement, in the order given: a conflict still names the first
         // resource that is taken (the constraint's detail carries its key).

@@ -149,7 +149,7 @@ public struct PostgresWebhookStore: WebhookStore {
                     WHERE s.state = 'active' AND s.next_attempt_at <= \(now)
                       AND (s.lease_until IS NULL OR s.lease_until < \(now))
                       AND EXISTS (SELECT 1 FROM changes c
-                                  WHERE c.position > s.delivered_through
+                                  WHERE c.position > s.delivered_through AND c.type = ANY(\(PostgresChangeStore.known))
                                     AND (cardinality(s.clinic_ids) = 0 OR c.clinic_id = ANY(s.clinic_ids)))
                     ORDER BY s.next_attempt_at, s.id
                     LIMIT 1
@@ -167,7 +167,7 @@ public struct PostgresWebhookStore: WebhookStore {
             try await connection.query(
                 """
                 SELECT \(unescaped: PostgresChangeStore.columns) FROM changes
-                WHERE position > \(subscription.deliveredThrough)
+                WHERE position > \(subscription.deliveredThrough) AND type = ANY(\(PostgresChangeStore.known))
                   AND (cardinality(\(clinics)::uuid[]) = 0 OR clinic_id = ANY(\(clinics)))
                 ORDER BY position
                 LIMIT \(limit)
@@ -228,12 +228,13 @@ public struct PostgresWebhookStore: WebhookStore {
         }
     }
 
-    public func release(subscriptionID: WebhookID, owner: UUID) async throws {
+    public func release(subscriptionID: WebhookID, owner: UUID, now: Date) async throws {
         let logger = database.logger
         try await database.withConnection(outside: .clinicData) { connection in
             try await connection.query(
                 """
-                UPDATE webhook_subscriptions SET lease_owner = NULL, lease_until = NULL
+                UPDATE webhook_subscriptions SET lease_owner = NULL, lease_until = NULL,
+                    next_attempt_at = greatest(next_attempt_at, \(now))
                 WHERE id = \(subscriptionID.rawValue) AND lease_owner = \(owner)
                 """, logger: logger)
         }

@@ -155,7 +155,7 @@ public struct InstructionService: Sendable {
         clinicID: ClinicID, document: InstructionDocument, format: InstructionFormat, body: String, actor: Actor
     ) async throws -> StoredInstructionTemplate {
         _ = try await clinics.clinicSetup(id: clinicID, actor: actor)
-        guard !body.isEmpty, body.count <= 100_000 else {
+        guard !body.isEmpty, body.unicodeScalars.count <= 100_000 else {
             throw ServiceError.invalid("/body", "must be 1 to 100000 characters")
         }
         do {

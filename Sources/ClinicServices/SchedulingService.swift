@@ -16,6 +16,8 @@ public struct NewBooking: Sendable {
     public var holdMinutes: Int? = nil
     /// Set when the booking answers a waitlist offer: it is made only while the offer is open.
     public var acceptingOffer: OfferAcceptance? = nil
+    /// Set when the booking replaces a rescheduled one.
+    public var rescheduledFrom: AppointmentID? = nil
 }
 
 /// An offered start time, flagged against the referral's evaluation due date (its urgency) and
@@ -426,6 +428,7 @@ public struct SchedulingService: Sendable {
         var booking = NewBooking(
             id: .random(), referralID: old.referralID, clinicID: old.clinicID, kind: old.kind, start: slot.start,
             end: slot.end, resourceIDs: slot.resources)
+        booking.rescheduledFrom = old.id
         // A hold moved is still a hold: the referral moves only when it is confirmed.
         if old.state == .held { booking.holdMinutes = try await store.holdMinutes(clinicID: clinic.clinic.id) }
         try await store.reschedule(old: old.id, new: booking, actor: actor) { snapshot, appointment in

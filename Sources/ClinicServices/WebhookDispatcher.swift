@@ -100,10 +100,10 @@ public struct WebhookDispatcher: Sendable {
             do {
                 attempts += try await deliver(for: subscription)
             } catch {
-                try? await store.release(subscriptionID: subscription.id, owner: owner)
+                try? await store.release(subscriptionID: subscription.id, owner: owner, now: now())
                 throw error
             }
-            try await store.release(subscriptionID: subscription.id, owner: owner)
+            try await store.release(subscriptionID: subscription.id, owner: owner, now: now())
         }
         return attempts
     }
@@ -112,6 +112,8 @@ public struct WebhookDispatcher: Sendable {
     private func deliver(for subscription: WebhookSubscription) async throws -> Int {
         var attempts = 0
         var skippedThrough: Int64?
+        // Failures in a row as they stand: a delivery in this batch resets them, as it does stored.
+        var failures = subscription.consecutiveFailures
         for event in try await store.pending(for: subscription, limit: policy.batch) {
             guard subscription.wants(event) else {
                 skippedThrough = event.position
@@ -122,8 +124,9 @@ public struct WebhookDispatcher: Sendable {
                 skippedThrough = nil
             }
             attempts += 1
-            let attempt = await send(event, to: subscription)
+            let attempt = await send(event, to: subscription, failuresBefore: failures)
             guard try await store.record(attempt, owner: owner) else { return attempts }  // lease lost
+            failures = attempt.delivered ? 0 : failures + 1
             if !attempt.delivered {
                 logger.notice(
                     "webhook delivery failed",
@@ -140,11 +143,13 @@ public struct WebhookDispatcher: Sendable {
         return attempts
     }
 
-    private func send(_ event: ChangeEvent, to subscription: WebhookSubscription) async -> WebhookAttempt {
+    private func send(_ event: ChangeEvent, to subscription: WebhookSubscription, failuresBefore: Int) async
+        -> WebhookAttempt
+    {
         let body = ChangeEventBody(event).encoded()
         let sentAt = now()
         let timestamp = Int64(sentAt.timeIntervalSince1970.rounded(.down))
-        let attemptNumber = subscription.consecutiveFailures + 1
+        let attemptNumber = failuresBefore + 1
         let headers = [
             ("Content-Type", "application/json"),
             ("User-Agent", "clinic-webhooks/1"),
@@ -171,7 +176,7 @@ public struct WebhookDispatcher: Sendable {
         let elapsed = clock.now - started
         let milliseconds = Int(
             elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
-        let failures = subscription.consecutiveFailures + 1
+        let failures = failuresBefore + 1
         let pause = failure != nil && failures >= policy.pauseAfterFailures
         let retryAt: Date? =
             failure == nil || pause

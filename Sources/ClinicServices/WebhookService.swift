@@ -27,8 +27,9 @@ public protocol WebhookStore: Sendable {
     func record(_ attempt: WebhookAttempt, owner: UUID) async throws -> Bool
     /// Moves past events the subscription does not want, up to `position`.
     func skip(subscriptionID: WebhookID, through position: Int64, owner: UUID) async throws
-    /// Gives the lease back.
-    func release(subscriptionID: WebhookID, owner: UUID) async throws
+    /// Gives the lease back; a subscription that is not waiting out a retry goes behind the
+    /// others due by `now`, so that one with a long backlog does not keep the server to itself.
+    func release(subscriptionID: WebhookID, owner: UUID, now: Date) async throws
 }
 
 /// One delivery attempt's result, as the dispatcher records it.
@@ -105,7 +106,9 @@ public struct WebhookService: Sendable {
         if Set(eventTypes).count != eventTypes.count { collector.add("/eventTypes", "lists a type twice") }
         if Set(clinicIDs).count != clinicIDs.count { collector.add("/clinicIds", "lists a clinic twice") }
         if clinicIDs.count > 100 { collector.add("/clinicIds", "may list at most 100 clinics") }
-        if let description, description.count > 500 { collector.add("/description", "must be at most 500 characters") }
+        if let description, description.unicodeScalars.count > 500 {
+            collector.add("/description", "must be at most 500 characters")
+        }
         do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
         for (index, clinic) in clinicIDs.enumerated() {
             try await reach.require(

@@ -81,6 +81,17 @@ struct ClinicTemplateTests {
         #expect(Self.refusal("{{%CONTENT_TYPE: TEXT}}\n<p>{{patient.fullName}}</p>") != nil)
     }
 
+    @Test("an unescaped value on a path no sample takes is refused too, as are delimiter changes in HTML")
+    func unescapedOnAnyPath() throws {
+        let generalOnly =
+            "{{#procedure.anesthesia.isGeneral}}{{{patient.fullName}}}{{/procedure.anesthesia.isGeneral}} Dear {{patient.fullName}}"
+        #expect(Self.refusal(generalOnly)?.contains("without HTML escaping") == true)
+        #expect(Self.refusal("Dear {{& patient.fullName}}")?.contains("without HTML escaping") == true)
+        #expect(Self.refusal("{{=<% %>=}} Dear <%patient.fullName%>") != nil)
+        // Text letters are never HTML-escaped, so there the same tag is fine.
+        #expect(Self.refusal("Dear {{{patient.fullName}}}", format: .text) == nil)
+    }
+
     @Test("a template using a partial is refused: letters have no partials to include")
     func partial() throws {
         let message = try #require(Self.refusal("{{> header}}\nDear {{patient.fullName}}"))

@@ -152,4 +152,23 @@ struct PatientInstructionsTests {
             #expect(feed.items.contains { $0.entityID == booked.id.rawValue && $0.type == .appointmentCancelled })
         }
     }
+
+    @Test("a rescheduled visit is one event on the new appointment, naming the one it replaces")
+    func rescheduledInTheFeed() async throws {
+        try await withTestDatabase { db in
+            let site = try await Self.booked(db, drug: .none)
+            let later = site.appointment.start.addingTimeInterval(86_400)
+            let moved = try await site.services.scheduling.reschedule(
+                appointmentID: site.appointment.id, start: later, resourceIDs: nil, actor: Fixtures.operator_)
+            let feed = try await site.services.changes.changes(
+                after: 0, types: nil, limit: 1000, actor: Fixtures.operator_)
+            let event = try #require(feed.items.first { $0.type == .appointmentRescheduled })
+            #expect(event.entityID == moved.id.rawValue)
+            #expect(event.data["rescheduledFrom"] == site.appointment.id.description)
+            #expect(event.data["startsAt"] == RFC3339.format(later))
+            #expect(
+                !feed.items.contains { $0.entityID == site.appointment.id.rawValue && $0.type == .appointmentCancelled }
+            )
+        }
+    }
 }

@@ -19,19 +19,21 @@ struct WebhookDispatcherTests {
             let body: [UInt8]
             let headers: [String: String]
         }
-        private let state = Mutex<(requests: [Request], status: Int)>(([], 200))
+        private let state = Mutex<(requests: [Request], status: Int, script: [Int])>(([], 200, []))
         let delay: Duration
 
         init(delay: Duration = .zero) { self.delay = delay }
 
         var requests: [Request] { state.withLock { $0.requests } }
         func answer(_ status: Int) { state.withLock { $0.status = status } }
+        /// The next answers, one per request, before the standing one applies again.
+        func script(_ statuses: [Int]) { state.withLock { $0.script = statuses } }
 
         func post(url: WebhookURL, body: [UInt8], headers: [(String, String)], timeout: Duration) async throws -> Int {
             if delay > .zero { try await Task.sleep(for: delay) }
             return state.withLock {
                 $0.requests.append(Request(body: body, headers: Dictionary(headers, uniquingKeysWith: { a, _ in a })))
-                return $0.status
+                return $0.script.isEmpty ? $0.status : $0.script.removeFirst()
             }
         }
     }
@@ -168,6 +170,29 @@ struct WebhookDispatcherTests {
             let feed = try await Self.feed(db)
             let delivered = receiver.requests.dropFirst(3).map { $0.headers["Clinic-Webhook-Id"] }
             #expect(delivered == feed.map { $0.id.uuidString.lowercased() })
+        }
+    }
+
+    @Test("a delivery resets the failures in a row within one lease: the next event's failure is its first")
+    func failuresResetWithinABatch() async throws {
+        try await withTestDatabase { db in
+            let (_, webhook) = try await Self.subscribedClinic(db)
+            let receiver = Receiver()
+            let clock = TestClock()
+            let dispatcher = Self.dispatcher(db, receiver, clock, pauseAfter: 3)
+            receiver.script([503, 503])
+            #expect(try await dispatcher.runOnce() == 1)
+            clock.advance(5)
+            #expect(try await dispatcher.runOnce() == 1)
+            clock.advance(10)
+            // The third try of the first event succeeds, the second event fails: one failure, not three.
+            receiver.script([200, 503])
+            #expect(try await dispatcher.runOnce() == 2)
+            let stored = try #require(
+                try await PostgresWebhookStore(database: db.database).subscription(id: webhook.id))
+            #expect(stored.state == .active && stored.consecutiveFailures == 1)
+            #expect(receiver.requests.map { $0.headers["Clinic-Webhook-Attempt"] } == ["1", "2", "3", "1"])
+            #expect(abs(stored.nextAttemptAt.timeIntervalSince(clock.now.addingTimeInterval(5))) < 0.001)
         }
     }
 

@@ -59,12 +59,19 @@ $$;
 CREATE TRIGGER referral_events_change AFTER INSERT ON referral_events
     FOR EACH ROW EXECUTE FUNCTION change_from_referral_event();
 
+-- A rescheduled visit is a new appointment that names the one it replaces: one event,
+-- `appointment.rescheduled` on the new one (with `rescheduledFrom`), not a cancellation and a booking.
+ALTER TABLE appointments ADD COLUMN rescheduled_from uuid REFERENCES appointments(id);
+
 CREATE FUNCTION change_from_appointment() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     kind text;
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        kind := CASE NEW.state WHEN 'held' THEN 'held' ELSE 'booked' END;
+        kind := CASE WHEN NEW.rescheduled_from IS NOT NULL THEN 'rescheduled'
+                     WHEN NEW.state = 'held' THEN 'held' ELSE 'booked' END;
+    ELSIF NEW.state = 'cancelled' AND NEW.cancel_reason = 'rescheduled' THEN
+        RETURN NULL;  -- the replacing appointment announces the move
     ELSIF NEW.state IS DISTINCT FROM OLD.state THEN
         kind := NEW.state;
     ELSIF NEW.during IS DISTINCT FROM OLD.during THEN
@@ -74,8 +81,9 @@ BEGIN
     END IF;
     INSERT INTO changes (clinic_id, referral_id, entity, entity_id, type, occurred_at, data)
     VALUES (NEW.clinic_id, NEW.referral_id, 'appointment', NEW.id, 'appointment.' || kind, NEW.updated_at,
-            jsonb_build_object('kind', NEW.kind, 'state', NEW.state,
-                               'startsAt', lower(NEW.during), 'endsAt', upper(NEW.during)));
+            jsonb_strip_nulls(jsonb_build_object('kind', NEW.kind, 'state', NEW.state,
+                               'startsAt', lower(NEW.during), 'endsAt', upper(NEW.during),
+                               'rescheduledFrom', NEW.rescheduled_from)));
     RETURN NULL;
 END;
 $$;
@@ -158,6 +166,11 @@ CREATE INDEX webhook_deliveries_subscription ON webhook_deliveries (subscription
 GRANT SELECT, INSERT, UPDATE, DELETE ON webhook_subscriptions TO clinic_app;
 GRANT SELECT, INSERT ON webhook_deliveries TO clinic_app;
 GRANT USAGE ON SEQUENCE webhook_deliveries_id_seq TO clinic_app;
+
+-- The front desk finds a patient by MRN, or by family name (any case) and birth date, across
+-- the clinics a token reaches.
+CREATE INDEX patients_mrn ON patients (mrn);
+CREATE INDEX patients_family_birth ON patients (lower(family_name), birth_date);
 
 -- A clinic's own wording of a patient document; a document without a row uses the shipped one.
 CREATE TABLE instruction_templates (
