@@ -231,6 +231,13 @@ public struct WaitlistService: Sendable {
         return offer
     }
 
+    /// Expires every offer past its time and passes each freed time on, without waiting for
+    /// someone to look at the waitlist: `clinic serve` runs it every few seconds, so the next
+    /// candidate hears of the time (and the change feed of the expiry) promptly.
+    public func passOnExpiredOffers(actor: Actor) async throws {
+        try await passOnExpired(clinicID: nil, actor: actor)
+    }
+
     /// Expires the offers within the actor's scope that are past their time at the act's
     /// instant, and passes each freed time on.
     private func passOnExpired(clinicID: ClinicID?, actor: Actor) async throws {

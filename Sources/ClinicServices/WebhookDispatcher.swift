@@ -85,6 +85,8 @@ public struct WebhookDispatcher: Sendable {
                 return
             } catch {
                 logger.warning("webhook dispatch failed; retrying", metadata: ["error": "\(error)"])
+                // A database that is away stays away a while: look again in seconds, not every tick.
+                try? await Task.sleep(for: .seconds(2))
             }
             try? await Task.sleep(for: policy.pollInterval)
         }

@@ -124,6 +124,10 @@ struct ServeCommand: AsyncParsableCommand {
                             transport: transport, policy: webhookPolicy, now: api.now, logger: logger),
                         transport: transport),
                     successTerminationBehavior: .ignore))
+            services.append(
+                .init(
+                    service: OfferSweep(waitlist: api.waitlist, now: api.now, interval: .seconds(15), logger: logger),
+                    successTerminationBehavior: .ignore))
             // The MLLP listener stops accepting with the HTTP server, before the pool closes.
             if let listener { services.append(.init(service: listener)) }
             services += [

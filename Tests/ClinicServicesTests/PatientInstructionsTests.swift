@@ -171,4 +171,30 @@ struct PatientInstructionsTests {
             )
         }
     }
+
+    @Test("an offer past its time is expired by the sweep and the time offered to the next candidate, both in the feed")
+    func offerExpiryIsSwept() async throws {
+        try await withTestDatabase { db in
+            let fixtures = Fixtures(db)
+            let (clinic, _) = try await fixtures.schedulableClinic()
+            let services = try fixtures.services()
+            let first = try await fixtures.candidate(at: clinic, mrn: "DSC-0301", services: services)
+            let second = try await fixtures.candidate(at: clinic, mrn: "DSC-0302", services: services)
+            let third = try await fixtures.candidate(at: clinic, mrn: "DSC-0303", services: services)
+            let (booked, _) = try await services.scheduling.book(
+                referralID: first, kind: .procedure, start: Fixtures.nextMondayMorning(in: clinic), resourceIDs: nil,
+                idempotencyKey: nil, actor: Fixtures.operator_)
+            _ = try await services.waitlist.cancel(
+                appointmentID: booked.id, reason: "Patient admitted elsewhere", actor: Fixtures.operator_)
+            let later = Actor(
+                principal: .commandLine("offer-expiry"), requestID: nil, at: Date().addingTimeInterval(25 * 3600))
+            try await services.waitlist.passOnExpiredOffers(actor: later)
+            let feed = try await services.changes.changes(after: 0, types: nil, limit: 1000, actor: Fixtures.operator_)
+            let offers = feed.items.filter { $0.entity == .offer }.map { ($0.referralID, $0.type) }
+            #expect(offers.count == 3)
+            #expect(offers.first.map { $0.0 == second && $0.1 == .offerMade } == true)
+            #expect(offers.dropFirst().first.map { $0.0 == second && $0.1 == .offerExpired } == true)
+            #expect(offers.last.map { $0.0 == third && $0.1 == .offerMade } == true)
+        }
+    }
 }
