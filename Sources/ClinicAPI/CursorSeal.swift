@@ -64,39 +64,26 @@ public struct CursorSeal: Sendable {
 
 extension CursorSeal {
     /// The referral list's position, sealed.
-    func token(_ cursor: ReferralCursor) -> String { seal("referrals:" + cursor.payload) }
+    func token(_ cursor: ReferralCursor) -> String { token(list: "referrals", cursor.payload) }
 
     /// - Throws: `APIProblem` 400 at `/cursor` for anything this server did not issue for the referral list.
     func referralCursor(_ token: String?) throws -> ReferralCursor? {
-        guard let token else { return nil }
-        guard let payload = open(token), payload.hasPrefix("referrals:"),
-            let cursor = ReferralCursor(payload: String(payload.dropFirst("referrals:".count)))
-        else { throw APIProblem.validation("/cursor", "is not a cursor this server issued") }
-        return cursor
+        try position(token, list: "referrals") { ReferralCursor(payload: $0) }
     }
 
     /// A FHIR search's position: which search (so a cursor cannot move to another) and where.
-    func token(fhir search: String, _ payload: String) -> String { seal("fhir-\(search):" + payload) }
+    func token(fhir search: String, _ payload: String) -> String { token(list: "fhir-\(search)", payload) }
 
     /// - Throws: `APIProblem` 400 at `/_cursor` for anything this server did not issue for `search`.
     func fhirCursor(_ token: String?, search: String) throws -> String? {
-        guard let token else { return nil }
-        let prefix = "fhir-\(search):"
-        guard let payload = open(token), payload.hasPrefix(prefix) else {
-            throw APIProblem.validation("/_cursor", "is not a cursor this server issued for this search")
-        }
-        return String(payload.dropFirst(prefix.count))
+        try payload(token, list: "fhir-\(search)", pointer: "/_cursor")
     }
 
     /// The audit list's position (the last entry's id), sealed.
-    func token(auditAfter id: Int64) -> String { seal("audit:\(id)") }
+    func token(auditAfter id: Int64) -> String { token(list: "audit", "\(id)") }
 
     func auditCursor(_ token: String?) throws -> Int64? {
-        guard let token else { return nil }
-        guard let payload = open(token), payload.hasPrefix("audit:"), let id = Int64(payload.dropFirst("audit:".count)),
-            id >= 0
-        else { throw APIProblem.validation("/cursor", "is not a cursor this server issued") }
-        return id
+        try position(token, list: "audit") { Int64($0).flatMap { $0 >= 0 ? $0 : nil } }
     }
 }
 
@@ -106,11 +93,11 @@ extension CursorSeal {
 
     /// The payload of a cursor this server issued for `list`.
     /// - Throws: `APIProblem` 400 at `/cursor` for anything else.
-    func payload(_ token: String?, list: String) throws -> String? {
+    func payload(_ token: String?, list: String, pointer: String = "/cursor") throws -> String? {
         guard let token else { return nil }
         let prefix = "\(list):"
         guard let payload = open(token), payload.hasPrefix(prefix) else {
-            throw APIProblem.validation("/cursor", "is not a cursor this server issued for this list")
+            throw APIProblem.validation(pointer, "is not a cursor this server issued for this list")
         }
         return String(payload.dropFirst(prefix.count))
     }

@@ -15,7 +15,7 @@ extension APIHandler {
     }
 
     func fhirReadPatient(_ input: Operations.FhirReadPatient.Input) async throws -> Operations.FhirReadPatient.Output {
-        let patient = try await services.referrals.patient(
+        let patient = try await services.patients.patient(
             id: try FHIRParameters.id(input.path.id, "patient"), actor: RequestScope.actor())
         return .ok(.init(body: .applicationFhirJson(try Self.fhir(.patient(FHIRPatient(patient: patient))))))
     }

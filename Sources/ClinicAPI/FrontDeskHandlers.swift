@@ -77,51 +77,15 @@ extension APIHandler {
     }
 
     func listClinics(_ input: Operations.ListClinics.Input) async throws -> Operations.ListClinics.Output {
-        let limit = input.query.limit ?? 50
-        guard (1...100).contains(limit) else { throw APIProblem.validation("/limit", "must be from 1 to 100") }
         let after = try cursors.position(input.query.cursor, list: "clinics") { ClinicListPosition(payload: $0) }
-        let actor = try RequestScope.actor()
-        // A network has tens of clinics, not thousands: the page is cut from the one ordered list.
-        // Ordered here, by the same comparison the cursor uses, not by the database's collation.
-        let all = try await services.setup.clinics(actor: actor).sorted {
-            ($0.name.value, $0.id.description) < ($1.name.value, $1.id.description)
-        }
-        let remaining = all.filter { clinic in
-            guard let after else { return true }
-            return (clinic.name.value, clinic.id.description) > (after.name, after.id)
-        }
-        var items: [Components.Schemas.Clinic] = []
-        for clinic in remaining.prefix(limit) {
-            items.append(.init(try await services.setup.clinicSetup(id: clinic.id, actor: actor)))
-        }
-        let next =
-            remaining.count > limit
-            ? remaining.prefix(limit).last.map {
-                cursors.token(list: "clinics", ClinicListPosition(name: $0.name.value, id: $0.id.description).payload)
-            } : nil
-        return .ok(.init(body: .json(.init(items: items, nextCursor: next))))
-    }
-}
-
-/// Where a page of clinics ended: the last one's name and id (the list's order).
-struct ClinicListPosition {
-    let name: String
-    let id: String
-
-    init(name: String, id: String) {
-        self.name = name
-        self.id = id
-    }
-
-    var payload: String {
-        (try? JSONEncoder().encode([name, id])).flatMap { String(data: $0, encoding: .utf8) } ?? "[]"
-    }
-
-    init?(payload: String) {
-        guard let parts = try? JSONDecoder().decode([String].self, from: Data(payload.utf8)), parts.count == 2 else {
-            return nil
-        }
-        self.init(name: parts[0], id: parts[1])
+        let page = try await services.setup.clinicPage(
+            after: after, limit: input.query.limit ?? 50, actor: RequestScope.actor())
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        items: page.items.map(Components.Schemas.Clinic.init),
+                        nextCursor: page.next.map { cursors.token(list: "clinics", $0.payload) }))))
     }
 }
 

@@ -26,7 +26,6 @@ public struct HTTPWebhookTransport: WebhookTransport {
         request.method = .POST
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: body))
-        let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
         let client = self.client
         let prepared = request
         // One deadline over the whole exchange: the client's own covers only the wait for the
@@ -34,7 +33,7 @@ public struct HTTPWebhookTransport: WebhookTransport {
         // deliveries for ever.
         return try await withThrowingTaskGroup(of: Int?.self) { group in
             group.addTask {
-                let response = try await client.execute(prepared, timeout: .milliseconds(max(milliseconds, 1)))
+                let response = try await client.execute(prepared, timeout: TimeAmount(timeout))
                 _ = try? await response.body.collect(upTo: Self.answerLimit)
                 return Int(response.status.code)
             }

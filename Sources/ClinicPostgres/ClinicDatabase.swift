@@ -57,9 +57,9 @@ public struct ClinicDatabase: Sendable {
         configuration.options.maximumConnections = maximumConnections
         configuration.options.minimumConnections = 0
         configuration.options.connectTimeout = .seconds(5)
-        let milliseconds =
-            statementTimeout.components.seconds * 1000 + statementTimeout.components.attoseconds / 1_000_000_000_000_000
-        configuration.options.additionalStartupParameters = [("statement_timeout", "\(max(1, milliseconds))ms")]
+        configuration.options.additionalStartupParameters = [
+            ("statement_timeout", "\(max(1, statementTimeout.wholeMilliseconds))ms")
+        ]
         return PostgresClient(
             configuration: configuration, eventLoopGroup: SpreadEventLoops(), backgroundLogger: logger)
     }

@@ -66,32 +66,10 @@ public struct PostgresChangeStore: ChangeStore {
         let (id, position, type, occurred, clinic, referral, entity, entityID, data) = try row.decode(
             (UUID, Int64, String, Date, UUID, UUID, String, UUID, String).self)
         guard let type = ChangeType(rawValue: type), let entity = ChangeEntity(rawValue: entity) else { return nil }
-        let object = (try? JSONSerialization.jsonObject(with: Data(data.utf8))) as? [String: Any] ?? [:]
-        var fields: [String: String] = [:]
-        for (key, value) in object {
-            switch value {
-            case let text as String: fields[key] = text
-            case let number as NSNumber: fields[key] = number.stringValue
-            default: continue
-            }
-        }
-        // Instants as RFC 3339 with Z, as everywhere else in the API (jsonb writes the session's offset).
-        for key in ["startsAt", "endsAt", "expiresAt"] {
-            if let text = fields[key], let instant = RFC3339.instant(text) ?? Self.postgresInstant(text) {
-                fields[key] = RFC3339.format(instant)
-            }
-        }
+        // Every value is text: ids and states, and instants the trigger wrote in the API's form.
+        let fields = (try? JSONDecoder().decode([String: String].self, from: Data(data.utf8))) ?? [:]
         return ChangeEvent(
             id: id, position: position, type: type, occurredAt: occurred, clinicID: ClinicID(clinic),
             referralID: ReferralID(referral), entity: entity, entityID: entityID, data: fields)
-    }
-
-    /// `2026-12-08T08:00:00+00:00` with fractional seconds or a short offset, as jsonb writes it.
-    private static func postgresInstant(_ text: String) -> Date? {
-        var normalized = text
-        if let range = normalized.range(of: #"[+-]\d\d$"#, options: .regularExpression) {
-            normalized.replaceSubrange(range, with: normalized[range] + ":00")
-        }
-        return RFC3339.instant(normalized)
     }
 }

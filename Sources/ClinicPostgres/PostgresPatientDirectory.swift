@@ -52,9 +52,9 @@ public struct PostgresPatientDirectory: PatientDirectory {
                 """
                 SELECT id FROM imaging_results
                 WHERE patient_id = \(patientID.rawValue)
-                  AND (\(cursor?.performedMicroseconds)::bigint IS NULL
+                  AND (\(cursor?.microseconds)::bigint IS NULL
                        OR (date_trunc('microseconds', performed_at), id)
-                          < ('epoch'::timestamptz + \(cursor?.performedMicroseconds)::bigint * interval '1 microsecond',
+                          < ('epoch'::timestamptz + \(cursor?.microseconds)::bigint * interval '1 microsecond',
                              \(cursor?.id.rawValue)::uuid))
                 ORDER BY performed_at DESC, id DESC
                 LIMIT \(limit + 1)

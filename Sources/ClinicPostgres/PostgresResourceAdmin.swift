@@ -94,9 +94,9 @@ extension PostgresClinicStore: ResourceAdminStore {
                 SELECT id, lower(during), upper(during), kind, reason, over_bookings FROM resource_blocks
                 WHERE resource_id = \(resourceID.rawValue) AND upper(during) > \(from)
                   AND (\(to)::timestamptz IS NULL OR lower(during) < \(to))
-                  AND (\(cursor?.startMicroseconds)::bigint IS NULL
+                  AND (\(cursor?.microseconds)::bigint IS NULL
                        OR (date_trunc('microseconds', lower(during)), id)
-                          > ('epoch'::timestamptz + \(cursor?.startMicroseconds)::bigint * interval '1 microsecond',
+                          > ('epoch'::timestamptz + \(cursor?.microseconds)::bigint * interval '1 microsecond',
                              \(cursor?.id.rawValue)::uuid))
                 ORDER BY lower(during), id
                 LIMIT \(limit + 1)
@@ -135,15 +135,12 @@ extension PostgresClinicStore: ResourceAdminStore {
     static func resource(_ id: ResourceID, _ connection: PostgresConnection, _ logger: Logger, lock: Bool)
         async throws -> Resource?
     {
-        let rows =
-            lock
-            ? try await connection.query(
-                "SELECT clinic_id, kind, name, active FROM resources WHERE id = \(id.rawValue) FOR UPDATE",
-                logger: logger
-            ).collect()
-            : try await connection.query(
-                "SELECT clinic_id, kind, name, active FROM resources WHERE id = \(id.rawValue)", logger: logger
-            ).collect()
+        let rows = try await connection.query(
+            """
+            SELECT clinic_id, kind, name, active FROM resources WHERE id = \(id.rawValue)
+            \(unescaped: lock ? "FOR UPDATE" : "")
+            """, logger: logger
+        ).collect()
         guard let row = rows.first else { return nil }
         let (clinic, kind, name, active) = try row.decode((UUID, String, String, Bool).self)
         return Resource(

@@ -333,7 +333,7 @@ public struct PostgresSchedulingStore: SchedulingStore {
         let states = query.states?.map(\.rawValue)
         // The cursor's instant is bound as whole microseconds: a Date made from them may encode one
         // microsecond early, and the row it names would come back on the next page.
-        let afterMicroseconds = query.after?.startMicroseconds
+        let afterMicroseconds = query.after?.microseconds
         return try await database.withConnection(scope: scope) { connection in
             let rows = try await connection.query(
                 """

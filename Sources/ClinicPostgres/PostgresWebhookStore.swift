@@ -138,8 +138,7 @@ public struct PostgresWebhookStore: WebhookStore {
 
     public func claim(owner: UUID, now: Date, lease: Duration) async throws -> WebhookSubscription? {
         let logger = database.logger
-        let leaseEnds = now.addingTimeInterval(
-            Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18)
+        let leaseEnds = now.addingTimeInterval(lease.timeInterval)
         return try await database.transaction(scope: .network) { connection in
             try await connection.query(
                 """

@@ -1,37 +1,6 @@
 import ClinicDomain
 import Foundation
 
-/// Where a page of an appointment search ended: the last start and id.
-public struct AppointmentCursor: Hashable, Sendable {
-    public let startMicroseconds: Int64
-    public let id: AppointmentID
-
-    /// Nil when the instant is outside years 0001-9999 (nothing outside is ever bound).
-    public init?(startMicroseconds: Int64, id: AppointmentID) {
-        guard ReferralCursor.microsecondRange.contains(startMicroseconds) else { return nil }
-        self.startMicroseconds = startMicroseconds
-        self.id = id
-    }
-
-    /// The position after `appointment`.
-    public init?(after appointment: Appointment) {
-        let micros = (appointment.start.timeIntervalSince1970 * 1_000_000).rounded()
-        guard let exact = Int64(exactly: micros) else { return nil }
-        self.init(startMicroseconds: exact, id: appointment.id)
-    }
-
-    /// `<microseconds>:<uuid>`, the text a sealed cursor carries.
-    public var payload: String { "\(startMicroseconds):\(id)" }
-
-    public init?(payload: String) {
-        let parts = payload.split(separator: ":", maxSplits: 1)
-        guard parts.count == 2, let micros = Int64(parts[0]), let id = AppointmentID(string: String(parts[1])) else {
-            return nil
-        }
-        self.init(startMicroseconds: micros, id: id)
-    }
-}
-
 /// A search of appointments by start, oldest first: FHIR's Appointment search. Each bound is
 /// optional; the day bounds are dates in each appointment's own clinic zone.
 public struct AppointmentQuery: Hashable, Sendable {

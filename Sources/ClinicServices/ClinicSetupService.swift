@@ -139,6 +139,23 @@ public struct ClinicSetupService: Sendable {
         try await store.clinics(in: actor.scope)
     }
 
+    /// One page of the actor's clinics with their settings, by name then id. A network has tens
+    /// of clinics, not thousands: the page is cut from the one list, ordered here by the same
+    /// comparison the cursor makes (not the database's collation, which may order otherwise).
+    public func clinicPage(after: ClinicListPosition?, limit: Int, actor: Actor) async throws
+        -> (items: [ClinicSetup], next: ClinicListPosition?)
+    {
+        guard (1...100).contains(limit) else { throw ServiceError.invalid("/limit", "must be from 1 to 100") }
+        let remaining = try await store.clinics(in: actor.scope).map(ClinicListPosition.init).sorted().filter {
+            position in after.map { position > $0 } ?? true
+        }
+        var items: [ClinicSetup] = []
+        for position in remaining.prefix(limit) {
+            if let setup = try await store.clinicSetup(id: position.id) { items.append(setup) }
+        }
+        return (items, remaining.count > limit ? remaining.prefix(limit).last : nil)
+    }
+
     /// Every clinic of the network, for what is published to everyone (SMART Scheduling Links).
     public func publishedClinics() async throws -> [Clinic] {
         try await store.clinics(in: .network)
@@ -241,5 +258,33 @@ public struct ClinicSetupService: Sendable {
         try await reach.require(id, actor, else: Self.noClinic)
         guard try await store.setContact(contact, clinicID: id, actor: actor) else { throw Self.noClinic }
         return try await clinicSetup(id: id, actor: actor)
+    }
+}
+
+/// Where a page of clinics ended: the last one's name and id, in the list's order.
+public struct ClinicListPosition: Comparable, Sendable {
+    public let name: String
+    public let id: ClinicID
+
+    init(_ clinic: Clinic) {
+        name = clinic.name.value
+        id = clinic.id
+    }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool {
+        (lhs.name, lhs.id.description) < (rhs.name, rhs.id.description)
+    }
+
+    /// The JSON array `[name, id]`: a name may hold any character.
+    public var payload: String {
+        (try? JSONEncoder().encode([name, id.description])).flatMap { String(data: $0, encoding: .utf8) } ?? "[]"
+    }
+
+    public init?(payload: String) {
+        guard let parts = try? JSONDecoder().decode([String].self, from: Data(payload.utf8)), parts.count == 2,
+            parts[0].count <= 200, let id = ClinicID(string: parts[1])
+        else { return nil }
+        self.name = parts[0]
+        self.id = id
     }
 }

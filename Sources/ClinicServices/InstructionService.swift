@@ -191,7 +191,8 @@ public struct InstructionService: Sendable {
         let arrival = appointment.start.addingTimeInterval(-Double(arrivalLead(appointment.kind)) * 60)
         return PatientInstructions.VisitFacts(
             kind: appointment.kind, date: LocalDate(appointment.start, in: zone.zone),
-            start: time(appointment.start, zone), end: time(appointment.end, zone), arrival: time(arrival, zone),
+            start: LocalTime(appointment.start, in: zone), end: LocalTime(appointment.end, in: zone),
+            arrival: LocalTime(arrival, in: zone),
             arrivalDate: LocalDate(arrival, in: zone.zone))
     }
 
@@ -212,7 +213,7 @@ public struct InstructionService: Sendable {
                 let latest = appointment.start.addingTimeInterval(-24 * 3600)
                 return .init(
                     drug: .lmwh, stopOn: date, lastDoseOn: LocalDate(latest, in: zone.zone),
-                    lastDoseNoLaterThan: time(latest, zone))
+                    lastDoseNoLaterThan: LocalTime(latest, in: zone))
             }
             return .init(
                 drug: hold.anticoagulant, stopOn: hold.stopOn, lastDoseOn: hold.stopOn.adding(days: -1),
@@ -221,12 +222,11 @@ public struct InstructionService: Sendable {
         return PatientInstructions.ProcedureFacts(
             levels: plan.levels, anesthesia: plan.anesthesia,
             fasting: .init(
-                noFoodFromDate: LocalDate(noFood, in: zone.zone), noFoodFrom: time(noFood, zone),
-                clearFluidsUntilDate: LocalDate(fluids, in: zone.zone), clearFluidsUntil: time(fluids, zone)),
+                noFoodFromDate: LocalDate(noFood, in: zone.zone), noFoodFrom: LocalTime(noFood, in: zone),
+                clearFluidsUntilDate: LocalDate(fluids, in: zone.zone), clearFluidsUntil: LocalTime(fluids, in: zone)),
             holds: holds,
             inrCheckOn: plan.holds.contains { $0.anticoagulant == .warfarin } ? date.adding(days: -1) : nil,
             mayDriveFrom: date.adding(days: 2))
     }
 
-    static func time(_ instant: Date, _ zone: ClinicTimeZone) -> LocalTime { LocalTime(instant, in: zone) }
 }

@@ -33,35 +33,6 @@ public struct PatientCursor: Hashable, Sendable {
     }
 }
 
-/// Where a page of a patient's imaging results ended: the last one's performance time and id.
-public struct ImagingCursor: Hashable, Sendable {
-    public let performedMicroseconds: Int64
-    public let id: ImagingResultID
-
-    public init?(performedMicroseconds: Int64, id: ImagingResultID) {
-        guard ReferralCursor.microsecondRange.contains(performedMicroseconds) else { return nil }
-        self.performedMicroseconds = performedMicroseconds
-        self.id = id
-    }
-
-    public init?(after result: ImagingResult) {
-        guard let micros = Int64(exactly: (result.performedAt.timeIntervalSince1970 * 1_000_000).rounded()) else {
-            return nil
-        }
-        self.init(performedMicroseconds: micros, id: result.id)
-    }
-
-    public var payload: String { "\(performedMicroseconds):\(id)" }
-
-    public init?(payload: String) {
-        let parts = payload.split(separator: ":", maxSplits: 1)
-        guard parts.count == 2, let micros = Int64(parts[0]), let id = ImagingResultID(string: String(parts[1])) else {
-            return nil
-        }
-        self.init(performedMicroseconds: micros, id: id)
-    }
-}
-
 /// The patient reads the front desk needs, stored.
 public protocol PatientDirectory: Sendable {
     /// Patients matching `lookup` in `scope` (and `clinicID` when given), by family name, given
@@ -146,14 +117,22 @@ public struct PatientService: Sendable {
         return (items, next)
     }
 
-    /// The patient with their referrals, appointments and imaging results.
-    public func record(id: PatientID, actor: Actor) async throws -> PatientRecord {
+    /// A patient of the actor's clinics; audited as a read of patient data.
+    public func patient(id: PatientID, actor: Actor) async throws -> Patient {
         let patient = try await reach.within(.patient(id), actor) {
             guard let patient = try await referrals.patient(id: id, scope: actor.scope) else {
                 throw ServiceError.notFound(entity: "patient")
             }
             return patient
         }
+        try await audit.record(
+            AuditEntry(actor: actor, action: "patient.read", entityType: "patient", entityID: id.rawValue))
+        return patient
+    }
+
+    /// The patient with their referrals, appointments and imaging results (one `patient.read`).
+    public func record(id: PatientID, actor: Actor) async throws -> PatientRecord {
+        let patient = try await patient(id: id, actor: actor)
         var referralList: [Referral] = []
         var referralQuery = ReferralQuery(now: actor.at, scope: actor.scope)
         referralQuery.patientID = id
@@ -174,8 +153,6 @@ public struct PatientService: Sendable {
         }
         let imagingIDs = try await directory.imagingResultIDs(
             patientID: id, after: nil, limit: Self.recordLimit, scope: actor.scope)
-        try await audit.record(
-            AuditEntry(actor: actor, action: "patient.read", entityType: "patient", entityID: id.rawValue))
         return PatientRecord(
             patient: patient, referrals: Array(referralList.prefix(Self.recordLimit)),
             appointments: Array(appointments.prefix(Self.recordLimit)),

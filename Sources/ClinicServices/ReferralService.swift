@@ -198,19 +198,6 @@ public struct ReferralService: Sendable {
         return referral
     }
 
-    /// A patient of the actor's clinics; audited as a read of patient data.
-    public func patient(id: PatientID, actor: Actor) async throws -> Patient {
-        let patient = try await reach.within(.patient(id), actor) {
-            guard let patient = try await referrals.patient(id: id, scope: actor.scope) else {
-                throw ServiceError.notFound(entity: "patient")
-            }
-            return patient
-        }
-        try await audit.record(
-            AuditEntry(actor: actor, action: "patient.read", entityType: "patient", entityID: id.rawValue))
-        return patient
-    }
-
     /// The filters of `GET /v1/referrals`, as sent.
     public struct ListRequest: Sendable {
         public var status: ReferralStatus?

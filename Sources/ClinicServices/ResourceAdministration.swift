@@ -38,36 +38,6 @@ public enum BlockOutcome: Sendable {
     case overlapsBookings([BookingReference])
 }
 
-/// Where a page of blocks ended: the last block's start and id.
-public struct BlockCursor: Hashable, Sendable {
-    public let startMicroseconds: Int64
-    public let id: BlockID
-
-    public init?(startMicroseconds: Int64, id: BlockID) {
-        guard ReferralCursor.microsecondRange.contains(startMicroseconds) else { return nil }
-        self.startMicroseconds = startMicroseconds
-        self.id = id
-    }
-
-    public init?(after block: ResourceBlock) {
-        guard let micros = Int64(exactly: (block.during.lowerBound.timeIntervalSince1970 * 1_000_000).rounded()) else {
-            return nil
-        }
-        self.init(startMicroseconds: micros, id: block.id)
-    }
-
-    /// `<microseconds>:<uuid>`, the text a sealed cursor carries.
-    public var payload: String { "\(startMicroseconds):\(id)" }
-
-    public init?(payload: String) {
-        let parts = payload.split(separator: ":", maxSplits: 1)
-        guard parts.count == 2, let micros = Int64(parts[0]), let id = BlockID(string: String(parts[1])) else {
-            return nil
-        }
-        self.init(startMicroseconds: micros, id: id)
-    }
-}
-
 /// A resource as its admin screen shows it: the resource and the future bookings it holds.
 public struct ResourceDetail: Sendable {
     public let setup: ResourceSetup

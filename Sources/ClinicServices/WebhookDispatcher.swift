@@ -176,22 +176,17 @@ public struct WebhookDispatcher: Sendable {
             failure = "no answer: \(String(describing: error).prefix(300))"
         }
         let elapsed = clock.now - started
-        let milliseconds = Int(
-            elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = Int(elapsed.wholeMilliseconds)
         let failures = failuresBefore + 1
         let pause = failure != nil && failures >= policy.pauseAfterFailures
         let retryAt: Date? =
             failure == nil || pause
             ? nil
-            : sentAt.addingTimeInterval(Self.seconds(policy.delay(afterFailures: failures)))
+            : sentAt.addingTimeInterval(policy.delay(afterFailures: failures).timeInterval)
         return WebhookAttempt(
             subscriptionID: subscription.id, event: event, attempt: attemptNumber, at: sentAt,
             durationMilliseconds: max(0, milliseconds), statusCode: status, error: failure, retryAt: retryAt,
             pauseReason: pause ? "paused after \(failures) failed deliveries in a row; last: \(failure ?? "")" : nil,
-            leaseUntil: now().addingTimeInterval(Self.seconds(policy.lease)))
-    }
-
-    static func seconds(_ duration: Duration) -> TimeInterval {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+            leaseUntil: now().addingTimeInterval(policy.lease.timeInterval))
     }
 }

@@ -197,7 +197,7 @@ final class ShutdownWatch: Service, Sendable {
         let logger = self.logger
         Thread.detachNewThread {
             Thread.sleep(
-                forTimeInterval: Double(limit.components.seconds) + Double(limit.components.attoseconds) / 1e18)
+                forTimeInterval: limit.timeInterval)
             logger.warning("drain limit passed with work still open; exiting")
             exit(0)
         }

@@ -23,6 +23,12 @@ CREATE TABLE changes (
 CREATE INDEX changes_pending ON changes (id) WHERE position IS NULL;
 CREATE INDEX changes_clinic_position ON changes (clinic_id, position) WHERE position IS NOT NULL;
 
+-- An instant as the API writes it everywhere (RFC 3339, UTC, milliseconds), so that an event's
+-- data is read back as it was written.
+CREATE FUNCTION change_instant(instant timestamptz) RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT to_char(instant AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+$$;
+
 -- The codes of referral events that only restate an appointment's own change: the appointment's
 -- row announces those, once.
 CREATE FUNCTION change_from_referral_event() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -82,7 +88,7 @@ BEGIN
     INSERT INTO changes (clinic_id, referral_id, entity, entity_id, type, occurred_at, data)
     VALUES (NEW.clinic_id, NEW.referral_id, 'appointment', NEW.id, 'appointment.' || kind, NEW.updated_at,
             jsonb_strip_nulls(jsonb_build_object('kind', NEW.kind, 'state', NEW.state,
-                               'startsAt', lower(NEW.during), 'endsAt', upper(NEW.during),
+                               'startsAt', change_instant(lower(NEW.during)), 'endsAt', change_instant(upper(NEW.during)),
                                'rescheduledFrom', NEW.rescheduled_from)));
     RETURN NULL;
 END;
@@ -103,8 +109,10 @@ BEGIN
     END IF;
     INSERT INTO changes (clinic_id, referral_id, entity, entity_id, type, occurred_at, data)
     VALUES (NEW.clinic_id, NEW.referral_id, 'offer', NEW.id, 'offer.' || kind, NEW.updated_at,
-            jsonb_strip_nulls(jsonb_build_object('state', NEW.state, 'startsAt', NEW.starts_at, 'endsAt', NEW.ends_at,
-                                                 'expiresAt', NEW.expires_at, 'appointmentId', NEW.appointment_id)));
+            jsonb_strip_nulls(jsonb_build_object('state', NEW.state, 'startsAt', change_instant(NEW.starts_at),
+                                                 'endsAt', change_instant(NEW.ends_at),
+                                                 'expiresAt', change_instant(NEW.expires_at),
+                                                 'appointmentId', NEW.appointment_id)));
     RETURN NULL;
 END;
 $$;
