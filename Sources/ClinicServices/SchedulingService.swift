@@ -18,6 +18,19 @@ public struct NewBooking: Sendable {
     public var acceptingOffer: OfferAcceptance? = nil
     /// Set when the booking replaces a rescheduled one.
     public var rescheduledFrom: AppointmentID? = nil
+
+    public init(
+        id: AppointmentID, referralID: ReferralID, clinicID: ClinicID, kind: VisitKind, start: Date, end: Date,
+        resourceIDs: [ResourceID]
+    ) {
+        self.id = id
+        self.referralID = referralID
+        self.clinicID = clinicID
+        self.kind = kind
+        self.start = start
+        self.end = end
+        self.resourceIDs = resourceIDs
+    }
 }
 
 /// An offered start time, flagged against the referral's evaluation due date (its urgency) and
