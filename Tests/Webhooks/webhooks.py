@@ -16,6 +16,7 @@ Standard library only. Usage: webhooks.py [SCENARIO ...]   (default: all; --list
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import http.server
@@ -27,13 +28,12 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
 import uuid
 from dataclasses import dataclass, field
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Faults"))
 from harness import (OWNER_ROLE, Answer, Cluster, Failure, Server, check, clinic_binary, request,  # noqa: E402
-                     run_clinic)
+                     run_clinic, run_scenarios)
 
 WEBHOOK_ENV = {
     "CLINIC_WEBHOOK_RETRY_DELAY": "0.2",
@@ -392,6 +392,19 @@ def unsubscribe(subscription: dict | None) -> None:
             pass
 
 
+@contextlib.contextmanager
+def subscribed(receiver: Receiver, clinic: Clinic, event_types: list[str] | None = None):
+    """A subscription of `receiver` to `clinic` for the block's length: unsubscribed and the
+    receiver closed afterwards, whatever the block did."""
+    subscription = None
+    try:
+        subscription = subscribe(receiver, clinic, event_types)
+        yield subscription
+    finally:
+        unsubscribe(subscription)
+        receiver.close()
+
+
 def webhook(subscription: dict) -> dict:
     return expect(api("GET", f"/v1/webhooks/{subscription['id']}"), 200, "GET /v1/webhooks/{id}")
 
@@ -469,9 +482,7 @@ def every_event_of_five_referrals_arrives_signed_and_in_order() -> str:
     feed event of the clinic, signed, in feed order, and nothing else."""
     clinic = new_clinic("Front Range Spine Center")
     receiver = Receiver()
-    subscription = None
-    try:
-        subscription = subscribe(receiver, clinic)
+    with subscribed(receiver, clinic) as subscription:
         start = feed_position()
         check(subscription["deliveredThrough"] <= start, f"deliveredThrough {subscription['deliveredThrough']} > {start}")
         for index in range(5):
@@ -503,9 +514,6 @@ def every_event_of_five_referrals_arrives_signed_and_in_order() -> str:
               f"deliveredThrough {state['deliveredThrough']}, last event {events[-1]['position']}")
         return (f"{len(events)} events of 5 referrals ({', '.join(sorted(set(sum(per_referral.values(), []))))}) "
                 f"each delivered once, verified, bodies equal to the feed, in feed order; log {len(log)} rows")
-    finally:
-        unsubscribe(subscription)
-        receiver.close()
 
 
 def a_booked_only_subscription_receives_only_bookings() -> str:
@@ -513,9 +521,7 @@ def a_booked_only_subscription_receives_only_bookings() -> str:
     three appointment.booked events arrive, and the subscription moves past the rest."""
     clinic = new_clinic("Mesa Vertebral Clinic")
     receiver = Receiver()
-    subscription = None
-    try:
-        subscription = subscribe(receiver, clinic, ["appointment.booked"])
+    with subscribed(receiver, clinic, ["appointment.booked"]) as subscription:
         check(subscription["eventTypes"] == ["appointment.booked"], f"eventTypes {subscription['eventTypes']}")
         start = feed_position()
         appointments = [book_evaluation(clinic, refer(clinic, index)) for index in range(3)]
@@ -540,9 +546,6 @@ def a_booked_only_subscription_receives_only_bookings() -> str:
         check(state["backlog"] == 0, f"backlog {state['backlog']} after every booking was delivered")
         return (f"{len(booked)} of {len(events)} feed events were appointment.booked; exactly those arrived; "
                 f"deliveredThrough moved to {state['deliveredThrough']} past the others")
-    finally:
-        unsubscribe(subscription)
-        receiver.close()
 
 
 def an_unavailable_receiver_is_retried_then_paused_and_resumed_in_order() -> str:
@@ -552,9 +555,7 @@ def an_unavailable_receiver_is_retried_then_paused_and_resumed_in_order() -> str
     events arrive in order."""
     clinic = new_clinic("Cherry Creek Spine")
     receiver = Receiver(status=503)
-    subscription = None
-    try:
-        subscription = subscribe(receiver, clinic)
+    with subscribed(receiver, clinic) as subscription:
         start = feed_position()
         refer(clinic, 0)
         refer(clinic, 1)
@@ -607,9 +608,6 @@ def an_unavailable_receiver_is_retried_then_paused_and_resumed_in_order() -> str
               f"after the deliveries: state {state['state']}, backlog {state['backlog']}, lastError {state.get('lastError')!r}")
         return (f"attempts 1..{PAUSE_AFTER} of position {events[0]['position']} answered 503, {gaps} s apart; paused "
                 f"({paused['pausedReason']!r}) with nothing later sent; after resume the 4 events arrived in order")
-    finally:
-        unsubscribe(subscription)
-        receiver.close()
 
 
 def a_receiver_slower_than_the_timeout_gets_the_event_again() -> str:
@@ -618,9 +616,7 @@ def a_receiver_slower_than_the_timeout_gets_the_event_again() -> str:
     the next one follows; de-duplicated, the receiver has the feed's events in order."""
     clinic = new_clinic("Lakewood Spine Institute")
     receiver = Receiver(delay=3.0)
-    subscription = None
-    try:
-        subscription = subscribe(receiver, clinic)
+    with subscribed(receiver, clinic) as subscription:
         start = feed_position()
         refer(clinic, 2)
         events = feed(clinic, start)
@@ -641,9 +637,6 @@ def a_receiver_slower_than_the_timeout_gets_the_event_again() -> str:
         check(state["state"] == "active" and state["backlog"] == 0, f"state {state['state']}, backlog {state['backlog']}")
         return (f"attempt 1 logged failed after {timed_out['durationMs']} ms, no status ({timed_out['error'][:60]!r}); "
                 f"sent again ({repeats} repeat(s), de-duplicated by id), then both events in order")
-    finally:
-        unsubscribe(subscription)
-        receiver.close()
 
 
 def a_server_killed_mid_delivery_loses_no_event() -> str:
@@ -652,9 +645,7 @@ def a_server_killed_mid_delivery_loses_no_event() -> str:
     every feed event arrives at least once, and de-duplicated by id, in feed order per referral."""
     clinic = new_clinic("Pikes Peak Vertebral Augmentation")
     receiver = Receiver(delay=0.05)
-    subscription = None
-    try:
-        subscription = subscribe(receiver, clinic)
+    with subscribed(receiver, clinic) as subscription:
         start = feed_position()
         errors: list[str] = []
 
@@ -690,9 +681,6 @@ def a_server_killed_mid_delivery_loses_no_event() -> str:
         return (f"killed with {before} of {len(events)} events delivered; the new server delivered the rest in "
                 f"{took:.0f} s (the dead server's lease runs out first); {repeats} repeated, de-duplicated by id; "
                 f"in feed order")
-    finally:
-        unsubscribe(subscription)
-        receiver.close()
 
 
 def two_servers_deliver_each_event_once() -> str:
@@ -808,35 +796,18 @@ def snapshot_binary() -> str:
 
 def main(argv: list[str]) -> int:
     global ENV
-    if "--list" in argv:
-        print("\n".join(s.__name__ for s in SCENARIOS))
-        return 0
-    unknown = set(argv) - {s.__name__ for s in SCENARIOS}
-    if unknown:
-        print(f"webhooks: unknown scenario(s) {', '.join(sorted(unknown))}; --list names them", file=sys.stderr)
-        return 64
-    chosen = [s for s in SCENARIOS if not argv or s.__name__ in argv]
-    started = time.monotonic()
+    names = {s.__name__ for s in SCENARIOS}
+    if "--list" in argv or set(argv) - names:  # answered before anything is started
+        return run_scenarios("webhooks", SCENARIOS, argv, lambda scenario: scenario())
     snapshot = snapshot_binary()
     try:
         ENV = Installation()
     except BaseException:
         shutil.rmtree(snapshot, ignore_errors=True)
         raise
-    passed = failed = 0
+    status = 1
     try:
-        for scenario in chosen:
-            began = time.monotonic()
-            try:
-                outcome = scenario()
-                passed += 1
-                print(f"ok    {scenario.__name__} ({time.monotonic() - began:.0f} s): {outcome}", flush=True)
-            except Exception as error:  # a failed check or a broken harness: either fails the suite
-                failed += 1
-                kind = "FAIL" if isinstance(error, Failure) else "ERROR"
-                print(f"{kind}  {scenario.__name__} ({time.monotonic() - began:.0f} s): {error}", flush=True)
-                if not isinstance(error, Failure):
-                    traceback.print_exc()
+        status = run_scenarios("webhooks", SCENARIOS, argv, lambda scenario: scenario())
         levels = ("error", "critical")
         for server in ENV.servers:
             errors = [line for line in server.output().splitlines() if line.split(" ", 2)[1:2]
@@ -847,13 +818,11 @@ def main(argv: list[str]) -> int:
         ENV.close()
         shutil.rmtree(snapshot, ignore_errors=True)
         for server in ENV.servers:  # the servers' logs are kept only when something failed
-            if failed:
+            if status:
                 print(f"webhooks: the log of the server on port {server.port}: {server.log_path}")
             elif os.path.exists(server.log_path):
                 os.remove(server.log_path)
-    print(f"webhooks: {len(chosen)} scenarios in {time.monotonic() - started:.0f} s")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return status
 
 
 if __name__ == "__main__":
