@@ -23,40 +23,32 @@ enum EvaluationLetter {
 
             """ + LetterPage.signature
 
-    static let text = """
-        {{% CONTENT_TYPE: TEXT}}
-        YOUR SPINE EVALUATION
-        {{clinic.name}}
-        {{#clinic.addressLines}}
-        {{.}}
-        {{/clinic.addressLines}}
-        {{#clinic.phone}}
-        Phone: {{clinic.phone}}
-        {{/clinic.phone}}
+    static let text =
+        LetterPage.textHead(title: "YOUR SPINE EVALUATION") + """
 
-        Dear {{patient.fullName}},
+            Dear {{patient.fullName}},
 
-        You have an appointment with a spine specialist to talk about your back pain
-        and the fracture seen on your imaging, and whether a kyphoplasty could help.
-        Times are the clinic's local time.
-        \(LetterPage.visitLinesText)
+            You have an appointment with a spine specialist to talk about your back pain
+            and the fracture seen on your imaging, and whether a kyphoplasty could help.
+            Times are the clinic's local time.
+            \(LetterPage.visitLinesText)
 
-        WHAT TO BRING
-        - Your imaging: the reports and images of your MRI, X-ray or CT scans,
-          or the disc you were given.
-        - A list of all the medicines you take, with their doses, including any
-          blood thinners (such as warfarin, apixaban, rivaroxaban, dabigatran,
-          edoxaban, clopidogrel or enoxaparin injections).
-        - Your back brace, if you have one.
+            WHAT TO BRING
+            - Your imaging: the reports and images of your MRI, X-ray or CT scans,
+              or the disc you were given.
+            - A list of all the medicines you take, with their doses, including any
+              blood thinners (such as warfarin, apixaban, rivaroxaban, dabigatran,
+              edoxaban, clopidogrel or enoxaparin injections).
+            - Your back brace, if you have one.
 
-        IF YOU CANNOT COME
-        If you need to reschedule, or you have questions about your appointment,
-        please \(LetterPage.callTheClinic).
+            IF YOU CANNOT COME
+            If you need to reschedule, or you have questions about your appointment,
+            please \(LetterPage.callTheClinic).
 
-        {{clinic.name}}
-        {{#clinic.website}}
-        {{clinic.website}}
-        {{/clinic.website}}
+            {{clinic.name}}
+            {{#clinic.website}}
+            {{clinic.website}}
+            {{/clinic.website}}
 
-        """
+            """
 }

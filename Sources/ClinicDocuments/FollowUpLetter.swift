@@ -22,38 +22,30 @@ enum FollowUpLetter {
 
             """ + LetterPage.signature
 
-    static let text = """
-        {{% CONTENT_TYPE: TEXT}}
-        YOUR FOLLOW-UP VISIT
-        {{clinic.name}}
-        {{#clinic.addressLines}}
-        {{.}}
-        {{/clinic.addressLines}}
-        {{#clinic.phone}}
-        Phone: {{clinic.phone}}
-        {{/clinic.phone}}
+    static let text =
+        LetterPage.textHead(title: "YOUR FOLLOW-UP VISIT") + """
 
-        Dear {{patient.fullName}},
+            Dear {{patient.fullName}},
 
-        Your follow-up visit checks how your back is healing after your kyphoplasty.
-        Times are the clinic's local time.
-        \(LetterPage.visitLinesText)
+            Your follow-up visit checks how your back is healing after your kyphoplasty.
+            Times are the clinic's local time.
+            \(LetterPage.visitLinesText)
 
-        WHAT TO BRING
-        - A list of all the medicines you take, with their doses, including pain
-          medicines and any blood thinners.
-        - Your questions about pain and activity: how your pain has changed, what you
-          may lift, and when you can return to exercise, work or driving.
-          Writing them down helps.
+            WHAT TO BRING
+            - A list of all the medicines you take, with their doses, including pain
+              medicines and any blood thinners.
+            - Your questions about pain and activity: how your pain has changed, what you
+              may lift, and when you can return to exercise, work or driving.
+              Writing them down helps.
 
-        IF YOU CANNOT COME
-        If you need to reschedule, or you have questions before the visit,
-        please \(LetterPage.callTheClinic).
+            IF YOU CANNOT COME
+            If you need to reschedule, or you have questions before the visit,
+            please \(LetterPage.callTheClinic).
 
-        {{clinic.name}}
-        {{#clinic.website}}
-        {{clinic.website}}
-        {{/clinic.website}}
+            {{clinic.name}}
+            {{#clinic.website}}
+            {{clinic.website}}
+            {{/clinic.website}}
 
-        """
+            """
 }

@@ -62,4 +62,21 @@ enum LetterPage {
         {{clinic.address}}
         {{/clinic.address}}
         """
+
+    /// The top of every text letter: the pragma that turns off HTML escaping, the title, and the
+    /// clinic's name, address and phone, one per line.
+    static func textHead(title: String) -> String {
+        """
+        {{% CONTENT_TYPE: TEXT}}
+        \(title)
+        {{clinic.name}}
+        {{#clinic.addressLines}}
+        {{.}}
+        {{/clinic.addressLines}}
+        {{#clinic.phone}}
+        Phone: {{clinic.phone}}
+        {{/clinic.phone}}
+
+        """
+    }
 }

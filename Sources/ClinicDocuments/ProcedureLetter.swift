@@ -68,77 +68,69 @@ enum ProcedureLetter {
 
             """ + LetterPage.signature
 
-    static let text = """
-        {{% CONTENT_TYPE: TEXT}}
-        PREPARING FOR YOUR KYPHOPLASTY
-        {{clinic.name}}
-        {{#clinic.addressLines}}
-        {{.}}
-        {{/clinic.addressLines}}
-        {{#clinic.phone}}
-        Phone: {{clinic.phone}}
-        {{/clinic.phone}}
+    static let text =
+        LetterPage.textHead(title: "PREPARING FOR YOUR KYPHOPLASTY") + """
 
-        Dear {{patient.fullName}},
+            Dear {{patient.fullName}},
 
-        Your kyphoplasty at {{procedure.levelsText}} is booked. Times are the clinic's local time.
-        Date: {{visit.date}}
-        Arrive at: {{visit.arrival}}{{#visit.arrivalOnOtherDay}} on {{visit.arrivalDate}}{{/visit.arrivalOnOtherDay}}
-        Procedure starts: {{visit.start}}
-        Levels treated: {{procedure.levelsText}}
-        Where: {{clinic.name}}
-        {{#clinic.address}}
-        {{clinic.address}}
-        {{/clinic.address}}
+            Your kyphoplasty at {{procedure.levelsText}} is booked. Times are the clinic's local time.
+            Date: {{visit.date}}
+            Arrive at: {{visit.arrival}}{{#visit.arrivalOnOtherDay}} on {{visit.arrivalDate}}{{/visit.arrivalOnOtherDay}}
+            Procedure starts: {{visit.start}}
+            Levels treated: {{procedure.levelsText}}
+            Where: {{clinic.name}}
+            {{#clinic.address}}
+            {{clinic.address}}
+            {{/clinic.address}}
 
-        ANESTHESIA, EATING AND DRINKING
-        You will have {{procedure.anesthesia}}.
-        {{#procedure.anesthesia.isLocalWithSedation}}
-        Your back is numbed where the needle goes in, and medicine through a drip
-        makes you relaxed and drowsy.
-        {{/procedure.anesthesia.isLocalWithSedation}}
-        {{#procedure.anesthesia.isGeneral}}
-        You will be fully asleep during the procedure.
-        {{/procedure.anesthesia.isGeneral}}
-        It is only safe on an empty stomach:
-        - No food from {{procedure.fasting.noFoodFrom.spoken}} on {{procedure.fasting.noFoodFromDate}}:
-          nothing to eat, and no milk, chewing gum or sweets.
-        - You may drink clear fluids (water, clear apple juice, black tea or coffee
-          without milk) until {{procedure.fasting.clearFluidsUntil.spoken}} on {{procedure.fasting.clearFluidsUntilDate}}.
-          After that, nothing to drink.
+            ANESTHESIA, EATING AND DRINKING
+            You will have {{procedure.anesthesia}}.
+            {{#procedure.anesthesia.isLocalWithSedation}}
+            Your back is numbed where the needle goes in, and medicine through a drip
+            makes you relaxed and drowsy.
+            {{/procedure.anesthesia.isLocalWithSedation}}
+            {{#procedure.anesthesia.isGeneral}}
+            You will be fully asleep during the procedure.
+            {{/procedure.anesthesia.isGeneral}}
+            It is only safe on an empty stomach:
+            - No food from {{procedure.fasting.noFoodFrom.spoken}} on {{procedure.fasting.noFoodFromDate}}:
+              nothing to eat, and no milk, chewing gum or sweets.
+            - You may drink clear fluids (water, clear apple juice, black tea or coffee
+              without milk) until {{procedure.fasting.clearFluidsUntil.spoken}} on {{procedure.fasting.clearFluidsUntilDate}}.
+              After that, nothing to drink.
 
-        YOUR MEDICINES
-        {{#procedure.hasHolds}}
-        Blood thinners make bleeding during the procedure more likely. Stop them as follows:
-        {{#procedure.holds}}
-        - Stop {{drugName}}.
-          Take your last {{#isLmwh}}injection{{/isLmwh}}{{^isLmwh}}dose{{/isLmwh}} on {{lastDoseOn}}{{#lastDoseNoLaterThan}},
-          no later than {{lastDoseNoLaterThan}}{{/lastDoseNoLaterThan}}.
-          From {{stopOn}}, do not take it until your doctor says to start again.
-        {{/procedure.holds}}
-        {{/procedure.hasHolds}}
-        {{^procedure.hasHolds}}
-        Keep taking your usual medicines unless your doctor has told you otherwise.
-        {{/procedure.hasHolds}}
-        {{#procedure.inrCheckOn}}
-        Blood test: have an INR blood test on {{procedure.inrCheckOn}},
-        to check that your blood clots normally before the procedure.
-        {{/procedure.inrCheckOn}}
-        Bring a list of all the medicines you take, with their doses, including any blood thinners.
+            YOUR MEDICINES
+            {{#procedure.hasHolds}}
+            Blood thinners make bleeding during the procedure more likely. Stop them as follows:
+            {{#procedure.holds}}
+            - Stop {{drugName}}.
+              Take your last {{#isLmwh}}injection{{/isLmwh}}{{^isLmwh}}dose{{/isLmwh}} on {{lastDoseOn}}{{#lastDoseNoLaterThan}},
+              no later than {{lastDoseNoLaterThan}}{{/lastDoseNoLaterThan}}.
+              From {{stopOn}}, do not take it until your doctor says to start again.
+            {{/procedure.holds}}
+            {{/procedure.hasHolds}}
+            {{^procedure.hasHolds}}
+            Keep taking your usual medicines unless your doctor has told you otherwise.
+            {{/procedure.hasHolds}}
+            {{#procedure.inrCheckOn}}
+            Blood test: have an INR blood test on {{procedure.inrCheckOn}},
+            to check that your blood clots normally before the procedure.
+            {{/procedure.inrCheckOn}}
+            Bring a list of all the medicines you take, with their doses, including any blood thinners.
 
-        GOING HOME
-        You go home the same day. An adult must drive you home and stay with you
-        for the rest of the day and the night.
-        Do not drive until {{procedure.mayDriveFrom}}.
+            GOING HOME
+            You go home the same day. An adult must drive you home and stay with you
+            for the rest of the day and the night.
+            Do not drive until {{procedure.mayDriveFrom}}.
 
-        IF YOU ARE UNWELL OR NEED TO RESCHEDULE
-        If you feel unwell before your procedure (for example a fever, a cough or
-        an infection), or you need to reschedule, please \(LetterPage.callTheClinic).
+            IF YOU ARE UNWELL OR NEED TO RESCHEDULE
+            If you feel unwell before your procedure (for example a fever, a cough or
+            an infection), or you need to reschedule, please \(LetterPage.callTheClinic).
 
-        {{clinic.name}}
-        {{#clinic.website}}
-        {{clinic.website}}
-        {{/clinic.website}}
+            {{clinic.name}}
+            {{#clinic.website}}
+            {{clinic.website}}
+            {{/clinic.website}}
 
-        """
+            """
 }
