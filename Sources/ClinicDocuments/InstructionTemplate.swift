@@ -26,6 +26,17 @@ public struct InstructionTemplate: Sendable {
         self.compiled = compiled
     }
 
+    /// A clinic's template as stored: it passed every check when it was saved, so it is only
+    /// parsed again here, not tried against the samples on every letter.
+    init(stored source: String, document: InstructionDocument, format: InstructionFormat)
+        throws(InvalidInstructionTemplate)
+    {
+        self.document = document
+        self.format = format
+        self.source = source
+        self.compiled = try TemplateCheck.compile(source, format: format)
+    }
+
     /// The wording shipped with the product.
     public static func shipped(_ document: InstructionDocument, _ format: InstructionFormat) -> InstructionTemplate {
         ShippedTemplates.template(document, format)
