@@ -159,7 +159,7 @@ enum LocalCluster {
                     [
                         "-D", data, "-l", directory + "/postgres.log", "-w", "-t", "60",
                         "-o",
-                        "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=1000 -c shared_buffers=128MB -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.max=50000",
+                        "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400 -c shared_buffers=128MB -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.max=50000",
                         "start",
                     ], asRoot: asRoot)
                 directoryToStop = data
