@@ -31,7 +31,7 @@ final class ConnectionScopes: Sendable {
             return entry.setting
         }
         if current == setting { return }
-        try await connection.query("SELECT set_config('clinic.scope', \(setting), false)", logger: logger)
+        try await connection.runToEnd("SELECT set_config('clinic.scope', \(setting), false)", logger: logger)
         entries.withLock { entries in
             // Forget connections that are gone, so the table stays as small as the pool.
             if entries.count > 64 { entries = entries.filter { $0.value.connection != nil } }

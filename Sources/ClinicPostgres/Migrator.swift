@@ -76,7 +76,7 @@ public struct Migrator: Sendable {
         let migrations = self.migrations
         let logger = database.logger
         return try await database.withConnection(outside: .clinicData) { connection in
-            try await connection.query("SELECT pg_advisory_lock(\(Self.lockKey))", logger: logger)
+            try await connection.runToEnd("SELECT pg_advisory_lock(\(Self.lockKey))", logger: logger)
             do {
                 let applied = try await Self.ensureTableAndRead(connection, logger: logger)
                 try Self.verify(applied: applied, against: migrations)
@@ -100,10 +100,10 @@ public struct Migrator: Sendable {
                     logger.info("applied migration", metadata: ["migration": "\(migration.name)"])
                     newlyApplied.append(migration.name)
                 }
-                try await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
+                try await connection.runToEnd("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
                 return newlyApplied
             } catch {
-                _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
+                try? await connection.runToEnd("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
                 throw error
             }
         }

@@ -22,7 +22,7 @@ public struct PostgresChangeStore: ChangeStore {
             guard pending else { return 0 }
             // Held to the end of this transaction: the next sequencer starts after these positions
             // are visible, and so numbers on from them.
-            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.sequencerLock))", logger: logger)
+            try await connection.runToEnd("SELECT pg_advisory_xact_lock(\(Self.sequencerLock))", logger: logger)
             return try await connection.query(
                 """
                 WITH pending AS (SELECT id FROM changes WHERE position IS NULL ORDER BY id LIMIT 10000),

@@ -60,7 +60,7 @@ public struct PostgresRuleSetStore: CandidacyRuleSetStore {
         let json = String(decoding: try JSONEncoder().encode(parameters), as: UTF8.self)
         return try await database.transaction(outside: .clinicData) { connection in
             // One writer per name at a time, so two admins cannot both create "version 3".
-            try await connection.query(
+            try await connection.runToEnd(
                 "SELECT pg_advisory_xact_lock(hashtextextended('rule-set:' || \(name), 0))", logger: logger)
             if let payer {
                 let taken = try await connection.query(

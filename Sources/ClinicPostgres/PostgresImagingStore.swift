@@ -77,7 +77,7 @@ public struct PostgresImagingStore: ImagingResultStore {
     ) async throws -> ImagingSubmission {
         do {
             // Serialises concurrent deliveries of one accession, including its very first one.
-            try await connection.query(
+            try await connection.runToEnd(
                 """
                 SELECT pg_advisory_xact_lock(hashtextextended(\(result.sourceSystem) || chr(31) || \(result.accessionNumber), 0))
                 """, logger: logger)

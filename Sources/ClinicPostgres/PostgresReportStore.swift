@@ -42,7 +42,7 @@ public struct PostgresReportStore: ReportStore {
         let json = String(decoding: try report.json(), as: UTF8.self)
         let logger = database.logger
         return try await database.transaction(scope: scope) { connection in
-            try await connection.query(
+            try await connection.runToEnd(
                 """
                 SELECT pg_advisory_xact_lock(hashtextextended('nightly-report:' || \(clinicID.rawValue.uuidString) || ':' || \(date.description), 0))
                 """, logger: logger)

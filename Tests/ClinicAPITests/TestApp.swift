@@ -16,7 +16,9 @@ func withApp(
     api: (@Sendable (TestDatabase) throws -> APIServices)? = nil, requestTimeout: Duration = .seconds(60),
     _ body: @escaping @Sendable (any TestClientProtocol, TestDatabase) async throws -> Void
 ) async throws {
-    try await withTestDatabase { db in
+    // Each statement may run as long as the request, as `clinic serve` sets it (but never less
+    // than the fixtures' statements need, which share the pool: the deadline test uses 1 ms).
+    try await withTestDatabase(statementTimeout: max(requestTimeout, .seconds(15))) { db in
         var logger = Logger(label: "api-test")
         logger.logLevel = .warning
         let services = try api?(db) ?? APIServices.postgres(db.database)

@@ -31,8 +31,11 @@ public struct TestDatabase: Sendable {
 }
 
 /// Gives `body` a fresh database cloned from the migrated template, and drops it afterwards.
-public func withTestDatabase<T: Sendable>(poolSize: Int = 6, _ body: (TestDatabase) async throws -> T) async throws -> T
-{
+/// - Parameter statementTimeout: how long one statement of the code under test may run (the
+///   server passes its request deadline); short, to make a wait run out.
+public func withTestDatabase<T: Sendable>(
+    poolSize: Int = 6, statementTimeout: Duration = .seconds(15), _ body: (TestDatabase) async throws -> T
+) async throws -> T {
     let (name, server) = try await TestCluster.shared.createDatabase()
     let logger = await TestCluster.shared.logger
     let client = PostgresClient(
@@ -46,7 +49,8 @@ public func withTestDatabase<T: Sendable>(poolSize: Int = 6, _ body: (TestDataba
                 let database = ClinicDatabase(
                     client: ClinicDatabase.makeClient(
                         server.configuration(role: TestCluster.appRole, database: name),
-                        maximumConnections: poolSize, logger: logger), logger: logger)
+                        maximumConnections: poolSize, statementTimeout: statementTimeout, logger: logger),
+                    logger: logger)
                 return try await withThrowingTaskGroup(of: Void.self) { inner in
                     inner.addTask { await database.client.run() }
                     defer { inner.cancelAll() }
