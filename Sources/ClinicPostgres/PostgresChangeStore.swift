@@ -37,19 +37,36 @@ public struct PostgresChangeStore: ChangeStore {
     }
 
     public func changes(after position: Int64, types: [ChangeType]?, limit: Int, scope: ClinicScope) async throws
-        -> [ChangeEvent]
+        -> ChangeFeedRead
     {
         let logger = database.logger
         let typeNames = types?.map(\.rawValue)
         return try await database.withConnection(scope: scope) { connection in
-            try await connection.query(
+            // The newest position in the same statement as the page, so in the same snapshot: a
+            // second statement could see events placed after the page was read, and a client
+            // told to resume past them would never get them.
+            let rows = try await connection.query(
                 """
-                SELECT \(unescaped: Self.columns) FROM changes
-                WHERE position > \(position) AND type = ANY(\(typeNames ?? Self.known))
-                ORDER BY position
-                LIMIT \(limit)
+                WITH page AS (
+                    SELECT \(unescaped: Self.columns) FROM changes
+                    WHERE position > \(position) AND type = ANY(\(typeNames ?? Self.known))
+                    ORDER BY position
+                    LIMIT \(limit))
+                SELECT page.*, newest.position AS newest
+                FROM (SELECT coalesce(max(position), 0) AS position FROM changes) newest LEFT JOIN page ON true
+                ORDER BY page.position
                 """, logger: logger
-            ).collect().compactMap(Self.event)
+            ).collect()
+            var events: [ChangeEvent] = []
+            var newest: Int64 = 0
+            for row in rows {
+                let cells = row.makeRandomAccess()
+                newest = try cells["newest"].decode(Int64.self)
+                // The one row of an empty page carries only `newest`.
+                guard try cells["event_id"].decode(UUID?.self) != nil, let event = try Self.event(row) else { continue }
+                events.append(event)
+            }
+            return ChangeFeedRead(events: events, newest: newest)
         }
     }
 

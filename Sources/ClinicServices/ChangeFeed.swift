@@ -7,9 +7,23 @@ public protocol ChangeStore: Sendable {
     /// Gives a feed position to every committed change that has none yet, in the order they
     /// became visible; one sequencer at a time across all servers. Returns how many it placed.
     @discardableResult func sequence() async throws -> Int
-    /// The placed changes after `position` in `scope` (and of `types` when given), oldest first.
+    /// The placed changes after `position` in `scope` (and of `types` when given), oldest first,
+    /// with the newest placed position in `scope` as the same read saw it.
     func changes(after position: Int64, types: [ChangeType]?, limit: Int, scope: ClinicScope) async throws
-        -> [ChangeEvent]
+        -> ChangeFeedRead
+}
+
+/// One read of the feed: the events it found, and how far the feed went when it looked.
+public struct ChangeFeedRead: Sendable {
+    public let events: [ChangeEvent]
+    /// The newest placed position the read could see (0 for an empty feed). Positions are placed
+    /// in order and only after commit, so every matching event up to it was in the read.
+    public let newest: Int64
+
+    public init(events: [ChangeEvent], newest: Int64) {
+        self.events = events
+        self.newest = newest
+    }
 }
 
 /// `GET /v1/changes`: what happened, in order, resumable from any position.
@@ -36,10 +50,14 @@ public struct ChangeFeedService: Sendable {
         }
         // A client that just made a change sees it: place what has committed before reading.
         try await store.sequence()
-        let items = try await store.changes(
+        let read = try await store.changes(
             after: after, types: types.flatMap { $0.isEmpty ? nil : $0 }, limit: limit, scope: actor.scope)
         try await audit.record(AuditEntry(actor: actor, action: "change.list", entityType: "change", entityID: nil))
-        return (items, items.last?.position ?? after)
+        // A page that is not full read the feed to its end: the next poll starts there, not at the
+        // last event it kept, or a poller of a rare type would scan the same others every time.
+        let items = read.events
+        guard items.count < limit else { return (items, items.last?.position ?? after) }
+        return (items, max(after, read.newest))
     }
 }
 

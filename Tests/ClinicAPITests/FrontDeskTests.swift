@@ -344,4 +344,41 @@ struct FrontDeskTests {
             }
         }
     }
+
+    @Test("a poll filtered by type resumes after the events it passed over, and still gets the next one of its type")
+    func filteredFeedMovesOn() async throws {
+        try await withApp { client, db in
+            let site = try await Self.booked(db)
+            func poll(_ query: String, _ token: String) async throws -> (types: [String], next: Int64?) {
+                let (status, body) = try await Self.get(client, "/v1/changes?\(query)", token)
+                #expect(status == 200)
+                let page = Self.json(body)
+                return (
+                    (page["items"] as? [[String: Any]] ?? []).compactMap { $0["type"] as? String },
+                    (page["next"] as? NSNumber)?.int64Value
+                )
+            }
+            let everything = try await poll("limit=1000", site.token)
+            let newest = try #require(everything.next)
+            // No cancellation yet: the poll moves to the feed's newest position, not back to 0.
+            let quiet = try await poll("type=appointment.cancelled", site.token)
+            #expect(quiet.types.isEmpty && quiet.next == newest)
+            // A full page still resumes from its last event, so nothing after it is passed over.
+            let first = try await poll("type=referral.created&limit=1", site.token)
+            #expect(first.types == ["referral.created"] && first.next ?? 0 < newest)
+            // An `after` past the newest stays where it is.
+            #expect(try await poll("after=\(newest + 50)", site.token).next == newest + 50)
+            // Another clinic's staff learn nothing of this clinic's activity from `next`.
+            let other = try await Fixtures(db).clinic(name: "Mesa Vertebral Clinic")
+            let outsider = try await Fixtures(db).token(.scheduler, name: "mesa", scope: .clinics([other.id]))
+            #expect(try await poll("type=appointment.cancelled", outsider).next == 0)
+
+            let (cancelled, _) = try await Self.send(
+                client, .post, "/v1/appointments/\(site.appointment.id)/cancel", site.token,
+                #"{"reason":"Patient admitted to hospital with pneumonia"}"#)
+            #expect(cancelled == 200)
+            let later = try await poll("type=appointment.cancelled&after=\(newest)", site.token)
+            #expect(later.types == ["appointment.cancelled"] && (later.next ?? 0) > newest)
+        }
+    }
 }

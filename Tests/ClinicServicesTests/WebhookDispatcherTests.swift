@@ -83,7 +83,7 @@ struct WebhookDispatcherTests {
     static func feed(_ db: TestDatabase) async throws -> [ChangeEvent] {
         let store = PostgresChangeStore(database: db.database)
         try await store.sequence()
-        return try await store.changes(after: 0, types: nil, limit: 1000, scope: .network)
+        return try await store.changes(after: 0, types: nil, limit: 1000, scope: .network).events
     }
 
     @Test("every event reaches the receiver once, in feed order, signed over its timestamp and body")
