@@ -7,7 +7,7 @@ import OpenAPIRuntime
 extension APIHandler {
     func listChanges(_ input: Operations.ListChanges.Input) async throws -> Operations.ListChanges.Output {
         let query = input.query
-        let types = query._type?.compactMap { ChangeType(rawValue: $0.rawValue) }
+        let types = try query._type?.atMost(30, at: "/type").compactMap { ChangeType(rawValue: $0.rawValue) }
         let page = try await services.changes.changes(
             after: query.after ?? 0, types: types, limit: query.limit ?? 100, actor: RequestScope.actor())
         return .ok(

@@ -20,7 +20,7 @@ struct FHIRDateRange: Equatable {
     /// first day to the next one's; a date-time needs seconds and an offset, as FHIR's instants do.
     /// - Parameter defaultPrefix: what a value without a prefix means (eq; ge for a slot start).
     init(_ values: [String], parameter: String, defaultPrefix: String = "eq") throws {
-        for raw in values {
+        for raw in try values.atMost(4, at: "/\(parameter)") {
             let value = raw.trimmingCharacters(in: .whitespaces)
             let letters = value.prefix(2)
             let hasPrefix = letters.count == 2 && letters.allSatisfy(\.isLetter)

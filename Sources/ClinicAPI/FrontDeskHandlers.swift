@@ -57,11 +57,11 @@ extension APIHandler {
         do { try collector.throwIfAny() } catch let error as ValidationError { throw ServiceError.invalid(error) }
         if let from, let to, to < from { throw APIProblem.validation("/to", "must not be before from") }
         let cursor = try cursors.position(query.cursor, list: "appointments") { AppointmentCursor(payload: $0) }
+        let states = try (query.state ?? []).atMost(7, at: "/state").compactMap {
+            AppointmentState(rawValue: $0.rawValue)
+        }
         let search = AppointmentQuery(
-            dayFrom: from, dayBefore: to.map { $0.adding(days: 1) },
-            states: query.state.flatMap {
-                $0.isEmpty ? nil : $0.compactMap { AppointmentState(rawValue: $0.rawValue) }
-            },
+            dayFrom: from, dayBefore: to.map { $0.adding(days: 1) }, states: states.isEmpty ? nil : states,
             patientID: try query.patientId.map { try PatientID($0, at: "/patientId") },
             referralID: try query.referralId.map { try ReferralID($0, at: "/referralId") },
             clinicID: try query.clinicId.map { try ClinicID($0, at: "/clinicId") },

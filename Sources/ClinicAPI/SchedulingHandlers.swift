@@ -10,7 +10,8 @@ extension APIHandler {
             referralID: try ReferralID(query.referralId, at: "/referralId"),
             kind: VisitKind(rawValue: query.kind.rawValue) ?? .evaluation,
             from: query.from, to: query.to, limit: query.limit,
-            resourceIDs: try ResourceID.list(query.resourceId ?? [], at: "/resourceId"), actor: RequestScope.actor())
+            resourceIDs: try ResourceID.list((query.resourceId ?? []).atMost(5, at: "/resourceId"), at: "/resourceId"),
+            actor: RequestScope.actor())
         return .ok(
             .init(
                 body: .json(
