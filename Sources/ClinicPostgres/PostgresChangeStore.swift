@@ -8,7 +8,7 @@ import PostgresNIO
 public struct PostgresChangeStore: ChangeStore {
     let database: ClinicDatabase
     /// The advisory lock that makes the sequencer one across every server of the database.
-    static let sequencerLock: Int64 = 0x636C_696E_6963_0012
+    public static let sequencerLock: Int64 = 0x636C_696E_6963_0012
 
     public init(database: ClinicDatabase) { self.database = database }
 

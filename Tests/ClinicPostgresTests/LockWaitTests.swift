@@ -65,7 +65,7 @@ struct LockWaitTests {
             _ = try await services.referrals.create(
                 Fixtures.l1WedgeDraft(clinicID: clinic.id), idempotencyKey: nil, actor: Fixtures.operator_)
             let changes = PostgresChangeStore(database: db.database)
-            try await Self.whileLocked(db, key: "SELECT pg_advisory_xact_lock(\(Int64(0x636C_696E_6963_0012)))") {
+            try await Self.whileLocked(db, key: "SELECT pg_advisory_xact_lock(\(PostgresChangeStore.sequencerLock))") {
                 await #expect(throws: ServiceError.unavailable("a statement ran past the statement timeout")) {
                     try await changes.sequence()
                 }
