@@ -11,6 +11,37 @@ struct RepeatedQueryParameterTests {
         Array(repeating: "\(name)=\(value)", count: times).joined(separator: "&")
     }
 
+    /// The bounded query parameters these tests send one value too many of.
+    static let covered: Set<String> = ["state 7", "type 30", "resourceId 5", "date 4", "start 4"]
+
+    /// Each query parameter of openapi.yaml with a `maxItems`, as "name bound".
+    static func boundedInTheContract() throws -> Set<String> {
+        let spec = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("openapi.yaml")
+        var found: Set<String> = []
+        var name: String?
+        var inQuery = false
+        for line in try String(contentsOf: spec, encoding: .utf8).split(separator: "\n") {
+            let text = line.trimmingCharacters(in: .whitespaces)
+            if text.hasPrefix("- name: ") {
+                name = String(text.dropFirst("- name: ".count))
+                inQuery = false
+            } else if text == "in: query" {
+                inQuery = true
+            } else if text.hasPrefix("maxItems: "), inQuery, let parameter = name {
+                found.insert("\(parameter) \(text.dropFirst("maxItems: ".count))")
+            } else if !line.hasPrefix("        ") {
+                name = nil  // back at an operation's level or above: parameters are over
+            }
+        }
+        return found
+    }
+
+    @Test("every query parameter the contract bounds with maxItems is checked here")
+    func everyBoundIsCovered() throws {
+        #expect(try Self.boundedInTheContract() == Self.covered)
+    }
+
     @Test(
         "one repetition past the contract's maxItems is 400 naming the parameter",
         arguments: [
